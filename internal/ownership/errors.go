@@ -1,0 +1,69 @@
+package ownership
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Adapters map them to replies; the message is always safe to
+// show to a user, and an internal error never reaches a chat verbatim.
+const (
+	ErrInvalid     = "invalid"     // the user's input is wrong; Message says how to fix it
+	ErrNotFound    = "not_found"   // a named team, role, intent or user does not exist
+	ErrForbidden   = "forbidden"   // only leads may do this
+	ErrConflict    = "conflict"    // concurrent changes kept colliding
+	ErrUnavailable = "unavailable" // the store cannot be reached right now
+	ErrRateLimited = "rate_limited"
+	ErrInternal    = "internal"
+)
+
+// Error is a domain error with a code and a message fit for a user.
+type Error struct {
+	Code    string
+	Message string
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted user-safe message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unavailable wraps a backend failure; the user sees a fixed message.
+func Unavailable(err error) *Error {
+	return &Error{Code: ErrUnavailable, Message: "Ownership data is unavailable right now. Please try again in a minute.", Err: err}
+}
+
+// ErrorCode returns the code of err, ErrInternal for a foreign error and ""
+// for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return ErrInternal
+}
+
+// ErrorMessage returns the user-safe message of err; a foreign error yields a
+// generic message so that internals never leak into a chat.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong on my side; the team that runs whoowns has been told."
+}

@@ -1,0 +1,67 @@
+package ownership
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps tenants' directories and what goes with them. Implementations:
+// the in-memory store (embedded default, unit tests) and the Redis store. Both
+// pass the same contract suite (internal/storetest).
+//
+// Errors: methods return *Error with code Unavailable when the backing store
+// cannot be reached in time, and Conflict when an Update kept losing races.
+// Errors returned by an Update's fn are passed through unchanged and nothing
+// is written.
+type Store interface {
+	// Directory returns the tenant's directory; an unknown tenant yields an
+	// empty one (version 0). It costs at most one round trip to the backend.
+	// The returned value is the caller's own: mutating it changes nothing.
+	Directory(ctx context.Context, tenant TenantID) (*Directory, error)
+
+	// Update applies fn to a copy of the tenant's directory and, if fn
+	// returns no error, stores the result and appends the changes fn returned
+	// to the tenant's audit log, atomically: concurrent updates from other
+	// replicas are retried, never lost. fn may run more than once. An fn that
+	// returns no changes writes nothing. Update returns the stored directory
+	// and the changes with their store-assigned ids.
+	Update(ctx context.Context, tenant TenantID, fn func(*Directory) ([]Change, error)) (*Directory, []Change, error)
+
+	// History returns up to limit audit entries, newest first; team "" means
+	// all teams.
+	History(ctx context.Context, tenant TenantID, team string, limit int) ([]Change, error)
+
+	// AddUnanswered queues a question for leads to review.
+	AddUnanswered(ctx context.Context, tenant TenantID, q Unanswered) error
+	// Unanswered returns up to limit queued questions, newest first.
+	Unanswered(ctx context.Context, tenant TenantID, limit int) ([]Unanswered, error)
+
+	// AddFeedback counts a 👍 (helpful) or 👎 for an intent.
+	AddFeedback(ctx context.Context, tenant TenantID, intent string, helpful bool) error
+	// Feedback returns the counts per intent.
+	Feedback(ctx context.Context, tenant TenantID) (map[string]FeedbackCount, error)
+
+	// Claim records key (an event or activity id) for ttl and reports whether
+	// this caller is the first to claim it. Replicas use it to answer each
+	// delivery once.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+	// MarkOnboarded records that user was welcomed for team and reports
+	// whether this is the first time.
+	MarkOnboarded(ctx context.Context, tenant TenantID, user, team string) (bool, error)
+
+	// PutRef and Ref keep small opaque values per tenant, such as a Teams
+	// conversation reference needed to message a channel or user later.
+	PutRef(ctx context.Context, tenant TenantID, key string, value []byte) error
+	// Ref returns the value, or nil when there is none.
+	Ref(ctx context.Context, tenant TenantID, key string) ([]byte, error)
+
+	// Allow is a fixed-window rate limiter: it reports whether one more event
+	// for key fits within limit per window.
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
+
+	// Ping checks that the backend is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
