@@ -1,0 +1,384 @@
+// Package dirfile reads and writes a tenant's directory as YAML: the format of
+// `whoowns import` and `whoowns export`, and of the sample teams the binary
+// ships with. Reading checks the whole file and reports every problem with its
+// line, so an import is all-or-nothing.
+package dirfile
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// File is the YAML document.
+type File struct {
+	Tenant string   `yaml:"tenant,omitempty"`
+	Leads  []Person `yaml:"leads,omitempty"`
+	Roles  []Role   `yaml:"roles,omitempty"`
+	Teams  []Team   `yaml:"teams"`
+}
+
+// Person is a user: a platform id and a display name.
+type Person struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name,omitempty"`
+}
+
+// Role is a custom role.
+type Role struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Aliases []string `yaml:"aliases,omitempty"`
+}
+
+// Team is one team. Roles maps a role id or short form ("pm", "po") to its
+// holder; Routes maps an intent id to the role that owns it on this team.
+type Team struct {
+	Name     string            `yaml:"name"`
+	Aliases  []string          `yaml:"aliases,omitempty"`
+	Roles    map[string]Person `yaml:"roles,omitempty"`
+	Members  []Person          `yaml:"members,omitempty"`
+	Channels []Channel         `yaml:"channels,omitempty"`
+	Routes   map[string]string `yaml:"routes,omitempty"`
+	Covers   []Cover           `yaml:"covers,omitempty"`
+}
+
+// Channel is a linked channel.
+type Channel struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name,omitempty"`
+}
+
+// Cover is a temporary stand-in.
+type Cover struct {
+	Role   string    `yaml:"role"`
+	Person Person    `yaml:"person"`
+	Until  time.Time `yaml:"until"`
+}
+
+// Problem is one thing wrong in a file, with its line.
+type Problem struct {
+	Line    int
+	Message string
+}
+
+// Problems is every problem found in a file.
+type Problems struct {
+	Name string
+	List []Problem
+}
+
+func (p *Problems) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problem(s); nothing was changed:", p.Name, len(p.List))
+	for _, q := range p.List {
+		if q.Line > 0 {
+			fmt.Fprintf(&b, "\n  %s:%d: %s", p.Name, q.Line, q.Message)
+		} else {
+			fmt.Fprintf(&b, "\n  %s: %s", p.Name, q.Message)
+		}
+	}
+	return b.String()
+}
+
+// Options says what a file may refer to.
+type Options struct {
+	// KnownIntent reports whether an intent id exists, for routes.
+	KnownIntent func(id string) bool
+}
+
+// Parse reads and validates a directory file. name is used in messages. On
+// any problem it returns *Problems listing all of them, and no directory.
+func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*ownership.Directory, error) {
+	probs := &Problems{Name: name}
+	add := func(line int, format string, args ...any) {
+		probs.List = append(probs.List, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		add(0, "not valid YAML: %v", err)
+		return nil, probs
+	}
+	if len(root.Content) == 0 {
+		add(0, "the file is empty; it needs a list of teams under \"teams:\"")
+		return nil, probs
+	}
+	doc := root.Content[0]
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		add(0, "%v", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, probs
+	}
+	d := ownership.NewDirectory(tenant)
+	lineOf := func(path ...any) int { return line(doc, path...) }
+
+	seenLead := map[string]bool{}
+	for i, l := range f.Leads {
+		if strings.TrimSpace(l.ID) == "" {
+			add(lineOf("leads", i), "lead %d has no id; give the person's platform user id (for example U0123ABC)", i+1)
+			continue
+		}
+		if seenLead[l.ID] {
+			add(lineOf("leads", i), "lead %s is listed twice", l.ID)
+			continue
+		}
+		seenLead[l.ID] = true
+		d.Leads = append(d.Leads, ownership.Person(l))
+	}
+	for i, r := range f.Roles {
+		ln := lineOf("roles", i)
+		id := strings.TrimSpace(r.ID)
+		switch {
+		case id == "":
+			add(ln, "role %d has no id", i+1)
+			continue
+		case ownership.Slug(id) != strings.ReplaceAll(id, "_", "-"):
+			add(ln, "role id %q may use only lower-case letters, digits and _", id)
+			continue
+		}
+		if _, ok := d.LookupRole(id); ok || id == "both" || id == "info" || id == "none" {
+			add(ln, "role %q already exists or is reserved", id)
+			continue
+		}
+		name := r.Name
+		if name == "" {
+			name = strings.ReplaceAll(id, "_", " ")
+		}
+		d.Roles = append(d.Roles, ownership.RoleDef{ID: ownership.Role(id), Name: name, Aliases: r.Aliases})
+	}
+	if len(f.Teams) == 0 {
+		add(lineOf("teams"), "there are no teams; list them under \"teams:\", each with a name")
+	}
+	channelOwner := map[string]string{}
+	for i, ft := range f.Teams {
+		ln := lineOf("teams", i)
+		name := strings.TrimSpace(ft.Name)
+		if name == "" || ownership.Slug(name) == "" {
+			add(ln, "team %d has no usable name", i+1)
+			continue
+		}
+		id := ownership.Slug(name)
+		if prev := d.Teams[id]; prev != nil {
+			add(ln, "team %q is listed twice (or clashes with %q)", name, prev.Name)
+			continue
+		}
+		t := &ownership.Team{ID: id, Name: name, Aliases: ft.Aliases}
+		for _, a := range ft.Aliases {
+			if other := d.Team(a); other != nil {
+				add(lineOf("teams", i, "aliases"), "alias %q of %s is already the name of %s", a, name, other.Name)
+			}
+		}
+		for _, rk := range sortedKeys(ft.Roles) {
+			p := ft.Roles[rk]
+			rl := lineOf("teams", i, "roles", rk)
+			r, ok := d.LookupRole(rk)
+			if !ok {
+				add(rl, "%s: unknown role %q; use product_manager (pm), product_owner (po) or a role listed under \"roles:\"", name, rk)
+				continue
+			}
+			if strings.TrimSpace(p.ID) == "" {
+				add(rl, "%s: the %s has no id", name, r.Name)
+				continue
+			}
+			if t.Roles == nil {
+				t.Roles = map[ownership.Role]ownership.Assignment{}
+			}
+			if _, dup := t.Roles[r.ID]; dup {
+				add(rl, "%s: the %s is given twice", name, r.Name)
+				continue
+			}
+			t.Roles[r.ID] = ownership.Assignment{Person: ownership.Person(p)}
+		}
+		seenMember := map[string]bool{}
+		for j, m := range ft.Members {
+			if strings.TrimSpace(m.ID) == "" {
+				add(lineOf("teams", i, "members", j), "%s: member %d has no id", name, j+1)
+				continue
+			}
+			if seenMember[m.ID] {
+				add(lineOf("teams", i, "members", j), "%s: member %s is listed twice", name, m.ID)
+				continue
+			}
+			seenMember[m.ID] = true
+			t.Members = append(t.Members, ownership.Person(m))
+		}
+		for j, c := range ft.Channels {
+			cl := lineOf("teams", i, "channels", j)
+			if strings.TrimSpace(c.ID) == "" {
+				add(cl, "%s: channel %d has no id; give the channel's id (for example C0123ABC)", name, j+1)
+				continue
+			}
+			if other, ok := channelOwner[c.ID]; ok {
+				add(cl, "channel %s is linked to both %s and %s; a channel belongs to one team", c.ID, other, name)
+				continue
+			}
+			channelOwner[c.ID] = name
+			t.Channels = append(t.Channels, ownership.Channel(c))
+		}
+		for _, ik := range sortedKeys(ft.Routes) {
+			rv := ft.Routes[ik]
+			rl := lineOf("teams", i, "routes", ik)
+			if opts.KnownIntent != nil && !opts.KnownIntent(ik) {
+				add(rl, "%s: unknown intent %q in routes; `whoowns intents` lists them", name, ik)
+				continue
+			}
+			var role ownership.Role
+			if rv == string(ownership.Both) {
+				role = ownership.Both
+			} else if r, ok := d.LookupRole(rv); ok {
+				role = r.ID
+			} else {
+				add(rl, "%s: route %s → unknown role %q", name, ik, rv)
+				continue
+			}
+			if t.Routes == nil {
+				t.Routes = map[string]ownership.Role{}
+			}
+			t.Routes[ik] = role
+		}
+		for j, c := range ft.Covers {
+			cl := lineOf("teams", i, "covers", j)
+			r, ok := d.LookupRole(c.Role)
+			switch {
+			case !ok:
+				add(cl, "%s: cover for unknown role %q", name, c.Role)
+			case c.Person.ID == "":
+				add(cl, "%s: cover %d has no person id", name, j+1)
+			case c.Until.IsZero():
+				add(cl, "%s: cover %d has no \"until\" time (RFC 3339, e.g. 2026-12-24T17:00:00Z)", name, j+1)
+			default:
+				if t.Covers == nil {
+					t.Covers = map[ownership.Role]ownership.Cover{}
+				}
+				t.Covers[r.ID] = ownership.Cover{Person: ownership.Person(c.Person), Until: c.Until.UTC()}
+			}
+		}
+		d.Teams[id] = t
+	}
+	if len(probs.List) > 0 {
+		sort.SliceStable(probs.List, func(i, j int) bool { return probs.List[i].Line < probs.List[j].Line })
+		return nil, probs
+	}
+	return d, nil
+}
+
+// Marshal writes d in the file format, teams ordered by name.
+func Marshal(d *ownership.Directory) ([]byte, error) {
+	f := File{Tenant: string(d.Tenant)}
+	for _, l := range d.Leads {
+		f.Leads = append(f.Leads, Person(l))
+	}
+	for _, r := range d.Roles {
+		f.Roles = append(f.Roles, Role{ID: string(r.ID), Name: r.Name, Aliases: r.Aliases})
+	}
+	for _, t := range d.SortedTeams() {
+		ft := Team{Name: t.Name, Aliases: t.Aliases}
+		for r, a := range t.Roles {
+			if ft.Roles == nil {
+				ft.Roles = map[string]Person{}
+			}
+			ft.Roles[string(r)] = Person(a.Person)
+		}
+		for _, m := range t.Members {
+			ft.Members = append(ft.Members, Person(m))
+		}
+		for _, c := range t.Channels {
+			ft.Channels = append(ft.Channels, Channel(c))
+		}
+		for k, v := range t.Routes {
+			if ft.Routes == nil {
+				ft.Routes = map[string]string{}
+			}
+			ft.Routes[k] = string(v)
+		}
+		for _, r := range sortedKeys(t.Covers) {
+			c := t.Covers[r]
+			ft.Covers = append(ft.Covers, Cover{Role: string(r), Person: Person(c.Person), Until: c.Until.UTC()})
+		}
+		f.Teams = append(f.Teams, ft)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+// Replace makes dst's teams, leads and roles those of src, keeping dst's
+// custom intents and taught phrases and the audit trail of assignments that
+// did not change. It returns one audit change summarising the import.
+func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Time, source string) []ownership.Change {
+	for id, t := range src.Teams {
+		old := dst.Teams[id]
+		for r, a := range t.Roles {
+			if old != nil {
+				if oa, ok := old.Roles[r]; ok && oa.Person.ID == a.Person.ID {
+					a.AssignedBy, a.AssignedAt = oa.AssignedBy, oa.AssignedAt
+					if a.Person.Name == "" {
+						a.Person.Name = oa.Person.Name
+					}
+					t.Roles[r] = a
+					continue
+				}
+			}
+			a.AssignedBy, a.AssignedAt = actor, now
+			t.Roles[r] = a
+		}
+	}
+	dst.Teams = src.Teams
+	dst.Leads = src.Leads
+	dst.Roles = src.Roles
+	return []ownership.Change{{At: now, Actor: actor, Action: "import", New: source,
+		Summary: fmt.Sprintf("%s imported %d teams from %s", actor.Label(), len(src.Teams), source)}}
+}
+
+// line finds the line of the node at path (map keys and list indexes) below
+// n, falling back to the nearest ancestor that exists.
+func line(n *yaml.Node, path ...any) int {
+	cur := n
+	best := n.Line
+	for _, p := range path {
+		var next *yaml.Node
+		switch k := p.(type) {
+		case string:
+			if cur.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(cur.Content); i += 2 {
+					if cur.Content[i].Value == k {
+						next = cur.Content[i+1]
+						best = cur.Content[i].Line
+						break
+					}
+				}
+			}
+		case int:
+			if cur.Kind == yaml.SequenceNode && k < len(cur.Content) {
+				next = cur.Content[k]
+				best = next.Line
+			}
+		}
+		if next == nil {
+			return best
+		}
+		cur = next
+	}
+	return best
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

@@ -1,0 +1,162 @@
+package dirfile
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+var known = Options{KnownIntent: func(id string) bool { return id == "roadmap" || id == "backlog" }}
+
+const good = `tenant: slack:T1
+leads:
+  - {id: U0, name: Lead}
+roles:
+  - {id: designer, name: Designer, aliases: [ux]}
+teams:
+  - name: Checkout
+    aliases: [cart]
+    roles:
+      pm: {id: U1, name: Alice}
+      product_owner: {id: U2, name: Bob}
+      ux: {id: U3, name: Cy}
+    members: [{id: U1, name: Alice}]
+    channels: [{id: C1, name: checkout}]
+    routes: {roadmap: po}
+    covers:
+      - {role: po, person: {id: U4, name: Dee}, until: 2030-01-02T15:04:05Z}
+  - name: Mobile Team
+`
+
+func TestParseGood(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("good.yaml", []byte(good), "slack:T1", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.Team("cart")
+	if c == nil || c.ID != "checkout" {
+		t.Fatalf("alias lookup failed: %+v", c)
+	}
+	if c.Roles[ownership.ProductManager].Person.ID != "U1" || c.Roles[ownership.ProductOwner].Person.ID != "U2" || c.Roles["designer"].Person.ID != "U3" {
+		t.Errorf("roles = %+v", c.Roles)
+	}
+	if c.Routes["roadmap"] != ownership.ProductOwner {
+		t.Errorf("routes = %+v", c.Routes)
+	}
+	if cv := c.Covers[ownership.ProductOwner]; cv.Person.ID != "U4" || !cv.Until.Equal(time.Date(2030, 1, 2, 15, 4, 5, 0, time.UTC)) {
+		t.Errorf("cover = %+v", cv)
+	}
+	if d.Team("mobile team") == nil || d.Teams["mobile-team"] == nil {
+		t.Errorf("multi-word team missing: %v", d.Teams)
+	}
+	if !d.IsLead("U0") {
+		t.Error("lead missing")
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("good.yaml", []byte(good), "slack:T1", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := Parse("export.yaml", out, "slack:T1", known)
+	if err != nil {
+		t.Fatalf("re-import of export failed: %v\n%s", err, out)
+	}
+	out2, _ := Marshal(d2)
+	if string(out) != string(out2) {
+		t.Errorf("export is not stable:\n%s\n---\n%s", out, out2)
+	}
+}
+
+func TestParseReportsEveryProblemWithLine(t *testing.T) {
+	t.Parallel()
+	bad := `teams:
+  - name: Checkout
+    roles:
+      chief: {id: U1}
+      po: {name: Nobody}
+    channels: [{id: C1}]
+    routes: {nosuch: pm, roadmap: wizard}
+  - name: checkout
+  - name: Other
+    channels: [{id: C1}]
+    members: [{name: x}]
+`
+	_, err := Parse("bad.yaml", []byte(bad), "t", known)
+	var p *Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("want *Problems, got %v", err)
+	}
+	want := []struct {
+		line int
+		sub  string
+	}{
+		{4, `unknown role "chief"`},
+		{5, "has no id"},
+		{7, `unknown intent "nosuch"`},
+		{7, `unknown role "wizard"`},
+		{8, "listed twice"},
+		{10, "linked to both"},
+		{11, "member 1 has no id"},
+	}
+	if len(p.List) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(p.List), len(want), err)
+	}
+	for i, w := range want {
+		if p.List[i].Line != w.line || !strings.Contains(p.List[i].Message, w.sub) {
+			t.Errorf("problem %d = line %d %q, want line %d containing %q", i, p.List[i].Line, p.List[i].Message, w.line, w.sub)
+		}
+	}
+	if !strings.Contains(err.Error(), "bad.yaml:4:") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("message = %v", err)
+	}
+}
+
+func TestParseRejectsJunk(t *testing.T) {
+	t.Parallel()
+	for name, in := range map[string]string{
+		"empty":        "",
+		"not yaml":     "teams: [",
+		"unknown key":  "teams:\n  - name: A\n    owner: {id: U1}\n",
+		"no teams":     "leads: []\n",
+		"nameless":     "teams:\n  - roles: {pm: {id: U1}}\n",
+		"cover no end": "teams:\n  - name: A\n    covers: [{role: pm, person: {id: U1}}]\n",
+	} {
+		if _, err := Parse(name, []byte(in), "t", known); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestReplaceKeepsAssignmentProvenance(t *testing.T) {
+	t.Parallel()
+	old, _ := Parse("a", []byte("teams:\n  - name: A\n    roles: {pm: {id: U1, name: Al}, po: {id: U2}}\n"), "t", known)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	by := ownership.Person{ID: "L", Name: "Lead"}
+	a := old.Teams["a"]
+	a.Roles[ownership.ProductManager] = ownership.Assignment{Person: a.Roles[ownership.ProductManager].Person, AssignedBy: by, AssignedAt: at}
+	next, _ := Parse("b", []byte("teams:\n  - name: A\n    roles: {pm: {id: U1}, po: {id: U3}}\n"), "t", known)
+	now := at.Add(time.Hour)
+	ch := Replace(old, next, ownership.Person{ID: "cli"}, now, "b.yaml")
+	pm := old.Teams["a"].Roles[ownership.ProductManager]
+	if pm.AssignedBy != by || !pm.AssignedAt.Equal(at) || pm.Person.Name != "Al" {
+		t.Errorf("unchanged PM lost provenance: %+v", pm)
+	}
+	po := old.Teams["a"].Roles[ownership.ProductOwner]
+	if po.Person.ID != "U3" || po.AssignedBy.ID != "cli" || !po.AssignedAt.Equal(now) {
+		t.Errorf("new PO = %+v", po)
+	}
+	if len(ch) != 1 || ch[0].Action != "import" {
+		t.Errorf("changes = %+v", ch)
+	}
+}
