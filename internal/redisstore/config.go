@@ -1,0 +1,220 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults for the timeouts a zero Config field leaves open. They are short
+// on purpose: a chat reply that waits on an unreachable Redis should fail
+// with a clear message in a few seconds, not hang for go-redis's defaults.
+const (
+	DefaultDialTimeout  = 2 * time.Second
+	DefaultReadTimeout  = time.Second
+	DefaultWriteTimeout = time.Second
+	DefaultPoolTimeout  = 2 * time.Second
+)
+
+// Config says how to reach Redis. Exactly one of URL, SentinelAddrs (with
+// MasterName) or ClusterAddrs is set; the zero Config means "no Redis".
+type Config struct {
+	// URL is a single server: redis://[user:password@]host:port[/db],
+	// rediss:// for TLS, or unix:///path/to/socket.
+	URL string
+	// SentinelAddrs are the Sentinels (host:port) watching MasterName.
+	SentinelAddrs []string
+	MasterName    string
+	// ClusterAddrs are some nodes (host:port) of a Redis Cluster.
+	ClusterAddrs []string
+	// Password for the servers; it may also come inside URL, but not both
+	// with different values.
+	Password string
+	// Timeouts; zero means the Default* constants above.
+	DialTimeout, ReadTimeout, WriteTimeout, PoolTimeout time.Duration
+}
+
+// Environment variables ConfigFromEnv reads.
+const (
+	EnvURL           = "REDIS_URL"
+	EnvSentinelAddrs = "REDIS_SENTINEL_ADDRS"
+	EnvMasterName    = "REDIS_MASTER_NAME"
+	EnvClusterAddrs  = "REDIS_CLUSTER_ADDRS"
+	EnvPassword      = "REDIS_PASSWORD"
+)
+
+// ConfigFromEnv reads REDIS_URL, REDIS_SENTINEL_ADDRS with REDIS_MASTER_NAME,
+// REDIS_CLUSTER_ADDRS (comma-separated host:port lists) and REDIS_PASSWORD.
+// None set yields the zero Config (check Enabled). A malformed or
+// contradictory setting yields an error that names the variable and says
+// how to fix it, so a misconfigured deployment fails at start-up.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		URL:        strings.TrimSpace(getenv(EnvURL)),
+		MasterName: strings.TrimSpace(getenv(EnvMasterName)),
+		Password:   getenv(EnvPassword),
+	}
+	var err error
+	if c.SentinelAddrs, err = splitAddrs(EnvSentinelAddrs, getenv(EnvSentinelAddrs)); err != nil {
+		return Config{}, err
+	}
+	if c.ClusterAddrs, err = splitAddrs(EnvClusterAddrs, getenv(EnvClusterAddrs)); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// splitAddrs parses a comma-separated host:port list; blanks around commas
+// and a trailing comma are forgiven, anything else that is no host:port is
+// not.
+func splitAddrs(name, v string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		if err := checkAddr(a); err != nil {
+			return nil, fmt.Errorf("%s: %q is not host:port (%v); give a comma-separated list such as \"10.0.0.1:26379,10.0.0.2:26379\"", name, a, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func checkAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return err
+	}
+	if host == "" {
+		return errors.New("missing host")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+// Enabled reports whether any Redis is configured.
+func (c Config) Enabled() bool {
+	return c.URL != "" || len(c.SentinelAddrs) > 0 || c.MasterName != "" || len(c.ClusterAddrs) > 0
+}
+
+// Validate checks that the Config names exactly one way to reach Redis and
+// that its parts are well-formed. Errors name the environment variable that
+// ConfigFromEnv reads the field from.
+func (c Config) Validate() error {
+	var modes []string
+	if c.URL != "" {
+		modes = append(modes, EnvURL)
+	}
+	if len(c.SentinelAddrs) > 0 || c.MasterName != "" {
+		modes = append(modes, EnvSentinelAddrs+"/"+EnvMasterName)
+	}
+	if len(c.ClusterAddrs) > 0 {
+		modes = append(modes, EnvClusterAddrs)
+	}
+	if len(modes) > 1 {
+		return fmt.Errorf("%s are all set, but they are different ways to reach Redis: set only one (%s for one server, %s with %s for Sentinel, %s for Cluster)",
+			strings.Join(modes, " and "), EnvURL, EnvSentinelAddrs, EnvMasterName, EnvClusterAddrs)
+	}
+	if c.URL != "" {
+		o, err := redis.ParseURL(c.URL)
+		if err != nil {
+			return fmt.Errorf("%s: %v; expected redis://[user:password@]host:port[/db], rediss://… for TLS, or unix:///path", EnvURL, err)
+		}
+		if c.Password != "" && o.Password != "" && o.Password != c.Password {
+			return fmt.Errorf("%s and the password inside %s differ: set the password in one place only", EnvPassword, EnvURL)
+		}
+	}
+	if len(c.SentinelAddrs) > 0 && c.MasterName == "" {
+		return fmt.Errorf("%s is set but %s is empty: set %s to the master's name as the Sentinels know it (often \"mymaster\")", EnvSentinelAddrs, EnvMasterName, EnvMasterName)
+	}
+	if c.MasterName != "" && len(c.SentinelAddrs) == 0 {
+		return fmt.Errorf("%s is set but %s is empty: list the Sentinels as host:port, comma-separated", EnvMasterName, EnvSentinelAddrs)
+	}
+	for _, group := range []struct {
+		name  string
+		addrs []string
+	}{{EnvSentinelAddrs, c.SentinelAddrs}, {EnvClusterAddrs, c.ClusterAddrs}} {
+		for _, a := range group.addrs {
+			if err := checkAddr(a); err != nil {
+				return fmt.Errorf("%s: %q is not host:port (%v)", group.name, a, err)
+			}
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"DialTimeout", c.DialTimeout}, {"ReadTimeout", c.ReadTimeout}, {"WriteTimeout", c.WriteTimeout}, {"PoolTimeout", c.PoolTimeout}} {
+		if d.v < 0 {
+			return fmt.Errorf("redis %s is negative (%v): use a positive duration, or zero for the default", d.name, d.v)
+		}
+	}
+	return nil
+}
+
+// NewClient returns a client for the configured Redis: a single-server,
+// Sentinel-backed or Cluster client, chosen by redis.NewUniversalClient. It
+// does not connect; the first command does. Every timeout is short and
+// retries are few, so an unreachable Redis yields an error in a few seconds
+// rather than a hang; context deadlines are honoured on the socket too.
+func (c Config) NewClient() (redis.UniversalClient, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if !c.Enabled() {
+		return nil, fmt.Errorf("no Redis is configured: set %s, %s with %s, or %s", EnvURL, EnvSentinelAddrs, EnvMasterName, EnvClusterAddrs)
+	}
+	o := &redis.UniversalOptions{
+		Password:              c.Password,
+		DialTimeout:           orDefault(c.DialTimeout, DefaultDialTimeout),
+		ReadTimeout:           orDefault(c.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:          orDefault(c.WriteTimeout, DefaultWriteTimeout),
+		PoolTimeout:           orDefault(c.PoolTimeout, DefaultPoolTimeout),
+		ContextTimeoutEnabled: true,
+		// One command retry covers a connection the server closed while it
+		// sat idle in the pool; more would only multiply the wait when Redis
+		// is really gone. Likewise one dial attempt per connection.
+		MaxRetries:    1,
+		DialerRetries: 1,
+		// Sentinel/Cluster redirects after a failover.
+		MaxRedirects: 3,
+	}
+	switch {
+	case c.URL != "":
+		u, err := redis.ParseURL(c.URL)
+		if err != nil { // unreachable after Validate, kept for safety
+			return nil, fmt.Errorf("%s: %v", EnvURL, err)
+		}
+		o.Addrs = []string{u.Addr}
+		o.DB = u.DB
+		o.Username = u.Username
+		if u.Password != "" {
+			o.Password = u.Password
+		}
+		o.TLSConfig = u.TLSConfig
+	case len(c.SentinelAddrs) > 0:
+		o.Addrs = c.SentinelAddrs
+		o.MasterName = c.MasterName
+	default:
+		o.Addrs = c.ClusterAddrs
+		o.IsClusterMode = true // even with a single seed address
+	}
+	return redis.NewUniversalClient(o), nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

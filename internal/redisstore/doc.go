@@ -1,0 +1,40 @@
+// Package redisstore is the Redis ownership.Store, for deployments with more
+// than one replica or that must keep their data across restarts. It works on
+// a single Redis, behind Sentinel, or on Redis Cluster, through
+// redis.UniversalClient.
+//
+// # Key schema
+//
+// <prefix> is "whoowns" unless set with WithPrefix; <tenant> is the
+// TenantID as is ("slack:T123", "teams:72f988bf-…").
+//
+//	<prefix>:{<tenant>}:dir          hash  v = version, tag = write stamp, json = directory JSON
+//	<prefix>:{<tenant>}:audit        stream of changes, field c = Change JSON; entry id = Change.ID;
+//	                                 XADD MAXLEN ~ 10000
+//	<prefix>:{<tenant>}:unanswered   list of Unanswered JSON, newest first, LTRIM to 500
+//	<prefix>:{<tenant>}:feedback     hash  "+<intent>" = 👍 count, "-<intent>" = 👎 count
+//	<prefix>:{<tenant>}:onboarded    set of "<team>:<user>"
+//	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
+//	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant)
+//	<prefix>:rate:<key>              integer counter, INCR + PEXPIRE window on the first hit
+//
+// Every key of a tenant carries the hash tag {<tenant>}, so the keys one
+// script touches (dir and audit in an Update) live in one Cluster slot,
+// while different tenants spread over the cluster. Claim and rate-limit keys
+// carry no tag on purpose: they are single-key operations at message rate,
+// and a shared tag would pin all of them to one node. The prefix must
+// therefore contain no braces. An empty TenantID is rejected (ErrInvalid):
+// "{}" is no hash tag at all, and would scatter that tenant's keys.
+//
+// # Round trips
+//
+// Directory costs one round trip: a Lua script compares the write stamp the
+// store has cached for the tenant with the stored one and sends the
+// directory JSON only when they differ, so the hot path moves a few bytes
+// and decodes nothing. The stamp, not the version, is compared so that a
+// directory rebuilt after a flush is never mistaken for the cached one.
+// Update costs two in the steady state (that read, then a compare-and-set
+// script that writes the directory and appends the audit entries
+// atomically). Scripts are sent by SHA; the first use of each on a server
+// that does not know it costs one extra round trip, unless LoadScripts ran.
+package redisstore

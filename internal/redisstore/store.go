@@ -1,0 +1,572 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Limits per tenant; memstore keeps the same so behaviour does not change
+// between stores.
+const (
+	// AuditCap is the approximate length the audit stream is trimmed to
+	// (MAXLEN ~, so Redis may keep a little more).
+	AuditCap = 10000
+	// MaxUnanswered is how many unanswered questions a tenant keeps.
+	MaxUnanswered = 500
+	// DefaultPrefix starts every key unless WithPrefix says otherwise.
+	DefaultPrefix = "whoowns"
+	// maxAttempts bounds the optimistic retries of one Update. Each lost
+	// race means another writer won, so even 20 writers hammering one
+	// tenant finish well inside it; past it the caller gets ErrConflict.
+	maxAttempts = 64
+)
+
+// Store is the Redis ownership.Store. It is safe for concurrent use and
+// meant to be shared by all requests of a replica, since it caches the last
+// directory it read per tenant.
+type Store struct {
+	client redis.UniversalClient
+	prefix string
+	owned  bool // Close closes client: the store made it (Open)
+
+	mu    sync.RWMutex
+	cache map[ownership.TenantID]cached
+}
+
+// cached is the last directory this Store read or wrote for a tenant, under
+// the write stamp it was stored with. It is never handed out; callers get
+// clones.
+type cached struct {
+	tag string
+	dir *ownership.Directory
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithPrefix sets the first part of every key (default "whoowns"), so that
+// several deployments or tests can share one Redis. It must not contain
+// '{' or '}', which would change the keys' Cluster hash slots.
+func WithPrefix(p string) Option {
+	return func(s *Store) { s.prefix = p }
+}
+
+// New returns a store on client. The caller keeps ownership of client:
+// Close does not close it, so several stores may share one client.
+// It panics if the prefix contains a brace, a programming error that would
+// otherwise surface only as CROSSSLOT errors on a Cluster.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{client: client, prefix: DefaultPrefix, cache: map[ownership.TenantID]cached{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if strings.ContainsAny(s.prefix, "{}") {
+		panic("redisstore: key prefix " + strconv.Quote(s.prefix) + " must not contain '{' or '}'")
+	}
+	return s
+}
+
+// Open makes a client from cfg and returns a store that owns it: Close
+// closes the client. It does not connect; call Ping or LoadScripts to check
+// the connection at start-up.
+func Open(cfg Config, opts ...Option) (*Store, error) {
+	c, err := cfg.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	s := New(c, opts...)
+	s.owned = true
+	return s, nil
+}
+
+var _ ownership.Store = (*Store)(nil)
+
+// Client returns the store's client, for health checks and tools.
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// key returns the key of a tenant's item; see the schema in doc.go.
+func (s *Store) key(t ownership.TenantID, item string) string {
+	return s.prefix + ":{" + string(t) + "}:" + item
+}
+
+// fail maps a Redis error to the domain: anything the backend says, or a
+// deadline it missed, is Unavailable; the cause stays wrapped for logs and
+// errors.Is.
+func fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	return ownership.Unavailable(err)
+}
+
+func checkTenant(id ownership.TenantID) error {
+	if id == "" {
+		return ownership.Errorf(ownership.ErrInvalid, "No workspace or tenant id was given.")
+	}
+	return nil
+}
+
+// LoadScripts loads the store's Lua scripts on every server (each master on
+// a Cluster), so that even the first Directory costs one round trip. It is
+// optional: without it each script is loaded on first use. It also serves
+// as a start-up connectivity check.
+func (s *Store) LoadScripts(ctx context.Context) error {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript} {
+		if err := sc.Load(ctx, s.client).Err(); err != nil {
+			return fail(err)
+		}
+	}
+	return nil
+}
+
+// getDirScript returns {} when the tenant has no directory, {v, tag} when
+// tag equals the caller's cached stamp ARGV[1], else {v, tag, json}.
+var getDirScript = redis.NewScript(`
+local r = redis.call('HMGET', KEYS[1], 'v', 'tag')
+if not r[1] then return {} end
+if r[2] == ARGV[1] then return {r[1], r[2]} end
+return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
+`)
+
+// casDirScript stores a directory if the stored stamp is still ARGV[1]
+// (empty: none yet) and appends each change to the audit stream in the same
+// atomic step. It returns the new stream ids, or nil when another writer
+// got there first.
+//
+// KEYS: dir, audit. ARGV: expected tag, new version, new tag, json, audit
+// cap, change JSON...
+var casDirScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'tag')
+if not cur then cur = '' end
+if cur ~= ARGV[1] then return false end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'tag', ARGV[3], 'json', ARGV[4])
+local ids = {}
+for i = 6, #ARGV do
+  ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[i])
+end
+return ids
+`)
+
+// allowScript counts one event in a fixed window that starts with the
+// key's first event. The PTTL check repairs a counter that somehow lost its
+// expiry, which would otherwise deny the key forever.
+var allowScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+`)
+
+// load returns the tenant's current directory and its stamp in one round
+// trip, from the cache when the stamp is unchanged. The directory is the
+// cache's own: callers must clone before handing it out or changing it.
+func (s *Store) load(ctx context.Context, id ownership.TenantID) (*ownership.Directory, string, error) {
+	s.mu.RLock()
+	c, ok := s.cache[id]
+	s.mu.RUnlock()
+	res, err := getDirScript.Run(ctx, s.client, []string{s.key(id, "dir")}, c.tag).StringSlice()
+	if err != nil {
+		return nil, "", fail(err)
+	}
+	switch {
+	case len(res) == 0:
+		if ok { // the data was deleted behind our back (FLUSHDB, expiry)
+			s.mu.Lock()
+			delete(s.cache, id)
+			s.mu.Unlock()
+		}
+		return ownership.NewDirectory(id), "", nil
+	case len(res) == 2 && ok && res[1] == c.tag:
+		return c.dir, c.tag, nil
+	case len(res) == 3:
+		d, err := s.decode(id, res[0], res[2])
+		if err != nil {
+			return nil, "", err
+		}
+		s.remember(id, res[1], d)
+		return d, res[1], nil
+	}
+	return nil, "", ownership.Unavailable(errors.New("redisstore: unexpected directory script reply"))
+}
+
+func (s *Store) remember(id ownership.TenantID, tag string, d *ownership.Directory) {
+	s.mu.Lock()
+	s.cache[id] = cached{tag: tag, dir: d}
+	s.mu.Unlock()
+}
+
+// decode parses a stored directory. The hash's version is authoritative and
+// the tenant is the key's, whatever the JSON says.
+func (s *Store) decode(id ownership.TenantID, version, data string) (*ownership.Directory, error) {
+	v, err := strconv.ParseInt(version, 10, 64)
+	if err != nil {
+		return nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The stored directory is damaged.", Err: err}
+	}
+	d := ownership.NewDirectory(id)
+	if err := json.Unmarshal([]byte(data), d); err != nil {
+		return nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The stored directory is damaged.", Err: err}
+	}
+	if d.Teams == nil {
+		d.Teams = map[string]*ownership.Team{}
+	}
+	d.Tenant, d.Version = id, v
+	return d, nil
+}
+
+// Directory implements ownership.Store in one round trip; see doc.go.
+func (s *Store) Directory(ctx context.Context, id ownership.TenantID) (*ownership.Directory, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	d, _, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return deepClone(d), nil
+}
+
+// Update implements ownership.Store with optimistic concurrency: read (one
+// round trip, usually from cache), apply fn to a copy, then a script stores
+// the result and the audit entries only if nobody wrote in between. A lost
+// race re-reads and re-runs fn, after a short random pause so that many
+// writers on one tenant do not collide in lockstep.
+func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, nil, err
+	}
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, nil, fail(err)
+			}
+		}
+		cur, tag, err := s.load(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		next := deepClone(cur)
+		changes, err := fn(next)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(changes) == 0 {
+			return deepClone(cur), nil, nil
+		}
+		next.Tenant = id
+		next.Version = cur.Version + 1
+		if next.Teams == nil {
+			next.Teams = map[string]*ownership.Team{}
+		}
+		data, err := json.Marshal(next)
+		if err != nil {
+			return nil, nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The directory could not be saved.", Err: err}
+		}
+		now := time.Now()
+		out := make([]ownership.Change, len(changes))
+		args := make([]any, 0, 5+len(changes))
+		newTag := strconv.FormatInt(next.Version, 10) + "." + strconv.FormatUint(rand.Uint64(), 36)
+		version := strconv.FormatInt(next.Version, 10)
+		args = append(args, tag, version, newTag, data, AuditCap)
+		for i, c := range changes {
+			if c.At.IsZero() {
+				c.At = now
+			}
+			c.ID = "" // the stream assigns it
+			b, err := json.Marshal(c)
+			if err != nil {
+				return nil, nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The change could not be saved.", Err: err}
+			}
+			out[i] = c
+			args = append(args, b)
+		}
+		ids, err := casDirScript.Run(ctx, s.client, []string{s.key(id, "dir"), s.key(id, "audit")}, args...).StringSlice()
+		if errors.Is(err, redis.Nil) {
+			continue // another writer won; re-read and retry
+		} else if err != nil {
+			return nil, nil, fail(err)
+		}
+		if len(ids) != len(out) {
+			return nil, nil, ownership.Unavailable(errors.New("redisstore: unexpected update script reply"))
+		}
+		for i := range out {
+			out[i].ID = ids[i]
+		}
+		// Cache what another replica would decode, not fn's value, so every
+		// replica hands out the same shape (nil vs empty slices and maps).
+		stored, err := s.decode(id, version, string(data))
+		if err != nil {
+			return nil, nil, err
+		}
+		s.remember(id, newTag, stored)
+		return deepClone(stored), out, nil
+	}
+	return nil, nil, ownership.Errorf(ownership.ErrConflict, "Too many changes are being made at once; please try again.")
+}
+
+// backoff waits a random 0–(2^attempt) ms, at most 50 ms, or until ctx ends.
+func backoff(ctx context.Context, attempt int) error {
+	limit := min(50, 1<<min(attempt, 6))
+	t := time.NewTimer(time.Duration(rand.IntN(limit*1000)+1) * time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// History implements ownership.Store. With a team filter it pages back
+// through the stream until it has limit entries or the stream ends.
+func (s *Store) History(ctx context.Context, id ownership.TenantID, team string, limit int) ([]ownership.Change, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	key := s.key(id, "audit")
+	count := int64(limit)
+	if team != "" {
+		count = max(count, 200) // fewer trips when most entries are filtered out
+	}
+	var out []ownership.Change
+	end := "+"
+	for len(out) < limit {
+		msgs, err := s.client.XRevRangeN(ctx, key, end, "-", count).Result()
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, m := range msgs {
+			raw, _ := m.Values["c"].(string)
+			var c ownership.Change
+			if err := json.Unmarshal([]byte(raw), &c); err != nil {
+				return nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The stored history is damaged.", Err: err}
+			}
+			c.ID = m.ID
+			if team == "" || c.Team == team {
+				out = append(out, c)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		if int64(len(msgs)) < count {
+			break
+		}
+		prev, ok := prevID(msgs[len(msgs)-1].ID)
+		if !ok {
+			break
+		}
+		end = prev
+	}
+	return out, nil
+}
+
+// prevID returns the stream id just before id ("ms-seq"), so paging needs
+// no exclusive-range syntax (Redis ≥ 6.2 only).
+func prevID(id string) (string, bool) {
+	msStr, seqStr, found := strings.Cut(id, "-")
+	ms, err1 := strconv.ParseUint(msStr, 10, 64)
+	seq, err2 := strconv.ParseUint(seqStr, 10, 64)
+	if !found || err1 != nil || err2 != nil {
+		return "", false
+	}
+	switch {
+	case seq > 0:
+		return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq-1, 10), true
+	case ms > 0:
+		return strconv.FormatUint(ms-1, 10) + "-18446744073709551615", true
+	}
+	return "", false
+}
+
+// AddUnanswered implements ownership.Store: LPUSH and LTRIM in one
+// MULTI/EXEC, one round trip.
+func (s *Store) AddUnanswered(ctx context.Context, id ownership.TenantID, q ownership.Unanswered) error {
+	if err := checkTenant(id); err != nil {
+		return err
+	}
+	b, err := json.Marshal(q)
+	if err != nil {
+		return &ownership.Error{Code: ownership.ErrInternal, Message: "The question could not be saved.", Err: err}
+	}
+	key := s.key(id, "unanswered")
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, key, b)
+		p.LTrim(ctx, key, 0, MaxUnanswered-1)
+		return nil
+	})
+	return fail(err)
+}
+
+// Unanswered implements ownership.Store.
+func (s *Store) Unanswered(ctx context.Context, id ownership.TenantID, limit int) ([]ownership.Unanswered, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	raw, err := s.client.LRange(ctx, s.key(id, "unanswered"), 0, int64(limit)-1).Result()
+	if err != nil {
+		return nil, fail(err)
+	}
+	var out []ownership.Unanswered
+	for _, r := range raw {
+		var q ownership.Unanswered
+		if err := json.Unmarshal([]byte(r), &q); err != nil {
+			return nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The stored questions are damaged.", Err: err}
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// AddFeedback implements ownership.Store.
+func (s *Store) AddFeedback(ctx context.Context, id ownership.TenantID, intent string, helpful bool) error {
+	if err := checkTenant(id); err != nil {
+		return err
+	}
+	field := "-" + intent
+	if helpful {
+		field = "+" + intent
+	}
+	return fail(s.client.HIncrBy(ctx, s.key(id, "feedback"), field, 1).Err())
+}
+
+// Feedback implements ownership.Store.
+func (s *Store) Feedback(ctx context.Context, id ownership.TenantID) (map[string]ownership.FeedbackCount, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	all, err := s.client.HGetAll(ctx, s.key(id, "feedback")).Result()
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make(map[string]ownership.FeedbackCount, len(all))
+	for f, v := range all {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || f == "" {
+			continue // not ours; counting on is better than failing the report
+		}
+		c := out[f[1:]]
+		switch f[0] {
+		case '+':
+			c.Helpful = n
+		case '-':
+			c.NotHelpful = n
+		default:
+			continue
+		}
+		out[f[1:]] = c
+	}
+	return out, nil
+}
+
+// Claim implements ownership.Store with SET NX PX. A ttl <= 0 is rejected.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, ownership.Errorf(ownership.ErrInvalid, "A claim needs a positive time to live.")
+	}
+	ok, err := s.client.SetNX(ctx, s.prefix+":claim:"+key, "1", max(ttl, time.Millisecond)).Result()
+	if err != nil {
+		return false, fail(err)
+	}
+	return ok, nil
+}
+
+// MarkOnboarded implements ownership.Store with SADD.
+func (s *Store) MarkOnboarded(ctx context.Context, id ownership.TenantID, user, team string) (bool, error) {
+	if err := checkTenant(id); err != nil {
+		return false, err
+	}
+	n, err := s.client.SAdd(ctx, s.key(id, "onboarded"), team+":"+user).Result()
+	if err != nil {
+		return false, fail(err)
+	}
+	return n == 1, nil
+}
+
+// PutRef implements ownership.Store.
+func (s *Store) PutRef(ctx context.Context, id ownership.TenantID, key string, value []byte) error {
+	if err := checkTenant(id); err != nil {
+		return err
+	}
+	return fail(s.client.Set(ctx, s.key(id, "ref:"+key), value, 0).Err())
+}
+
+// Ref implements ownership.Store.
+func (s *Store) Ref(ctx context.Context, id ownership.TenantID, key string) ([]byte, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	b, err := s.client.Get(ctx, s.key(id, "ref:"+key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fail(err)
+	}
+	if b == nil {
+		b = []byte{} // stored but empty is not "none"
+	}
+	return b, nil
+}
+
+// Allow implements ownership.Store: INCR, and PEXPIRE on the window's first
+// event, in one script, one round trip. A limit <= 0 allows nothing; a
+// window <= 0 is rejected.
+func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
+	if window <= 0 {
+		return false, ownership.Errorf(ownership.ErrInvalid, "A rate limit needs a positive window.")
+	}
+	ms := max(window.Milliseconds(), 1)
+	n, err := allowScript.Run(ctx, s.client, []string{s.prefix + ":rate:" + key}, ms).Int64()
+	if err != nil {
+		return false, fail(err)
+	}
+	return n <= int64(limit), nil
+}
+
+// Ping implements ownership.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	return fail(s.client.Ping(ctx).Err())
+}
+
+// Close implements ownership.Store: it drops the cache and closes the
+// client if the store made it (Open); a client passed to New is the
+// caller's to close.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.cache = map[ownership.TenantID]cached{}
+	s.mu.Unlock()
+	if s.owned {
+		return s.client.Close()
+	}
+	return nil
+}
+
+// deepClone is Directory.Clone plus the nested slices Clone shares with the
+// original (role aliases, intent phrases), so that no caller can reach the
+// cached copy through a value it was handed.
+func deepClone(d *ownership.Directory) *ownership.Directory {
+	c := d.Clone()
+	for i := range c.Roles {
+		c.Roles[i].Aliases = append([]string(nil), c.Roles[i].Aliases...)
+	}
+	for i := range c.Intents {
+		c.Intents[i].Phrases = append([]string(nil), c.Intents[i].Phrases...)
+	}
+	return c
+}

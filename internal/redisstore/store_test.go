@@ -1,0 +1,405 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/redistest"
+	"github.com/whoowns/whoowns/internal/storetest"
+)
+
+// TestContract runs the shared suite on a real Redis when REDIS_URL is set,
+// else on miniredis. Each subtest gets a key prefix of its own; "another
+// replica" is a second Store (own cache) on the same client and prefix.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, storetest.PerTest(func(t *testing.T) func() ownership.Store {
+		c, prefix := redistest.Client(t)
+		return func() ownership.Store { return redisstore.New(c, redisstore.WithPrefix(prefix)) }
+	}))
+}
+
+// TestCluster runs the shared suite on a real three-master Redis Cluster,
+// which is what proves the hash tags: a script or MULTI over keys in
+// different slots fails there with CROSSSLOT, and nowhere else.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	addrs := redistest.ClusterNodes(t)
+	storetest.Run(t, storetest.PerTest(func(t *testing.T) func() ownership.Store {
+		prefix := redistest.Prefix(t)
+		return func() ownership.Store {
+			return redisstore.New(redistest.ClusterClient(t, addrs), redisstore.WithPrefix(prefix))
+		}
+	}))
+}
+
+// tripCounter is a go-redis hook counting round trips: one per command sent
+// alone, one per pipeline or transaction. It also records whether the last
+// directory script reply carried the directory JSON.
+type tripCounter struct {
+	mu       sync.Mutex
+	trips    int
+	withJSON bool
+}
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.trips++
+		if cc, ok := cmd.(*redis.Cmd); ok && (cmd.Name() == "evalsha" || cmd.Name() == "eval") {
+			if s, err := cc.StringSlice(); err == nil && len(s) == 3 {
+				c.withJSON = true
+			}
+		}
+		return err
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.mu.Lock()
+		c.trips++
+		c.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+// reset returns the counts so far and zeroes them.
+func (c *tripCounter) reset() (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, j := c.trips, c.withJSON
+	c.trips, c.withJSON = 0, false
+	return n, j
+}
+
+func TestDirectoryRoundTrips(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	reader := redisstore.New(c, redisstore.WithPrefix(prefix))
+	writer := redisstore.New(c, redisstore.WithPrefix(prefix)) // another replica
+	if err := reader.LoadScripts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write := func() {
+		t.Helper()
+		if _, _, err := writer.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+			d.Teams["core"] = &ownership.Team{ID: "core", Name: "Core", Members: []ownership.Person{{ID: "U1"}}}
+			return []ownership.Change{{Action: "team.add"}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() *ownership.Directory {
+		t.Helper()
+		d, err := reader.Directory(ctx, "slack:T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for i, step := range []struct {
+		name     string
+		before   func()
+		wantJSON bool
+	}{
+		{"unknown tenant", nil, false},
+		{"after another replica wrote", write, true},
+		{"cached version still current", nil, false},
+		{"cached again", nil, false},
+		{"after another write", write, true},
+		{"cached", nil, false},
+	} {
+		if step.before != nil {
+			step.before()
+		}
+		counter.reset()
+		d := read()
+		trips, withJSON := counter.reset()
+		if trips != 1 || withJSON != step.wantJSON {
+			t.Errorf("%d %s: Directory took %d round trips, JSON sent=%v; want 1, %v", i, step.name, trips, withJSON, step.wantJSON)
+		}
+		if i > 0 && d.Teams["core"] == nil {
+			t.Errorf("%d %s: directory lacks the written team", i, step.name)
+		}
+	}
+
+	// Steady-state Update: one read (cached) and one compare-and-set.
+	if _, _, err := reader.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["core"].Name = "Core Platform"
+		return []ownership.Change{{Team: "core", Action: "rename"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if trips, withJSON := counter.reset(); trips != 2 || withJSON {
+		t.Errorf("Update took %d round trips (JSON fetched=%v), want 2 without a fetch", trips, withJSON)
+	}
+	// Its own write is cached: the next read transfers no JSON.
+	if d := read(); d.Teams["core"].Name != "Core Platform" {
+		t.Errorf("read after own Update = %q", d.Teams["core"].Name)
+	}
+	if trips, withJSON := counter.reset(); trips != 1 || withJSON {
+		t.Errorf("read after own Update: %d round trips, JSON sent=%v; want 1, false", trips, withJSON)
+	}
+
+}
+
+// TestScriptReload: a server that lost its scripts (restart, SCRIPT FLUSH,
+// failover) costs one extra round trip, then none. It runs on a private
+// miniredis so that flushing scripts disturbs no other test on a shared
+// server.
+func TestScriptReload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := redistest.Miniredis(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Ping(ctx).Err(); err != nil { // connection set-up is not the store's cost
+		t.Fatal(err)
+	}
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	s := redisstore.New(c)
+	for i, step := range []struct {
+		name  string
+		flush bool
+		want  int
+	}{
+		{"first use, script unknown", false, 2},
+		{"loaded", false, 1},
+		{"after SCRIPT FLUSH", true, 2},
+		{"reloaded", false, 1},
+	} {
+		if step.flush {
+			if err := c.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counter.reset()
+		if _, err := s.Directory(ctx, "slack:T1"); err != nil {
+			t.Fatal(err)
+		}
+		if trips, _ := counter.reset(); trips != step.want {
+			t.Errorf("%d %s: %d round trips, want %d", i, step.name, trips, step.want)
+		}
+	}
+}
+
+// TestCacheNotFooledByRebuild: a directory deleted and rebuilt up to the
+// same version must not be mistaken for the cached one.
+func TestCacheNotFooledByRebuild(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	set := func(name string) {
+		t.Helper()
+		if _, _, err := s.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+			d.Teams["core"] = &ownership.Team{ID: "core", Name: name}
+			return []ownership.Change{{Action: "set"}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("before")
+	if _, err := s.Directory(ctx, "slack:T1"); err != nil { // cache v1 "before"
+		t.Fatal(err)
+	}
+	// Another replica with a cold cache rebuilds v1 after a flush.
+	if err := c.Del(ctx, prefix+":{slack:T1}:dir").Err(); err != nil {
+		t.Fatal(err)
+	}
+	other := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if _, _, err := other.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["core"] = &ownership.Team{ID: "core", Name: "after"}
+		return []ownership.Change{{Action: "set"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Directory(ctx, "slack:T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 1 || d.Teams["core"].Name != "after" {
+		t.Errorf("Directory = v%d %q, want v1 \"after\" (not the stale cache)", d.Version, d.Teams["core"].Name)
+	}
+}
+
+// TestUnreachable: a Redis that is not there yields ErrUnavailable from
+// every kind of call, quickly; the context deadline is generous and only
+// guards against a hang.
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	refused, err := redisstore.Open(redisstore.Config{URL: "redis://127.0.0.1:1/0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = refused.Close() })
+
+	m := redistest.Miniredis(t)
+	cfg := redisstore.Config{URL: "redis://" + m.Addr() + "/0"}
+	stopped, err := redisstore.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stopped.Close() })
+	ctx := context.Background()
+	if _, _, err := stopped.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+		return []ownership.Change{{Action: "x"}}, nil
+	}); err != nil {
+		t.Fatalf("Update while up: %v", err)
+	}
+	if _, err := stopped.Directory(ctx, "slack:T1"); err != nil { // cached now
+		t.Fatal(err)
+	}
+	m.Close()
+
+	for _, tc := range []struct {
+		name string
+		s    *redisstore.Store
+	}{{"connection refused", refused}, {"server stopped", stopped}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			calls := map[string]func() error{
+				"Directory": func() error { _, err := tc.s.Directory(ctx, "slack:T1"); return err },
+				"Update": func() error {
+					_, _, err := tc.s.Update(ctx, "slack:T1", func(*ownership.Directory) ([]ownership.Change, error) {
+						return []ownership.Change{{Action: "x"}}, nil
+					})
+					return err
+				},
+				"History": func() error { _, err := tc.s.History(ctx, "slack:T1", "", 5); return err },
+				"Claim":   func() error { _, err := tc.s.Claim(ctx, "e", time.Minute); return err },
+				"Allow":   func() error { _, err := tc.s.Allow(ctx, "k", 1, time.Minute); return err },
+				"Ping":    func() error { return tc.s.Ping(ctx) },
+			}
+			for name, call := range calls {
+				err := call()
+				if ownership.ErrorCode(err) != ownership.ErrUnavailable {
+					t.Errorf("%s = %v, want ErrUnavailable", name, err)
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("%s: the 30s guard deadline passed; the store hangs on a dead Redis", name)
+				}
+			}
+		})
+	}
+
+	// It recovers by itself once Redis is back. Not at once: after many
+	// failed dials go-redis fails fast until its background probe (once a
+	// second) reconnects, which spares a dead server a storm of dials.
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := stopped.Directory(ctx, "slack:T1")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Directory still failing 15s after restart: %v", err)
+		}
+		<-tick.C
+	}
+}
+
+// TestDeadlineRespected: a context deadline shorter than the client's read
+// timeout ends the call; a blocked server must not hold it.
+func TestDeadlineRespected(t *testing.T) {
+	t.Parallel()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	_, err := s.Directory(ctx, "slack:T1")
+	if ownership.ErrorCode(err) != ownership.ErrUnavailable || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Directory past its deadline = %v, want ErrUnavailable wrapping DeadlineExceeded", err)
+	}
+}
+
+func TestPrefixWithBracePanics(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("WithPrefix(\"a{b}\") did not panic")
+		}
+	}()
+	redisstore.New(nil, redisstore.WithPrefix("a{b}"))
+}
+
+// TestKeySchema pins the documented schema (doc.go, README): operators
+// inspect these keys, and a silent rename would orphan existing data.
+func TestKeySchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	const tenant = "slack:T1"
+	steps := []func() error{
+		func() error {
+			_, _, err := s.Update(ctx, tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+				return []ownership.Change{{Action: "x"}}, nil
+			})
+			return err
+		},
+		func() error { return s.AddUnanswered(ctx, tenant, ownership.Unanswered{Text: "q"}) },
+		func() error { return s.AddFeedback(ctx, tenant, "roadmap", true) },
+		func() error { _, err := s.MarkOnboarded(ctx, tenant, "U1", "core"); return err },
+		func() error { return s.PutRef(ctx, tenant, "conv", []byte("v")) },
+		func() error { _, err := s.Claim(ctx, "evt1", time.Minute); return err },
+		func() error { _, err := s.Allow(ctx, "U1", 5, time.Minute); return err },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := prefix + ":{" + tenant + "}:"
+	for _, k := range []struct{ key, typ string }{
+		{p + "dir", "hash"},
+		{p + "audit", "stream"},
+		{p + "unanswered", "list"},
+		{p + "feedback", "hash"},
+		{p + "onboarded", "set"},
+		{p + "ref:conv", "string"},
+		{prefix + ":claim:evt1", "string"},
+		{prefix + ":rate:U1", "string"},
+	} {
+		if typ, err := c.Type(ctx, k.key).Result(); err != nil || typ != k.typ {
+			t.Errorf("key %s: type %q, %v; want %q", k.key, typ, err, k.typ)
+		}
+	}
+	if f, err := c.HGetAll(ctx, p+"dir").Result(); err != nil || f["v"] != "1" || f["tag"] == "" || f["json"] == "" {
+		t.Errorf("dir hash = %v, %v; want v=1, a tag and json", f, err)
+	}
+	if v, _ := c.HGet(ctx, p+"feedback", "+roadmap").Result(); v != "1" {
+		t.Errorf("feedback field +roadmap = %q, want 1", v)
+	}
+	if ok, _ := c.SIsMember(ctx, p+"onboarded", "core:U1").Result(); !ok {
+		t.Error("onboarded set lacks core:U1")
+	}
+	for _, k := range []string{prefix + ":claim:evt1", prefix + ":rate:U1"} {
+		if ttl, _ := c.PTTL(ctx, k).Result(); ttl <= 0 {
+			t.Errorf("%s has no expiry (PTTL %v)", k, ttl)
+		}
+	}
+}
