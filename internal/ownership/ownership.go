@@ -280,7 +280,13 @@ func (d *Directory) Clone() *Directory {
 	}
 	c.Leads = append([]Person(nil), d.Leads...)
 	c.Roles = append([]RoleDef(nil), d.Roles...)
+	for i := range c.Roles {
+		c.Roles[i].Aliases = append([]string(nil), c.Roles[i].Aliases...)
+	}
 	c.Intents = append([]CustomIntent(nil), d.Intents...)
+	for i := range c.Intents {
+		c.Intents[i].Phrases = append([]string(nil), c.Intents[i].Phrases...)
+	}
 	c.Phrases = append([]TaughtPhrase(nil), d.Phrases...)
 	return &c
 }
