@@ -1,0 +1,140 @@
+package slack
+
+import (
+	"context"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// slashResponse is the synchronous reply to a slash command (HTTP body, or
+// Socket Mode ack payload).
+type slashResponse struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks,omitempty"`
+}
+
+func ephemeral(m message) slashResponse {
+	return slashResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}
+}
+
+// runSlashCommand runs /whoowns and returns the issuer's private reply.
+// Announcements and welcomes go onto the queue.
+func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand) slashResponse {
+	ctx = withDelivery(ctx, "command:"+cmd.TriggerID)
+	m := bot.Message{
+		Tenant:   tenant(cmd.TeamID),
+		Platform: platform,
+		ID:       deliveryOf(ctx),
+		User:     ownership.Person{ID: cmd.UserID, Name: cmd.UserName},
+		Channel:  ownership.Channel{ID: cmd.ChannelID, Name: cmd.ChannelName},
+		DM:       strings.HasPrefix(cmd.ChannelID, "D") || cmd.ChannelName == "directmessage",
+		Text:     strings.TrimSpace(cmd.Text),
+		Format:   Format{},
+	}
+	res, err := a.command(ctx, m)
+	if err != nil {
+		return ephemeral(notice(ownership.ErrorMessage(err)))
+	}
+	if len(res.Announcements) > 0 || len(res.Welcomes) > 0 {
+		id := m.ID
+		if !a.enqueue(job{id: id, run: func(ctx context.Context) { a.deliver(ctx, res) }}) {
+			// The change itself is made; say plainly that the news is not out.
+			a.metrics.APIError(platform, "queue")
+			a.log.Error("slack: queue full; announcements and welcomes not sent", "delivery", id, "announcements", len(res.Announcements), "welcomes", len(res.Welcomes))
+			res.Text += "\n(I'm overloaded and could not announce this change; please tell the team yourself.)"
+		}
+	}
+	if res.Answer != nil {
+		return ephemeral(answerMessage(*res.Answer, cmd.UserID))
+	}
+	return ephemeral(textMessage(res.Text))
+}
+
+// dmCommand runs a command typed in a direct message and replies there.
+func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread string) {
+	res, err := a.command(ctx, m)
+	var msg message
+	switch {
+	case err != nil:
+		msg = notice(ownership.ErrorMessage(err))
+	case res.Answer != nil:
+		msg = answerMessage(*res.Answer, m.User.ID)
+	default:
+		msg = textMessage(res.Text)
+	}
+	msg.Channel, msg.ThreadTS = channel, thread
+	_, _ = a.postMessage(ctx, msg)
+	if err == nil {
+		a.deliver(ctx, res)
+	}
+}
+
+// command runs one command for m. Whether the user is a workspace admin
+// (and so a lead) costs a users.info call, so it is asked only when it can
+// matter: the core refused for lack of rights, or the name for the audit
+// log is unknown. The answer is cached for a few minutes.
+func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult, error) {
+	team := strings.TrimPrefix(string(m.Tenant), "slack:")
+	if m.User.Name == "" {
+		if u, err := a.lookupUser(ctx, team, m.User.ID); err == nil {
+			m.User.Name, m.PlatformAdmin = u.Name, u.Admin
+		}
+	}
+	res, err := a.svc.Command(ctx, m)
+	if ownership.ErrorCode(err) == ownership.ErrForbidden && !m.PlatformAdmin {
+		if u, lerr := a.lookupUser(ctx, team, m.User.ID); lerr == nil && u.Admin {
+			m.PlatformAdmin = true
+			res, err = a.svc.Command(ctx, m)
+		}
+	}
+	a.metrics.Command(platform, commandVerb(m.Text), commandOutcome(err))
+	if err != nil {
+		a.logCoreError("command", m, err)
+	}
+	return res, err
+}
+
+// commandVerb is the metrics label for a command: its verb when the core
+// knows it, so free text cannot blow up the label set.
+func commandVerb(text string) string {
+	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	verb = strings.ToLower(verb)
+	switch {
+	case verb == "":
+		return "help"
+	case verb == "ask" || bot.LooksLikeCommand(verb):
+		return verb
+	}
+	return "unknown"
+}
+
+func commandOutcome(err error) string {
+	switch ownership.ErrorCode(err) {
+	case "":
+		return "ok"
+	case ownership.ErrInvalid, ownership.ErrNotFound:
+		return "invalid"
+	case ownership.ErrForbidden:
+		return "forbidden"
+	case ownership.ErrRateLimited:
+		return "rate_limited"
+	}
+	return "error"
+}
+
+// deliver posts a command's announcements to their channels and its
+// welcomes by DM. Each is retried on its own; one failure does not stop
+// the rest.
+func (a *Adapter) deliver(ctx context.Context, res bot.CommandResult) {
+	for _, an := range res.Announcements {
+		_, _ = a.postMessage(ctx, message{Channel: an.Channel.ID, Text: an.Text})
+	}
+	for _, o := range res.Welcomes {
+		_ = a.sendWelcome(ctx, o)
+	}
+}

@@ -1,0 +1,364 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// eventSpec describes one Events API event type the adapter handles.
+type eventSpec struct {
+	// Subscriptions are the manifest's bot_events that deliver this type
+	// ("message" arrives through per-conversation-type subscriptions).
+	Subscriptions []string
+	// Scopes are the bot scopes those subscriptions need.
+	Scopes []string
+	handle func(a *Adapter, ctx context.Context, env *envelope)
+}
+
+// eventHandlers is the dispatch table of inner event types. The manifest
+// test reads it, so the subscribed events and scopes cannot drift from what
+// the code handles.
+var eventHandlers = map[string]eventSpec{
+	// Channels: answer only mentions. Subscribing to message.channels as
+	// well would deliver each mention twice and read every message.
+	"app_mention": {Subscriptions: []string{"app_mention"}, Scopes: []string{"app_mentions:read"}, handle: (*Adapter).onMention},
+	// Direct messages: every message is for the bot.
+	"message":               {Subscriptions: []string{"message.im"}, Scopes: []string{"im:history"}, handle: (*Adapter).onMessage},
+	"team_join":             {Subscriptions: []string{"team_join"}, Scopes: []string{"users:read"}, handle: (*Adapter).onTeamJoin},
+	"member_joined_channel": {Subscriptions: []string{"member_joined_channel"}, Scopes: []string{"channels:read", "groups:read"}, handle: (*Adapter).onMemberJoinedChannel},
+	"app_home_opened":       {Subscriptions: []string{"app_home_opened"}, handle: (*Adapter).onHomeOpened},
+}
+
+// commandScopes are the scopes of features outside the Events API: the
+// slash command itself.
+var commandScopes = []string{"commands"}
+
+// envelope is the outer event_callback of the Events API, the same over
+// HTTP and inside a Socket Mode envelope.
+type envelope struct {
+	Type    string          `json:"type"`
+	TeamID  string          `json:"team_id"`
+	EventID string          `json:"event_id"`
+	Event   json.RawMessage `json:"event"`
+	// Authorizations name the bot user this delivery is for; a fallback
+	// for the bot's own id while auth.test is unavailable.
+	Authorizations []struct {
+		UserID string `json:"user_id"`
+		IsBot  bool   `json:"is_bot"`
+	} `json:"authorizations"`
+	// retry is the delivery attempt (X-Slack-Retry-Num / retry_attempt).
+	retry int
+}
+
+func (a *Adapter) eventJob(body []byte, eventID string, retry int) job {
+	return job{id: eventID, run: func(ctx context.Context) { a.processEvent(ctx, body, retry) }}
+}
+
+func (a *Adapter) processEvent(ctx context.Context, body []byte, retry int) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		a.log.Warn("slack: malformed event", "err", err)
+		return
+	}
+	env.retry = retry
+	switch env.Type {
+	case "event_callback":
+	case "app_rate_limited":
+		a.log.Error("slack: Slack is rate limiting this app's events; some were not delivered", "team", env.TeamID)
+		return
+	default:
+		a.log.Debug("slack: ignoring outer event", "type", env.Type)
+		return
+	}
+	var inner struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(env.Event, &inner); err != nil {
+		a.log.Warn("slack: malformed inner event", "event", env.EventID, "err", err)
+		return
+	}
+	spec, ok := eventHandlers[inner.Type]
+	if !ok {
+		a.log.Debug("slack: ignoring event", "type", inner.Type, "event", env.EventID)
+		return
+	}
+	spec.handle(a, ctx, &env)
+}
+
+// firstDelivery claims the event id and any extra keys in the store and
+// reports whether this replica is the first to handle them. Slack retries
+// deliveries it thinks failed and replicas share the load, so without it a
+// question could be answered twice. If the store cannot be reached the
+// event is handled anyway: a rare duplicate beats a lost answer.
+func (a *Adapter) firstDelivery(ctx context.Context, env *envelope, extra ...string) bool {
+	keys := extra
+	if env.EventID != "" {
+		keys = append([]string{"slack:event:" + env.EventID}, extra...)
+	}
+	for _, k := range keys {
+		first, err := a.store.Claim(ctx, k, a.cfg.DedupTTL)
+		if err != nil {
+			a.log.Warn("slack: dedup store unavailable; handling the event anyway", "event", env.EventID, "err", err)
+			return true
+		}
+		if !first {
+			a.metrics.Redelivery(platform)
+			a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "key", k, "retry", env.retry)
+			return false
+		}
+	}
+	return true
+}
+
+// messageKey identifies one chat message, whichever event delivered it.
+func messageKey(team, channel, ts string) string {
+	return "slack:msg:" + team + ":" + channel + ":" + ts
+}
+
+// botUser returns the bot's user id: auth.test's answer, else the event's
+// authorizations.
+func (a *Adapter) botUser(ctx context.Context, env *envelope) string {
+	if id := a.botUserID(ctx); id != "" {
+		return id
+	}
+	for _, au := range env.Authorizations {
+		if au.IsBot {
+			return au.UserID
+		}
+	}
+	return ""
+}
+
+var leadingMention = regexp.MustCompile(`^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s,:]*`)
+
+// questionText removes the bot's own mention and undoes the &amp; escape.
+// &lt; and &gt; stay escaped, so a stored question can never turn into
+// markup when shown back in Slack.
+func questionText(text, botID string) string {
+	if botID != "" {
+		text = regexp.MustCompile(`<@`+regexp.QuoteMeta(botID)+`(\|[^>]*)?>[,:]?`).ReplaceAllString(text, " ")
+	} else {
+		text = leadingMention.ReplaceAllString(text, "")
+	}
+	text = strings.ReplaceAll(text, "&amp;", "&")
+	return strings.Join(strings.Fields(text), " ")
+}
+
+// newMessage builds the core's neutral message.
+func (a *Adapter) newMessage(ctx context.Context, team, user, channel, text string) bot.Message {
+	return bot.Message{
+		Tenant:   tenant(team),
+		Platform: platform,
+		ID:       deliveryOf(ctx),
+		User:     a.person(team, user, ""),
+		Channel:  ownership.Channel{ID: channel},
+		DM:       strings.HasPrefix(channel, "D"),
+		Text:     text,
+		Format:   Format{},
+	}
+}
+
+// onMention answers a question asked by mentioning the bot in a channel,
+// in the thread of that message.
+func (a *Adapter) onMention(ctx context.Context, env *envelope) {
+	var ev slackevents.AppMentionEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		a.log.Warn("slack: malformed app_mention", "event", env.EventID, "err", err)
+		return
+	}
+	// Bots, edits of an old mention, and the bot itself are not questions.
+	if ev.BotID != "" || ev.User == "" || ev.Edited != nil {
+		return
+	}
+	botID := a.botUser(ctx, env)
+	if ev.User == botID {
+		return
+	}
+	if !a.firstDelivery(ctx, env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp)) {
+		return
+	}
+	thread := ev.ThreadTimeStamp
+	if thread == "" {
+		thread = ev.TimeStamp
+	}
+	text := questionText(ev.Text, botID)
+	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
+	if bot.LooksLikeCommand(text) {
+		// Commands in a channel would show every lead's change to everyone
+		// before it is made; point to the private ways instead.
+		f := Format{}
+		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: "That looks like a command. Run it as " +
+			f.Code(f.CommandPrefix()+" "+text) + ", or send it to me in a direct message."})
+		return
+	}
+	a.answer(ctx, m, ev.Channel, thread)
+}
+
+// onMessage handles direct messages: a question, or a lead's command.
+func (a *Adapter) onMessage(ctx context.Context, env *envelope) {
+	var ev slackevents.MessageEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		a.log.Warn("slack: malformed message", "event", env.EventID, "err", err)
+		return
+	}
+	// Only DMs: channel messages are answered through app_mention. Bot
+	// posts, edits, deletions, joins and every other subtype are not
+	// questions.
+	if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+		return
+	}
+	botID := a.botUser(ctx, env)
+	if ev.User == botID {
+		return
+	}
+	if !a.firstDelivery(ctx, env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp)) {
+		return
+	}
+	text := questionText(ev.Text, botID)
+	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
+	m.DM = true
+	// In a DM the reply goes under the message only if it is in a thread.
+	thread := ev.ThreadTimeStamp
+	if bot.LooksLikeCommand(text) {
+		a.dmCommand(ctx, m, ev.Channel, thread)
+		return
+	}
+	a.answer(ctx, m, ev.Channel, thread)
+}
+
+// answer asks the core and posts the rendered answer.
+func (a *Adapter) answer(ctx context.Context, m bot.Message, channel, thread string) {
+	var msg message
+	if strings.TrimSpace(m.Text) == "" {
+		// A bare mention: show how to ask rather than "I don't know".
+		m.Text = "help"
+	}
+	ans, err := a.svc.Ask(ctx, m)
+	if err != nil {
+		a.logCoreError("ask", m, err)
+		msg = notice(ownership.ErrorMessage(err))
+	} else {
+		msg = answerMessage(ans, m.User.ID)
+	}
+	msg.Channel, msg.ThreadTS = channel, thread
+	// A failure is logged with the delivery id and counted by call.
+	_, _ = a.postMessage(ctx, msg)
+}
+
+// logCoreError logs failures that are ours, not the user's.
+func (a *Adapter) logCoreError(op string, m bot.Message, err error) {
+	switch ownership.ErrorCode(err) {
+	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
+		a.log.Error("slack: core failed", "op", op, "delivery", m.ID, "tenant", m.Tenant, "err", err)
+	}
+}
+
+// onTeamJoin welcomes a new member of the workspace.
+func (a *Adapter) onTeamJoin(ctx context.Context, env *envelope) {
+	var ev slackevents.TeamJoinEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil || ev.User == nil {
+		a.log.Warn("slack: malformed team_join", "event", env.EventID, "err", err)
+		return
+	}
+	u := ev.User
+	if u.ID == "" || u.IsBot || u.Deleted || u.ID == "USLACKBOT" {
+		return
+	}
+	name := u.Profile.DisplayName
+	if name == "" {
+		name = u.Name
+	}
+	a.users.put(env.TeamID+"/"+u.ID, userInfo{Name: name, Admin: u.IsAdmin || u.IsOwner, Bot: u.IsBot})
+	if !a.firstDelivery(ctx, env) {
+		return
+	}
+	a.welcome(ctx, env.TeamID, ownership.Person{ID: u.ID, Name: name}, "")
+}
+
+// onMemberJoinedChannel welcomes someone who joins a channel linked to a
+// team, for that team.
+func (a *Adapter) onMemberJoinedChannel(ctx context.Context, env *envelope) {
+	var ev slackevents.MemberJoinedChannelEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		a.log.Warn("slack: malformed member_joined_channel", "event", env.EventID, "err", err)
+		return
+	}
+	if ev.User == "" || ev.User == a.botUser(ctx, env) {
+		return
+	}
+	d, err := a.store.Directory(ctx, tenant(env.TeamID))
+	if err != nil {
+		a.log.Error("slack: cannot read the directory for onboarding", "event", env.EventID, "err", err)
+		return
+	}
+	t := d.ChannelTeam(ev.Channel)
+	if t == nil {
+		return
+	}
+	u, err := a.lookupUser(ctx, env.TeamID, ev.User)
+	if err == nil && u.Bot {
+		return
+	}
+	if !a.firstDelivery(ctx, env) {
+		return
+	}
+	a.welcome(ctx, env.TeamID, ownership.Person{ID: ev.User, Name: u.Name}, t.ID)
+}
+
+// welcome sends the onboarding DM unless the person already had it for
+// that team; the core's MarkOnboarded makes that hold across replicas.
+func (a *Adapter) welcome(ctx context.Context, team string, p ownership.Person, teamID string) {
+	m := bot.Message{Tenant: tenant(team), Platform: platform, ID: deliveryOf(ctx), User: p, DM: true, Format: Format{}}
+	o, send, err := a.svc.Welcome(ctx, m, teamID)
+	if err != nil {
+		a.logCoreError("welcome", m, err)
+		return
+	}
+	if send {
+		_ = a.sendWelcome(ctx, o)
+	}
+}
+
+// sendWelcome opens the DM and posts the onboarding.
+func (a *Adapter) sendWelcome(ctx context.Context, o bot.Onboarding) error {
+	ch, err := a.openDM(ctx, o.User.ID)
+	if err != nil {
+		return err
+	}
+	msg := onboardingMessage(o)
+	msg.Channel = ch
+	_, err = a.postMessage(ctx, msg)
+	return err
+}
+
+// onHomeOpened publishes the App Home. Publishing is idempotent, so a
+// redelivery needs no dedup.
+func (a *Adapter) onHomeOpened(ctx context.Context, env *envelope) {
+	var ev slackevents.AppHomeOpenedEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		a.log.Warn("slack: malformed app_home_opened", "event", env.EventID, "err", err)
+		return
+	}
+	if ev.Tab != "home" || ev.User == "" {
+		return
+	}
+	m := a.newMessage(ctx, env.TeamID, ev.User, "", "")
+	// Leads see more; workspace admins are leads, so ask Slack (cached).
+	if u, err := a.lookupUser(ctx, env.TeamID, ev.User); err == nil {
+		m.User.Name, m.PlatformAdmin = u.Name, u.Admin
+	}
+	h, err := a.svc.Home(ctx, m)
+	blocks := homeBlocks(h)
+	if err != nil {
+		a.logCoreError("home", m, err)
+		blocks = homeErrorBlocks(ownership.ErrorMessage(err))
+	}
+	_ = a.publishHome(ctx, ev.User, blocks)
+}

@@ -1,0 +1,330 @@
+// Package fakeslack is a test double of Slack: a Web API server speaking the
+// real JSON, a response_url endpoint, and a Socket Mode websocket endpoint
+// that sends envelopes and records acks. It records every call so tests can
+// assert on what the bot sent, and it can be told to fail calls (429 with
+// Retry-After, 5xx, Slack errors) to exercise retries.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// BotUserID is the bot's own user id, as auth.test reports it.
+const BotUserID = "U0BOT"
+
+// Call is one recorded request.
+type Call struct {
+	Method string
+	// Token is the bearer or form token the call used.
+	Token string
+	// Params holds form values, or the top-level fields of a JSON body
+	// (strings unquoted, anything else as JSON text).
+	Params map[string]string
+	// Body is the raw request body.
+	Body []byte
+}
+
+// User is a user the fake's users.info knows.
+type User struct {
+	ID, Name        string
+	IsAdmin, IsBot  bool
+	IsOwner, Delete bool
+}
+
+// Failure makes one call fail.
+type Failure struct {
+	// Status is the HTTP status (429, 500…); 0 means 200 with Error.
+	Status int
+	// RetryAfter is the 429's Retry-After in seconds.
+	RetryAfter int
+	// Error is a Slack error code returned with ok:false.
+	Error string
+}
+
+// Ack is a Socket Mode acknowledgement the bot sent.
+type Ack struct {
+	EnvelopeID string          `json:"envelope_id"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// Server is the fake Slack.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	changed  chan struct{}
+	calls    []Call
+	users    map[string]User
+	failures map[string][]Failure
+	seq      int64
+
+	// Socket Mode.
+	conns    int
+	sock     *websocket.Conn
+	sockMu   sync.Mutex // serialises writes to sock
+	acks     []Ack
+	envelope int
+}
+
+// New starts a fake Slack; it is closed when the test ends.
+func New(tb testing.TB) *Server {
+	s := &Server{changed: make(chan struct{}), users: map[string]User{}, failures: map[string][]Failure{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.api)
+	mux.HandleFunc("/response/", s.response)
+	mux.HandleFunc("/socket", s.socket)
+	s.srv = httptest.NewServer(mux)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and any socket.
+func (s *Server) Close() {
+	s.sockMu.Lock()
+	if s.sock != nil {
+		_ = s.sock.Close()
+	}
+	s.sockMu.Unlock()
+	s.srv.Close()
+}
+
+// APIURL is the Web API base URL, with the trailing slash slack-go needs.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// ResponseURL returns a response_url for an interaction or command.
+func (s *Server) ResponseURL(id string) string { return s.srv.URL + "/response/" + id }
+
+// AddUser makes users.info know u.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
+}
+
+// Fail queues failures for the next calls of method, in order.
+func (s *Server) Fail(method string, fs ...Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = append(s.failures[method], fs...)
+}
+
+// Calls returns the recorded calls of method ("" for all).
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Methods returns the distinct methods called so far.
+func (s *Server) Methods() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.calls {
+		if !slices.Contains(out, c.Method) {
+			out = append(out, c.Method)
+		}
+	}
+	return out
+}
+
+// Wait blocks until cond holds over the server's state, or fails the test
+// after timeout. cond runs with the server locked.
+func (s *Server) wait(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ok := cond()
+		ch := s.changed
+		s.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			tb.Fatalf("fakeslack: timed out after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+// WaitCalls waits until method has been called at least n times and returns
+// its calls.
+func (s *Server) WaitCalls(tb testing.TB, method string, n int, timeout time.Duration) []Call {
+	tb.Helper()
+	s.wait(tb, timeout, fmt.Sprintf("%d %s call(s)", n, method), func() bool {
+		k := 0
+		for _, c := range s.calls {
+			if c.Method == method {
+				k++
+			}
+		}
+		return k >= n
+	})
+	return s.Calls(method)
+}
+
+// WaitCall waits for a call of method for which match is true.
+func (s *Server) WaitCall(tb testing.TB, method string, timeout time.Duration, match func(Call) bool) Call {
+	tb.Helper()
+	var found Call
+	s.wait(tb, timeout, "a matching "+method+" call", func() bool {
+		for _, c := range s.calls {
+			if c.Method == method && match(c) {
+				found = c
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// broadcast wakes waiters; s.mu must be held.
+func (s *Server) broadcast() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) record(c Call) (Failure, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, c)
+	s.broadcast()
+	if fs := s.failures[c.Method]; len(fs) > 0 {
+		s.failures[c.Method] = fs[1:]
+		return fs[0], true
+	}
+	return Failure{}, false
+}
+
+func (s *Server) nextTS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return fmt.Sprintf("1700000000.%06d", s.seq)
+}
+
+func readCall(r *http.Request, method string) Call {
+	c := Call{Method: method, Params: map[string]string{}}
+	body := new(strings.Builder)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Body.Read(buf)
+		body.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	c.Body = []byte(body.String())
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(c.Body, &m) == nil {
+			for k, v := range m {
+				var str string
+				if json.Unmarshal(v, &str) == nil {
+					c.Params[k] = str
+				} else {
+					c.Params[k] = string(v)
+				}
+			}
+		}
+	} else if vals, err := url.ParseQuery(string(c.Body)); err == nil {
+		for k := range vals {
+			c.Params[k] = vals.Get(k)
+		}
+	}
+	c.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if c.Token == "" {
+		c.Token = c.Params["token"]
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	c := readCall(r, method)
+	if f, failed := s.record(c); failed {
+		switch {
+		case f.Status == http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			w.WriteHeader(f.Status)
+			writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
+		case f.Status != 0:
+			w.WriteHeader(f.Status)
+			_, _ = w.Write([]byte("<html>upstream error</html>"))
+		default:
+			writeJSON(w, map[string]any{"ok": false, "error": f.Error})
+		}
+		return
+	}
+	p := c.Params
+	switch method {
+	case "auth.test":
+		writeJSON(w, map[string]any{"ok": true, "user_id": BotUserID, "bot_id": "B0BOT", "user": "whoowns", "team_id": "T1", "team": "Test"})
+	case "chat.postMessage":
+		writeJSON(w, map[string]any{"ok": true, "channel": p["channel"], "ts": s.nextTS()})
+	case "chat.update":
+		writeJSON(w, map[string]any{"ok": true, "channel": p["channel"], "ts": p["ts"], "text": p["text"]})
+	case "chat.postEphemeral":
+		writeJSON(w, map[string]any{"ok": true, "message_ts": s.nextTS()})
+	case "conversations.open":
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.Split(p["users"], ",")[0]}})
+	case "users.info":
+		s.mu.Lock()
+		u, ok := s.users[p["user"]]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{
+			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Delete,
+			"profile": map[string]any{"display_name": u.Name},
+		}})
+	case "views.publish":
+		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V1", "type": "home"}})
+	case "apps.connections.open":
+		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket"})
+	default:
+		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func (s *Server) response(w http.ResponseWriter, r *http.Request) {
+	c := readCall(r, "response_url")
+	c.Params["id"] = strings.TrimPrefix(r.URL.Path, "/response/")
+	if f, failed := s.record(c); failed && f.Status != 0 {
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		w.WriteHeader(f.Status)
+		return
+	}
+	_, _ = w.Write([]byte("ok"))
+}

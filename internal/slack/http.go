@@ -1,0 +1,195 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// Reasons a request is refused, as counted in whoowns_requests_rejected_total.
+const (
+	rejectSignature  = "signature"
+	rejectStale      = "stale"
+	rejectTooLarge   = "too_large"
+	rejectBadRequest = "bad_request"
+	rejectBusy       = "rate_limited"
+)
+
+// errStale is a correctly signed request outside the replay window.
+var errStale = errors.New("slack: request timestamp outside the 5-minute window")
+
+// verify checks Slack's v0 signature: HMAC-SHA256 over "v0:<ts>:<body>" with
+// the signing secret, and a timestamp within five minutes of now so a
+// captured request cannot be replayed later.
+func verify(h http.Header, body []byte, secret string, now time.Time) error {
+	if secret == "" {
+		return errors.New("slack: no signing secret configured")
+	}
+	sig, ok := strings.CutPrefix(h.Get("X-Slack-Signature"), "v0=")
+	if !ok {
+		return errors.New("slack: missing v0 signature")
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return errors.New("slack: malformed signature")
+	}
+	ts := h.Get("X-Slack-Request-Timestamp")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errors.New("slack: malformed timestamp")
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + ts + ":"))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return errors.New("slack: signature mismatch")
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > maxStaleness || d < -maxStaleness {
+		return errStale
+	}
+	return nil
+}
+
+// Sign returns the headers Slack would send with body at ts, for tests and
+// tools that play Slack.
+func Sign(secret string, ts time.Time, body []byte) http.Header {
+	s := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + s + ":"))
+	mac.Write(body)
+	h := http.Header{}
+	h.Set("X-Slack-Request-Timestamp", s)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return h
+}
+
+// readVerified reads the capped body and verifies it. On failure it has
+// already answered the request and returns ok false.
+func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.metrics.Rejected(platform, rejectTooLarge)
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	if err := verify(r.Header, body, a.cfg.SigningSecret, a.now()); err != nil {
+		reason := rejectSignature
+		if errors.Is(err, errStale) {
+			reason = rejectStale
+		}
+		a.metrics.Rejected(platform, reason)
+		a.log.Warn("slack: refused unverified request", "path", r.URL.Path, "reason", err)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+// busy tells Slack to try again later: the queue is full or we are shutting
+// down. Slack retries Events API deliveries it did not get a 2xx for.
+func (a *Adapter) busy(w http.ResponseWriter) {
+	a.metrics.Rejected(platform, rejectBusy)
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
+}
+
+// handleEvents receives Events API deliveries. It verifies, answers
+// url_verification, and queues everything else untouched: the ack must
+// reach Slack within 3 seconds, and deduping needs a store round trip.
+func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	var outer struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+		EventID   string `json:"event_id"`
+	}
+	if err := json.Unmarshal(body, &outer); err != nil {
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return
+	}
+	if outer.Type == "url_verification" {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, outer.Challenge)
+		return
+	}
+	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
+	if !a.enqueue(a.eventJob(body, outer.EventID, retry)) {
+		a.busy(w)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleInteractivity receives button clicks and select choices.
+func (a *Adapter) handleInteractivity(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "missing payload", http.StatusBadRequest)
+		return
+	}
+	j, err := a.interactionJob([]byte(form.Get("payload")))
+	if err != nil {
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "malformed payload", http.StatusBadRequest)
+		return
+	}
+	if !a.enqueue(j) {
+		a.busy(w)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleCommand runs /whoowns. Commands take milliseconds, so the reply is
+// the synchronous ephemeral response itself; deliveries to other channels
+// and people go onto the queue.
+func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	// SlashCommandParse reads the body we already consumed for the
+	// signature, so it gets a fresh reader over the same bytes.
+	r2 := r.Clone(r.Context())
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	r2.PostForm, r2.Form = nil, nil
+	cmd, err := slackapi.SlashCommandParse(r2)
+	if err != nil || cmd.TeamID == "" || cmd.UserID == "" {
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "malformed command", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(withDelivery(context.WithoutCancel(r.Context()), "command:"+cmd.TriggerID), commandTimeout)
+	defer cancel()
+	resp := a.runSlashCommand(ctx, cmd)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}

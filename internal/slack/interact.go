@@ -1,0 +1,215 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// actionHandlers dispatches block actions by the action id's prefix.
+var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *interaction, act *slackapi.BlockAction){
+	actionChoose:      (*Adapter).onChoose,
+	actionPickTeam:    (*Adapter).onChoose,
+	actionMore:        (*Adapter).onMore,
+	actionWhy:         (*Adapter).onWhy,
+	actionHelpful:     (*Adapter).onFeedback,
+	actionNotHelpful:  (*Adapter).onFeedback,
+	actionOnboardTeam: (*Adapter).onOnboardTeam,
+}
+
+// voteTTL is how long one person's vote on one answer is remembered.
+const voteTTL = 30 * 24 * time.Hour
+
+// interaction is a block_actions payload with where it happened.
+type interaction struct {
+	cb        *slackapi.InteractionCallback
+	team      string
+	channel   string
+	messageTS string
+	threadTS  string
+	// ephemeral messages (slash command replies) cannot be touched with
+	// chat.update or threaded; they are answered through response_url.
+	ephemeral bool
+}
+
+func (a *Adapter) interactionJob(payload []byte) (job, error) {
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return job{}, err
+	}
+	id := "action:" + cb.Team.ID + ":" + cb.User.ID + ":" + cb.ActionTs
+	if len(cb.ActionCallback.BlockActions) > 0 {
+		id = "action:" + cb.Team.ID + ":" + cb.User.ID + ":" + cb.ActionCallback.BlockActions[0].ActionTs
+	}
+	return job{id: id, run: func(ctx context.Context) { a.processInteraction(ctx, &cb) }}, nil
+}
+
+func (a *Adapter) processInteraction(ctx context.Context, cb *slackapi.InteractionCallback) {
+	if cb.Type != slackapi.InteractionTypeBlockActions {
+		a.log.Debug("slack: ignoring interaction", "type", cb.Type)
+		return
+	}
+	in := &interaction{
+		cb:        cb,
+		team:      cb.Team.ID,
+		channel:   cb.Container.ChannelID,
+		messageTS: cb.Container.MessageTs,
+		threadTS:  cb.Container.ThreadTs,
+		ephemeral: cb.Container.IsEphemeral,
+	}
+	if in.channel == "" {
+		in.channel = cb.Channel.ID
+	}
+	if in.messageTS == "" {
+		in.messageTS = cb.Message.Timestamp
+	}
+	if in.threadTS == "" {
+		in.threadTS = cb.Message.ThreadTimestamp
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		name, _, _ := strings.Cut(act.ActionID, ":")
+		h, ok := actionHandlers[name]
+		if !ok {
+			a.log.Debug("slack: ignoring action", "action", act.ActionID)
+			continue
+		}
+		h(a, ctx, in, act)
+	}
+}
+
+// message is the core's view of the click, as if the clicker had typed text.
+func (in *interaction) message(ctx context.Context, a *Adapter, text string) bot.Message {
+	m := a.newMessage(ctx, in.team, in.cb.User.ID, in.channel, text)
+	if in.cb.User.Name != "" {
+		m.User.Name = in.cb.User.Name
+	}
+	return m
+}
+
+// replace swaps the clicked message for msg: chat.update for a normal
+// message, response_url for an ephemeral one.
+func (a *Adapter) replace(ctx context.Context, in *interaction, msg message) error {
+	if in.ephemeral || in.messageTS == "" || in.channel == "" {
+		return a.respond(ctx, in.cb.ResponseURL, true, msg)
+	}
+	msg.Channel = in.channel
+	return a.updateMessage(ctx, in.messageTS, msg)
+}
+
+// tell shows msg to the clicker only, next to the clicked message.
+func (a *Adapter) tell(ctx context.Context, in *interaction, msg message) error {
+	if in.ephemeral || in.channel == "" {
+		return a.respond(ctx, in.cb.ResponseURL, false, msg)
+	}
+	msg.Channel, msg.ThreadTS = in.channel, in.threadTS
+	return a.postEphemeral(ctx, in.cb.User.ID, msg)
+}
+
+// reply posts msg in the clicked message's thread, for everyone to see.
+func (a *Adapter) reply(ctx context.Context, in *interaction, msg message) error {
+	if in.ephemeral || in.channel == "" {
+		return a.respond(ctx, in.cb.ResponseURL, false, msg)
+	}
+	msg.Channel, msg.ThreadTS = in.channel, in.threadTS
+	if msg.ThreadTS == "" {
+		msg.ThreadTS = in.messageTS
+	}
+	_, err := a.postMessage(ctx, msg)
+	return err
+}
+
+// onChoose answers in place with the intent (and team) the user picked:
+// "did you mean", the closest intents of an "I don't know", or a team.
+func (a *Adapter) onChoose(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	var c choice
+	var err error
+	if string(act.Type) == "static_select" {
+		c, err = decodeChoice(strings.TrimPrefix(act.BlockID, pickTeamBlockPrefix))
+		c.Team = act.SelectedOption.Value
+	} else {
+		c, err = decodeChoice(act.Value)
+	}
+	if err != nil {
+		a.log.Warn("slack: bad action value", "action", act.ActionID, "err", err)
+		return
+	}
+	m := in.message(ctx, a, c.Question)
+	asker := in.cb.User.ID
+	if c.Asker != "" {
+		// Resolve the team as for the person who asked, whoever clicks.
+		asker = c.Asker
+		m.User = a.person(in.team, c.Asker, "")
+	}
+	ans, err := a.svc.AnswerFor(ctx, m, c.Intent, c.Team)
+	if err != nil {
+		a.logCoreError("answer_for", m, err)
+		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		return
+	}
+	_ = a.replace(ctx, in, answerMessage(ans, asker))
+}
+
+// onMore posts the intent's longer explanation in the thread.
+func (a *Adapter) onMore(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	it, err := a.svc.Intent(ctx, tenant(in.team), act.Value)
+	if err != nil {
+		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		return
+	}
+	text := it.More
+	if text == "" {
+		text = it.Why
+	}
+	_ = a.reply(ctx, in, textMessage(fmt.Sprintf("*More on %s*\n%s", escape(it.Title), text)))
+}
+
+// onWhy shows the clicker how the answer was reached; the reasoning was
+// rendered into the button when the answer was.
+func (a *Adapter) onWhy(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	_ = a.tell(ctx, in, textMessage("*Why this answer*\n"+act.Value))
+}
+
+// onFeedback counts a 👍 or 👎 for the answer's intent, once per person and
+// answer, and thanks the voter privately.
+func (a *Adapter) onFeedback(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	helpful := strings.HasPrefix(act.ActionID, actionHelpful)
+	m := in.message(ctx, a, "")
+	if in.messageTS != "" {
+		first, err := a.store.Claim(ctx, fmt.Sprintf("slack:vote:%s:%s:%s:%s", in.team, in.channel, in.messageTS, in.cb.User.ID), voteTTL)
+		if err == nil && !first {
+			_ = a.tell(ctx, in, notice("You've already voted on this answer; thanks!"))
+			return
+		}
+	}
+	if err := a.svc.Feedback(ctx, m, act.Value, helpful); err != nil {
+		a.logCoreError("feedback", m, err)
+		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		return
+	}
+	thanks := "Thanks! Glad it helped. 👍"
+	if !helpful {
+		f := Format{}
+		thanks = fmt.Sprintf("Thanks for telling me. 👎 The leads see the count; if the answer is out of date, ask a lead to fix it with %s.", f.Code(f.CommandPrefix()+" set <role> @person <team>"))
+	}
+	_ = a.tell(ctx, in, notice(thanks))
+}
+
+// onOnboardTeam records the team a new member picked in their welcome and
+// shows them who's who there.
+func (a *Adapter) onOnboardTeam(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	m := in.message(ctx, a, "")
+	o, err := a.svc.JoinTeam(ctx, m, act.SelectedOption.Value)
+	if err != nil {
+		a.logCoreError("join_team", m, err)
+		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		return
+	}
+	_ = a.replace(ctx, in, onboardingMessage(o))
+}

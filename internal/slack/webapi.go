@@ -1,0 +1,249 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// Web API methods the adapter calls. Every call goes through Adapter.call,
+// which refuses a method missing from webAPIMethods, so this table is the
+// complete list and the manifest test checks it against the declared scopes.
+const (
+	methodPostMessage   = "chat.postMessage"
+	methodUpdate        = "chat.update"
+	methodPostEphemeral = "chat.postEphemeral"
+	methodOpenDM        = "conversations.open"
+	methodUserInfo      = "users.info"
+	methodPublishView   = "views.publish"
+	methodAuthTest      = "auth.test"
+	methodOpenSocket    = "apps.connections.open"
+	// methodResponseURL is not a Web API method but a POST to the
+	// response_url of an interaction; it needs no scope.
+	methodResponseURL = "response_url"
+)
+
+// apiMethod says what a Web API method needs.
+type apiMethod struct {
+	// Scope is the bot-token scope the method requires; "" when none.
+	Scope string
+	// AppToken marks methods called with the app-level token (xapp-…),
+	// whose scope (connections:write) is granted to the token itself, not
+	// listed among the bot scopes.
+	AppToken bool
+}
+
+// webAPIMethods lists every outbound call with the scope it needs.
+var webAPIMethods = map[string]apiMethod{
+	methodPostMessage:   {Scope: "chat:write"},
+	methodUpdate:        {Scope: "chat:write"},
+	methodPostEphemeral: {Scope: "chat:write"},
+	methodOpenDM:        {Scope: "im:write"},
+	methodUserInfo:      {Scope: "users:read"},
+	methodPublishView:   {},
+	methodAuthTest:      {},
+	methodOpenSocket:    {AppToken: true},
+	methodResponseURL:   {},
+}
+
+// retryPolicy bounds how hard a failing call is retried.
+type retryPolicy struct {
+	// Attempts is the total number of tries, the first included.
+	Attempts int
+	// Base is the first backoff after a transient error; it doubles.
+	Base time.Duration
+	// MaxWait caps a single wait, including a 429's Retry-After.
+	MaxWait time.Duration
+}
+
+var defaultRetry = retryPolicy{Attempts: 4, Base: 250 * time.Millisecond, MaxWait: 30 * time.Second}
+
+type deliveryKey struct{}
+
+// withDelivery tags ctx with the id of the event or interaction being
+// handled, so a call that fails for good can be traced back to it.
+func withDelivery(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, id)
+}
+
+func deliveryOf(ctx context.Context) string {
+	id, _ := ctx.Value(deliveryKey{}).(string)
+	return id
+}
+
+// call runs fn, retrying 429s after their Retry-After and transient
+// failures with exponential backoff. A call that finally fails is logged with
+// the delivery id and counted, and its error returned.
+func (a *Adapter) call(ctx context.Context, method string, fn func(context.Context) error) error {
+	if _, ok := webAPIMethods[method]; !ok {
+		// A programming error: the manifest would not grant the scope.
+		return fmt.Errorf("slack: %s is not declared in webAPIMethods", method)
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = fn(ctx); err == nil {
+			return nil
+		}
+		wait, ok := a.retryAfter(err, attempt)
+		if !ok || attempt >= a.retry.Attempts || ctx.Err() != nil {
+			break
+		}
+		a.metrics.APIRetry(platform, method)
+		a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
+		if serr := a.sleep(ctx, wait); serr != nil {
+			break
+		}
+	}
+	a.metrics.APIError(platform, method)
+	a.log.Error("slack api call failed", "method", method, "delivery", deliveryOf(ctx), "err", err)
+	return err
+}
+
+// retryAfter says whether err is worth another try and how long to wait.
+func (a *Adapter) retryAfter(err error, attempt int) (time.Duration, bool) {
+	var rl *slackapi.RateLimitedError
+	if errors.As(err, &rl) {
+		return min(max(rl.RetryAfter, time.Second), a.retry.MaxWait), true
+	}
+	if !transient(err) {
+		return 0, false
+	}
+	d := a.retry.Base << (attempt - 1)
+	// Jitter keeps replicas that failed together from retrying together.
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return min(d, a.retry.MaxWait), true
+}
+
+// transient reports errors that a later identical call may not hit: 5xx,
+// network failures and timeouts, and Slack's own "try again" error codes.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var sc slackapi.StatusCodeError
+	if errors.As(err, &sc) {
+		return sc.Code >= 500 || sc.Code == http.StatusTooManyRequests
+	}
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited":
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// message is one outgoing Slack message.
+type message struct {
+	Channel  string
+	ThreadTS string
+	// Text is the notification and accessibility fallback for Blocks.
+	Text   string
+	Blocks []slackapi.Block
+}
+
+func (m message) options() []slackapi.MsgOption {
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slackapi.MsgOptionBlocks(m.Blocks...))
+	}
+	if m.ThreadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(m.ThreadTS))
+	}
+	return opts
+}
+
+func (a *Adapter) postMessage(ctx context.Context, m message) (string, error) {
+	var ts string
+	err := a.call(ctx, methodPostMessage, func(ctx context.Context) error {
+		var err error
+		_, ts, err = a.api.PostMessageContext(ctx, m.Channel, m.options()...)
+		return err
+	})
+	return ts, err
+}
+
+func (a *Adapter) updateMessage(ctx context.Context, ts string, m message) error {
+	m.ThreadTS = ""
+	return a.call(ctx, methodUpdate, func(ctx context.Context) error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, m.Channel, ts, m.options()...)
+		return err
+	})
+}
+
+func (a *Adapter) postEphemeral(ctx context.Context, user string, m message) error {
+	return a.call(ctx, methodPostEphemeral, func(ctx context.Context) error {
+		_, err := a.api.PostEphemeralContext(ctx, m.Channel, user, m.options()...)
+		return err
+	})
+}
+
+// openDM returns the id of the direct-message channel with user.
+func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
+	var id string
+	err := a.call(ctx, methodOpenDM, func(ctx context.Context) error {
+		ch, _, _, err := a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{user}})
+		if err == nil {
+			id = ch.ID
+		}
+		return err
+	})
+	return id, err
+}
+
+func (a *Adapter) userInfo(ctx context.Context, user string) (*slackapi.User, error) {
+	var u *slackapi.User
+	err := a.call(ctx, methodUserInfo, func(ctx context.Context) error {
+		var err error
+		u, err = a.api.GetUserInfoContext(ctx, user)
+		return err
+	})
+	return u, err
+}
+
+func (a *Adapter) publishHome(ctx context.Context, user string, blocks []slackapi.Block) error {
+	return a.call(ctx, methodPublishView, func(ctx context.Context) error {
+		_, err := a.api.PublishViewContext(ctx, slackapi.PublishViewContextRequest{
+			UserID: user,
+			View:   slackapi.HomeTabViewRequest{Type: slackapi.VTHomeTab, Blocks: slackapi.Blocks{BlockSet: blocks}},
+		})
+		return err
+	})
+}
+
+// respond posts to an interaction's response_url: the only way to replace or
+// follow up an ephemeral message, which chat.update cannot touch.
+func (a *Adapter) respond(ctx context.Context, url string, replace bool, m message) error {
+	msg := &slackapi.WebhookMessage{Text: m.Text, ResponseType: slackapi.ResponseTypeEphemeral, ReplaceOriginal: replace}
+	if len(m.Blocks) > 0 {
+		msg.Blocks = &slackapi.Blocks{BlockSet: m.Blocks}
+	}
+	return a.call(ctx, methodResponseURL, func(ctx context.Context) error {
+		return slackapi.PostWebhookCustomHTTPContext(ctx, url, a.httpClient, msg)
+	})
+}
