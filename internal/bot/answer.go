@@ -1,0 +1,173 @@
+// Package bot is the platform-neutral heart of whoowns: it turns a question
+// into an Answer, a lead's command into a CommandResult, and a new member into
+// an Onboarding. Chat transports translate their platform's events into a
+// Message and render what comes back; nothing here knows Slack or Teams.
+package bot
+
+import (
+	"time"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Platform names, used for metrics, rate-limit keys and the unanswered queue.
+const (
+	PlatformSlack = "slack"
+	PlatformTeams = "teams"
+	PlatformCLI   = "cli"
+)
+
+// Message is one question or command as it arrived, in neutral terms.
+type Message struct {
+	Tenant   ownership.TenantID
+	Platform string
+	// ID identifies the delivery (event id, activity id) for logs.
+	ID      string
+	User    ownership.Person
+	Channel ownership.Channel
+	// DM is true for a direct (personal) conversation with the bot.
+	DM   bool
+	Text string
+	// PlatformAdmin is true when the platform itself says the user is a
+	// workspace admin or owner; such users are leads.
+	PlatformAdmin bool
+	// Format renders mentions and emphasis for the platform that asked.
+	Format Format
+}
+
+// Kind says what sort of answer an Answer is.
+type Kind string
+
+// Answer kinds.
+const (
+	// KindPerson names the holder of one role (possibly nobody: see Holder.Empty).
+	KindPerson Kind = "person"
+	// KindBoth names both people and who decides what (prioritization).
+	KindBoth Kind = "both"
+	// KindKnowledge answers with an explanation, not a person.
+	KindKnowledge Kind = "knowledge"
+	// KindUnknown is an honest "I don't know" with the closest intents.
+	KindUnknown Kind = "unknown"
+	// KindPickTeam asks which team the question is about.
+	KindPickTeam Kind = "pick_team"
+)
+
+// TeamRef names a team.
+type TeamRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Holder is who answers for a role on a team.
+type Holder struct {
+	Role     ownership.Role   `json:"role"`
+	RoleName string           `json:"role_name"`
+	Person   ownership.Person `json:"person"`
+	// Usual is the assigned holder while Person covers for them.
+	Usual      ownership.Person `json:"usual,omitempty"`
+	CoverUntil time.Time        `json:"cover_until,omitempty"`
+	AssignedBy ownership.Person `json:"assigned_by,omitempty"`
+	AssignedAt time.Time        `json:"assigned_at,omitempty"`
+	// Decides says what this holder decides, for answers naming both roles.
+	Decides string `json:"decides,omitempty"`
+}
+
+// Empty reports whether nobody holds the role.
+func (h Holder) Empty() bool { return h.Person.IsZero() }
+
+// Covering reports whether a temporary cover is in force.
+func (h Holder) Covering() bool { return !h.CoverUntil.IsZero() }
+
+// Choice is an intent offered as a button: "did you mean" or "closest".
+type Choice struct {
+	Intent string  `json:"intent"`
+	Title  string  `json:"title"`
+	Score  float64 `json:"score"`
+}
+
+// Answer is the typed reply to a question. Transports render it.
+type Answer struct {
+	Kind     Kind    `json:"kind"`
+	Question string  `json:"question"`
+	Intent   string  `json:"intent"`
+	Title    string  `json:"title"`
+	Score    float64 `json:"score"`
+	// Role is the role that answers; for role_lookup the role asked for.
+	Role ownership.Role `json:"role"`
+	// Rule says how the role was chosen: RuleCatalogue or RuleOverride.
+	Rule string `json:"rule,omitempty"`
+	// Why is the one line of why; More the longer explanation.
+	Why  string `json:"why,omitempty"`
+	More string `json:"more,omitempty"`
+
+	Team *TeamRef `json:"team,omitempty"`
+	// TeamFrom says how the team was found: "text", "channel", "member", "only".
+	TeamFrom    string  `json:"team_from,omitempty"`
+	Holder      *Holder `json:"holder,omitempty"`
+	Counterpart *Holder `json:"counterpart,omitempty"`
+	// Both lists the PM and the PO for KindBoth.
+	Both []Holder `json:"both,omitempty"`
+	// SamePerson is set when one person holds both PM and PO on the team.
+	SamePerson bool `json:"same_person,omitempty"`
+	// FillHint tells a lead exactly how to fill an empty role.
+	FillHint string `json:"fill_hint,omitempty"`
+
+	// Knowledge is the text of a KindKnowledge answer.
+	Knowledge string `json:"knowledge,omitempty"`
+
+	NearTie      bool     `json:"near_tie,omitempty"`
+	Alternatives []Choice `json:"alternatives,omitempty"`
+	// Teams lists the choices for KindPickTeam.
+	Teams []TeamRef `json:"teams,omitempty"`
+}
+
+// Rules that choose a role, for the "Why?" explanation.
+const (
+	RuleCatalogue = "catalogue"
+	RuleOverride  = "team override"
+)
+
+// Format renders platform markup. Each transport supplies its own; Plain
+// serves the command line.
+type Format interface {
+	// Mention renders a person so that the platform notifies them.
+	Mention(p ownership.Person) string
+	// Channel renders a link to a channel.
+	Channel(c ownership.Channel) string
+	// Bold emphasises text.
+	Bold(s string) string
+	// Code renders a literal command or id.
+	Code(s string) string
+	// CommandPrefix is how users address commands ("/whoowns" or "@whoowns").
+	CommandPrefix() string
+}
+
+// Plain is the Format of the command line: names instead of mentions.
+type Plain struct{}
+
+// Mention returns the person's name.
+func (Plain) Mention(p ownership.Person) string { return "@" + p.Label() }
+
+// Channel returns the channel's name.
+func (Plain) Channel(c ownership.Channel) string {
+	if c.Name != "" {
+		return "#" + c.Name
+	}
+	return "#" + c.ID
+}
+
+// Bold returns s unchanged.
+func (Plain) Bold(s string) string { return s }
+
+// Code quotes s.
+func (Plain) Code(s string) string { return "`" + s + "`" }
+
+// CommandPrefix returns the CLI form.
+func (Plain) CommandPrefix() string { return "whoowns" }
+
+func formatOf(m Message) Format {
+	if m.Format == nil {
+		return Plain{}
+	}
+	return m.Format
+}

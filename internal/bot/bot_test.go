@@ -1,0 +1,479 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/dirfile"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/sample"
+)
+
+var now = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC) // a Friday
+
+const tenant = sample.Tenant
+
+var (
+	lead     = ownership.Person{ID: "U0LEAD001", Name: "Morgan Lee"}
+	dev      = ownership.Person{ID: "U03JULES", Name: "Jules Martin"}
+	stranger = ownership.Person{ID: "U99NEW", Name: "New Person"}
+)
+
+// newService returns a service over the sample teams with a fixed clock.
+func newService(t *testing.T, opts ...bot.Option) (*bot.Service, *memstore.Store) {
+	t.Helper()
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := sample.Directory(dirfile.Options{KnownIntent: func(id string) bool { _, ok := cat.Get(id); return ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New(memstore.WithDirectory(d), memstore.WithClock(func() time.Time { return now }))
+	opts = append([]bot.Option{bot.WithClock(func() time.Time { return now }), bot.WithAdmins("UADMIN")}, opts...)
+	return bot.New(st, cat, opts...), st
+}
+
+func msg(u ownership.Person, channel, text string) bot.Message {
+	return bot.Message{Tenant: tenant, Platform: bot.PlatformCLI, User: u, Channel: ownership.Channel{ID: channel}, Text: text, Format: bot.Plain{}}
+}
+
+func ask(t *testing.T, s *bot.Service, m bot.Message) bot.Answer {
+	t.Helper()
+	a, err := s.Ask(context.Background(), m)
+	if err != nil {
+		t.Fatalf("Ask(%q): %v", m.Text, err)
+	}
+	return a
+}
+
+func TestAskResolvesRolePersonAndTeam(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	cases := []struct {
+		name, user, channel, text string
+		kind                      bot.Kind
+		intent                    string
+		role                      ownership.Role
+		team, person, counterpart string
+		from                      string
+	}{
+		{"team in text", stranger.ID, "", "who writes the acceptance criteria for checkout?", bot.KindPerson, "acceptance_criteria", ownership.ProductOwner, "checkout", "U02MARCO", "U01PRIYA", "text"},
+		{"alias in text", stranger.ID, "", "who owns the roadmap for the cart?", bot.KindPerson, "roadmap", ownership.ProductManager, "checkout", "U01PRIYA", "U02MARCO", "text"},
+		{"channel team", stranger.ID, "C0SEARCH", "who does market research?", bot.KindPerson, "market_research", ownership.ProductManager, "search", "U09AISHA", "", "channel"},
+		{"asker's team", dev.ID, "CRANDOM", "who grooms the backlog?", bot.KindPerson, "backlog", ownership.ProductOwner, "checkout", "U02MARCO", "U01PRIYA", "member"},
+		{"text beats channel", dev.ID, "C0SEARCH", "who owns the backlog for payments", bot.KindPerson, "backlog", ownership.ProductOwner, "payments", "U05LEE", "U04DANA", "text"},
+		{"override on payments", stranger.ID, "", "who owns the roadmap for payments?", bot.KindPerson, "roadmap", ownership.ProductOwner, "payments", "U05LEE", "U04DANA", "text"},
+		{"role lookup", stranger.ID, "", "who is the PO for payments?", bot.KindPerson, "role_lookup", ownership.ProductOwner, "payments", "U05LEE", "U04DANA", "text"},
+		{"both", stranger.ID, "C0CHECKOUT", "who decides priorities?", bot.KindBoth, "prioritization", ownership.Both, "checkout", "", "", "channel"},
+		{"channel link in text", stranger.ID, "", "who runs sprint planning for <#C0MOBILE|mobile-team>?", bot.KindPerson, "sprint_planning", ownership.ProductOwner, "mobile", "U07SAM", "U07SAM", "text"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := ask(t, s, msg(ownership.Person{ID: c.user}, c.channel, c.text))
+			if a.Kind != c.kind || a.Intent != c.intent || a.Role != c.role {
+				t.Fatalf("got kind=%s intent=%s role=%s, want %s %s %s", a.Kind, a.Intent, a.Role, c.kind, c.intent, c.role)
+			}
+			if a.Team == nil || a.Team.ID != c.team || a.TeamFrom != c.from {
+				t.Fatalf("team = %+v from %q, want %s from %s", a.Team, a.TeamFrom, c.team, c.from)
+			}
+			if c.person != "" && a.Holder.Person.ID != c.person {
+				t.Errorf("person = %s, want %s", a.Holder.Person.ID, c.person)
+			}
+			if c.counterpart != "" && (a.Counterpart == nil || a.Counterpart.Person.ID != c.counterpart) {
+				t.Errorf("counterpart = %+v, want %s", a.Counterpart, c.counterpart)
+			}
+			if a.Why == "" {
+				t.Error("no why")
+			}
+		})
+	}
+}
+
+func TestAnswerDetails(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	f := bot.Plain{}
+
+	over := ask(t, s, msg(stranger, "", "who owns the roadmap for payments?"))
+	if over.Rule != bot.RuleOverride || !strings.Contains(strings.Join(over.Reasoning(f), " "), "overrides") {
+		t.Errorf("override not explained: %s %v", over.Rule, over.Reasoning(f))
+	}
+	def := ask(t, s, msg(stranger, "", "who owns the roadmap for checkout?"))
+	if def.Rule != bot.RuleCatalogue {
+		t.Errorf("rule = %s", def.Rule)
+	}
+
+	same := ask(t, s, msg(stranger, "C0MOBILE", "who writes user stories?"))
+	if !same.SamePerson || !strings.Contains(same.Text(f), "both Product Manager and Product Owner") {
+		t.Errorf("one person in both roles not said plainly:\n%s", same.Text(f))
+	}
+
+	empty := ask(t, s, msg(stranger, "C0SEARCH", "who accepts finished stories?"))
+	if !empty.Holder.Empty() || !strings.Contains(empty.FillHint, "whoowns set po @person Search") {
+		t.Errorf("empty role: holder=%+v hint=%q", empty.Holder, empty.FillHint)
+	}
+	if !strings.Contains(empty.Text(f), "Search has no Product Owner") {
+		t.Errorf("empty role text:\n%s", empty.Text(f))
+	}
+
+	both := ask(t, s, msg(stranger, "C0CHECKOUT", "who decides priorities?"))
+	txt := both.Text(f)
+	if len(both.Both) != 2 || !strings.Contains(txt, "@Priya Shah") || !strings.Contains(txt, "@Marco Rossi") || !strings.Contains(txt, "backlog") {
+		t.Errorf("both answer:\n%s", txt)
+	}
+}
+
+func TestAskWithoutTeamAsksWhich(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	a := ask(t, s, msg(stranger, "CNOWHERE", "who writes acceptance criteria?"))
+	if a.Kind != bot.KindPickTeam || len(a.Teams) != 4 {
+		t.Fatalf("kind=%s teams=%v", a.Kind, a.Teams)
+	}
+	chosen, err := s.AnswerFor(context.Background(), msg(stranger, "CNOWHERE", "who writes acceptance criteria?"), a.Intent, "payments")
+	if err != nil || chosen.Holder == nil || chosen.Holder.Person.ID != "U05LEE" {
+		t.Fatalf("AnswerFor = %+v, %v", chosen, err)
+	}
+}
+
+func TestUnknownQuestionIsQueued(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	a := ask(t, s, msg(dev, "C0CHECKOUT", "who is on call tonight?"))
+	if a.Kind != bot.KindUnknown || a.Intent != "none" || len(a.Alternatives) != 3 {
+		t.Fatalf("kind=%s intent=%s alternatives=%v", a.Kind, a.Intent, a.Alternatives)
+	}
+	if !strings.Contains(a.Text(bot.Plain{}), "I don't know") {
+		t.Errorf("text: %s", a.Text(bot.Plain{}))
+	}
+	q, err := st.Unanswered(context.Background(), tenant, 10)
+	if err != nil || len(q) != 1 || q[0].Text != "who is on call tonight?" || q[0].Asker.ID != dev.ID || len(q[0].Closest) != 3 {
+		t.Fatalf("queue = %+v, %v", q, err)
+	}
+}
+
+func TestKnowledgeAnswers(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	for _, q := range []string{"what's the difference between a PM and a PO?", "help"} {
+		a := ask(t, s, msg(dev, "", q))
+		if a.Kind != bot.KindKnowledge || a.Knowledge == "" || a.Team != nil {
+			t.Errorf("%q: kind=%s knowledge=%q", q, a.Kind, a.Knowledge)
+		}
+	}
+}
+
+func TestCoverNamesCoverAndUsualHolderAndEnds(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.Command(ctx, msg(lead, "C0CHECKOUT", "cover po <@U03JULES|jules> until 2026-11-25 17:00")); err != nil {
+		t.Fatal(err)
+	}
+	a := ask(t, s, msg(stranger, "", "who writes acceptance criteria for checkout"))
+	if a.Holder.Person.ID != "U03JULES" || a.Holder.Usual.ID != "U02MARCO" || !a.Holder.CoverUntil.Equal(time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)) {
+		t.Fatalf("holder = %+v", a.Holder)
+	}
+	if txt := a.Text(bot.Plain{}); !strings.Contains(txt, "covers until") || !strings.Contains(txt, "usual") {
+		t.Errorf("text: %s", txt)
+	}
+	// After the cover ends, the usual holder answers again without anyone acting.
+	later, _ := newServiceAt(t, s, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	b := ask(t, later, msg(stranger, "", "who writes acceptance criteria for checkout"))
+	if b.Holder.Person.ID != "U02MARCO" || b.Holder.Covering() {
+		t.Errorf("after cover: %+v", b.Holder)
+	}
+}
+
+// newServiceAt returns a service over the same store as s with another clock.
+func newServiceAt(t *testing.T, s *bot.Service, at time.Time) (*bot.Service, ownership.Store) {
+	t.Helper()
+	return bot.New(s.Store(), s.Catalogue(), bot.WithClock(func() time.Time { return at })), s.Store()
+}
+
+func command(t *testing.T, s *bot.Service, m bot.Message) bot.CommandResult {
+	t.Helper()
+	r, err := s.Command(context.Background(), m)
+	if err != nil {
+		t.Fatalf("Command(%q): %v", m.Text, err)
+	}
+	return r
+}
+
+func TestLeadSetsPOThenAnswerHistoryAndAnnouncement(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	r := command(t, s, msg(lead, "", `set "product owner" <@U03JULES|jules> checkout`))
+	if !r.Changed || !strings.Contains(r.Text, "@jules is now Product Owner of Checkout (was @Marco Rossi)") {
+		t.Fatalf("reply: %q", r.Text)
+	}
+	if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != "C0CHECKOUT" ||
+		r.Announcements[0].Text != "@Morgan Lee made @jules Product Owner of Checkout (was @Marco Rossi)." {
+		t.Fatalf("announcements: %+v", r.Announcements)
+	}
+	a := ask(t, s, msg(stranger, "", "who writes the acceptance criteria for checkout?"))
+	if a.Holder.Person.ID != "U03JULES" || a.Holder.AssignedBy.ID != lead.ID || !a.Holder.AssignedAt.Equal(now) {
+		t.Fatalf("holder after set: %+v", a.Holder)
+	}
+	h, err := st.History(ctx, tenant, "checkout", 5)
+	if err != nil || len(h) == 0 || h[0].Action != "set" || h[0].Old != "U02MARCO" || h[0].New != "U03JULES" || h[0].Actor.ID != lead.ID {
+		t.Fatalf("history: %+v %v", h, err)
+	}
+	hr := command(t, s, msg(dev, "", "history checkout"))
+	if !strings.Contains(hr.Text, "Morgan Lee made jules Product Owner of Checkout (was Marco Rossi)") {
+		t.Errorf("history text: %s", hr.Text)
+	}
+}
+
+func TestOnlyLeadsChangeAnything(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	before, _ := st.Directory(ctx, tenant)
+	for _, text := range []string{
+		"set po <@U03JULES> checkout", "unset pm checkout", "team create Growth", "channel <#C1|x> checkout",
+		"member add <@U1> checkout", "cover po <@U1> until tomorrow checkout", "route roadmap po checkout",
+		"lead add <@U03JULES>", `teach "who guards the gate" acceptance_criteria`, `intent add security_review po "why"`,
+		"onboard <@U1>", "unanswered", "role add designer Designer",
+	} {
+		_, err := s.Command(ctx, msg(dev, "C0CHECKOUT", text))
+		if ownership.ErrorCode(err) != ownership.ErrForbidden || !strings.Contains(ownership.ErrorMessage(err), "Only leads") {
+			t.Errorf("%q by a non-lead: %v", text, err)
+		}
+	}
+	after, _ := st.Directory(ctx, tenant)
+	if after.Version != before.Version {
+		t.Errorf("directory changed: version %d → %d", before.Version, after.Version)
+	}
+	// Admins from configuration and platform admins are leads.
+	if _, err := s.Command(ctx, msg(ownership.Person{ID: "UADMIN"}, "", "team create Growth")); err != nil {
+		t.Errorf("configured admin refused: %v", err)
+	}
+	m := msg(ownership.Person{ID: "UWSADMIN"}, "", "team create Platform")
+	m.PlatformAdmin = true
+	if _, err := s.Command(ctx, m); err != nil {
+		t.Errorf("workspace admin refused: %v", err)
+	}
+	// lead add grants the rights.
+	command(t, s, msg(lead, "", "lead add <@U03JULES|jules>"))
+	if _, err := s.Command(ctx, msg(dev, "", "unset pm search")); err != nil {
+		t.Errorf("new lead refused: %v", err)
+	}
+}
+
+func TestMalformedCommandsExplainAndChangeNothing(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	before, _ := st.Directory(ctx, tenant)
+	cases := []struct{ text, want string }{
+		{"set cto <@U1> checkout", "There is no role \"cto\". Roles: Product Manager (product_manager, pm), Product Owner (product_owner, po)"},
+		{"set po <@U1> chekout", "There is no team called \"chekout\". Did you mean Checkout?"},
+		{"set po alice checkout", "\"alice\" is not a mention of a person"},
+		{"set po", "Who should hold the role?"},
+		{"cover po <@U1> until 2026-11-01 checkout", "is in the past"},
+		{"cover po <@U1> until someday checkout", "can't read \"someday\""},
+		{"cover po <@U1> from tomorrow", "Expected \"until\""},
+		{"frobnicate", "I don't know the command \"frobnicate\""},
+		{`teach "unclosed acceptance_criteria`, "A quote is not closed"},
+		{`teach "who guards the gate" no_such_intent`, "There is no intent \"no_such_intent\""},
+		{"teach who guards acceptance_criteria", "double quotes"},
+		{`intent add roadmap pm "x"`, "built-in intent"},
+		{`intent add Bad-Id pm "x"`, "not a valid intent id"},
+		{"route nosuch po checkout", "There is no intent \"nosuch\""},
+		{"route help po checkout", "can't be routed"},
+		{"channel general checkout", "not a channel link"},
+		{"channel here checkout", "only inside a channel"},
+		{"member remove <@U99> checkout", "not a member of Checkout"},
+		{"team create checkout", "already exists"},
+		{"lead remove <@U03JULES>", "is not a lead"},
+		{"set po <@U1>", "Which team?"},
+	}
+	for _, c := range cases {
+		_, err := s.Command(ctx, msg(lead, "", c.text))
+		if err == nil || !strings.Contains(ownership.ErrorMessage(err), c.want) {
+			t.Errorf("%q: got %v, want message containing %q", c.text, err, c.want)
+		}
+	}
+	after, _ := st.Directory(ctx, tenant)
+	if after.Version != before.Version {
+		t.Errorf("a malformed command changed the directory")
+	}
+}
+
+func TestTeamChannelMemberRouteCommands(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	command(t, s, msg(lead, "", "team create Growth Hacking"))
+	command(t, s, msg(lead, "", "set pm <@U20|gina> growth hacking"))
+	command(t, s, msg(lead, "C0GROW", "channel here growth hacking"))
+	// Moving a channel unlinks it from its old team.
+	r := command(t, s, msg(lead, "", "channel <#C0SEARCH|search> growth hacking"))
+	if !strings.Contains(r.Text, "moved from Search") {
+		t.Errorf("move reply: %s", r.Text)
+	}
+	command(t, s, msg(lead, "", "member add <@U21|hal> growth hacking"))
+	command(t, s, msg(lead, "C0GROW", "route backlog pm"))
+	a := ask(t, s, msg(stranger, "C0SEARCH", "who grooms the backlog?"))
+	if a.Team.ID != "growth-hacking" || a.Holder.Person.ID != "U20" || a.Rule != bot.RuleOverride {
+		t.Fatalf("after route: team=%v holder=%+v rule=%s", a.Team, a.Holder, a.Rule)
+	}
+	a = ask(t, s, msg(ownership.Person{ID: "U21"}, "", "who sets the product vision?"))
+	if a.Team.ID != "growth-hacking" {
+		t.Errorf("member's team not used: %v", a.Team)
+	}
+	command(t, s, msg(lead, "C0GROW", "route backlog default"))
+	command(t, s, msg(lead, "", `team rename "growth hacking" Growth`))
+	d, _ := st.Directory(ctx, tenant)
+	g := d.Team("growth")
+	if g == nil || g.ID != "growth-hacking" || len(g.Channels) != 2 || len(g.Routes) != 0 || d.Teams["search"].HasChannel("C0SEARCH") {
+		t.Fatalf("team state: %+v", g)
+	}
+	command(t, s, msg(lead, "", "unset pm growth"))
+	command(t, s, msg(lead, "", "team delete growth"))
+	d, _ = st.Directory(ctx, tenant)
+	if d.Team("growth") != nil {
+		t.Error("team not deleted")
+	}
+	h, _ := st.History(ctx, tenant, "", 50)
+	if len(h) < 10 {
+		t.Errorf("history has %d entries, want one per change", len(h))
+	}
+}
+
+func TestTeachAndCustomIntentWorkAtOnce(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	q := "who signs off the pricing page copy?"
+	if a := ask(t, s, msg(stranger, "C0CHECKOUT", q)); a.Intent == "go_to_market" {
+		t.Skip("already matched; pick another phrase")
+	}
+	command(t, s, msg(lead, "", `teach "who signs off the pricing page copy" go_to_market`))
+	if a := ask(t, s, msg(stranger, "C0CHECKOUT", q)); a.Intent != "go_to_market" || a.Holder.Person.ID != "U01PRIYA" {
+		t.Fatalf("after teach: %s %+v", a.Intent, a.Holder)
+	}
+	command(t, s, msg(lead, "", `role add designer "Product Designer"`))
+	command(t, s, msg(lead, "", "set designer <@U30|dora> checkout"))
+	command(t, s, msg(lead, "", `intent add design_review designer "Designers own the review of flows and visuals."`))
+	command(t, s, msg(lead, "", `teach "who reviews the mockups" design_review`))
+	a := ask(t, s, msg(stranger, "C0CHECKOUT", "who reviews the mockups?"))
+	if a.Intent != "design_review" || a.Holder == nil || a.Holder.Person.ID != "U30" || a.Holder.RoleName != "Product Designer" {
+		t.Fatalf("custom intent: %s %+v", a.Intent, a.Holder)
+	}
+}
+
+func TestWelcomeOncePerTeam(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	m := msg(dev, "", "")
+	o, send, err := s.Welcome(ctx, m, "")
+	if err != nil || !send || o.Team == nil || o.Team.ID != "checkout" || o.PO.Person.ID != "U02MARCO" {
+		t.Fatalf("first welcome: %+v %v %v", o, send, err)
+	}
+	if _, send, _ := s.Welcome(ctx, m, "checkout"); send {
+		t.Error("welcomed twice for the same team")
+	}
+	if _, send, _ := s.Welcome(ctx, m, "payments"); !send {
+		t.Error("joining another team's channel should welcome for that team")
+	}
+	n := msg(stranger, "", "")
+	o, send, _ = s.Welcome(ctx, n, "")
+	if !send || o.Team != nil || len(o.Teams) != 4 || !strings.Contains(o.Text(bot.Plain{}), "Which team are you on?") {
+		t.Fatalf("unknown team: %+v", o)
+	}
+	j, err := s.JoinTeam(ctx, n, "mobile")
+	if err != nil || j.Team.ID != "mobile" || !j.SamePerson {
+		t.Fatalf("JoinTeam: %+v %v", j, err)
+	}
+	if a := ask(t, s, msg(stranger, "", "who owns the backlog?")); a.Team == nil || a.Team.ID != "mobile" {
+		t.Errorf("membership not recorded: %+v", a.Team)
+	}
+}
+
+func TestOnboardCommandAndHome(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	r := command(t, s, msg(lead, "", "onboard <@U99NEW|newbie> payments"))
+	if len(r.Welcomes) != 1 || r.Welcomes[0].User.ID != "U99NEW" || r.Welcomes[0].Team.ID != "payments" {
+		t.Fatalf("welcomes: %+v", r.Welcomes)
+	}
+	ask(t, s, msg(dev, "", "who fixes the printer?"))
+	h, err := s.Home(ctx, msg(lead, "", ""))
+	if err != nil || !h.Lead || len(h.Unanswered) != 1 || len(h.EmptyRoles) != 1 || h.EmptyRoles[0].Team.ID != "search" {
+		t.Fatalf("lead home: %+v %v", h, err)
+	}
+	h, _ = s.Home(ctx, msg(dev, "", ""))
+	if h.Lead || len(h.Teams) != 1 || h.Teams[0].Team.ID != "checkout" || len(h.Unanswered) != 0 {
+		t.Fatalf("member home: %+v", h)
+	}
+	if len(h.Teams[0].Roles) != 2 || len(h.Teams[0].Roles[1].Answers) == 0 {
+		t.Errorf("roles on home: %+v", h.Teams[0].Roles)
+	}
+}
+
+func TestReadOnlyCommands(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	for text, want := range map[string]string{
+		"teams":                                  "Checkout: PM @Priya Shah, PO @Marco Rossi",
+		"show payments":                          "Overrides: roadmap → Product Owner",
+		"show":                                   "Search",
+		"help":                                   "set <role> @user [team]",
+		"ask who owns the roadmap for checkout?": "@Priya Shah",
+	} {
+		ch := "C0SEARCH"
+		r := command(t, s, msg(dev, ch, text))
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("%q: %q lacks %q", text, r.Text, want)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t, bot.WithLimits(bot.Limits{Questions: 2, Window: time.Minute}))
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if _, err := s.Ask(ctx, msg(dev, "", "who owns the roadmap?")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.Ask(ctx, msg(dev, "", "who owns the roadmap?"))
+	if ownership.ErrorCode(err) != ownership.ErrRateLimited {
+		t.Fatalf("third question: %v", err)
+	}
+	if _, err := s.Ask(ctx, msg(stranger, "", "who owns the roadmap?")); err != nil {
+		t.Errorf("another user limited: %v", err)
+	}
+}
+
+func TestLooksLikeCommand(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"set po <@U1> checkout":        true,
+		"help":                         true,
+		"teams":                        true,
+		"show checkout":                true,
+		"who owns the roadmap?":        false,
+		"show me who owns the roadmap": false,
+		"set the sprint goal?":         false,
+		"history":                      true,
+		"ask who owns the roadmap":     false,
+		"what does a product owner do": false,
+	} {
+		if got := bot.LooksLikeCommand(text); got != want {
+			t.Errorf("LooksLikeCommand(%q) = %v", text, got)
+		}
+	}
+}

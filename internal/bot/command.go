@@ -1,0 +1,855 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// CommandResult is what a command produced: a reply for the person who typed
+// it, and messages the transport delivers elsewhere.
+type CommandResult struct {
+	// Text is the reply to the issuer (ephemeral on Slack).
+	Text string
+	// Answer is set for "ask": transports render it like any answer.
+	Answer *Answer
+	// Announcements go to the channels linked to the changed team.
+	Announcements []Announcement
+	// Welcomes are onboarding messages to deliver by direct message.
+	Welcomes []Onboarding
+	// Changed is true when the command changed data.
+	Changed bool
+}
+
+// Announcement is a message for one channel.
+type Announcement struct {
+	Team    TeamRef
+	Channel ownership.Channel
+	Text    string
+}
+
+// Command runs one command of the leads' grammar. m.Text holds the command
+// without its prefix ("set po <@U1|alice> checkout"). A malformed command or
+// a refusal comes back as an *ownership.Error whose message says what was
+// wrong and how to do it right; nothing changes then.
+func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error) {
+	f := formatOf(m)
+	ts, err := tokenize(m.Text)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if len(ts) == 0 {
+		return CommandResult{Text: s.commandHelp(f, false)}, nil
+	}
+	verb := strings.ToLower(ts[0].text)
+	args := ts[1:]
+	if _, ok := usage[verb]; !ok {
+		return CommandResult{}, ownership.Errorf(ownership.ErrInvalid, "I don't know the command %q. %s lists them; to ask a question use %s.",
+			ts[0].text, f.Code(f.CommandPrefix()+" help"), f.Code(f.CommandPrefix()+" ask <question>"))
+	}
+	if err := s.allow(ctx, "c", s.limits.Commands, m); err != nil {
+		return CommandResult{}, err
+	}
+	if verb == "ask" {
+		if len(args) == 0 {
+			return CommandResult{}, usageError(f, verb, "The question is missing.")
+		}
+		q := m
+		q.Text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(m.Text), ts[0].text))
+		a, err := s.Ask(ctx, q)
+		if err != nil {
+			return CommandResult{}, err
+		}
+		return CommandResult{Answer: &a, Text: a.Text(f)}, nil
+	}
+	if verb == "help" {
+		d, err := s.store.Directory(ctx, m.Tenant)
+		if err != nil {
+			return CommandResult{}, err
+		}
+		return CommandResult{Text: s.commandHelp(f, s.isLead(d, m))}, nil
+	}
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	lead := s.isLead(d, m)
+	if (mutating[verb] || verb == "unanswered") && !lead {
+		return CommandResult{}, ownership.Errorf(ownership.ErrForbidden,
+			"Only leads can use %s. Ask a lead to make the change, or to make you a lead with %s.",
+			f.Code(f.CommandPrefix()+" "+verb), f.Code(f.CommandPrefix()+" lead add @you"))
+	}
+	c := &cmd{s: s, m: m, f: f, d: d, args: args, verb: verb, now: s.now().UTC()}
+	switch verb {
+	case "show":
+		return c.show()
+	case "teams":
+		return c.teams()
+	case "history":
+		return c.history(ctx)
+	case "unanswered":
+		return c.unanswered(ctx)
+	case "onboard":
+		return c.onboard(ctx)
+	}
+	return c.change(ctx)
+}
+
+// cmd carries one command's context through its handler.
+type cmd struct {
+	s    *Service
+	m    Message
+	f    Format
+	d    *ownership.Directory
+	args []token
+	verb string
+	now  time.Time
+}
+
+func (c *cmd) usage(problem string) error { return usageError(c.f, c.verb, problem) }
+
+// team resolves an optional team argument: named, else the channel's team,
+// else the issuer's only team.
+func (c *cmd) team(d *ownership.Directory, ts []token) (*ownership.Team, error) {
+	if len(ts) > 0 {
+		if len(ts) == 1 && ts[0].channel != nil {
+			if t := d.ChannelTeam(ts[0].channel.ID); t != nil {
+				return t, nil
+			}
+			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not linked to a team. Name the team instead.", c.f.Channel(*ts[0].channel))
+		}
+		name := joinTokens(ts)
+		if t := d.Team(name); t != nil {
+			return t, nil
+		}
+		return nil, unknownTeam(d, name)
+	}
+	if t := d.ChannelTeam(c.m.Channel.ID); t != nil {
+		return t, nil
+	}
+	if mine := d.MemberTeams(c.m.User.ID); len(mine) == 1 {
+		return mine[0], nil
+	}
+	if len(d.Teams) == 1 {
+		for _, t := range d.Teams {
+			return t, nil
+		}
+	}
+	var names []string
+	for _, t := range d.SortedTeams() {
+		names = append(names, t.Name)
+	}
+	if len(names) == 0 {
+		return nil, ownership.Errorf(ownership.ErrNotFound, "No teams exist yet. Create one with %s.", c.f.Code(c.f.CommandPrefix()+" team create <name>"))
+	}
+	return nil, c.usage(fmt.Sprintf("Which team? This channel isn't linked to one. Teams: %s.", strings.Join(names, ", ")))
+}
+
+func (c *cmd) role(d *ownership.Directory, t token) (ownership.RoleDef, error) {
+	if r, ok := d.LookupRole(t.text); ok {
+		return r, nil
+	}
+	return ownership.RoleDef{}, unknownRole(d, t.text)
+}
+
+// splitRole reads a role that may span two words ("product owner") and
+// returns it with the remaining tokens.
+func (c *cmd) splitRole(d *ownership.Directory, ts []token) (ownership.RoleDef, []token, error) {
+	if len(ts) == 0 {
+		return ownership.RoleDef{}, nil, c.usage("The role is missing.")
+	}
+	if len(ts) >= 2 && !ts[0].quoted {
+		if r, ok := d.LookupRole(ts[0].text + " " + ts[1].text); ok {
+			return r, ts[2:], nil
+		}
+	}
+	r, err := c.role(d, ts[0])
+	return r, ts[1:], err
+}
+
+func (c *cmd) show() (CommandResult, error) {
+	t, err := c.team(c.d, c.args)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	return CommandResult{Text: describeTeam(c.f, c.d, t, c.now)}, nil
+}
+
+func describeTeam(f Format, d *ownership.Directory, t *ownership.Team, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", f.Bold(t.Name))
+	for _, r := range d.RoleDefs() {
+		_, assigned := t.Roles[r.ID]
+		_, covered := t.Covers[r.ID]
+		if r.ID != ownership.ProductManager && r.ID != ownership.ProductOwner && !assigned && !covered {
+			continue
+		}
+		b.WriteString("• " + holderLine(f, holder(d, t, r.ID, now)) + "\n")
+	}
+	if len(t.Routes) > 0 {
+		var rs []string
+		for _, k := range sortedKeys(t.Routes) {
+			rs = append(rs, fmt.Sprintf("%s → %s", k, d.RoleName(t.Routes[k])))
+		}
+		fmt.Fprintf(&b, "• Overrides: %s\n", strings.Join(rs, ", "))
+	}
+	if len(t.Channels) > 0 {
+		var cs []string
+		for _, ch := range t.Channels {
+			cs = append(cs, f.Channel(ch))
+		}
+		fmt.Fprintf(&b, "• Channels: %s\n", strings.Join(cs, ", "))
+	}
+	fmt.Fprintf(&b, "• Members: %d", len(t.Members))
+	return b.String()
+}
+
+func (c *cmd) teams() (CommandResult, error) {
+	teams := c.d.SortedTeams()
+	if len(teams) == 0 {
+		return CommandResult{Text: fmt.Sprintf("No teams yet. A lead can create one with %s.", c.f.Code(c.f.CommandPrefix()+" team create <name>"))}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d teams:\n", len(teams))
+	for _, t := range teams {
+		pm := holder(c.d, t, ownership.ProductManager, c.now)
+		po := holder(c.d, t, ownership.ProductOwner, c.now)
+		fmt.Fprintf(&b, "• %s: PM %s, PO %s\n", c.f.Bold(t.Name), personOrNobody(c.f, pm), personOrNobody(c.f, po))
+	}
+	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+}
+
+func personOrNobody(f Format, h Holder) string {
+	if h.Empty() {
+		return "nobody yet"
+	}
+	return f.Mention(h.Person)
+}
+
+func (c *cmd) history(ctx context.Context) (CommandResult, error) {
+	teamID := ""
+	name := "this workspace"
+	if len(c.args) > 0 {
+		t, err := c.team(c.d, c.args)
+		if err != nil {
+			return CommandResult{}, err
+		}
+		teamID, name = t.ID, t.Name
+	}
+	hs, err := c.s.store.History(ctx, c.m.Tenant, teamID, 20)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if len(hs) == 0 {
+		return CommandResult{Text: fmt.Sprintf("No changes recorded for %s yet.", name)}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Latest changes for %s:\n", name)
+	for _, h := range hs {
+		fmt.Fprintf(&b, "• %s · %s\n", h.At.UTC().Format("2006-01-02 15:04 UTC"), h.Summary)
+	}
+	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+}
+
+func (c *cmd) unanswered(ctx context.Context) (CommandResult, error) {
+	qs, err := c.s.store.Unanswered(ctx, c.m.Tenant, 20)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if len(qs) == 0 {
+		return CommandResult{Text: "No unanswered questions. 🎉"}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Questions I couldn't answer (newest first). Teach me with %s:\n", c.f.Code(c.f.CommandPrefix()+` teach "<phrase>" <intent>`))
+	for _, q := range qs {
+		fmt.Fprintf(&b, "• %s · %s asked %q", q.At.UTC().Format("2006-01-02 15:04"), c.f.Mention(q.Asker), q.Text)
+		if len(q.Closest) > 0 {
+			fmt.Fprintf(&b, " (closest: %s)", strings.Join(q.Closest, ", "))
+		}
+		b.WriteString("\n")
+	}
+	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+}
+
+func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
+	if len(c.args) == 0 {
+		return CommandResult{}, c.usage("Who should I welcome? Mention them.")
+	}
+	u, err := userArg(c.f, c.verb, c.args[0])
+	if err != nil {
+		return CommandResult{}, err
+	}
+	var t *ownership.Team
+	if len(c.args) > 1 {
+		if t, err = c.team(c.d, c.args[1:]); err != nil {
+			return CommandResult{}, err
+		}
+	} else if mine := c.d.MemberTeams(u.ID); len(mine) == 1 {
+		t = mine[0]
+	}
+	// A lead's explicit request is sent even if the person was welcomed before.
+	key := ""
+	if t != nil {
+		key = t.ID
+	}
+	if _, err := c.s.store.MarkOnboarded(ctx, c.m.Tenant, u.ID, key); err != nil {
+		return CommandResult{}, err
+	}
+	um := c.m
+	um.User = u
+	o := c.s.onboarding(c.d, um, t)
+	return CommandResult{Text: fmt.Sprintf("I've sent %s the welcome message.", c.f.Mention(u)), Welcomes: []Onboarding{o}}, nil
+}
+
+// change runs a mutating command inside one atomic store update.
+func (c *cmd) change(ctx context.Context) (CommandResult, error) {
+	var reply string
+	var touched *ownership.Team
+	var announce []string
+	var followUp func(d *ownership.Directory) error
+	d, changes, err := c.s.store.Update(ctx, c.m.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+		reply, touched, announce, followUp = "", nil, nil, nil
+		ch, err := c.apply(d, &reply, &touched, &announce, &followUp)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ch {
+			ch[i].At = c.now
+			ch[i].Actor = c.m.User
+		}
+		return ch, nil
+	})
+	if err != nil {
+		return CommandResult{}, err
+	}
+	if followUp != nil {
+		if err := followUp(d); err != nil {
+			return CommandResult{}, err
+		}
+	}
+	res := CommandResult{Text: reply, Changed: len(changes) > 0}
+	if touched != nil && res.Changed {
+		if t := d.Team(touched.ID); t != nil {
+			for _, ch := range t.Channels {
+				for _, line := range announce {
+					res.Announcements = append(res.Announcements, Announcement{Team: TeamRef{ID: t.ID, Name: t.Name}, Channel: ch, Text: line})
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+var intentID = regexp.MustCompile(`^[a-z][a-z0-9_]{1,40}$`)
+
+// apply validates the command against d and mutates d; it returns the audit
+// entries, the reply, the team to announce in and the announcement lines.
+func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.Team, announce *[]string, followUp *func(*ownership.Directory) error) ([]ownership.Change, error) {
+	f := c.f
+	me := f.Mention(c.m.User)
+	args := c.args
+	switch c.verb {
+	case "team":
+		if len(args) < 2 {
+			return nil, c.usage("Say what to do with which team.")
+		}
+		switch strings.ToLower(args[0].text) {
+		case "create":
+			name := strings.TrimSpace(joinTokens(args[1:]))
+			id := ownership.Slug(name)
+			if id == "" {
+				return nil, c.usage(fmt.Sprintf("%q is not a usable team name: use letters or digits.", name))
+			}
+			if t := d.Team(name); t != nil {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "A team called %s already exists.", t.Name)
+			}
+			if d.Teams[id] != nil {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "The team %s already uses the id %q; pick another name.", d.Teams[id].Name, id)
+			}
+			t := &ownership.Team{ID: id, Name: name}
+			d.Teams[id] = t
+			*reply = fmt.Sprintf("Created the team %s. Next: %s and %s.", f.Bold(name),
+				f.Code(fmt.Sprintf("%s set pm @person %s", f.CommandPrefix(), teamArg(name))), f.Code(fmt.Sprintf("%s channel #channel %s", f.CommandPrefix(), teamArg(name))))
+			return []ownership.Change{{Team: id, Action: "team.create", New: name, Summary: fmt.Sprintf("%s created the team %s", c.m.User.Label(), name)}}, nil
+		case "rename":
+			t, rest, err := c.leadingTeam(d, args[1:])
+			if err != nil {
+				return nil, err
+			}
+			newName := strings.TrimSpace(joinTokens(rest))
+			if newName == "" || ownership.Slug(newName) == "" {
+				return nil, c.usage("The new name is missing.")
+			}
+			if o := d.Team(newName); o != nil && o.ID != t.ID {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "A team called %s already exists.", o.Name)
+			}
+			old := t.Name
+			t.Name = newName
+			*touched = t
+			*reply = fmt.Sprintf("Renamed %s to %s.", old, f.Bold(newName))
+			*announce = []string{fmt.Sprintf("%s renamed the team %s to %s.", me, old, f.Bold(newName))}
+			return []ownership.Change{{Team: t.ID, Action: "team.rename", Old: old, New: newName, Summary: fmt.Sprintf("%s renamed %s to %s", c.m.User.Label(), old, newName)}}, nil
+		case "delete":
+			t, err := c.team(d, args[1:])
+			if err != nil {
+				return nil, err
+			}
+			delete(d.Teams, t.ID)
+			*reply = fmt.Sprintf("Deleted the team %s. Its channels are no longer linked.", t.Name)
+			return []ownership.Change{{Team: t.ID, Action: "team.delete", Old: t.Name, Summary: fmt.Sprintf("%s deleted the team %s", c.m.User.Label(), t.Name)}}, nil
+		}
+		return nil, c.usage(fmt.Sprintf("%q is not a team action.", args[0].text))
+
+	case "set":
+		r, rest, err := c.splitRole(d, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) == 0 {
+			return nil, c.usage("Who should hold the role? Mention them.")
+		}
+		u, err := userArg(f, c.verb, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		t, err := c.team(d, rest[1:])
+		if err != nil {
+			return nil, err
+		}
+		if t.Roles == nil {
+			t.Roles = map[ownership.Role]ownership.Assignment{}
+		}
+		old := t.Roles[r.ID].Person
+		if old.ID == u.ID {
+			*reply = fmt.Sprintf("%s is already %s of %s; nothing changed.", f.Mention(u), r.Name, t.Name)
+			return nil, nil
+		}
+		t.Roles[r.ID] = ownership.Assignment{Person: u, AssignedBy: c.m.User, AssignedAt: c.now}
+		if !t.HasMember(u.ID) {
+			t.Members = append(t.Members, u)
+		}
+		was, wasPlain := "", ""
+		if !old.IsZero() {
+			was, wasPlain = fmt.Sprintf(" (was %s)", f.Mention(old)), fmt.Sprintf(" (was %s)", old.Label())
+		}
+		*touched = t
+		*reply = fmt.Sprintf("Done: %s is now %s of %s%s.", f.Mention(u), r.Name, f.Bold(t.Name), was)
+		*announce = []string{fmt.Sprintf("%s made %s %s of %s%s.", me, f.Mention(u), r.Name, t.Name, was)}
+		return []ownership.Change{{Team: t.ID, Action: "set", Field: string(r.ID), Old: old.ID, New: u.ID,
+			Summary: fmt.Sprintf("%s made %s %s of %s%s", c.m.User.Label(), u.Label(), r.Name, t.Name, wasPlain)}}, nil
+
+	case "unset":
+		r, rest, err := c.splitRole(d, args)
+		if err != nil {
+			return nil, err
+		}
+		t, err := c.team(d, rest)
+		if err != nil {
+			return nil, err
+		}
+		old, ok := t.Roles[r.ID]
+		if !ok {
+			*reply = fmt.Sprintf("%s has no %s; nothing changed.", t.Name, r.Name)
+			return nil, nil
+		}
+		delete(t.Roles, r.ID)
+		*touched = t
+		*reply = fmt.Sprintf("Done: %s no longer has a %s (was %s).", f.Bold(t.Name), r.Name, f.Mention(old.Person))
+		*announce = []string{fmt.Sprintf("%s removed %s as %s of %s.", me, f.Mention(old.Person), r.Name, t.Name)}
+		return []ownership.Change{{Team: t.ID, Action: "unset", Field: string(r.ID), Old: old.Person.ID,
+			Summary: fmt.Sprintf("%s removed %s as %s of %s", c.m.User.Label(), old.Person.Label(), r.Name, t.Name)}}, nil
+
+	case "channel":
+		if len(args) == 0 {
+			return nil, c.usage("Name the channel and the team.")
+		}
+		if strings.EqualFold(args[0].text, "remove") || strings.EqualFold(args[0].text, "unlink") {
+			if len(args) != 2 {
+				return nil, c.usage("Name the channel to unlink.")
+			}
+			ch, err := c.channelArg(args[1])
+			if err != nil {
+				return nil, err
+			}
+			t := d.ChannelTeam(ch.ID)
+			if t == nil {
+				return nil, ownership.Errorf(ownership.ErrNotFound, "%s isn't linked to any team; nothing changed.", f.Channel(ch))
+			}
+			t.Channels = removeChannel(t.Channels, ch.ID)
+			*reply = fmt.Sprintf("Unlinked %s from %s.", f.Channel(ch), t.Name)
+			return []ownership.Change{{Team: t.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s unlinked #%s from %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}}, nil
+		}
+		ch, err := c.channelArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if len(args) < 2 {
+			return nil, c.usage("Which team should the channel belong to?")
+		}
+		t, err := c.team(d, args[1:])
+		if err != nil {
+			return nil, err
+		}
+		if t.HasChannel(ch.ID) {
+			*reply = fmt.Sprintf("%s is already linked to %s; nothing changed.", f.Channel(ch), t.Name)
+			return nil, nil
+		}
+		moved := ""
+		var ch0 []ownership.Change
+		if prev := d.ChannelTeam(ch.ID); prev != nil {
+			prev.Channels = removeChannel(prev.Channels, ch.ID)
+			moved = fmt.Sprintf(" (moved from %s)", prev.Name)
+			ch0 = append(ch0, ownership.Change{Team: prev.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s moved #%s from %s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), prev.Name, t.Name)})
+		}
+		t.Channels = append(t.Channels, ch)
+		*touched = t
+		*reply = fmt.Sprintf("Linked %s to %s%s. Questions asked there now default to %s.", f.Channel(ch), f.Bold(t.Name), moved, t.Name)
+		*announce = []string{fmt.Sprintf("%s linked %s to %s.", me, f.Channel(ch), t.Name)}
+		return append(ch0, ownership.Change{Team: t.ID, Action: "channel.add", New: ch.ID, Summary: fmt.Sprintf("%s linked #%s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}), nil
+
+	case "member":
+		if len(args) < 2 {
+			return nil, c.usage("Say add or remove, and whom.")
+		}
+		op := strings.ToLower(args[0].text)
+		if op != "add" && op != "remove" {
+			return nil, c.usage(fmt.Sprintf("%q is not add or remove.", args[0].text))
+		}
+		u, err := userArg(f, c.verb, args[1])
+		if err != nil {
+			return nil, err
+		}
+		t, err := c.team(d, args[2:])
+		if err != nil {
+			return nil, err
+		}
+		if op == "add" {
+			if t.HasMember(u.ID) {
+				*reply = fmt.Sprintf("%s is already on %s; nothing changed.", f.Mention(u), t.Name)
+				return nil, nil
+			}
+			t.Members = append(t.Members, u)
+			*reply = fmt.Sprintf("Added %s to %s.", f.Mention(u), f.Bold(t.Name))
+			return []ownership.Change{{Team: t.ID, Action: "member.add", New: u.ID, Summary: fmt.Sprintf("%s added %s to %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
+		}
+		if !t.HasMember(u.ID) {
+			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a member of %s; nothing changed.", f.Mention(u), t.Name)
+		}
+		var keep []ownership.Person
+		for _, p := range t.Members {
+			if p.ID != u.ID {
+				keep = append(keep, p)
+			}
+		}
+		t.Members = keep
+		*reply = fmt.Sprintf("Removed %s from %s.", f.Mention(u), f.Bold(t.Name))
+		return []ownership.Change{{Team: t.ID, Action: "member.remove", Old: u.ID, Summary: fmt.Sprintf("%s removed %s from %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
+
+	case "cover":
+		r, rest, err := c.splitRole(d, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) > 0 && (strings.EqualFold(rest[0].text, "end") || strings.EqualFold(rest[0].text, "off")) {
+			t, err := c.team(d, rest[1:])
+			if err != nil {
+				return nil, err
+			}
+			cv, ok := t.Covers[r.ID]
+			if !ok || !cv.Active(c.now) {
+				return nil, ownership.Errorf(ownership.ErrNotFound, "Nobody is covering %s on %s; nothing changed.", r.Name, t.Name)
+			}
+			delete(t.Covers, r.ID)
+			*touched = t
+			*reply = fmt.Sprintf("Ended %s's cover as %s of %s.", f.Mention(cv.Person), r.Name, t.Name)
+			*announce = []string{fmt.Sprintf("%s ended %s's cover as %s of %s.", me, f.Mention(cv.Person), r.Name, t.Name)}
+			return []ownership.Change{{Team: t.ID, Action: "cover.end", Field: string(r.ID), Old: cv.Person.ID, Summary: fmt.Sprintf("%s ended %s's cover as %s of %s", c.m.User.Label(), cv.Person.Label(), r.Name, t.Name)}}, nil
+		}
+		if len(rest) < 3 {
+			return nil, c.usage("Say who covers and until when.")
+		}
+		u, err := userArg(f, c.verb, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(rest[1].text, "until") {
+			return nil, c.usage(fmt.Sprintf("Expected \"until\" after the person, got %q.", rest[1].text))
+		}
+		until, n, perr := parseUntil(rest[2:], c.now)
+		if perr != nil {
+			return nil, c.usage(perr.Error() + ". Try 2026-12-24, \"2026-12-24 17:00\", tomorrow, friday or 3d (times are UTC).")
+		}
+		if !until.After(c.now) {
+			return nil, c.usage(fmt.Sprintf("%s is in the past; a cover has to end in the future.", until.Format("2 Jan 2006 15:04 UTC")))
+		}
+		t, err := c.team(d, rest[2+n:])
+		if err != nil {
+			return nil, err
+		}
+		if t.Covers == nil {
+			t.Covers = map[ownership.Role]ownership.Cover{}
+		}
+		t.Covers[r.ID] = ownership.Cover{Person: u, Until: until, By: c.m.User, At: c.now}
+		usual := t.Roles[r.ID].Person
+		forWhom := ""
+		if !usual.IsZero() {
+			forWhom = fmt.Sprintf(" for %s", f.Mention(usual))
+		}
+		*touched = t
+		*reply = fmt.Sprintf("Done: %s covers as %s of %s%s until %s. It ends by itself.", f.Mention(u), r.Name, f.Bold(t.Name), forWhom, when(until))
+		*announce = []string{fmt.Sprintf("%s asked %s to cover as %s of %s%s until %s.", me, f.Mention(u), r.Name, t.Name, forWhom, when(until))}
+		return []ownership.Change{{Team: t.ID, Action: "cover", Field: string(r.ID), New: u.ID + " until " + until.Format(time.RFC3339),
+			Summary: fmt.Sprintf("%s asked %s to cover as %s of %s until %s", c.m.User.Label(), u.Label(), r.Name, t.Name, when(until))}}, nil
+
+	case "route":
+		if len(args) < 2 {
+			return nil, c.usage("Name the intent and the role.")
+		}
+		cat, err := c.s.catalogueFor(d)
+		if err != nil {
+			return nil, err
+		}
+		in, ok := cat.Get(strings.ToLower(args[0].text))
+		if !ok {
+			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. %s lists them.", args[0].text, f.Code(f.CommandPrefix()+" help"))
+		}
+		if in.Role == ownership.Info || in.Role == ownership.None || in.Role == intent.RoleLookup {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "%s is not answered by a role, so it can't be routed. Route an ownership intent such as roadmap or backlog.", in.ID)
+		}
+		if strings.EqualFold(args[1].text, "default") {
+			t, err := c.team(d, args[2:])
+			if err != nil {
+				return nil, err
+			}
+			old, ok := t.Routes[in.ID]
+			if !ok {
+				return nil, ownership.Errorf(ownership.ErrNotFound, "%s has no override for %s; nothing changed.", t.Name, in.ID)
+			}
+			delete(t.Routes, in.ID)
+			*touched = t
+			*reply = fmt.Sprintf("%s on %s goes back to the default, the %s.", in.Title, t.Name, roleTitle(in.Role))
+			*announce = []string{fmt.Sprintf("%s reset %s on %s to the default.", me, in.ID, t.Name)}
+			return []ownership.Change{{Team: t.ID, Action: "route.reset", Field: in.ID, Old: string(old), Summary: fmt.Sprintf("%s reset %s on %s to the default (%s)", c.m.User.Label(), in.ID, t.Name, roleTitle(in.Role))}}, nil
+		}
+		var role ownership.Role
+		rest := args[2:]
+		if strings.EqualFold(args[1].text, "both") {
+			role = ownership.Both
+		} else {
+			r, rr, err := c.splitRole(d, args[1:])
+			if err != nil {
+				return nil, err
+			}
+			role, rest = r.ID, rr
+		}
+		t, err := c.team(d, rest)
+		if err != nil {
+			return nil, err
+		}
+		if t.Routes == nil {
+			t.Routes = map[string]ownership.Role{}
+		}
+		old := t.Routes[in.ID]
+		t.Routes[in.ID] = role
+		*touched = t
+		*reply = fmt.Sprintf("On %s, %s now goes to the %s (default: the %s).", f.Bold(t.Name), in.Title, roleTitle(role), roleTitle(in.Role))
+		*announce = []string{fmt.Sprintf("%s routed %s on %s to the %s.", me, in.Title, t.Name, roleTitle(role))}
+		return []ownership.Change{{Team: t.ID, Action: "route", Field: in.ID, Old: string(old), New: string(role), Summary: fmt.Sprintf("%s routed %s on %s to the %s", c.m.User.Label(), in.ID, t.Name, roleTitle(role))}}, nil
+
+	case "lead":
+		if len(args) != 2 {
+			return nil, c.usage("Say add or remove, and whom.")
+		}
+		u, err := userArg(f, c.verb, args[1])
+		if err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(args[0].text) {
+		case "add":
+			if d.IsLead(u.ID) || c.s.admins[u.ID] {
+				*reply = fmt.Sprintf("%s is already a lead; nothing changed.", f.Mention(u))
+				return nil, nil
+			}
+			d.Leads = append(d.Leads, u)
+			*reply = fmt.Sprintf("%s is now a lead and can change ownership here.", f.Mention(u))
+			return []ownership.Change{{Action: "lead.add", New: u.ID, Summary: fmt.Sprintf("%s made %s a lead", c.m.User.Label(), u.Label())}}, nil
+		case "remove":
+			if c.s.admins[u.ID] && !d.IsLead(u.ID) {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "%s is a lead through the WHOOWNS_ADMINS setting; remove them there.", f.Mention(u))
+			}
+			if !d.IsLead(u.ID) {
+				return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a lead; nothing changed.", f.Mention(u))
+			}
+			var keep []ownership.Person
+			for _, l := range d.Leads {
+				if l.ID != u.ID {
+					keep = append(keep, l)
+				}
+			}
+			d.Leads = keep
+			*reply = fmt.Sprintf("%s is no longer a lead.", f.Mention(u))
+			return []ownership.Change{{Action: "lead.remove", Old: u.ID, Summary: fmt.Sprintf("%s removed %s as a lead", c.m.User.Label(), u.Label())}}, nil
+		}
+		return nil, c.usage(fmt.Sprintf("%q is not add or remove.", args[0].text))
+
+	case "role":
+		if len(args) < 2 || !strings.EqualFold(args[0].text, "add") {
+			return nil, c.usage("Give the new role an id and a name.")
+		}
+		id := strings.ToLower(args[1].text)
+		if !intentID.MatchString(id) {
+			return nil, c.usage(fmt.Sprintf("%q is not a valid role id: use lower-case letters, digits and _, starting with a letter.", args[1].text))
+		}
+		if _, ok := d.LookupRole(id); ok || id == string(ownership.Both) || id == string(ownership.Info) || id == string(ownership.None) {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "The role %q already exists or is reserved.", id)
+		}
+		name := strings.TrimSpace(joinTokens(args[2:]))
+		if name == "" {
+			name = strings.ReplaceAll(id, "_", " ")
+		}
+		d.Roles = append(d.Roles, ownership.RoleDef{ID: ownership.Role(id), Name: name})
+		*reply = fmt.Sprintf("Added the role %s (%s). Assign it with %s.", f.Bold(name), id, f.Code(fmt.Sprintf("%s set %s @person <team>", f.CommandPrefix(), id)))
+		return []ownership.Change{{Action: "role.add", New: id, Summary: fmt.Sprintf("%s added the role %s", c.m.User.Label(), name)}}, nil
+
+	case "teach":
+		if len(args) != 2 || !args[0].quoted {
+			return nil, c.usage("Put the phrase in double quotes, then the intent id.")
+		}
+		phrase := strings.TrimSpace(args[0].text)
+		if intent.Normalize(phrase) == "" {
+			return nil, c.usage("The phrase is empty; give the words people use.")
+		}
+		cat, err := c.s.catalogueFor(d)
+		if err != nil {
+			return nil, err
+		}
+		id := strings.ToLower(args[1].text)
+		in, ok := cat.Get(id)
+		if !ok {
+			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. Use an id from the catalogue (for example acceptance_criteria or roadmap) or add one with %s.", args[1].text, f.Code(f.CommandPrefix()+` intent add <id> <role> "<why>"`))
+		}
+		for _, p := range d.Phrases {
+			if strings.EqualFold(p.Phrase, phrase) && p.Intent == id {
+				*reply = fmt.Sprintf("I already know %q as %s; nothing changed.", phrase, in.Title)
+				return nil, nil
+			}
+		}
+		d.Phrases = append(d.Phrases, ownership.TaughtPhrase{Phrase: phrase, Intent: id, By: c.m.User, At: c.now})
+		if _, err := c.s.catalogue.Extend(d.Intents, d.Phrases); err != nil {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't learn that: %v", err)
+		}
+		*reply = fmt.Sprintf("Learned: questions like %q now go to %s (%s). It works from the next question on.", phrase, f.Bold(in.Title), in.ID)
+		return []ownership.Change{{Action: "teach", Field: id, New: phrase, Summary: fmt.Sprintf("%s taught %q as %s", c.m.User.Label(), phrase, id)}}, nil
+
+	case "intent":
+		if len(args) != 4 || !strings.EqualFold(args[0].text, "add") || !args[3].quoted {
+			return nil, c.usage("Give an id, the role that owns it and a one-line why in double quotes.")
+		}
+		id := strings.ToLower(args[1].text)
+		if !intentID.MatchString(id) {
+			return nil, c.usage(fmt.Sprintf("%q is not a valid intent id: use lower-case letters, digits and _, starting with a letter.", args[1].text))
+		}
+		if _, ok := c.s.catalogue.Get(id); ok {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "%s is a built-in intent; custom intents need an id of their own.", id)
+		}
+		for _, ci := range d.Intents {
+			if ci.ID == id {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "The custom intent %s already exists; teach it phrases with %s.", id, f.Code(fmt.Sprintf(`%s teach "<phrase>" %s`, f.CommandPrefix(), id)))
+			}
+		}
+		var role ownership.Role
+		if strings.EqualFold(args[2].text, "both") {
+			role = ownership.Both
+		} else {
+			r, err := c.role(d, args[2])
+			if err != nil {
+				return nil, err
+			}
+			role = r.ID
+		}
+		why := strings.TrimSpace(args[3].text)
+		if why == "" {
+			return nil, c.usage("The why is empty: say in one line why that role owns it.")
+		}
+		words := strings.ReplaceAll(id, "_", " ")
+		d.Intents = append(d.Intents, ownership.CustomIntent{ID: id, Role: role, Why: why, Phrases: []string{"who owns " + words, "who is responsible for " + words}, By: c.m.User, At: c.now})
+		if _, err := c.s.catalogue.Extend(d.Intents, d.Phrases); err != nil {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't add that intent: %v", err)
+		}
+		*reply = fmt.Sprintf("Added the intent %s, owned by the %s. Teach it the words people use with %s.", f.Bold(id), roleTitle(role), f.Code(fmt.Sprintf(`%s teach "<phrase>" %s`, f.CommandPrefix(), id)))
+		return []ownership.Change{{Action: "intent.add", Field: id, New: string(role), Summary: fmt.Sprintf("%s added the intent %s for the %s", c.m.User.Label(), id, roleTitle(role))}}, nil
+	}
+	return nil, c.usage("That command is not complete.")
+}
+
+// leadingTeam reads a team name from the front of ts: a quoted name, or the
+// longest run of words that names a team.
+func (c *cmd) leadingTeam(d *ownership.Directory, ts []token) (*ownership.Team, []token, error) {
+	if len(ts) == 0 {
+		return nil, nil, c.usage("The team is missing.")
+	}
+	for n := len(ts); n >= 1; n-- {
+		if t := d.Team(joinTokens(ts[:n])); t != nil {
+			return t, ts[n:], nil
+		}
+	}
+	return nil, nil, unknownTeam(d, ts[0].text)
+}
+
+func (c *cmd) channelArg(t token) (ownership.Channel, error) {
+	if t.channel != nil {
+		return *t.channel, nil
+	}
+	if strings.EqualFold(t.text, "here") {
+		if c.m.Channel.ID == "" || c.m.DM {
+			return ownership.Channel{}, c.usage("\"here\" works only inside a channel.")
+		}
+		return c.m.Channel, nil
+	}
+	return ownership.Channel{}, c.usage(fmt.Sprintf("%q is not a channel link. Type # and pick the channel, or use \"here\" inside it.", t.text))
+}
+
+func removeChannel(cs []ownership.Channel, id string) []ownership.Channel {
+	var keep []ownership.Channel
+	for _, c := range cs {
+		if c.ID != id {
+			keep = append(keep, c)
+		}
+	}
+	return keep
+}
+
+func nameOr(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}
+
+func (s *Service) commandHelp(f Format, lead bool) string {
+	var b strings.Builder
+	p := f.CommandPrefix()
+	b.WriteString("Ask me who owns product work in plain words, or use these commands:\n")
+	for _, v := range verbOrder {
+		if mutating[v] || v == "unanswered" {
+			continue
+		}
+		b.WriteString("• " + f.Code(p+" "+usage[v]) + "\n")
+	}
+	b.WriteString("Leads keep ownership current with:\n")
+	for _, v := range verbOrder {
+		if mutating[v] || v == "unanswered" {
+			b.WriteString("• " + f.Code(p+" "+usage[v]) + "\n")
+		}
+	}
+	b.WriteString("Roles: pm (Product Manager), po (Product Owner) and any role a lead adds. Name users with @mentions and channels with #links; quote names with spaces.")
+	if !lead {
+		b.WriteString("\nOnly leads can change anything; ask one if an answer is out of date.")
+	}
+	return b.String()
+}

@@ -1,0 +1,518 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Service answers questions and runs commands for every tenant. It holds no
+// per-tenant state of its own beyond caches, so replicas can share one Store.
+type Service struct {
+	store     ownership.Store
+	catalogue *intent.Catalogue
+	admins    map[string]bool
+	now       func() time.Time
+	log       *slog.Logger
+	limits    Limits
+	observer  Observer
+
+	mu       sync.Mutex
+	extended map[ownership.TenantID]extendedCatalogue
+}
+
+type extendedCatalogue struct {
+	key string
+	cat *intent.Catalogue
+}
+
+// Limits caps how often one person may ask or command. Zero disables a limit.
+type Limits struct {
+	Questions int
+	Commands  int
+	Window    time.Duration
+}
+
+// Observer is told about answers and feedback, for metrics. All methods must
+// be safe for concurrent use.
+type Observer interface {
+	Answered(platform string, a Answer, elapsed time.Duration)
+	Feedback(platform, intent string, helpful bool)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Answered(string, Answer, time.Duration) {}
+func (nopObserver) Feedback(string, string, bool)          {}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithAdmins makes the given user ids leads in every tenant.
+func WithAdmins(ids ...string) Option {
+	return func(s *Service) {
+		for _, id := range ids {
+			if id = strings.TrimSpace(id); id != "" {
+				s.admins[id] = true
+			}
+		}
+	}
+}
+
+// WithClock replaces the clock, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithLimits sets per-user rate limits.
+func WithLimits(l Limits) Option { return func(s *Service) { s.limits = l } }
+
+// WithObserver reports answers and feedback to o.
+func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
+
+// New returns a Service over store using the catalogue.
+func New(store ownership.Store, catalogue *intent.Catalogue, opts ...Option) *Service {
+	s := &Service{
+		store:     store,
+		catalogue: catalogue,
+		admins:    map[string]bool{},
+		now:       time.Now,
+		log:       slog.Default(),
+		observer:  nopObserver{},
+		extended:  map[ownership.TenantID]extendedCatalogue{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Store returns the store the service uses.
+func (s *Service) Store() ownership.Store { return s.store }
+
+// Catalogue returns the built-in catalogue.
+func (s *Service) Catalogue() *intent.Catalogue { return s.catalogue }
+
+// catalogueFor returns the catalogue extended with the tenant's custom intents
+// and taught phrases, rebuilt only when those change.
+func (s *Service) catalogueFor(d *ownership.Directory) (*intent.Catalogue, error) {
+	if len(d.Intents) == 0 && len(d.Phrases) == 0 {
+		return s.catalogue, nil
+	}
+	key := extensionKey(d)
+	s.mu.Lock()
+	e, ok := s.extended[d.Tenant]
+	s.mu.Unlock()
+	if ok && e.key == key {
+		return e.cat, nil
+	}
+	cat, err := s.catalogue.Extend(d.Intents, d.Phrases)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.extended[d.Tenant] = extendedCatalogue{key: key, cat: cat}
+	s.mu.Unlock()
+	return cat, nil
+}
+
+func extensionKey(d *ownership.Directory) string {
+	var b strings.Builder
+	for _, i := range d.Intents {
+		fmt.Fprintf(&b, "i:%s:%s:%d;", i.ID, i.Role, len(i.Phrases))
+	}
+	for _, p := range d.Phrases {
+		fmt.Fprintf(&b, "p:%s:%s;", p.Intent, p.Phrase)
+	}
+	return b.String()
+}
+
+func (s *Service) isLead(d *ownership.Directory, m Message) bool {
+	return s.admins[m.User.ID] || m.PlatformAdmin || d.IsLead(m.User.ID)
+}
+
+func (s *Service) allow(ctx context.Context, kind string, limit int, m Message) error {
+	if limit <= 0 || s.limits.Window <= 0 {
+		return nil
+	}
+	ok, err := s.store.Allow(ctx, fmt.Sprintf("rl:%s:%s:%s:%s", kind, m.Platform, m.Tenant, m.User.ID), limit, s.limits.Window)
+	if err != nil {
+		// A limiter outage must not take answers down with it.
+		s.log.Warn("rate limiter unavailable", "err", err)
+		return nil
+	}
+	if !ok {
+		return ownership.Errorf(ownership.ErrRateLimited, "You're asking faster than I can keep up. Please wait a moment and try again.")
+	}
+	return nil
+}
+
+// Ask answers a question.
+func (s *Service) Ask(ctx context.Context, m Message) (Answer, error) {
+	start := s.now()
+	if err := s.allow(ctx, "q", s.limits.Questions, m); err != nil {
+		return Answer{}, err
+	}
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return Answer{}, err
+	}
+	cat, err := s.catalogueFor(d)
+	if err != nil {
+		return Answer{}, err
+	}
+	r := cat.Match(m.Text)
+	a := s.answer(ctx, d, cat, m, r)
+	s.observer.Answered(m.Platform, a, s.now().Sub(start))
+	return a, nil
+}
+
+// AnswerFor answers m as the given intent, skipping the matcher: the user
+// chose it from "did you mean" or the closest intents. teamID may be empty.
+func (s *Service) AnswerFor(ctx context.Context, m Message, intentID, teamID string) (Answer, error) {
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return Answer{}, err
+	}
+	cat, err := s.catalogueFor(d)
+	if err != nil {
+		return Answer{}, err
+	}
+	in, ok := cat.Get(intentID)
+	if !ok {
+		return Answer{}, ownership.Errorf(ownership.ErrNotFound, "I don't know the intent %q any more; please ask your question again.", intentID)
+	}
+	r := intent.Result{Intent: in.ID, Role: in.Role, Score: 1}
+	if in.Role == intent.RoleLookup {
+		r.Role = cat.Match(m.Text).Role
+		if r.Role != ownership.ProductManager && r.Role != ownership.ProductOwner {
+			r.Role = ownership.ProductOwner
+		}
+	}
+	if teamID != "" {
+		if t := d.Team(teamID); t != nil {
+			return s.answerForTeam(d, cat, m, r, t, "chosen"), nil
+		}
+	}
+	return s.answer(ctx, d, cat, m, r), nil
+}
+
+// Intent returns an intent of the tenant's catalogue, for "More" buttons.
+func (s *Service) Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error) {
+	d, err := s.store.Directory(ctx, tenant)
+	if err != nil {
+		return intent.Intent{}, err
+	}
+	cat, err := s.catalogueFor(d)
+	if err != nil {
+		return intent.Intent{}, err
+	}
+	in, ok := cat.Get(id)
+	if !ok {
+		return intent.Intent{}, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q.", id)
+	}
+	return in, nil
+}
+
+// Feedback counts a 👍 or 👎 on an answer.
+func (s *Service) Feedback(ctx context.Context, m Message, intentID string, helpful bool) error {
+	s.observer.Feedback(m.Platform, intentID, helpful)
+	return s.store.AddFeedback(ctx, m.Tenant, intentID, helpful)
+}
+
+func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result) Answer {
+	in, _ := cat.Get(r.Intent)
+	a := Answer{Question: m.Text, Intent: r.Intent, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More, NearTie: r.NearTie}
+	for _, c := range r.Alternatives {
+		ci, _ := cat.Get(c.Intent)
+		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
+	}
+	switch r.Role {
+	case ownership.None, "":
+		a.Kind = KindUnknown
+		a.Role = ownership.None
+		closest := make([]string, 0, len(a.Alternatives))
+		for _, c := range a.Alternatives {
+			closest = append(closest, c.Intent)
+		}
+		err := s.store.AddUnanswered(ctx, m.Tenant, ownership.Unanswered{
+			At: s.now().UTC(), Asker: m.User, Channel: m.Channel.ID, Text: m.Text, Closest: closest, Platform: m.Platform,
+		})
+		if err != nil {
+			s.log.Warn("could not queue unanswered question", "err", err, "id", m.ID)
+		}
+		return a
+	case ownership.Info:
+		a.Kind = KindKnowledge
+		a.Knowledge = knowledge(r.Intent, in, formatOf(m))
+		return a
+	}
+	t, from, choices := s.findTeam(d, m)
+	if t == nil {
+		a.Kind = KindPickTeam
+		a.Teams = choices
+		return a
+	}
+	return s.answerForTeam(d, cat, m, r, t, from)
+}
+
+func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result, t *ownership.Team, from string) Answer {
+	in, _ := cat.Get(r.Intent)
+	a := Answer{Question: m.Text, Intent: r.Intent, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More,
+		NearTie: r.NearTie, Team: &TeamRef{ID: t.ID, Name: t.Name}, TeamFrom: from, Rule: RuleCatalogue}
+	for _, c := range r.Alternatives {
+		ci, _ := cat.Get(c.Intent)
+		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
+	}
+	now := s.now()
+	pm := holder(d, t, ownership.ProductManager, now)
+	po := holder(d, t, ownership.ProductOwner, now)
+	a.SamePerson = !pm.Empty() && pm.Person.ID == po.Person.ID
+
+	role := r.Role
+	if over, ok := t.Routes[r.Intent]; ok && over != role {
+		role = over
+		a.Rule = RuleOverride
+		// The catalogue's why argues for the default role; say what this
+		// team decided instead.
+		a.Why = fmt.Sprintf("%s routes %s to the %s (by default it belongs to the %s).", t.Name, strings.ToLower(in.Title), roleTitle(role), roleTitle(r.Role))
+	}
+	if r.Intent == "role_lookup" {
+		switch role {
+		case ownership.ProductManager:
+			a.Why = pmInShort
+		case ownership.ProductOwner:
+			a.Why = poInShort
+		}
+	}
+	a.Role = role
+	if role == ownership.Both {
+		a.Kind = KindBoth
+		pm.Decides = "ranks initiatives and themes by business impact"
+		po.Decides = "orders the backlog and sets what the team picks up next"
+		a.Both = []Holder{pm, po}
+		if pm.Empty() || po.Empty() {
+			a.FillHint = fillHint(formatOf(m), firstEmpty(pm, po), t)
+		}
+		return a
+	}
+	a.Kind = KindPerson
+	h := holder(d, t, role, now)
+	a.Holder = &h
+	switch role {
+	case ownership.ProductManager:
+		a.Counterpart = &po
+	case ownership.ProductOwner:
+		a.Counterpart = &pm
+	}
+	if h.Empty() {
+		a.FillHint = fillHint(formatOf(m), h, t)
+	}
+	return a
+}
+
+func firstEmpty(hs ...Holder) Holder {
+	for _, h := range hs {
+		if h.Empty() {
+			return h
+		}
+	}
+	return Holder{}
+}
+
+func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now time.Time) Holder {
+	p, usual, cover := t.Holder(role, now)
+	a := t.Roles[role]
+	h := Holder{Role: role, RoleName: d.RoleName(role), Person: p, AssignedBy: a.AssignedBy, AssignedAt: a.AssignedAt}
+	if cover != nil {
+		h.Usual = usual
+		h.CoverUntil = cover.Until
+		h.AssignedBy = cover.By
+		h.AssignedAt = cover.At
+	}
+	return h
+}
+
+func fillHint(f Format, h Holder, t *ownership.Team) string {
+	return fmt.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName,
+		f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(h.Role), teamArg(t.Name))))
+}
+
+func shortRole(r ownership.Role) string {
+	switch r {
+	case ownership.ProductManager:
+		return "pm"
+	case ownership.ProductOwner:
+		return "po"
+	}
+	return string(r)
+}
+
+func teamArg(name string) string {
+	if strings.ContainsAny(name, " \t") {
+		return `"` + name + `"`
+	}
+	return name
+}
+
+// findTeam decides which team a question is about: a team named in the text,
+// else the channel's team, else the asker's only team, else the tenant's only
+// team. With none of those it returns the teams to choose from.
+func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, string, []TeamRef) {
+	if t := teamInText(d, m.Text); t != nil {
+		return t, "text", nil
+	}
+	if t := d.ChannelTeam(m.Channel.ID); t != nil {
+		return t, "channel", nil
+	}
+	mine := d.MemberTeams(m.User.ID)
+	if len(mine) == 1 {
+		return mine[0], "member", nil
+	}
+	if len(d.Teams) == 1 {
+		for _, t := range d.Teams {
+			return t, "only", nil
+		}
+	}
+	pool := mine
+	if len(pool) == 0 {
+		pool = d.SortedTeams()
+	}
+	refs := make([]TeamRef, 0, len(pool))
+	for _, t := range pool {
+		refs = append(refs, TeamRef{ID: t.ID, Name: t.Name})
+	}
+	return nil, "", refs
+}
+
+// teamInText finds the team whose name or alias occurs in the question as
+// whole words; the longest name wins, so "mobile payments" beats "mobile".
+func teamInText(d *ownership.Directory, text string) *ownership.Team {
+	norm := " " + intent.Normalize(text) + " "
+	var best *ownership.Team
+	bestLen := 0
+	for _, t := range d.SortedTeams() {
+		names := append([]string{t.Name, t.ID}, t.Aliases...)
+		for _, n := range names {
+			nn := strings.TrimSpace(intent.Normalize(strings.ReplaceAll(n, "-", " ")))
+			if nn == "" || isGenericWord(nn) {
+				continue
+			}
+			if strings.Contains(norm, " "+nn+" ") && len(nn) > bestLen {
+				best, bestLen = t, len(nn)
+			}
+		}
+	}
+	return best
+}
+
+// isGenericWord keeps team names that are everyday words of ownership
+// questions from hijacking them ("product", "team").
+func isGenericWord(s string) bool {
+	switch s {
+	case "product", "team", "the", "our", "we", "us", "it", "pm", "po":
+		return true
+	}
+	return false
+}
+
+// Teams lists the tenant's teams, for pickers.
+func (s *Service) Teams(ctx context.Context, tenant ownership.TenantID) ([]TeamRef, error) {
+	d, err := s.store.Directory(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TeamRef, 0, len(d.Teams))
+	for _, t := range d.SortedTeams() {
+		out = append(out, TeamRef{ID: t.ID, Name: t.Name})
+	}
+	return out, nil
+}
+
+// Reasoning explains how an answer was reached, for the "Why?" button: the
+// matched intent and its confidence, the rule that chose the role, and who
+// assigned the person and when.
+func (a Answer) Reasoning(f Format) []string {
+	var out []string
+	if a.Intent != "" && a.Intent != "none" {
+		out = append(out, fmt.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", f.Bold(a.Title), f.Code(a.Intent), a.Score*100))
+	}
+	if a.Team != nil {
+		from := map[string]string{
+			"text":    "named in the question",
+			"channel": "the team this channel belongs to",
+			"member":  "the team you belong to",
+			"only":    "the only team here",
+			"chosen":  "the team you chose",
+		}[a.TeamFrom]
+		if from == "" {
+			from = "resolved from context"
+		}
+		out = append(out, fmt.Sprintf("Team: %s (%s).", f.Bold(a.Team.Name), from))
+	}
+	switch a.Rule {
+	case RuleOverride:
+		out = append(out, fmt.Sprintf("%s overrides the default here: it routes %s to the %s.", a.Team.Name, f.Code(a.Intent), roleTitle(a.Role)))
+	case RuleCatalogue:
+		out = append(out, fmt.Sprintf("By default %s belongs to the %s.", f.Code(a.Intent), roleTitle(a.Role)))
+	}
+	hs := a.Both
+	if a.Holder != nil {
+		hs = []Holder{*a.Holder}
+	}
+	for _, h := range hs {
+		switch {
+		case h.Empty():
+			out = append(out, fmt.Sprintf("Nobody holds the %s role yet.", h.RoleName))
+		case h.Covering():
+			out = append(out, fmt.Sprintf("%s covers as %s until %s, set by %s on %s.", f.Mention(h.Person), h.RoleName, when(h.CoverUntil), by(f, h.AssignedBy), when(h.AssignedAt)))
+		case !h.AssignedAt.IsZero():
+			out = append(out, fmt.Sprintf("%s was made %s by %s on %s.", f.Mention(h.Person), h.RoleName, by(f, h.AssignedBy), when(h.AssignedAt)))
+		default:
+			out = append(out, fmt.Sprintf("%s is %s (from the imported directory).", f.Mention(h.Person), h.RoleName))
+		}
+	}
+	return out
+}
+
+func by(f Format, p ownership.Person) string {
+	if p.IsZero() {
+		return "an import"
+	}
+	return f.Mention(p)
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown date"
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+func roleTitle(r ownership.Role) string {
+	switch r {
+	case ownership.Both:
+		return "Product Manager and the Product Owner together"
+	case ownership.Info, ownership.None:
+		return "no one role"
+	}
+	return ownership.NewDirectory("").RoleName(r)
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
