@@ -1,0 +1,51 @@
+package intent
+
+import (
+	"testing"
+
+	"github.com/whoowns/whoowns/intents"
+)
+
+// benchQuestions are realistic chat messages, markup and typos included.
+var benchQuestions = []string{
+	"<@U024BE7LH> who owns the roadmap for checkout?",
+	"who writes the acceptance criteria",
+	"who's the PO for <#C024BE91L|payments>?",
+	"who decides what we pick up next sprint",
+	"who tracks velocty on the mobile team",
+	"what's the difference between a PM and a PO?",
+	"who is on call tonight? :fire:",
+	"can someone tell me who signs off stories once they're done",
+	"hi",
+	"who owns the go-to-market plan for v2 https://docs.example.com/gtm",
+	"who decides priorities?",
+	"who keeps execs updated on the product direction",
+}
+
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(intents.FS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	c := mustDefault(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.Match(benchQuestions[i%len(benchQuestions)])
+		i++
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		Normalize(benchQuestions[i%len(benchQuestions)])
+		i++
+	}
+}

@@ -1,0 +1,178 @@
+package intent
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+type evalLine struct {
+	Text   string         `json:"text"`
+	Intent string         `json:"intent"`
+	Role   ownership.Role `json:"role"`
+}
+
+func readEval(t *testing.T, path string) []evalLine {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []evalLine
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var l evalLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("%s:%d: %v", path, n, err)
+		}
+		out = append(out, l)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// findDevSet locates shared/eval/dev.jsonl: $WHOOWNS_EVAL_DIR, else a
+// shared/eval directory in this package's directory or any parent, or next
+// to one of them (the shared folder sits beside the repository checkout).
+func findDevSet() string {
+	if d := os.Getenv("WHOOWNS_EVAL_DIR"); d != "" {
+		p := filepath.Join(d, "dev.jsonl")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		p := filepath.Join(dir, "shared", "eval", "dev.jsonl")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+type evalScore struct {
+	n, intentOK, roleOK, none, noneOK, noneLeak int
+}
+
+func runEval(t *testing.T, c *Catalogue, lines []evalLine) evalScore {
+	t.Helper()
+	var s evalScore
+	for _, l := range lines {
+		r := c.Match(l.Text)
+		s.n++
+		if r.Intent == l.Intent {
+			s.intentOK++
+		}
+		if r.Role == l.Role {
+			s.roleOK++
+		}
+		if l.Intent == NoneID {
+			s.none++
+			if r.Intent == NoneID {
+				s.noneOK++
+			} else {
+				s.noneLeak++
+			}
+		}
+		if r.Intent != l.Intent || r.Role != l.Role {
+			t.Logf("miss: %q: want %s/%s, got %s/%s (%.2f) alts=%v", l.Text, l.Intent, l.Role, r.Intent, r.Role, r.Score, r.Alternatives)
+		}
+	}
+	t.Logf("intent %d/%d (%.1f%%), role %d/%d (%.1f%%), out-of-scope → none %d/%d",
+		s.intentOK, s.n, pct(s.intentOK, s.n), s.roleOK, s.n, pct(s.roleOK, s.n), s.noneOK, s.none)
+	return s
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// TestDevSet measures the matcher on the shared labelled questions. It is a
+// measuring stick, never training data: none of its lines are in intents/.
+func TestDevSet(t *testing.T) {
+	p := findDevSet()
+	if p == "" {
+		t.Skip("shared/eval/dev.jsonl not found (set WHOOWNS_EVAL_DIR to its directory)")
+	}
+	c := mustDefault(t)
+	s := runEval(t, c, readEval(t, p))
+	if pct(s.intentOK, s.n) < 97 {
+		t.Errorf("intent accuracy %.1f%% is below 97%%", pct(s.intentOK, s.n))
+	}
+	if s.noneLeak > 0 {
+		t.Errorf("%d out-of-scope questions got a real intent", s.noneLeak)
+	}
+}
+
+// TestHeldOut checks generalisation on questions written apart from the
+// training phrases and the dev set, in other words, with typos and
+// out-of-scope questions.
+func TestHeldOut(t *testing.T) {
+	c := mustDefault(t)
+	s := runEval(t, c, readEval(t, filepath.Join("testdata", "heldout.jsonl")))
+	if pct(s.intentOK, s.n) < 95 {
+		t.Errorf("intent accuracy %.1f%% is below 95%%", pct(s.intentOK, s.n))
+	}
+	if pct(s.noneOK, s.none) < 90 {
+		t.Errorf("only %d of %d out-of-scope questions went to none", s.noneOK, s.none)
+	}
+}
+
+func mustDefault(t testing.TB) *Catalogue {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestScoreDistribution(t *testing.T) {
+	if os.Getenv("DIST") == "" {
+		t.Skip()
+	}
+	c := mustDefault(t)
+	lines := readEval(t, filepath.Join("testdata", "heldout.jsonl"))
+	if p := findDevSet(); p != "" {
+		lines = append(lines, readEval(t, p)...)
+	}
+	for _, l := range lines {
+		r := c.Match(l.Text)
+		best := r.Score
+		if r.Intent == NoneID && len(r.Alternatives) > 0 {
+			best = r.Alternatives[0].Score
+		}
+		mark := "ok"
+		if r.Intent != l.Intent {
+			mark = "XX"
+		}
+		noneScore := float32(-1)
+		if c.m.none >= 0 {
+			s := c.m.pool.Get().(*scratch)
+			noneScore = s.intent[c.m.none] // scores of the last Match on this scratch
+			c.m.pool.Put(s)
+		}
+		t.Logf("%s %-22s best=%.2f none=%.2f %s %q", mark, l.Intent, best, noneScore, r.Intent, l.Text)
+	}
+}

@@ -1,0 +1,162 @@
+package intent
+
+// The lexicon is language knowledge shared by every catalogue: abbreviations,
+// multi-word terms, synonyms and stop words. It lives in code rather than in
+// intents/ because it is not about any one intent; the catalogue data only has
+// to use ordinary words and the lexicon makes variants meet.
+
+// abbreviations expand a single word before stemming, so "AC" and
+// "acceptance criteria" (or "whos" and "who is") produce the same terms.
+var abbreviations = map[string]string{
+	"ac": "acceptance criteria", "acs": "acceptance criteria",
+	"po": "product owner", "pos": "product owner", "ppo": "product owner",
+	"pm": "product manager", "pms": "product manager", "mgr": "manager", "mgmt": "management",
+	"uat": "user acceptance testing", "uats": "user acceptance testing",
+	"gtm": "go to market", "nps": "net promoter score", "roi": "return on investment",
+	"dor": "definition of ready", "dod": "definition of done",
+	"kpi": "kpi", "kpis": "kpi", "okr": "okr", "okrs": "okr",
+	"csat": "customer satisfaction", "pmf": "product market fit",
+	"whos": "who is", "whose": "who", "whats": "what is", "wheres": "where is", "hows": "how is",
+	"prio": "priority", "prios": "priority", "reqs": "requirements", "req": "requirement",
+	"eng": "engineer", "engs": "engineer", "biz": "business", "comms": "communication",
+	"q1": "quarter", "q2": "quarter", "q3": "quarter", "q4": "quarter", "h1": "half year", "h2": "half year",
+	"eoy": "end of year", "yoy": "year", "k8s": "kubernetes", "db": "database", "dbs": "database",
+	"infra": "infrastructure", "pto": "time off", "pr": "pull request", "prs": "pull request",
+	"vp": "executive", "vps": "executive", "ceo": "executive", "cto": "executive", "cpo": "executive", "cxo": "executive",
+	"thx": "thanks", "ty": "thanks", "pls": "please", "plz": "please", "u": "you", "ur": "your",
+	"qa": "quality assurance", "ux": "user experience", "ui": "user interface",
+	"asap": "soon", "vs": "versus", "v": "versus", "mvp": "minimum viable product",
+}
+
+// concepts join multi-word terms into units ("edge case" → edgecase) or give
+// them the meaning of a simpler word ("sprint review" → demo). Keys are
+// matched after stemming, so plurals and -ing forms match too. A target may
+// be several words.
+var concepts = [][2]string{
+	{"product owner", "po"}, {"prod owner", "po"}, {"product ownership", "po"},
+	{"product manager", "pm"}, {"prod manager", "pm"}, {"product management", "pm"}, {"product mgmt", "pm"},
+	{"acceptance criteria", "ac"}, {"acceptance criterion", "ac"}, {"acceptance condition", "ac"},
+	{"user acceptance testing", "uat test"}, {"user acceptance test", "uat test"}, {"acceptance testing", "uat test"}, {"acceptance test", "uat test"},
+	{"definition of ready", "ready ac"}, {"definition of done", "done"},
+	{"go to market", "gtm"}, {"net promoter score", "nps"}, {"net promoter", "nps"},
+	{"return on investment", "roi invest"},
+	{"user story", "story"}, {"north star", "vision"},
+	{"edge case", "edgecase"}, {"corner case", "edgecase"}, {"trade off", "tradeoff"},
+	{"sprint review", "demo"}, {"show and tell", "demo"}, {"demo day", "demo"},
+	{"on call", "oncall"}, {"sign off", "accept"}, {"signoff", "accept"},
+	{"day to day", "daily"}, {"every day", "daily"}, {"each day", "daily"},
+	{"product market fit", "pmf market"}, {"market fit", "pmf market"},
+	{"burn down", "burndown"}, {"burn up", "burndown"}, {"burnup", "burndown"},
+	{"customer satisfaction", "satisfaction"}, {"voice of the customer", "voc customer"}, {"voice of customer", "voc customer"},
+	{"stack rank", "rank"}, {"c suite", "executive"}, {"c level", "executive"},
+	{"senior management", "executive"}, {"upper management", "executive"}, {"senior leadership", "executive"},
+	{"look after", "handle"}, {"take care of", "handle"}, {"keep an eye on", "track"}, {"keep tabs on", "track"},
+	{"keep track of", "track"}, {"in charge", "own"}, {"go between", "coordinate"}, {"same page", "align"},
+	{"stand up", "standup"}, {"key performance indicator", "kpi"}, {"key result", "okr"}, {"objectives and key results", "okr"},
+	{"cycle time", "cycletime"}, {"lead time", "cycletime"}, {"time off", "leave"},
+	{"pull request", "pullrequest"}, {"merge request", "pullrequest"}, {"green light", "approve"}, {"thumbs up", "approve"},
+	{"shut down", "kill"}, {"roll out", "launch"}, {"road map", "roadmap"}, {"quality assurance", "test"},
+	{"reach out", "ask"}, {"break down", "split"}, {"break up", "split"}, {"story point", "storypoint"},
+	{"active user", "adoption"}, {"user experience", "design"}, {"user interface", "design"},
+	{"half year", "quarter"}, {"make the call", "decide"}, {"make a call", "decide"}, {"figure out", "decide"}, {"work out", "decide"},
+	{"on board", "align"}, {"market share", "marketshare"}, {"pick up", "take"}, {"take on", "take"},
+	{"jump the queue", "expedite"}, {"jump ahead", "expedite"}, {"skip the line", "expedite"}, {"skip the queue", "expedite"}, {"cut the line", "expedite"}, {"fast track", "expedite"}, {"buy in", "align"}, {"end of year", "year"}, {"user research", "customer research"},
+}
+
+// synonyms fold words that mean the same here into the first word of each
+// group. Only true equivalents for this domain belong here: a fold that is
+// wrong in one intent hurts every other.
+var synonyms = [][]string{
+	{"own", "owner", "ownership", "responsible", "accountable", "accountability", "charge"},
+	{"decide", "decision", "determine", "choose", "chose", "pick", "select", "settle"},
+	{"define", "set", "specify", "establish"},
+	{"write", "wrote", "written", "author", "draft", "compose", "formulate", "pen"},
+	{"split", "slice", "break", "decompose", "breakdown", "chunk"},
+	{"refine", "refinement", "groom", "tidy", "curate", "prune"},
+	{"competitor", "competition", "competitive", "competing", "compete", "rival", "rivals"},
+	{"customer", "client", "user", "buyer", "consumer", "customers"},
+	{"feedback", "input", "complaint", "opinion"},
+	{"research", "study", "investigate", "analysis", "analyze", "analyse"},
+	{"trend", "shift"},
+	{"executive", "exec", "leadership", "leader", "director", "vp"},
+	{"dev", "developer", "engineer", "engineering", "programmer", "coder"},
+	{"sprint", "iteration"},
+	{"goal", "objective", "target", "aim"},
+	{"vision", "mission"},
+	{"strategy", "strategic", "strategically", "direction"},
+	{"invest", "investment", "fund", "funding", "budget", "money", "spend", "spending", "financial", "financials", "finance"},
+	{"demo", "demonstrate", "showcase"},
+	{"test", "tester", "testing"},
+	{"verify", "validate", "validation", "confirm"},
+	{"accept", "acceptance"},
+	{"done", "complete", "completed", "finished", "finish"},
+	{"requirement", "spec", "specification"},
+	{"clarify", "clarification", "explain", "explanation", "elaborate", "interpret"},
+	{"tradeoff", "tradeoffs"},
+	{"behave", "behaviour", "behavior"},
+	{"coordinate", "coordination", "liaise", "liaison", "bridge", "sync"},
+	{"meeting", "session", "ceremony", "meet"},
+	{"daily", "everyday"},
+	{"team", "squad", "crew", "tribe", "pod"},
+	{"sales", "salespeople", "seller", "salesperson"},
+	{"launch", "rollout"},
+	{"hello", "hi", "hey", "hiya", "howdy", "yo", "greetings", "morning", "afternoon", "evening", "heya", "hallo", "hola"},
+	{"thanks", "thank", "cheers"},
+	{"priority", "prioritize", "prioritization"},
+	{"rank", "order", "reorder", "rerank", "sequence", "ranking"},
+	{"metric", "metrics", "measure", "measurement"},
+	{"revenue", "income"},
+	{"satisfaction", "happiness"},
+	{"adoption", "adopt", "usage", "uptake"},
+	{"communicate", "communication", "inform", "brief", "briefing"},
+	{"align", "alignment"},
+	{"bug", "defect"},
+	{"ticket", "issue", "card", "task", "item"},
+	{"velocity", "throughput"},
+	{"deliver", "delivery", "deliverable"},
+	{"epic", "initiative"},
+	{"do", "does", "did", "doing"},
+	{"go", "goes", "going", "went", "gone"},
+	{"difference", "differ", "different", "distinguish", "versus"},
+	{"who", "whom", "whoever"},
+	{"help", "assist"},
+	{"ask", "contact", "ping"},
+	{"talk", "speak", "chat"},
+	{"handle", "manage", "maintain"},
+	{"present", "presentation"},
+	{"approve", "approval"},
+	{"kill", "sunset", "discontinue", "deprecate", "retire"},
+	{"track", "monitor", "watch", "follow"},
+	{"position", "positioning"},
+	{"message", "messaging"},
+	{"person", "someone", "somebody", "people", "anyone", "anybody", "guy", "folks", "one"},
+	{"story", "stories"},
+	{"option", "variant", "alternative", "version"},
+	{"leave", "vacation", "holiday", "holidays", "sick"},
+	{"lunch", "dinner", "breakfast", "food", "snack"},
+}
+
+// stopWords carry no meaning for routing. Question words, "is", "do", "can"
+// and "you" stay: they separate "who is the PO" from "what does a PO do" and
+// from "what can you do".
+var stopWords = []string{
+	"the", "a", "an", "of", "for", "to", "in", "on", "at", "by", "with", "from", "about", "into", "onto",
+	"our", "my", "your", "their", "his", "her", "its", "this", "that", "these", "those", "it", "we", "i",
+	"me", "us", "they", "them", "be", "are", "was", "were", "am", "been", "being", "and", "or", "so",
+	"just", "any", "some", "there", "here", "please", "also", "really", "actually", "currently", "right",
+	"now", "around", "all", "would", "could", "might", "will", "shall", "exactly", "usually", "normally",
+	"typically", "generally", "basically", "anyway", "then", "well", "even", "too", "very", "quite", "ok",
+	"okay", "hmm", "um", "uh", "quick", "q", "wondering", "curious", "know", "tell",
+	"if", "whether", "as", "than", "like",
+}
+
+// teamNouns mark the word before them as a team name ("the mobile team"),
+// which must not steer the match.
+var teamNouns = []string{"team", "squad", "tribe", "crew", "pod", "group", "channel"}
+
+// teamPrepositions introduce a team name ("for checkout", "on payments").
+var teamPrepositions = []string{"for", "on", "in", "of", "at", "from"}
+
+// functionWords stay as words but never form pairs: almost every question
+// starts with them, so "who decides" or "how do" says nothing about the topic.
+var functionWords = []string{"who", "what", "how", "which", "where", "when", "why", "is", "do", "can", "should"}

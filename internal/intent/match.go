@@ -1,0 +1,220 @@
+package intent
+
+import "github.com/whoowns/whoowns/internal/ownership"
+
+// informativeShare: a word used by more than this share of the intents
+// ("who", "own", "decide") is not product vocabulary and cannot carry a
+// question alone, so "who is it?" is out of scope rather than a weak guess.
+var informativeShare = 0.4
+
+// Match classifies one question. It is deterministic and safe for concurrent
+// use. An empty question (a bare mention) is a request for help.
+func (c *Catalogue) Match(text string) Result {
+	m := c.m
+	s := m.pool.Get().(*scratch)
+	defer m.pool.Put(s)
+	s.norm = appendNormalized(s.norm[:0], text)
+	if len(s.norm) == 0 {
+		if m.help >= 0 {
+			return Result{Intent: c.intents[m.help].ID, Role: c.intents[m.help].Role, Score: 1}
+		}
+		return c.noneResult(s, 1, false)
+	}
+	m.analyze(s, false)
+	feats := m.features(s, false)
+
+	// query weights and length; unknown words lengthen the question
+	var qn float32
+	informative := false
+	s.qw = s.qw[:0]
+	for _, f := range feats {
+		w := m.idf[f] * m.termWeight(s, f)
+		s.qw = append(s.qw, w)
+		qn += w * w
+		if int(f) < len(m.stems) && m.idf[f] >= m.informative {
+			informative = true
+		}
+	}
+	for _, t := range s.terms {
+		// words the lexicon knows but no phrase uses count as unknown too
+		if (t.id < 0 || m.idf[t.id] == 0) && !t.team {
+			qn += float32(unknownWeight * unknownWeight)
+		}
+	}
+	if !informative || qn == 0 {
+		return c.noneResult(s, 0, false)
+	}
+	inv := 1 / sqrt32(qn)
+
+	clear(s.phrase)
+	clear(s.cent)
+	for i, f := range feats {
+		w := s.qw[i] * inv
+		for _, p := range m.phrasePost[f] {
+			s.phrase[p.doc] += w * p.w
+		}
+		for _, p := range m.intentPost[f] {
+			s.cent[p.doc] += w * p.w
+		}
+	}
+	// regression probabilities
+	k := m.nIntents
+	for i := 0; i < k; i++ {
+		s.z[i] = float64(m.bias[i])
+	}
+	for i, f := range feats {
+		w := float64(s.qw[i] * inv)
+		row := m.w[int(f)*k : int(f)*k+k]
+		for j, v := range row {
+			s.z[j] += w * float64(v)
+		}
+	}
+	softmax(s.z)
+	for i := 0; i < m.nIntents; i++ {
+		var best float32
+		for _, v := range s.phrase[m.firstOf[i]:m.firstOf[i+1]] {
+			best = max(best, v)
+		}
+		s.intent[i] = float32(maxWeight)*best + float32(1-maxWeight)*s.cent[i]
+		if int32(i) == m.none {
+			// "none" is a grab bag of unrelated topics: its centroid means
+			// nothing, only its nearest example does.
+			s.intent[i] = best * float32(noneScale)
+		}
+		s.intent[i] = float32(1-probWeight)*s.intent[i] + float32(probWeight*s.z[i])
+	}
+	if e, ok := m.taught[m.exactKey(s)]; ok {
+		s.intent[e] = 1
+	}
+
+	best := m.top(s, -1, -1, -1)
+	if best < 0 || best == m.none || s.intent[best] < float32(threshold) {
+		conf := float32(0)
+		if best >= 0 {
+			conf = 1 - s.intent[best]
+			if best == m.none {
+				conf = max(s.intent[best], conf)
+			}
+		}
+		return c.noneResult(s, float64(conf), true)
+	}
+	a1 := m.top(s, best, m.none, -1)
+	a2 := m.top(s, best, m.none, a1)
+	a3 := int32(-1)
+	if a2 >= 0 {
+		a3 = m.top3(s, best, a1, a2)
+	}
+	in := c.intents[best]
+	r := Result{Intent: in.ID, Role: in.Role, Score: clamp01(s.intent[best])}
+	if best == m.lookup {
+		r.Role = m.askedRole(s)
+	}
+	r.Alternatives = c.candidates(s, a1, a2, a3)
+	if a1 >= 0 && s.intent[best]-s.intent[a1] < float32(nearTieMargin) {
+		r.NearTie = true
+	}
+	return r
+}
+
+// noneResult answers "I don't know", offering the three closest real intents
+// when scores were computed.
+func (c *Catalogue) noneResult(s *scratch, conf float64, scored bool) Result {
+	r := Result{Intent: NoneID, Role: ownership.None, Score: conf}
+	if scored {
+		m := c.m
+		a1 := m.top(s, m.none, -1, -1)
+		a2 := m.top(s, m.none, a1, -1)
+		a3 := int32(-1)
+		if a2 >= 0 {
+			a3 = m.top3(s, m.none, a1, a2)
+		}
+		r.Alternatives = c.candidates(s, a1, a2, a3)
+	}
+	return r
+}
+
+func (c *Catalogue) candidates(s *scratch, ids ...int32) []Candidate {
+	n := 0
+	for _, id := range ids {
+		if id >= 0 && s.intent[id] > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Candidate, 0, n)
+	for _, id := range ids {
+		if id >= 0 && s.intent[id] > 0 {
+			out = append(out, Candidate{Intent: c.intents[id].ID, Score: clamp01(s.intent[id])})
+		}
+	}
+	return out
+}
+
+// top returns the best-scoring intent other than the excluded ones; ties go
+// to catalogue order, which keeps results deterministic.
+func (m *model) top(s *scratch, x1, x2, x3 int32) int32 {
+	best := int32(-1)
+	for i := int32(0); i < int32(m.nIntents); i++ {
+		if i == x1 || i == x2 || i == x3 {
+			continue
+		}
+		if best < 0 || s.intent[i] > s.intent[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// top3 is top excluding none as well as three others.
+func (m *model) top3(s *scratch, x1, x2, x3 int32) int32 {
+	best := int32(-1)
+	for i := int32(0); i < int32(m.nIntents); i++ {
+		if i == x1 || i == x2 || i == x3 || i == m.none {
+			continue
+		}
+		if best < 0 || s.intent[i] > s.intent[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// askedRole reads which role a role_lookup question asks for: the first of
+// PM or PO it mentions, the product manager when it names neither.
+func (m *model) askedRole(s *scratch) ownership.Role {
+	for _, t := range s.terms {
+		switch {
+		case t.id >= 0 && t.id == m.poID:
+			return ownership.ProductOwner
+		case t.id >= 0 && t.id == m.pmID:
+			return ownership.ProductManager
+		}
+	}
+	return ownership.ProductManager
+}
+
+// termWeight is the typo discount of feature f in the current question.
+func (m *model) termWeight(s *scratch, f int32) float32 {
+	if int(f) >= len(m.stems) {
+		return 1 // pairs only form between matched words; keep them whole
+	}
+	w := float32(0)
+	for _, t := range s.terms {
+		if t.id == f {
+			w = max(w, t.weight)
+		}
+	}
+	return w
+}
+
+func clamp01(v float32) float64 {
+	switch {
+	case v < 0:
+		return 0
+	case v > 1:
+		return 1
+	}
+	return float64(v)
+}

@@ -1,0 +1,588 @@
+package intent
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Tuning knobs. They were set on the development questions and checked on
+// the held-out set (testdata/heldout.jsonl); see the eval tests. They are
+// variables only so the tuning test can sweep them.
+var (
+	// bigramWeight scales word-pair features against single words: pairs
+	// such as "sprint goal" or "market share" sharpen a match but must not
+	// outvote the words themselves.
+	bigramWeight = 0.6
+	// maxWeight mixes the best single phrase with the intent's centroid: the
+	// nearest phrase catches exact wordings (and taught phrases), the centroid
+	// generalises over all of an intent's phrases.
+	maxWeight = 0.55
+	// unknownWeight is what a word the catalogue has never seen adds to the
+	// question's length: a question mostly made of foreign words ("who owns
+	// the terraform state bucket") must score low.
+	unknownWeight = 1.6
+	// correctedWeight discounts a word reached through typo correction.
+	correctedWeight = 0.8
+	// threshold is the score under which no intent is claimed.
+	threshold = 0.22
+	// noneScale weighs the nearest out-of-scope example against the real
+	// intents' mixed scores.
+	noneScale = 0.8
+	// probWeight mixes the regression probability into each intent's score.
+	probWeight = 0.5
+	// nearTieMargin: best and runner-up closer than this are a near tie.
+	nearTieMargin = 0.04
+)
+
+// lexicon holds the stemmed form of the lexicon, computed once.
+type lexicon struct {
+	abbrev   map[string][]string // word → expansion words
+	fold     map[string]string   // stem → canonical stem
+	stop     map[string]bool     // canonical stems
+	concepts [][2][]string       // stemmed key words → canonical target stems
+	teamNoun map[string]bool     // canonical stems
+	function map[string]bool     // canonical stems
+	teamPrep map[string]bool     // surface words
+	words    []string            // every lexicon surface word, for the vocabulary
+}
+
+var (
+	lexOnce sync.Once
+	lex     *lexicon
+)
+
+func stemString(w string) string {
+	b := stem([]byte(w))
+	return string(b)
+}
+
+func getLexicon() *lexicon {
+	lexOnce.Do(func() {
+		l := &lexicon{function: map[string]bool{}, abbrev: map[string][]string{}, fold: map[string]string{}, stop: map[string]bool{}, teamNoun: map[string]bool{}, teamPrep: map[string]bool{}}
+		for k, v := range abbreviations {
+			l.abbrev[k] = strings.Fields(v)
+			l.words = append(l.words, strings.Fields(v)...)
+		}
+		for _, g := range synonyms {
+			canon := stemString(g[0])
+			for _, w := range g {
+				s := stemString(w)
+				if prev, ok := l.fold[s]; ok && prev != canon {
+					panic("intent lexicon: " + w + " folds to both " + prev + " and " + canon)
+				}
+				if s != canon {
+					l.fold[s] = canon
+				}
+				l.words = append(l.words, w)
+			}
+		}
+		canon := func(w string) string {
+			s := stemString(w)
+			if c, ok := l.fold[s]; ok {
+				return c
+			}
+			return s
+		}
+		for _, w := range stopWords {
+			if canon(w) != stemString(w) {
+				panic("intent lexicon: stop word " + w + " is in a synonym group")
+			}
+			l.stop[canon(w)] = true
+			l.words = append(l.words, w)
+		}
+		for _, c := range concepts {
+			var key, target []string
+			for _, w := range strings.Fields(c[0]) {
+				key = append(key, stemString(w))
+				l.words = append(l.words, w)
+			}
+			for _, w := range strings.Fields(c[1]) {
+				target = append(target, canon(w))
+			}
+			l.concepts = append(l.concepts, [2][]string{key, target})
+		}
+		for _, w := range teamNouns {
+			l.teamNoun[canon(w)] = true
+		}
+		for _, w := range functionWords {
+			l.function[canon(w)] = true
+		}
+		for _, w := range teamPrepositions {
+			l.teamPrep[w] = true
+		}
+		sort.Strings(l.words)
+		lex = l
+	})
+	return lex
+}
+
+// model is the compiled matcher of one catalogue. It is immutable after
+// build, so any number of goroutines may score against it.
+type model struct {
+	// vocabulary: surface word → stem ids (after abbreviation expansion)
+	surface  map[string]span
+	expand   []int32 // backing store of the spans
+	stemID   map[string]int32
+	stems    []string
+	fold     []int32 // stem id → canonical stem id
+	stop     []bool  // canonical stem id → stop word
+	teamNoun []bool  // canonical stem id → team noun
+	function []bool  // canonical stem id → question word, kept out of pairs
+	teamPrep map[string]bool
+	concepts map[uint64]span // packed stem ids → canonical targets (in expand)
+	maxSpan  int
+	typo     *typoIndex
+	typoSpan []span // typo word index → its surface span
+
+	// features: ids < len(stems) are words; bigrams follow
+	bigram      map[uint64]int32
+	idf         []float32
+	phrasePost  [][]posting
+	intentPost  [][]posting
+	phraseOf    []int32          // phrase → intent index
+	firstOf     []int32          // intent → first phrase index (phrases are grouped)
+	taught      map[uint64]int32 // canonical form of a taught or custom phrase → intent
+	informative float32          // least idf of a word that is product vocabulary
+	nIntents    int
+	nPhrases    int
+	none        int32 // index of the "none" intent, -1 if absent
+	help        int32
+	lookup      int32
+	pmID, poID  int32     // canonical ids of the two roles, for role_lookup
+	w           []float32 // regression weights, feature-major
+	bias        []float32
+
+	pool sync.Pool
+}
+
+type span struct{ off, n int32 }
+
+type posting struct {
+	doc int32
+	w   float32
+}
+
+// term is one analysed word of a text.
+type term struct {
+	id     int32   // canonical stem id, -1 if unknown
+	weight float32 // 1, or less for typo corrections
+	team   bool    // unknown word that looks like a team name
+}
+
+func (m *model) addStem(s string) int32 {
+	if id, ok := m.stemID[s]; ok {
+		return id
+	}
+	id := int32(len(m.stems))
+	m.stemID[s] = id
+	m.stems = append(m.stems, s)
+	return id
+}
+
+// addSurface registers a word as the catalogue or lexicon spells it.
+func (m *model) addSurface(w string, l *lexicon) {
+	if _, ok := m.surface[w]; ok {
+		return
+	}
+	parts := []string{w}
+	if e, ok := l.abbrev[w]; ok {
+		parts = e
+	}
+	sp := span{off: int32(len(m.expand))}
+	for _, p := range parts {
+		m.expand = append(m.expand, m.addStem(stemString(p)))
+	}
+	sp.n = int32(len(m.expand)) - sp.off
+	m.surface[w] = sp
+}
+
+func packKey(ids []int32) uint64 {
+	var k uint64
+	for _, id := range ids {
+		k = k<<16 | uint64(id+1)
+	}
+	return k
+}
+
+func build(intents []Intent) *model {
+	l := getLexicon()
+	m := &model{
+		surface:  make(map[string]span, 2048),
+		stemID:   make(map[string]int32, 2048),
+		teamPrep: l.teamPrep,
+		concepts: map[uint64]span{},
+		bigram:   map[uint64]int32{},
+		taught:   map[uint64]int32{},
+		nIntents: len(intents),
+		none:     -1, help: -1, lookup: -1,
+	}
+	for i, in := range intents {
+		switch in.ID {
+		case "none":
+			m.none = int32(i)
+		case "help":
+			m.help = int32(i)
+		case "role_lookup":
+			m.lookup = int32(i)
+		}
+	}
+	// 1. vocabulary: lexicon words, then every phrase word (counted for typo ties)
+	freq := map[string]int32{}
+	for _, w := range l.words {
+		m.addSurface(w, l)
+	}
+	normed := make([][]string, 0, 1024)
+	for _, in := range intents {
+		for _, p := range in.Phrases {
+			ws := strings.Fields(Normalize(p))
+			normed = append(normed, ws)
+			for _, w := range ws {
+				m.addSurface(w, l)
+				freq[w]++
+			}
+		}
+	}
+	// canonical ids for every stem
+	canon := func(s string) int32 {
+		if c, ok := l.fold[s]; ok {
+			return m.addStem(c)
+		}
+		return m.addStem(s)
+	}
+	for _, c := range l.concepts {
+		for _, s := range c[1] {
+			m.addStem(s)
+		}
+	}
+	n := len(m.stems)
+	m.fold = make([]int32, n)
+	for i := 0; i < n; i++ {
+		m.fold[i] = canon(m.stems[i])
+	}
+	for len(m.fold) < len(m.stems) { // canon may have added fold targets
+		m.fold = append(m.fold, canon(m.stems[len(m.fold)]))
+	}
+	m.stop = make([]bool, len(m.stems))
+	m.teamNoun = make([]bool, len(m.stems))
+	m.function = make([]bool, len(m.stems))
+	for i, s := range m.stems {
+		m.stop[i] = l.stop[s]
+		m.teamNoun[i] = l.teamNoun[s]
+		m.function[i] = l.function[s]
+	}
+	// 2. multi-word concepts over stem ids
+	for _, c := range l.concepts {
+		ids := make([]int32, len(c[0]))
+		for i, s := range c[0] {
+			ids[i] = m.addStem(s)
+		}
+		sp := span{off: int32(len(m.expand))}
+		for _, s := range c[1] {
+			m.expand = append(m.expand, m.stemID[s])
+		}
+		sp.n = int32(len(m.expand)) - sp.off
+		m.concepts[packKey(ids)] = sp
+		m.maxSpan = max(m.maxSpan, len(ids))
+	}
+	// addStem above may have grown stems; keep the tables in step
+	for len(m.fold) < len(m.stems) {
+		id := len(m.fold)
+		m.fold = append(m.fold, int32(id))
+		m.stop = append(m.stop, false)
+		m.teamNoun = append(m.teamNoun, false)
+		m.function = append(m.function, false)
+	}
+	// 3. typo candidates: every surface word of the vocabulary
+	words := make([]string, 0, len(m.surface))
+	for w := range m.surface {
+		if isASCIIWord([]byte(w)) {
+			words = append(words, w)
+		}
+	}
+	sort.Strings(words)
+	fr := make([]int32, len(words))
+	m.typoSpan = make([]span, len(words))
+	for i, w := range words {
+		fr[i] = freq[w]
+		m.typoSpan[i] = m.surface[w]
+	}
+	m.typo = newTypoIndex(words, fr)
+
+	// 4. features of every phrase
+	m.nPhrases = len(normed)
+	s := m.newScratch()
+	type doc struct {
+		intent int32
+		feats  []int32
+	}
+	docs := make([]doc, 0, len(normed))
+	cf := map[int32]map[int32]bool{} // feature → intents using it
+	k := 0
+	m.firstOf = make([]int32, len(intents)+1)
+	for i, in := range intents {
+		m.firstOf[i] = int32(len(docs))
+		for range in.Phrases {
+			s.norm = append(s.norm[:0], strings.Join(normed[k], " ")...)
+			k++
+			m.analyze(s, true)
+			feats := m.features(s, true)
+			d := doc{intent: int32(i), feats: append([]int32(nil), feats...)}
+			docs = append(docs, d)
+			for _, f := range d.feats {
+				if cf[f] == nil {
+					cf[f] = map[int32]bool{}
+				}
+				cf[f][int32(i)] = true
+			}
+			if in.Custom {
+				m.taught[m.exactKey(s)] = int32(i)
+			}
+		}
+	}
+	m.firstOf[len(intents)] = int32(len(docs))
+	m.informative = float32(math.Log(1 + float64(len(intents))/max(1, informativeShare*float64(len(intents)))))
+	nf := len(m.stems) + len(m.bigram)
+	m.idf = make([]float32, nf)
+	N := float64(len(intents))
+	for f, set := range cf {
+		w := math.Log(1 + N/float64(len(set)))
+		if int(f) >= len(m.stems) {
+			w *= bigramWeight
+		}
+		m.idf[f] = float32(w)
+	}
+	m.phrasePost = make([][]posting, nf)
+	m.intentPost = make([][]posting, nf)
+	m.phraseOf = make([]int32, len(docs))
+	centroids := make([]map[int32]float64, len(intents))
+	for i := range centroids {
+		centroids[i] = map[int32]float64{}
+	}
+	vecs := make([][]posting, len(docs))
+	labels := make([]int32, len(docs))
+	for p, d := range docs {
+		m.phraseOf[p] = d.intent
+		labels[p] = d.intent
+		var norm float64
+		for _, f := range d.feats {
+			norm += float64(m.idf[f]) * float64(m.idf[f])
+		}
+		norm = math.Sqrt(norm)
+		if norm == 0 {
+			continue
+		}
+		for _, f := range d.feats {
+			w := float64(m.idf[f]) / norm
+			m.phrasePost[f] = append(m.phrasePost[f], posting{doc: int32(p), w: float32(w)})
+			vecs[p] = append(vecs[p], posting{doc: f, w: float32(w)}) // doc holds the feature here
+			centroids[d.intent][f] += w
+		}
+	}
+	for i, c := range centroids {
+		var norm float64
+		for _, v := range c {
+			norm += v * v
+		}
+		norm = math.Sqrt(norm)
+		fs := make([]int32, 0, len(c))
+		for f := range c {
+			fs = append(fs, f)
+		}
+		sort.Slice(fs, func(a, b int) bool { return fs[a] < fs[b] })
+		for _, f := range fs {
+			m.intentPost[f] = append(m.intentPost[f], posting{doc: int32(i), w: float32(c[f] / norm)})
+		}
+	}
+	m.train(vecs, labels)
+	m.pmID, m.poID = m.stemID["pm"], m.stemID["po"]
+	m.pool.New = func() any { return m.newScratch() }
+	return m
+}
+
+// scratch is the per-call working memory of Match, pooled so a match does
+// not allocate it.
+type scratch struct {
+	norm    []byte
+	word    []byte
+	typoBuf []byte
+	stems   []term
+	terms   []term
+	feats   []int32
+	phrase  []float32
+	intent  []float32
+	cent    []float32
+	qw      []float32
+	z       []float64
+}
+
+func (m *model) newScratch() *scratch {
+	return &scratch{
+		norm:    make([]byte, 0, 256),
+		word:    make([]byte, 0, 64),
+		typoBuf: make([]byte, 0, 128),
+		stems:   make([]term, 0, 64),
+		terms:   make([]term, 0, 64),
+		feats:   make([]int32, 0, 128),
+		phrase:  make([]float32, m.nPhrases),
+		intent:  make([]float32, m.nIntents),
+		cent:    make([]float32, m.nIntents),
+		qw:      make([]float32, 0, 128),
+		z:       make([]float64, m.nIntents),
+	}
+}
+
+// analyze turns s.norm (normalised text) into canonical terms in s.terms.
+// While building, every word is known; at match time unknown words are
+// stemmed, then typo-corrected, and otherwise kept as unknown.
+func (m *model) analyze(s *scratch, building bool) {
+	s.stems = s.stems[:0]
+	text := s.norm
+	prevPrep := false
+	for len(text) > 0 {
+		i := 0
+		for i < len(text) && text[i] != ' ' {
+			i++
+		}
+		w := text[:i]
+		if i < len(text) {
+			i++
+		}
+		text = text[i:]
+		if len(w) == 0 {
+			continue
+		}
+		isPrep := m.teamPrep[string(w)]
+		if sp, ok := m.surface[string(w)]; ok {
+			for _, id := range m.expand[sp.off : sp.off+sp.n] {
+				s.stems = append(s.stems, term{id: id, weight: 1})
+			}
+			prevPrep = isPrep
+			continue
+		}
+		s.word = append(s.word[:0], w...)
+		if id, ok := m.stemID[string(stem(s.word))]; ok {
+			s.stems = append(s.stems, term{id: id, weight: 1})
+			prevPrep = false
+			continue
+		}
+		if !building && isASCIIWord(w) {
+			if c := m.typo.correct(w, &s.typoBuf); c >= 0 {
+				sp := m.typoSpan[c]
+				for _, id := range m.expand[sp.off : sp.off+sp.n] {
+					s.stems = append(s.stems, term{id: id, weight: float32(correctedWeight)})
+				}
+				prevPrep = false
+				continue
+			}
+		}
+		s.stems = append(s.stems, term{id: -1, weight: 1, team: prevPrep})
+		prevPrep = false
+	}
+	// an unknown word right before "team"/"squad" names a team
+	for i := 0; i+1 < len(s.stems); i++ {
+		if s.stems[i].id < 0 && s.stems[i+1].id >= 0 && m.teamNoun[m.fold[s.stems[i+1].id]] {
+			s.stems[i].team = true
+		}
+	}
+	// concepts (longest first), folding and stop words
+	s.terms = s.terms[:0]
+	var key [8]int32
+	for i := 0; i < len(s.stems); {
+		matched := false
+		for n := min(m.maxSpan, len(s.stems)-i); n >= 2; n-- {
+			ok := true
+			w := float32(1)
+			for j := 0; j < n; j++ {
+				if s.stems[i+j].id < 0 {
+					ok = false
+					break
+				}
+				key[j] = s.stems[i+j].id
+				w = min(w, s.stems[i+j].weight)
+			}
+			if !ok {
+				continue
+			}
+			if sp, hit := m.concepts[packKey(key[:n])]; hit {
+				for _, id := range m.expand[sp.off : sp.off+sp.n] {
+					s.terms = append(s.terms, term{id: id, weight: w})
+				}
+				i += n
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		t := s.stems[i]
+		i++
+		if t.id >= 0 {
+			t.id = m.fold[t.id]
+			if m.stop[t.id] {
+				continue
+			}
+		}
+		s.terms = append(s.terms, t)
+	}
+}
+
+// features lists the distinct feature ids of s.terms: words and adjacent
+// word pairs. While building, new pairs are added to the feature space.
+func (m *model) features(s *scratch, building bool) []int32 {
+	s.feats = s.feats[:0]
+	prev := int32(-1)
+	for _, t := range s.terms {
+		if t.id < 0 {
+			continue
+		}
+		s.feats = appendUnique(s.feats, t.id)
+		if m.function[t.id] {
+			// "who decides" pairs would tie a question to whichever intent
+			// happens to start its phrases the same way
+			prev = -1
+			continue
+		}
+		if prev >= 0 {
+			k := uint64(prev)<<32 | uint64(t.id)
+			f, ok := m.bigram[k]
+			if !ok && building {
+				// the vocabulary is complete while phrases are analysed,
+				// so pair ids can follow the word ids directly
+				f = int32(len(m.stems) + len(m.bigram))
+				m.bigram[k] = f
+				ok = true
+			}
+			if ok {
+				s.feats = appendUnique(s.feats, f)
+			}
+		}
+		prev = t.id
+	}
+	return s.feats
+}
+
+func appendUnique(fs []int32, f int32) []int32 {
+	for _, g := range fs {
+		if g == f {
+			return fs
+		}
+	}
+	return append(fs, f)
+}
+
+// exactKey identifies a text by its canonical terms, so a question worded
+// exactly like a taught phrase (up to case, inflection and stop words)
+// matches it outright.
+func (m *model) exactKey(s *scratch) uint64 {
+	h := uint64(14695981039346656037)
+	for _, t := range s.terms {
+		h ^= uint64(uint32(t.id))
+		h *= 1099511628211
+	}
+	return h
+}
+
+func sqrt32(v float32) float32 { return float32(math.Sqrt(float64(v))) }

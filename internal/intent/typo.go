@@ -1,0 +1,149 @@
+package intent
+
+// typoIndex corrects misspelt words to the nearest vocabulary word. It uses
+// deletion neighbourhoods (the SymSpell idea): every word is indexed under
+// each string obtained by deleting up to its allowed number of letters, so a
+// lookup only generates the question word's own deletions and checks a
+// handful of candidates, instead of comparing against the whole vocabulary.
+type typoIndex struct {
+	words []string           // candidate words
+	freq  []int32            // how often each occurs in the catalogue
+	dels  map[string][]int32 // deletion string → word indexes
+}
+
+// maxEdits says how far a word of n letters may be from its correction.
+// Short words are never corrected (too many real words are one letter
+// apart), and two edits need long words on both sides, so that a team called
+// "search" is not read as "research".
+func maxEdits(n int) int {
+	switch {
+	case n < 4:
+		return 0
+	case n < 8:
+		return 1
+	default:
+		return 2
+	}
+}
+
+func newTypoIndex(words []string, freq []int32) *typoIndex {
+	t := &typoIndex{words: words, freq: freq, dels: make(map[string][]int32, len(words)*12)}
+	var buf []byte
+	for i, w := range words {
+		d := maxEdits(len(w))
+		if d == 0 {
+			continue
+		}
+		buf = append(buf[:0], w...)
+		t.addDeletes(buf, int32(i), d)
+	}
+	return t
+}
+
+func (t *typoIndex) addDeletes(w []byte, id int32, d int) {
+	k := string(w)
+	if ids := t.dels[k]; len(ids) == 0 || ids[len(ids)-1] != id {
+		t.dels[k] = append(ids, id)
+	}
+	if d == 0 || len(w) <= 1 {
+		return
+	}
+	tmp := make([]byte, len(w)-1)
+	for i := range w {
+		copy(tmp, w[:i])
+		copy(tmp[i:], w[i+1:])
+		t.addDeletes(tmp, id, d-1)
+	}
+}
+
+// correct returns the index of the best correction of w, or -1. scratch is
+// reused between calls so that a lookup does not allocate.
+func (t *typoIndex) correct(w []byte, scratch *[]byte) int32 {
+	d := maxEdits(len(w))
+	if d == 0 {
+		return -1
+	}
+	best, bestDist := int32(-1), d+1
+	t.lookup(w, w, d, scratch, &best, &bestDist)
+	return best
+}
+
+func (t *typoIndex) lookup(orig, w []byte, d int, scratch *[]byte, best *int32, bestDist *int) {
+	for _, id := range t.dels[string(w)] {
+		cand := t.words[id]
+		limit := min(maxEdits(len(orig)), maxEdits(len(cand)))
+		dist := osaDistance(orig, cand, limit)
+		if dist > limit {
+			continue
+		}
+		if *best < 0 || dist < *bestDist || dist == *bestDist && t.better(id, *best, orig) {
+			*best, *bestDist = id, dist
+		}
+	}
+	if d == 0 || len(w) <= 1 {
+		return
+	}
+	// Deletions of w are written after the current scratch contents, so the
+	// recursion never overwrites a caller's string.
+	base := len(*scratch)
+	for i := range w {
+		*scratch = append((*scratch)[:base], w[:i]...)
+		*scratch = append(*scratch, w[i+1:]...)
+		sub := (*scratch)[base:]
+		t.lookup(orig, sub, d-1, scratch, best, bestDist)
+	}
+	*scratch = (*scratch)[:base]
+}
+
+// better breaks ties between equally distant corrections: same first letter
+// (typos rarely hit it), then the more frequent word, then alphabetical order
+// so results never depend on map iteration.
+func (t *typoIndex) better(a, b int32, orig []byte) bool {
+	wa, wb := t.words[a], t.words[b]
+	fa, fb := wa[0] == orig[0], wb[0] == orig[0]
+	if fa != fb {
+		return fa
+	}
+	if t.freq[a] != t.freq[b] {
+		return t.freq[a] > t.freq[b]
+	}
+	return wa < wb
+}
+
+// osaDistance is the optimal-string-alignment distance (Levenshtein plus
+// adjacent transpositions), giving up early once it exceeds limit.
+func osaDistance(a []byte, b string, limit int) int {
+	la, lb := len(a), len(b)
+	if la-lb > limit || lb-la > limit {
+		return limit + 1
+	}
+	if la > 32 || lb > 32 {
+		return limit + 1
+	}
+	var rows [3][33]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 0; j <= lb; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[lb]
+}
