@@ -1,0 +1,537 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Teams conversation types.
+const (
+	convPersonal = "personal"
+	convChannel  = "channel"
+)
+
+// Store keys of conversation references.
+const (
+	// channelRefPrefix + channel id: how to post into a channel or group
+	// chat (announcements).
+	channelRefPrefix = "teams:channel:"
+	// botRefKey: the tenant's service URL and bot account, enough to post
+	// into any channel by id when that channel's own reference is missing.
+	botRefKey = "teams:bot"
+	// feedbackTTL is how long one person's vote on one answer is remembered.
+	feedbackTTL = 30 * 24 * time.Hour
+)
+
+// handle processes one authenticated activity on a worker.
+func (a *Adapter) handle(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	in := j.act
+	rawTenant := tenantOf(in)
+	if rawTenant == "" {
+		a.log.Warn("teams: activity without a tenant id ignored", "activity", in.ID, "type", in.Type)
+		return
+	}
+	tenant := ownership.TenantID("teams:" + rawTenant)
+	if !a.firstDelivery(ctx, in) {
+		return
+	}
+	switch in.Type {
+	case schema.Message:
+		a.rememberConversation(ctx, tenant, in)
+		if d, ok := submitOf(in); ok {
+			a.onSubmit(ctx, tenant, in, d)
+			return
+		}
+		a.onMessage(ctx, tenant, in)
+	case schema.Invoke:
+		if d, ok := submitOf(in); ok {
+			a.onSubmit(ctx, tenant, in, d)
+		}
+	case schema.ConversationUpdate:
+		a.rememberConversation(ctx, tenant, in)
+		for _, mem := range in.MembersAdded {
+			if mem.ID != in.Recipient.ID {
+				a.welcomeMember(ctx, tenant, in, mem)
+			}
+		}
+	}
+}
+
+// firstDelivery claims the activity so that a redelivery (the Bot Connector
+// retries when our acknowledgement is slow or lost) or another replica does
+// not answer it again. Activity ids are unique within a conversation, so the
+// key names both. If the store is down the activity is handled anyway: a
+// rare duplicate beats a lost answer.
+func (a *Adapter) firstDelivery(ctx context.Context, in *inbound) bool {
+	if in.ID == "" {
+		return true
+	}
+	first, err := a.store.Claim(ctx, "teams:activity:"+in.Conversation.ID+"|"+in.ID, a.dedupTTL)
+	if err != nil {
+		a.log.Warn("teams: dedup store unavailable; handling the activity anyway", "activity", in.ID, "err", err)
+		return true
+	}
+	if !first {
+		a.metrics.Redelivery(bot.PlatformTeams)
+		a.log.Debug("teams: duplicate delivery dropped", "activity", in.ID)
+	}
+	return first
+}
+
+func tenantOf(in *inbound) string {
+	if in.Conversation.TenantID != "" {
+		return in.Conversation.TenantID
+	}
+	return in.channelData.Tenant.ID
+}
+
+// baseConversation strips the thread suffix Teams adds to a channel
+// conversation id (";messageid=…"), leaving the channel's id.
+func baseConversation(id string) string {
+	base, _, _ := strings.Cut(id, ";")
+	return base
+}
+
+// channelOf is the channel a message belongs to in the core's terms: the
+// Teams channel (not the thread) in a team, the chat itself otherwise.
+func channelOf(in *inbound) ownership.Channel {
+	if in.Conversation.ConversationType != convChannel {
+		return ownership.Channel{ID: in.Conversation.ID, Name: in.Conversation.Name}
+	}
+	id, name := in.channelData.Channel.ID, in.channelData.Channel.Name
+	if id == "" {
+		id = baseConversation(in.Conversation.ID)
+	}
+	if name == "" && id == in.channelData.Team.ID {
+		// Teams leaves the General channel unnamed; its id is the team's.
+		name = "General"
+	}
+	return ownership.Channel{ID: id, Name: name}
+}
+
+// message is the core's view of an activity.
+func message(tenant ownership.TenantID, in *inbound, text string, f *Format) bot.Message {
+	return bot.Message{
+		Tenant:   tenant,
+		Platform: bot.PlatformTeams,
+		ID:       in.ID,
+		// from.id (29:…) is the user's id for this bot in Teams: mention
+		// entities carry the same id, so people named in commands and the
+		// people asking match. WHOOWNS_ADMINS lists these ids too.
+		User:    ownership.Person{ID: in.From.ID, Name: in.From.Name},
+		Channel: channelOf(in),
+		DM:      in.Conversation.ConversationType == convPersonal,
+		Text:    text,
+		Format:  f,
+	}
+}
+
+func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *inbound) {
+	text, addressed := messageText(in)
+	if !addressed && in.Conversation.ConversationType != convPersonal {
+		// With resource-specific consent Teams delivers every channel
+		// message; whoowns speaks only when spoken to.
+		return
+	}
+	f := NewFormat()
+	m := message(tenant, in, text, f)
+	lower := strings.ToLower(text)
+	switch {
+	case lower == "home" || (lower == "show" && m.DM):
+		a.home(ctx, in, m)
+	case text == "" || bot.LooksLikeCommand(text):
+		a.command(ctx, in, m, f)
+	default:
+		ans, err := a.svc.Ask(ctx, m)
+		if err != nil {
+			a.replyError(ctx, in, m, "ask", err)
+			return
+		}
+		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
+	}
+}
+
+// command runs a leads' command and delivers everything it produced: the
+// reply in the thread, announcements in linked channels, welcomes by
+// personal message.
+func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Format) {
+	res, err := a.svc.Command(ctx, m)
+	a.metrics.Command(bot.PlatformTeams, commandVerb(m.Text), commandOutcome(err))
+	if err != nil {
+		if ownership.ErrorCode(err) == ownership.ErrForbidden {
+			// Logged with both ids so an operator can copy the right one
+			// into WHOOWNS_ADMINS.
+			a.log.Info("teams: command refused: not a lead", "user", in.From.ID, "aad_object_id", in.From.AadObjectID, "name", in.From.Name)
+		}
+		a.replyError(ctx, in, m, "command", err)
+		return
+	}
+	if res.Answer != nil {
+		a.reply(ctx, in, cardActivity(answerCard(*res.Answer, f)))
+	} else {
+		a.reply(ctx, in, textActivity(res.Text, f))
+	}
+	for _, an := range res.Announcements {
+		a.announce(ctx, m.Tenant, an, f)
+	}
+	for _, o := range res.Welcomes {
+		a.sendWelcome(ctx, in, o)
+	}
+}
+
+// commandVerb is the metrics label for a command, bounded to known verbs.
+func commandVerb(text string) string {
+	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	verb = strings.ToLower(verb)
+	switch {
+	case verb == "":
+		return "help"
+	case bot.LooksLikeCommand(verb):
+		return verb
+	}
+	return "unknown"
+}
+
+func commandOutcome(err error) string {
+	switch ownership.ErrorCode(err) {
+	case "":
+		return "ok"
+	case ownership.ErrInvalid, ownership.ErrNotFound:
+		return "invalid"
+	case ownership.ErrForbidden:
+		return "forbidden"
+	case ownership.ErrRateLimited:
+		return "rate_limited"
+	}
+	return "error"
+}
+
+func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message) {
+	h, err := a.svc.Home(ctx, m)
+	if err != nil {
+		a.replyError(ctx, in, m, "home", err)
+		return
+	}
+	a.reply(ctx, in, cardActivity(homeCard(h)))
+}
+
+// onSubmit handles a card button: an Action.Submit arrives as a message
+// with a value, an Action.Execute as an adaptiveCard/action invoke.
+func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *inbound, d submitData) {
+	f := NewFormat()
+	m := message(tenant, in, d.Question, f)
+	switch d.Action {
+	case actChoose:
+		if d.Intent == "" {
+			a.reply(ctx, in, textActivity("Pick one of the choices first.", f))
+			return
+		}
+		ans, err := a.svc.AnswerFor(ctx, m, d.Intent, d.Team)
+		if err != nil {
+			a.replyError(ctx, in, m, "choose", err)
+			return
+		}
+		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
+	case actMore:
+		it, err := a.svc.Intent(ctx, tenant, d.Intent)
+		if err != nil {
+			a.replyError(ctx, in, m, "more", err)
+			return
+		}
+		more := it.More
+		if more == "" {
+			more = it.Why
+		}
+		a.reply(ctx, in, textActivity(f.Bold(it.Title)+"\n"+more, f))
+	case actFeedback:
+		if d.Helpful == nil || d.Intent == "" {
+			return
+		}
+		// One vote per person per answer, however often the button is hit.
+		if in.ReplyToID != "" {
+			first, err := a.store.Claim(ctx, "teams:feedback:"+in.Conversation.ID+"|"+in.ReplyToID+"|"+in.From.ID, feedbackTTL)
+			if err == nil && !first {
+				return
+			}
+		}
+		if err := a.svc.Feedback(ctx, m, d.Intent, *d.Helpful); err != nil {
+			a.replyError(ctx, in, m, "feedback", err)
+			return
+		}
+		a.reply(ctx, in, textActivity("Thanks for the feedback; the leads see it when they tune the answers.", f))
+	case actJoin:
+		o, err := a.svc.JoinTeam(ctx, m, d.Team)
+		if err != nil {
+			a.replyError(ctx, in, m, "join", err)
+			return
+		}
+		a.reply(ctx, in, cardActivity(onboardingCard(o, f)))
+	default:
+		a.log.Debug("teams: unknown card action ignored", "activity", in.ID, "action", d.Action)
+	}
+}
+
+// submitOf reads a card action's data, if the activity carries one.
+func submitOf(in *inbound) (submitData, bool) {
+	raw := in.Value
+	if in.Type == schema.Invoke {
+		var v struct {
+			Action struct {
+				Data json.RawMessage `json:"data"`
+			} `json:"action"`
+		}
+		if json.Unmarshal(raw, &v) != nil {
+			return submitData{}, false
+		}
+		raw = v.Action.Data
+	}
+	var d submitData
+	if len(raw) == 0 || json.Unmarshal(raw, &d) != nil || d.Action == "" {
+		return submitData{}, false
+	}
+	return d, true
+}
+
+// messageText turns a Teams message into the core's text: the bot's own
+// mention is removed, other people's mentions become the canonical
+// <@ID|Name> (channel mentions <#ID|Name>) the command grammar reads, and
+// the rest loses markup. addressed reports whether the bot was mentioned.
+func messageText(in *inbound) (text string, addressed bool) {
+	type hit struct {
+		at, end int
+		repl    string
+	}
+	raw := in.Text
+	taken := make([]bool, len(raw))
+	var hits []hit
+	for _, e := range in.Entities {
+		if e.Type != "mention" || e.Mentioned == nil || e.Text == "" {
+			continue
+		}
+		at := freeIndex(raw, e.Text, taken)
+		if at < 0 {
+			continue
+		}
+		for i := at; i < at+len(e.Text); i++ {
+			taken[i] = true
+		}
+		h := hit{at: at, end: at + len(e.Text), repl: " "}
+		name := canonicalName(e.Mentioned.Name, e.Text)
+		switch id := e.Mentioned.ID; {
+		case id == in.Recipient.ID:
+			addressed = true
+		case strings.HasPrefix(id, "19:"):
+			h.repl = "<#" + id + "|" + name + ">"
+		default:
+			h.repl = "<@" + id + "|" + name + ">"
+		}
+		hits = append(hits, h)
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].at < hits[j].at })
+	var b strings.Builder
+	pos := 0
+	for _, h := range hits {
+		b.WriteString(plainText(raw[pos:h.at]))
+		b.WriteString(h.repl)
+		pos = h.end
+	}
+	b.WriteString(plainText(raw[pos:]))
+	text = strings.Join(strings.Fields(b.String()), " ")
+	// Someone may type the bot's name instead of picking the mention.
+	if low := strings.ToLower(text); strings.HasPrefix(low, "@whoowns") {
+		text = strings.TrimSpace(text[len("@whoowns"):])
+		addressed = true
+	}
+	return text, addressed
+}
+
+// freeIndex finds s in raw at a place no earlier mention took.
+func freeIndex(raw, s string, taken []bool) int {
+	for from := 0; from <= len(raw)-len(s); {
+		i := strings.Index(raw[from:], s)
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		if !taken[at] {
+			return at
+		}
+		from = at + 1
+	}
+	return -1
+}
+
+// canonicalName is a mention's display name fit for <@ID|Name>.
+func canonicalName(name, text string) string {
+	if name == "" {
+		name = strings.TrimSuffix(strings.TrimPrefix(text, "<at>"), "</at>")
+	}
+	return strings.NewReplacer("|", " ", ">", "", "<", "").Replace(html.UnescapeString(name))
+}
+
+var markupTag = regexp.MustCompile(`</?[A-Za-z][^<>]*>`)
+
+// plainText removes markup from user-typed text: tags (Teams wraps rich
+// text in HTML), entities, and any "<@…" or "<#…" typed literally, which
+// must not pass for a real mention.
+func plainText(s string) string {
+	s = html.UnescapeString(markupTag.ReplaceAllString(s, " "))
+	return strings.NewReplacer("<@", "@", "<#", "#").Replace(s)
+}
+
+func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, in *inbound, mem schema.ChannelAccount) {
+	ch := channelOf(in)
+	teamID := ""
+	if in.Conversation.ConversationType != convPersonal {
+		// Joining a channel linked to a team says which team they're on.
+		if d, err := a.store.Directory(ctx, tenant); err == nil {
+			if t := d.ChannelTeam(ch.ID); t != nil {
+				teamID = t.ID
+			}
+		}
+	}
+	f := NewFormat()
+	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: mem.ID, Name: mem.Name}, Channel: ch, Format: f}
+	o, send, err := a.svc.Welcome(ctx, m, teamID)
+	if err != nil {
+		a.log.Error("teams: onboarding failed", "user", mem.ID, "activity", in.ID, "err", err)
+		return
+	}
+	if !send {
+		return
+	}
+	if o.User.Name == "" {
+		// conversationUpdate carries ids only; the welcome greets by name.
+		if acct, err := a.conn.Member(ctx, in.ServiceURL, in.Conversation.ID, mem.ID); err == nil {
+			o.User.Name = acct.Name
+		} else {
+			a.log.Warn("teams: could not look up a new member's name", "user", mem.ID, "err", err)
+		}
+	}
+	a.sendWelcome(ctx, in, o)
+}
+
+// sendWelcome delivers an onboarding message in the person's personal chat
+// with the bot, opening it first (Teams returns the existing one if any).
+func (a *Adapter) sendWelcome(ctx context.Context, in *inbound, o bot.Onboarding) {
+	conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: o.User.ID}, tenantOf(in))
+	if err == nil {
+		_, err = a.conn.Send(ctx, in.ServiceURL, conv, cardActivity(onboardingCard(o, NewFormat())))
+	}
+	if err != nil {
+		a.log.Error("teams: welcome message failed", "user", o.User.ID, "activity", in.ID, "err", err)
+	}
+}
+
+// announce posts a change to a channel linked to the team, as a new message.
+func (a *Adapter) announce(ctx context.Context, tenant ownership.TenantID, an bot.Announcement, f *Format) {
+	ref, ok := a.channelRef(ctx, tenant, an.Channel.ID)
+	if !ok {
+		a.log.Warn("teams: cannot announce: whoowns has not seen this channel or tenant yet", "channel", an.Channel.ID, "tenant", tenant)
+		return
+	}
+	if _, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, textActivity(an.Text, f)); err != nil {
+		a.log.Error("teams: announcement failed", "channel", an.Channel.ID, "err", err)
+	}
+}
+
+// channelRef returns how to post into a channel: its stored reference, or
+// else the tenant's service URL with the channel's id.
+func (a *Adapter) channelRef(ctx context.Context, tenant ownership.TenantID, channelID string) (schema.ConversationReference, bool) {
+	for _, key := range []string{channelRefPrefix + channelID, botRefKey} {
+		b, err := a.store.Ref(ctx, tenant, key)
+		if err != nil {
+			a.log.Warn("teams: reading a conversation reference", "key", key, "err", err)
+			continue
+		}
+		var ref schema.ConversationReference
+		if b == nil || json.Unmarshal(b, &ref) != nil || ref.ServiceURL == "" {
+			continue
+		}
+		ref.Conversation.ID = channelID
+		return ref, true
+	}
+	return schema.ConversationReference{}, false
+}
+
+// rememberConversation stores how to reach the channel or group chat an
+// activity came from (announcements need it later), and the tenant's service
+// URL and bot account as a fallback for channels not seen yet.
+func (a *Adapter) rememberConversation(ctx context.Context, tenant ownership.TenantID, in *inbound) {
+	base := schema.ConversationReference{Bot: in.Recipient, ChannelID: in.ChannelID, ServiceURL: in.ServiceURL}
+	a.putRef(ctx, tenant, botRefKey, base)
+	if in.Conversation.ConversationType == convPersonal {
+		return
+	}
+	ch := channelOf(in)
+	ref := base
+	ref.Conversation = schema.ConversationAccount{ID: ch.ID, Name: ch.Name, ConversationType: in.Conversation.ConversationType,
+		IsGroup: true, TenantID: tenantOf(in)}
+	a.putRef(ctx, tenant, channelRefPrefix+ch.ID, ref)
+}
+
+// putRef writes a reference unless this replica already wrote the same one.
+func (a *Adapter) putRef(ctx context.Context, tenant ownership.TenantID, key string, ref schema.ConversationReference) {
+	b, err := json.Marshal(ref)
+	if err != nil {
+		return
+	}
+	ck := string(tenant) + "|" + key
+	a.refsMu.Lock()
+	same := a.refs[ck] == string(b)
+	a.refsMu.Unlock()
+	if same {
+		return
+	}
+	if err := a.store.PutRef(ctx, tenant, key, b); err != nil {
+		a.log.Warn("teams: storing a conversation reference", "key", key, "err", err)
+		return
+	}
+	a.refsMu.Lock()
+	if len(a.refs) >= 10000 {
+		clear(a.refs) // a bound, not a cache policy: rewrites are cheap
+	}
+	a.refs[ck] = string(b)
+	a.refsMu.Unlock()
+}
+
+// reply answers in the activity's conversation and thread.
+func (a *Adapter) reply(ctx context.Context, in *inbound, act Activity) {
+	act.From = &in.Recipient
+	if err := a.conn.Reply(ctx, in.ServiceURL, in.Conversation.ID, in.ID, act); err != nil {
+		a.log.Error("teams: reply failed", "activity", in.ID, "conversation", in.Conversation.ID, "err", err)
+	}
+}
+
+// replyError tells the user what went wrong in words fit for them; the
+// cause of an internal error goes to the log only.
+func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, op string, err error) {
+	switch ownership.ErrorCode(err) {
+	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
+		a.log.Error("teams: "+op+" failed", "activity", in.ID, "user", m.User.ID, "err", err)
+	}
+	a.reply(ctx, in, textActivity(ownership.ErrorMessage(err), NewFormat()))
+}
+
+// textActivity is a markdown message carrying the entities of the mentions
+// in it. Teams markdown needs a blank line to break a line.
+func textActivity(text string, f *Format) Activity {
+	text = strings.ReplaceAll(text, "\n", "\n\n")
+	return Activity{Type: string(schema.Message), Text: text, TextFormat: schema.MARKDOWN, Entities: f.entitiesIn(text)}
+}
+
+func cardActivity(att schema.Attachment) Activity {
+	return Activity{Type: string(schema.Message), Attachments: []schema.Attachment{att}}
+}

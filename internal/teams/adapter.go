@@ -1,0 +1,313 @@
+// Package teams is whoowns' Microsoft Teams transport: it authenticates Bot
+// Framework requests, turns activities into the core's neutral messages,
+// renders answers as Adaptive Cards and posts them back through the Bot
+// Connector.
+//
+// It uses msbotbuilder-go's schema types but none of its network code: the
+// library's JWT validator and connector client are replaced by Validator and
+// Connector (see their comments for what each fixes), and its adapter's
+// ParseRequest/ProcessActivity are bypassed because they read the body
+// without a limit, drop mention details, and reply to the wrong URL.
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/metrics"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Config configures the Teams transport.
+type Config struct {
+	// AppID and AppPassword are the bot's Microsoft app registration
+	// (TEAMS_APP_ID, TEAMS_APP_PASSWORD). Both are required.
+	AppID, AppPassword string
+	// OpenIDMetadataURL is where the Bot Connector's signing keys are
+	// published (TEAMS_OPENID_METADATA_URL); default DefaultOpenIDMetadataURL.
+	OpenIDMetadataURL string
+	// TokenURL is the OAuth endpoint for the bot's own tokens
+	// (TEAMS_TOKEN_URL); default DefaultTokenURL.
+	TokenURL string
+	// HTTPClient makes every outbound call; default one with timeouts.
+	HTTPClient *http.Client
+	// Workers is how many activities are handled at once (default 8).
+	Workers int
+	// DedupTTL is how long an activity id is remembered to drop
+	// redeliveries (default 1h).
+	DedupTTL time.Duration
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
+	// Now is the clock, for tests; default time.Now.
+	Now func() time.Time
+}
+
+// Limits of the HTTP side.
+const (
+	// maxBody caps an inbound activity; Teams activities are a few KB.
+	maxBody = 256 << 10
+	// queuePerWorker sizes the queue between the HTTP handler and workers.
+	queuePerWorker = 32
+	// jobTimeout bounds the handling of one activity, calls included.
+	jobTimeout = 45 * time.Second
+	// drainTimeout bounds how long Run waits for queued work at shutdown.
+	drainTimeout = 15 * time.Second
+)
+
+// Metric reasons for refused requests, the same as the Slack transport's.
+const (
+	rejectAuth       = "auth"
+	rejectTooLarge   = "too_large"
+	rejectBadRequest = "bad_request"
+	rejectBusy       = "rate_limited"
+)
+
+// Adapter is the Teams transport. Register its route, then Run it.
+type Adapter struct {
+	svc       *bot.Service
+	store     ownership.Store
+	validator *Validator
+	conn      *Connector
+	log       *slog.Logger
+	metrics   *metrics.Metrics
+	dedupTTL  time.Duration
+	workers   int
+
+	// mu guards closing the queue against handlers still sending to it.
+	mu      sync.RWMutex
+	queue   chan job
+	closed  bool
+	running atomic.Bool
+
+	// refs remembers which conversation references this replica already
+	// stored, so a busy channel does not cost a store write per message.
+	refsMu sync.Mutex
+	refs   map[string]string
+}
+
+// job is one authenticated activity waiting for a worker.
+type job struct {
+	act *inbound
+}
+
+// New builds the transport. An empty AppID is refused: the library treats it
+// as "authentication off", which must never happen here.
+func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) {
+	if cfg.AppID == "" {
+		return nil, errors.New("teams: TEAMS_APP_ID is empty; without the app id Bot Framework requests cannot be authenticated")
+	}
+	if cfg.AppPassword == "" {
+		return nil, errors.New("teams: TEAMS_APP_PASSWORD is empty; set it to the app registration's client secret")
+	}
+	if svc == nil || store == nil {
+		return nil, errors.New("teams: a service and a store are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = defaultHTTPClient()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.DedupTTL <= 0 {
+		cfg.DedupTTL = time.Hour
+	}
+	v, err := NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, cfg.HTTPClient, cfg.Now, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return &Adapter{
+		svc:       svc,
+		store:     store,
+		validator: v,
+		conn:      NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, cfg.HTTPClient, cfg.Now, cfg.Logger, cfg.Metrics),
+		log:       cfg.Logger,
+		metrics:   cfg.Metrics,
+		dedupTTL:  cfg.DedupTTL,
+		workers:   cfg.Workers,
+		queue:     make(chan job, cfg.Workers*queuePerWorker),
+		refs:      map[string]string{},
+	}, nil
+}
+
+// Register adds the Bot Framework messaging endpoint, POST /api/messages.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/messages", a.serveMessages)
+}
+
+// Run handles queued activities on a fixed pool of workers until ctx is
+// done, then stops taking new ones and finishes those already acknowledged
+// within drainTimeout.
+func (a *Adapter) Run(ctx context.Context) error {
+	if !a.running.CompareAndSwap(false, true) {
+		return errors.New("teams: Run called twice")
+	}
+	// Work outlives ctx so acknowledged activities are answered at shutdown;
+	// cancelWork ends it if the drain deadline passes.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for range a.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range a.queue {
+				a.handle(work, j)
+			}
+		}()
+	}
+	<-ctx.Done()
+	a.mu.Lock()
+	a.closed = true
+	close(a.queue)
+	a.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	timer := time.NewTimer(drainTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-timer.C:
+		cancelWork()
+		<-done
+		return fmt.Errorf("teams: shutdown: activities still in progress after %s were cancelled", drainTimeout)
+	}
+}
+
+// enqueue hands j to the workers without blocking; false means the queue is
+// full or closed.
+func (a *Adapter) enqueue(j job) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.closed {
+		return false
+	}
+	select {
+	case a.queue <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// inbound is an activity as received. It embeds the library's schema but
+// shadows three fields: schema.Entity keeps only an entity's type (a
+// mention's text and target would be lost), schema's Value must be an object
+// or the whole activity fails to decode, and ChannelData is read typed.
+type inbound struct {
+	schema.Activity
+	Entities    []inEntity      `json:"entities,omitempty"`
+	Value       json.RawMessage `json:"value,omitempty"`
+	ChannelData json.RawMessage `json:"channelData,omitempty"`
+
+	channelData channelData
+}
+
+// inEntity is an entity of an inbound activity; for mentions, Text is the
+// "<at>Name</at>" in the message text and Mentioned whom it names.
+type inEntity struct {
+	Type      string                 `json:"type"`
+	Text      string                 `json:"text,omitempty"`
+	Mentioned *schema.ChannelAccount `json:"mentioned,omitempty"`
+}
+
+// channelData is the part of Teams' channelData whoowns reads.
+type channelData struct {
+	Tenant struct {
+		ID string `json:"id"`
+	} `json:"tenant"`
+	Team struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"team"`
+	Channel struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"channel"`
+	EventType string `json:"eventType"`
+}
+
+// invokeResponse acknowledges an adaptiveCard/action invoke; the answer
+// itself follows as a message, like for Action.Submit.
+var invokeResponse = []byte(`{"statusCode":200,"type":"application/vnd.microsoft.activity.message","value":"Working on it…"}`)
+
+func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") == "" {
+		a.reject(w, rejectAuth, http.StatusUnauthorized, "missing Authorization header", nil)
+		return
+	}
+	// The library decodes the body without a limit.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.reject(w, rejectTooLarge, http.StatusRequestEntityTooLarge, "body over the limit", nil)
+			return
+		}
+		a.reject(w, rejectBadRequest, http.StatusBadRequest, "reading the body", err)
+		return
+	}
+	in := &inbound{}
+	if err := json.Unmarshal(body, in); err != nil {
+		a.reject(w, rejectBadRequest, http.StatusBadRequest, "malformed activity", err)
+		return
+	}
+	// The serviceUrl checked against the token is the one replies go to.
+	if _, err := a.validator.Authenticate(r.Context(), r.Header.Get("Authorization"), in.ServiceURL, in.ChannelID); err != nil {
+		a.reject(w, rejectAuth, http.StatusUnauthorized, "authentication failed", err)
+		return
+	}
+	if len(in.ChannelData) > 0 {
+		// channelData shapes vary by event; what does not fit is ignored.
+		_ = json.Unmarshal(in.ChannelData, &in.channelData)
+	}
+	invoke := in.Type == schema.Invoke
+	switch {
+	case in.Type == schema.Message, in.Type == schema.ConversationUpdate:
+	case invoke && in.Name == "adaptiveCard/action":
+	case invoke:
+		// Not one whoowns offers; 501 is what the Bot Framework SDKs answer.
+		w.WriteHeader(http.StatusNotImplemented)
+		return
+	default:
+		// Typing, reactions, installation updates: nothing to do.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !a.enqueue(job{act: in}) {
+		w.Header().Set("Retry-After", "5")
+		a.reject(w, rejectBusy, http.StatusServiceUnavailable, "queue full", nil)
+		return
+	}
+	if invoke {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.Write(invokeResponse)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, reason string, status int, msg string, err error) {
+	a.metrics.Rejected(bot.PlatformTeams, reason)
+	a.log.Info("teams: request refused", "reason", reason, "detail", msg, "err", err)
+	http.Error(w, http.StatusText(status), status)
+}

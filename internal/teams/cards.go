@@ -1,0 +1,338 @@
+package teams
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Adaptive Card wire types, only the parts whoowns uses. Version 1.4 is what
+// every Teams client (desktop, web, mobile) renders.
+const (
+	cardContentType = "application/vnd.microsoft.card.adaptive"
+	cardSchema      = "http://adaptivecards.io/schemas/adaptive-card.json"
+	cardVersion     = "1.4"
+	// maxButtons is how many choices show as buttons; more become a list.
+	maxButtons = 5
+	// maxQuestion bounds the question carried in button data.
+	maxQuestion = 500
+)
+
+type adaptiveCard struct {
+	Schema  string     `json:"$schema,omitempty"`
+	Type    string     `json:"type"`
+	Version string     `json:"version,omitempty"`
+	Body    []element  `json:"body"`
+	Actions []action   `json:"actions,omitempty"`
+	MSTeams *cardTeams `json:"msteams,omitempty"`
+}
+
+// cardTeams carries the mention entities that make <at>Name</at> in a
+// TextBlock a real mention.
+type cardTeams struct {
+	Entities []schema.Mention `json:"entities,omitempty"`
+}
+
+type element struct {
+	Type      string   `json:"type"`
+	ID        string   `json:"id,omitempty"`
+	Text      string   `json:"text,omitempty"`
+	Wrap      bool     `json:"wrap,omitempty"`
+	Weight    string   `json:"weight,omitempty"`
+	Size      string   `json:"size,omitempty"`
+	Color     string   `json:"color,omitempty"`
+	IsSubtle  bool     `json:"isSubtle,omitempty"`
+	Separator bool     `json:"separator,omitempty"`
+	Spacing   string   `json:"spacing,omitempty"`
+	Facts     []fact   `json:"facts,omitempty"`
+	Actions   []action `json:"actions,omitempty"`
+	Choices   []choice `json:"choices,omitempty"`
+	Style     string   `json:"style,omitempty"`
+	Label     string   `json:"label,omitempty"`
+	// IsRequired makes Teams refuse a submit without a choice.
+	IsRequired bool `json:"isRequired,omitempty"`
+}
+
+type fact struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+type choice struct {
+	Title string `json:"title"`
+	Value string `json:"value"`
+}
+
+type action struct {
+	Type  string        `json:"type"`
+	Title string        `json:"title"`
+	Data  *submitData   `json:"data,omitempty"`
+	Card  *adaptiveCard `json:"card,omitempty"`
+	Style string        `json:"style,omitempty"`
+}
+
+// submitData is what an Action.Submit sends back in the activity's value.
+// The verb sits under "whoowns" so it cannot clash with Teams' own "msteams"
+// key or with input ids.
+type submitData struct {
+	Action   string `json:"whoowns"`
+	Intent   string `json:"intent,omitempty"`
+	Team     string `json:"team,omitempty"`
+	Question string `json:"q,omitempty"`
+	Helpful  *bool  `json:"helpful,omitempty"`
+}
+
+// Submit verbs.
+const (
+	actChoose   = "choose"   // an intent (and maybe team) picked for a question
+	actMore     = "more"     // the longer explanation of an intent
+	actFeedback = "feedback" // 👍 / 👎
+	actJoin     = "join"     // the team picked in the onboarding message
+)
+
+// card builds one Adaptive Card; every text goes through cardText and is
+// remembered, so only mentions that appear get entities.
+type card struct {
+	f       *Format
+	body    []element
+	actions []action
+	texts   []string
+}
+
+func newCard(f *Format) *card { return &card{f: f} }
+
+func (c *card) text(s string, style ...func(*element)) {
+	if strings.TrimSpace(s) == "" {
+		return
+	}
+	e := element{Type: "TextBlock", Text: cardText(s), Wrap: true}
+	for _, st := range style {
+		st(&e)
+	}
+	c.texts = append(c.texts, e.Text)
+	c.body = append(c.body, e)
+}
+
+func heading(e *element) { e.Weight, e.Size = "Bolder", "Medium" }
+func subtle(e *element)  { e.IsSubtle = true }
+func spaced(e *element)  { e.Spacing = "Medium" }
+
+func (c *card) facts(fs ...fact) {
+	var keep []fact
+	for _, f := range fs {
+		if f.Value != "" {
+			f.Value = cardText(f.Value)
+			c.texts = append(c.texts, f.Value)
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) > 0 {
+		c.body = append(c.body, element{Type: "FactSet", Facts: keep})
+	}
+}
+
+// picker offers choices as buttons, or as a list with one submit button
+// when there are too many for a row; the input's id is the data field it
+// fills ("team").
+func (c *card) picker(label string, field string, opts []choice, data submitData) {
+	if len(opts) == 0 {
+		return
+	}
+	if len(opts) <= maxButtons {
+		acts := make([]action, 0, len(opts))
+		for _, o := range opts {
+			d := data
+			setField(&d, field, o.Value)
+			acts = append(acts, submit(o.Title, d))
+		}
+		c.body = append(c.body, element{Type: "ActionSet", Actions: acts})
+		return
+	}
+	c.body = append(c.body,
+		element{Type: "Input.ChoiceSet", ID: field, Style: "compact", Label: label, Choices: opts, IsRequired: true},
+		element{Type: "ActionSet", Actions: []action{submit("Show me", data)}})
+}
+
+func setField(d *submitData, field, v string) {
+	switch field {
+	case "team":
+		d.Team = v
+	case "intent":
+		d.Intent = v
+	}
+}
+
+func submit(title string, d submitData) action {
+	dd := d
+	return action{Type: "Action.Submit", Title: title, Data: &dd}
+}
+
+func (c *card) attachment() schema.Attachment {
+	ac := adaptiveCard{Schema: cardSchema, Type: "AdaptiveCard", Version: cardVersion, Body: c.body, Actions: c.actions}
+	if ents := c.f.entitiesIn(c.texts...); len(ents) > 0 {
+		ac.MSTeams = &cardTeams{Entities: ents}
+	}
+	return schema.Attachment{ContentType: cardContentType, Content: ac}
+}
+
+// answerCard renders an answer with what Slack's blocks carry: the headline
+// naming the person (a real mention), role and team, why, the counterpart,
+// "did you mean" and closest-intent choices, a team picker, and the Why?,
+// More and feedback actions.
+func answerCard(a bot.Answer, f *Format) schema.Attachment {
+	c := newCard(f)
+	lines := strings.Split(a.Text(f), "\n")
+	if a.Kind == bot.KindKnowledge {
+		c.text(a.Title, heading)
+	} else {
+		c.text(lines[0], heading)
+		lines = lines[1:]
+	}
+	if a.Kind == bot.KindPerson && a.Holder != nil && a.Team != nil {
+		c.facts(fact{Title: "Role", Value: a.Holder.RoleName}, fact{Title: "Team", Value: a.Team.Name})
+	}
+	for _, l := range lines {
+		c.text(l)
+	}
+	q := truncate(a.Question, maxQuestion)
+	team := ""
+	if a.Team != nil {
+		team = a.Team.ID
+	}
+	switch {
+	case a.Kind == bot.KindPickTeam:
+		opts := make([]choice, 0, len(a.Teams))
+		for _, t := range a.Teams {
+			opts = append(opts, choice{Title: t.Name, Value: t.ID})
+		}
+		c.picker("Team", "team", opts, submitData{Action: actChoose, Intent: a.Intent, Question: q})
+	case a.Kind == bot.KindUnknown || (a.NearTie && len(a.Alternatives) > 0):
+		alts := a.Alternatives
+		if len(alts) > 3 {
+			alts = alts[:3]
+		}
+		opts := make([]choice, 0, len(alts))
+		for _, alt := range alts {
+			opts = append(opts, choice{Title: alt.Title, Value: alt.Intent})
+		}
+		c.picker("Did you mean", "intent", opts, submitData{Action: actChoose, Team: team, Question: q})
+	}
+	if a.Kind == bot.KindPerson || a.Kind == bot.KindBoth {
+		// Why? opens in place: the reasoning is exact for this answer (a
+		// round trip would re-match and lose the score), costs no call,
+		// and names people without notifying them again.
+		why := newCard(quietFormat())
+		for _, l := range a.Reasoning(why.f) {
+			why.text(l)
+		}
+		c.actions = append(c.actions, action{Type: "Action.ShowCard", Title: "Why?", Card: &adaptiveCard{Type: "AdaptiveCard", Body: why.body}})
+		if a.More != "" {
+			c.actions = append(c.actions, submit("More", submitData{Action: actMore, Intent: a.Intent}))
+		}
+	}
+	if a.Kind == bot.KindPerson || a.Kind == bot.KindBoth || a.Kind == bot.KindKnowledge {
+		yes, no := true, false
+		c.actions = append(c.actions,
+			submit("👍 Helpful", submitData{Action: actFeedback, Intent: a.Intent, Helpful: &yes}),
+			submit("👎 Not helpful", submitData{Action: actFeedback, Intent: a.Intent, Helpful: &no}))
+	}
+	return c.attachment()
+}
+
+// onboardingCard renders the welcome: the two roles, who holds them on the
+// person's team, and how to ask; without a known team, a team picker.
+func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
+	c := newCard(f)
+	lines := strings.Split(o.Text(f), "\n")
+	c.text(lines[0], heading)
+	for _, l := range lines[1:] {
+		c.text(l)
+	}
+	if o.Team == nil {
+		opts := make([]choice, 0, len(o.Teams))
+		for _, t := range o.Teams {
+			opts = append(opts, choice{Title: t.Name, Value: t.ID})
+		}
+		c.picker("Your team", "team", opts, submitData{Action: actJoin})
+	}
+	return c.attachment()
+}
+
+// homeCard renders the personal home view. People are named, not mentioned:
+// looking at one's home should not notify a dozen colleagues.
+func homeCard(h bot.Home) schema.Attachment {
+	f := quietFormat()
+	c := newCard(f)
+	if h.AllTeams {
+		c.text("Teams", heading)
+		c.text("You're not on a team yet, so here are all of them. A lead can add you with "+f.Code(f.CommandPrefix()+" member add @you <team>")+".", subtle)
+	} else {
+		c.text("Your teams", heading)
+	}
+	if len(h.Teams) == 0 {
+		c.text("No teams are set up yet. A lead can create one with " + f.Code(f.CommandPrefix()+" team create <name>") + ".")
+	}
+	for _, t := range h.Teams {
+		c.text(f.Bold(t.Team.Name), spaced)
+		for _, r := range t.Roles {
+			hd := r.Holder
+			who := "nobody yet"
+			if !hd.Empty() {
+				who = f.Mention(hd.Person)
+				if hd.Covering() {
+					who += fmt.Sprintf(" (covering until %s)", hd.CoverUntil.UTC().Format("2 Jan 2006"))
+				}
+			}
+			c.text(fmt.Sprintf("%s: %s", hd.RoleName, who))
+			if len(r.Answers) > 0 {
+				ans := r.Answers
+				more := ""
+				if len(ans) > 6 {
+					ans, more = ans[:6], fmt.Sprintf(" and %d more", len(r.Answers)-6)
+				}
+				c.text("Answers: "+strings.Join(ans, ", ")+more, subtle)
+			}
+		}
+	}
+	if h.Lead && (len(h.EmptyRoles) > 0 || len(h.Unanswered) > 0) {
+		c.text("Waiting for a lead", heading, spaced)
+		for _, e := range h.EmptyRoles {
+			c.text(fmt.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(e), teamArg(e.Team.Name)))))
+		}
+		for _, q := range h.Unanswered {
+			c.text(fmt.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, f.Mention(q.Asker), q.At.UTC().Format("2 Jan")), subtle)
+		}
+	}
+	c.text("Ask me anything about who owns what, or type "+f.Code(f.CommandPrefix()+" help")+" for the commands.", subtle, spaced)
+	return c.attachment()
+}
+
+func shortRole(e bot.EmptyRole) string {
+	switch e.Role {
+	case ownership.ProductManager:
+		return "pm"
+	case ownership.ProductOwner:
+		return "po"
+	}
+	return string(e.Role)
+}
+
+// teamArg quotes a team name with spaces, as the command grammar wants.
+func teamArg(name string) string {
+	if strings.ContainsAny(name, " \t") {
+		return `"` + name + `"`
+	}
+	return name
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
