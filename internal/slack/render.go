@@ -55,20 +55,30 @@ type choice struct {
 	Asker string `json:"u,omitempty"`
 }
 
-// encode returns the JSON of c, shortening the question until it fits limit.
+// encode returns the JSON of c, shortening the question to the longest
+// prefix that fits limit (JSON escaping makes the byte count hard to guess,
+// hence the search).
 func (c choice) encode(limit int) string {
-	for {
-		b, _ := json.Marshal(c)
-		if len(b) <= limit || c.Question == "" {
-			return string(b)
-		}
-		// Trim by the overshoot (at least one rune); JSON escaping makes
-		// some runes longer than their UTF-8 form, hence the loop.
-		over := len(b) - limit
-		q := []rune(c.Question)
-		cut := max(1, min(len(q), over))
-		c.Question = strings.TrimSpace(string(q[:len(q)-cut]))
+	enc := func(q []rune) string {
+		cc := c
+		cc.Question = strings.TrimSpace(string(q))
+		b, _ := json.Marshal(cc)
+		return string(b)
 	}
+	q := []rune(c.Question)
+	if s := enc(q); len(s) <= limit {
+		return s
+	}
+	lo, hi := 0, len(q) // the longest fitting prefix is in [lo, hi)
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if len(enc(q[:mid])) <= limit {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return enc(q[:lo])
 }
 
 func decodeChoice(s string) (choice, error) {

@@ -1,0 +1,295 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current renderer")
+
+var (
+	priya = ownership.Person{ID: "U01PRIYA", Name: "Priya Shah"}
+	marco = ownership.Person{ID: "U02MARCO", Name: "Marco Rossi"}
+	lead  = ownership.Person{ID: "U0LEAD", Name: "Morgan Lee"}
+	at    = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+)
+
+func pmHolder() bot.Holder {
+	return bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: priya, AssignedBy: lead, AssignedAt: at}
+}
+
+func poHolder() bot.Holder {
+	return bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: marco, AssignedBy: lead, AssignedAt: at}
+}
+
+func personAnswer() bot.Answer {
+	po, pm := poHolder(), pmHolder()
+	return bot.Answer{
+		Kind: bot.KindPerson, Question: "who writes the acceptance criteria?", Intent: "acceptance_criteria",
+		Title: "Acceptance criteria", Score: 0.91, Role: ownership.ProductOwner, Rule: bot.RuleCatalogue,
+		Why:  "The Product Owner defines when a story is done, so the team builds the right thing.",
+		More: "Acceptance criteria are agreed before the sprint starts; the PO writes them with the team.",
+		Team: &bot.TeamRef{ID: "checkout", Name: "Checkout"}, TeamFrom: "channel",
+		Holder: &po, Counterpart: &pm,
+	}
+}
+
+func goldenAnswers() map[string]bot.Answer {
+	out := map[string]bot.Answer{}
+	out["answer_person"] = personAnswer()
+
+	empty := personAnswer()
+	empty.Holder = &bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}
+	empty.FillHint = "Checkout has no Product Owner yet. A lead can fill the role with `/whoowns set po @person Checkout`."
+	out["answer_person_empty"] = empty
+
+	cover := personAnswer()
+	h := poHolder()
+	h.Person, h.Usual, h.CoverUntil = ownership.Person{ID: "U03JULES", Name: "Jules"}, marco, at.Add(7*24*time.Hour)
+	cover.Holder = &h
+	out["answer_person_cover"] = cover
+
+	tie := personAnswer()
+	tie.NearTie = true
+	tie.Alternatives = []bot.Choice{{Intent: "story_acceptance", Title: "Accepting finished work", Score: 0.88}, {Intent: "requirements", Title: "Requirements", Score: 0.6}}
+	out["answer_near_tie"] = tie
+
+	pm, po := pmHolder(), poHolder()
+	pm.Decides, po.Decides = "ranks initiatives and themes by business impact", "orders the backlog and sets what the team picks up next"
+	out["answer_both"] = bot.Answer{
+		Kind: bot.KindBoth, Question: "who sets priorities?", Intent: "prioritization", Title: "Prioritization", Score: 0.8,
+		Role: ownership.Both, Rule: bot.RuleCatalogue, Why: "Priorities are set at two levels.",
+		Team: &bot.TeamRef{ID: "checkout", Name: "Checkout"}, TeamFrom: "member", Both: []bot.Holder{pm, po},
+	}
+	out["answer_knowledge"] = bot.Answer{
+		Kind: bot.KindKnowledge, Question: "what is the difference between a PM and a PO?", Intent: "role_difference",
+		Title: "PM vs PO", Score: 0.95, Role: ownership.Info,
+		Knowledge: "The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when.",
+	}
+	out["answer_unknown"] = bot.Answer{
+		Kind: bot.KindUnknown, Question: "who fixes the coffee machine?", Intent: "none", Role: ownership.None,
+		Alternatives: []bot.Choice{{Intent: "requirements", Title: "Requirements"}, {Intent: "backlog", Title: "Backlog"}, {Intent: "roadmap", Title: "Roadmap"}, {Intent: "demos", Title: "Demos"}},
+	}
+	out["answer_pick_team_buttons"] = bot.Answer{
+		Kind: bot.KindPickTeam, Question: "who owns the roadmap?", Intent: "roadmap", Title: "Roadmap", Role: ownership.ProductManager,
+		Teams: []bot.TeamRef{{ID: "checkout", Name: "Checkout"}, {ID: "mobile", Name: "Mobile"}, {ID: "payments", Name: "Payments"}},
+	}
+	many := out["answer_pick_team_buttons"]
+	many.Teams = nil
+	for _, n := range []string{"Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf"} {
+		many.Teams = append(many.Teams, bot.TeamRef{ID: strings.ToLower(n), Name: n})
+	}
+	out["answer_pick_team_select"] = many
+	out["answer_pick_team_none"] = bot.Answer{Kind: bot.KindPickTeam, Question: "who owns the roadmap?", Intent: "roadmap", Title: "Roadmap"}
+	return out
+}
+
+func TestAnswerGolden(t *testing.T) {
+	t.Parallel()
+	for name, a := range goldenAnswers() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			blocks := answerBlocks(a, "U0ASKER")
+			checkLimits(t, blocks)
+			golden(t, name, blocks)
+		})
+	}
+}
+
+func TestOnboardingGolden(t *testing.T) {
+	t.Parallel()
+	base := bot.Onboarding{
+		User:     ownership.Person{ID: "U09NEW", Name: "Nell"},
+		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
+		HowToAsk: "Ask me \"who owns …?\" questions in plain words. Try `who owns the roadmap?`.",
+	}
+	known := base
+	known.Team = &bot.TeamRef{ID: "checkout", Name: "Checkout"}
+	known.PM, known.PO = pmHolder(), poHolder()
+	picker := base
+	picker.Teams = []bot.TeamRef{{ID: "checkout", Name: "Checkout"}, {ID: "payments", Name: "Payments"}}
+	for name, o := range map[string]bot.Onboarding{"onboarding_team": known, "onboarding_picker": picker} {
+		blocks := onboardingBlocks(o)
+		checkLimits(t, blocks)
+		golden(t, name, blocks)
+	}
+}
+
+func TestHomeGolden(t *testing.T) {
+	t.Parallel()
+	team := bot.HomeTeam{Team: bot.TeamRef{ID: "checkout", Name: "Checkout"}, Roles: []bot.HomeRole{
+		{Holder: pmHolder(), Answers: []string{"Roadmap", "Product strategy"}},
+		{Holder: poHolder(), Answers: []string{"Backlog", "Acceptance criteria"}},
+	}}
+	member := bot.Home{Viewer: priya, Teams: []bot.HomeTeam{team}}
+	leadHome := bot.Home{Viewer: lead, Lead: true, AllTeams: true, Teams: []bot.HomeTeam{team},
+		Unanswered: []ownership.Unanswered{{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}},
+		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-web", Name: "Mobile Web"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
+	}
+	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome} {
+		blocks := homeBlocks(h)
+		checkLimits(t, blocks)
+		golden(t, name, blocks)
+	}
+}
+
+// TestHomeBlockCap keeps a large workspace's home within Slack's 100 blocks.
+func TestHomeBlockCap(t *testing.T) {
+	t.Parallel()
+	h := bot.Home{Lead: true}
+	for i := range 80 {
+		h.Teams = append(h.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: "t" + string(rune('a'+i%26)), Name: "Team"}, Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: poHolder()}}})
+	}
+	blocks := homeBlocks(h)
+	if len(blocks) > maxHomeBlocks {
+		t.Fatalf("%d blocks, Slack allows %d", len(blocks), maxHomeBlocks)
+	}
+	raw, _ := json.Marshal(blocks)
+	if !strings.Contains(string(raw), "For leads") {
+		t.Error("the leads' part was cut off by the teams")
+	}
+}
+
+// TestChoiceFitsLimits: a long question is shortened so that button values
+// and block ids stay within Slack's limits and still decode.
+func TestChoiceFitsLimits(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("who owns the “roadmap” & <stuff> ", 200)
+	for _, limit := range []int{maxValue, maxBlockID - len(pickTeamBlockPrefix)} {
+		s := choice{Intent: "roadmap", Team: "checkout", Question: long, Asker: "U1"}.encode(limit)
+		if len(s) > limit {
+			t.Fatalf("encoded %d bytes, limit %d", len(s), limit)
+		}
+		c, err := decodeChoice(s)
+		if err != nil || c.Intent != "roadmap" || c.Team != "checkout" || !strings.HasPrefix(long, c.Question) || c.Question == "" {
+			t.Fatalf("decoded %+v, %v", c, err)
+		}
+	}
+	a := goldenAnswers()["answer_pick_team_select"]
+	a.Question = long
+	checkLimits(t, answerBlocks(a, "U1"))
+	a = goldenAnswers()["answer_near_tie"]
+	a.Question = long
+	checkLimits(t, answerBlocks(a, "U1"))
+}
+
+func TestFormat(t *testing.T) {
+	t.Parallel()
+	f := Format{}
+	for _, tc := range []struct{ got, want string }{
+		{f.Mention(ownership.Person{ID: "U123", Name: "x"}), "<@U123>"},
+		{f.Channel(ownership.Channel{ID: "C1", Name: "general"}), "<#C1>"},
+		{f.Bold("Checkout"), "*Checkout*"},
+		{f.Bold("<!here> & co"), "*&lt;!here&gt; &amp; co*"},
+		{f.Code("/whoowns teach \"<phrase>\" <intent>"), "`/whoowns teach \"&lt;phrase&gt;\" &lt;intent&gt;`"},
+		{f.CommandPrefix(), "/whoowns"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+// golden compares v's JSON with testdata/name.golden.json.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Unescaped <, > and & keep the golden files readable as Slack markup.
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/slack -run Golden -update\n--- got\n%s", path, got)
+	}
+}
+
+// checkLimits fails on blocks Slack would reject.
+func checkLimits(t *testing.T, blocks []slackapi.Block) {
+	t.Helper()
+	if len(blocks) > 50 {
+		t.Errorf("%d blocks; a message allows 50", len(blocks))
+	}
+	raw, _ := json.Marshal(blocks)
+	var v any
+	_ = json.Unmarshal(raw, &v)
+	var walk func(v any, parent string)
+	walk = func(v any, parent string) {
+		switch x := v.(type) {
+		case map[string]any:
+			typ, _ := x["type"].(string)
+			if s, ok := x["value"].(string); ok {
+				lim := maxValue
+				if parent == "options" {
+					lim = maxOptionValue
+				}
+				if len(s) > lim {
+					t.Errorf("%s value of %d chars > %d", typ, len(s), lim)
+				}
+			}
+			if s, ok := x["block_id"].(string); ok && len(s) > maxBlockID {
+				t.Errorf("block_id of %d chars", len(s))
+			}
+			if s, ok := x["action_id"].(string); ok && len(s) > 255 {
+				t.Errorf("action_id of %d chars", len(s))
+			}
+			if s, ok := x["text"].(string); ok {
+				if n := utf8.RuneCountInString(s); n > maxSectionText || (typ == "plain_text" && parent == "button" && n > maxButtonText) {
+					t.Errorf("%s text of %d chars", typ, n)
+				}
+			}
+			if typ == "actions" {
+				ids := map[string]bool{}
+				els, _ := x["elements"].([]any)
+				if len(els) > 25 {
+					t.Errorf("actions block with %d elements", len(els))
+				}
+				for _, e := range els {
+					id, _ := e.(map[string]any)["action_id"].(string)
+					if ids[id] {
+						t.Errorf("duplicate action_id %q in one block", id)
+					}
+					ids[id] = true
+				}
+			}
+			for k, vv := range x {
+				p := typ
+				if k == "options" {
+					p = "options"
+				}
+				walk(vv, p)
+			}
+		case []any:
+			for _, vv := range x {
+				walk(vv, parent)
+			}
+		}
+	}
+	walk(v, "")
+}
