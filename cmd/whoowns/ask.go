@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/sample"
+	"github.com/whoowns/whoowns/internal/stores"
+)
+
+// openStore returns the Redis store when REDIS_URL (or Sentinel/Cluster
+// settings) are set, else the sample teams in memory. sampled reports which.
+func openStore(e *env, cat *intent.Catalogue) (st ownership.Store, sampled bool, err error) {
+	cfg, err := redisstore.ConfigFromEnv(e.getenv)
+	if err != nil {
+		return nil, false, usageError{err.Error()}
+	}
+	st, err = stores.Open(context.Background(), cfg, cat)
+	return st, !cfg.Enabled(), err
+}
+
+func tenantFlag(e *env) string {
+	if t := e.getenv("WHOOWNS_TENANT"); t != "" {
+		return t
+	}
+	return string(sample.Tenant)
+}
+
+func runAsk(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "ask", `ask [flags] "<question>"`)
+	tenant := fs.String("tenant", tenantFlag(e), "tenant to answer from (slack:T…, teams:<tenant id>, or local); env WHOOWNS_TENANT")
+	user := fs.String("user", "", "asker's user id, so their team is used when the question names none")
+	channel := fs.String("channel", "", "channel id the question is asked in, so its team is used")
+	asJSON := fs.Bool("json", false, "print the typed answer as JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(strings.Join(pos, " "))
+	if q == "" {
+		return usagef(`the question is missing: whoowns ask "who owns the roadmap for checkout?"`)
+	}
+	cat, err := intent.Default()
+	if err != nil {
+		return err
+	}
+	st, _, err := openStore(e, cat)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := bot.New(st, cat)
+	a, err := svc.Ask(ctx, bot.Message{
+		Tenant: ownership.TenantID(*tenant), Platform: bot.PlatformCLI,
+		User: ownership.Person{ID: *user}, Channel: ownership.Channel{ID: *channel}, Text: q, Format: bot.Plain{},
+	})
+	if err != nil {
+		return fmt.Errorf("%s", ownership.ErrorMessage(err))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(a)
+	}
+	fmt.Fprintln(e.stdout, a.Text(bot.Plain{}))
+	return nil
+}
+
+// classification is one line of `classify --json`, as ../shared/intents.md
+// specifies, plus the runners-up.
+type classification struct {
+	Text         string      `json:"text"`
+	Intent       string      `json:"intent"`
+	Role         string      `json:"role"`
+	Score        float64     `json:"score"`
+	NearTie      bool        `json:"near_tie,omitempty"`
+	Alternatives []candidate `json:"alternatives,omitempty"`
+}
+
+type candidate struct {
+	Intent string  `json:"intent"`
+	Score  float64 `json:"score"`
+}
+
+func runClassify(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "classify", "classify [--json] < questions.txt")
+	asJSON := fs.Bool("json", false, "one JSON object per line: text, intent, role, score")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("classify reads questions from standard input, one per line; got arguments %q", pos)
+	}
+	cat, err := intent.Default()
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var tw *tabwriter.Writer
+	if !*asJSON {
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "INTENT\tROLE\tSCORE\tQUESTION")
+	}
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		text := strings.TrimRight(sc.Text(), "\r")
+		r := cat.Match(text)
+		if *asJSON {
+			if err := enc.Encode(classification{Text: text, Intent: r.Intent, Role: string(r.Role), Score: round(r.Score), NearTie: r.NearTie, Alternatives: candidates(r.Alternatives)}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.Intent, r.Role, r.Score, text)
+	}
+	if tw != nil {
+		tw.Flush()
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading standard input: %w", err)
+	}
+	return nil
+}
+
+func candidates(cs []intent.Candidate) []candidate {
+	out := make([]candidate, len(cs))
+	for i, c := range cs {
+		out[i] = candidate{Intent: c.Intent, Score: round(c.Score)}
+	}
+	return out
+}
+
+func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// intentJSON is one entry of `intents --json`.
+type intentJSON struct {
+	ID      string   `json:"id"`
+	Role    string   `json:"role"`
+	Title   string   `json:"title"`
+	Why     string   `json:"why"`
+	Phrases []string `json:"phrases"`
+}
+
+func runIntents(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "intents", "intents [--json]")
+	asJSON := fs.Bool("json", false, "a JSON array of {id, role, title, why, phrases}")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("intents takes no arguments; got %q", pos)
+	}
+	cat, err := intent.Default()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		var out []intentJSON
+		for _, in := range cat.Intents() {
+			out = append(out, intentJSON{ID: in.ID, Role: string(in.Role), Title: in.Title, Why: in.Why, Phrases: in.Phrases})
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROLE\tWHY")
+	for _, in := range cat.Intents() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", in.ID, in.Role, in.Why)
+	}
+	return tw.Flush()
+}

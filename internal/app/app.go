@@ -1,0 +1,191 @@
+// Package app wires whoowns together in one visible place: configuration →
+// store → answer engine → chat transports → one HTTP server with health and
+// metrics. `whoowns serve` and the end-to-end tests both start it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/metrics"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/stores"
+	"github.com/whoowns/whoowns/internal/teams"
+)
+
+// transport is a chat platform adapter.
+type transport interface {
+	Register(mux *http.ServeMux)
+	Run(ctx context.Context) error
+}
+
+// App is one running bot replica.
+type App struct {
+	cfg        Config
+	log        *slog.Logger
+	store      ownership.Store
+	svc        *bot.Service
+	metrics    *metrics.Metrics
+	mux        *http.ServeMux
+	transports []transport
+	ownStore   bool
+}
+
+// New builds the replica: store, catalogue, service, transports, routes.
+func New(cfg Config) (*App, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 20 * time.Second
+	}
+	a := &App{cfg: cfg, log: log, metrics: metrics.New(), mux: http.NewServeMux()}
+	cat, err := intent.Default()
+	if err != nil {
+		return nil, fmt.Errorf("intent catalogue: %w", err)
+	}
+	store := cfg.Store
+	if store == nil {
+		store, err = stores.Open(context.Background(), cfg.Redis, cat)
+		if err != nil {
+			return nil, err
+		}
+		a.ownStore = true
+	}
+	a.store = instrument(store, a.metrics)
+	a.svc = bot.New(a.store, cat,
+		bot.WithAdmins(cfg.Admins...),
+		bot.WithLogger(log),
+		bot.WithObserver(a.metrics),
+		bot.WithLimits(bot.Limits{Questions: cfg.QuestionsPerMinute, Commands: cfg.CommandsPerMinute, Window: time.Minute}),
+	)
+	if cfg.Slack != nil {
+		sc := *cfg.Slack
+		sc.Logger, sc.Metrics = log.With("platform", "slack"), a.metrics
+		s, err := slack.New(sc, a.svc, a.store)
+		if err != nil {
+			return nil, err
+		}
+		a.transports = append(a.transports, s)
+	}
+	if cfg.Teams != nil {
+		tc := *cfg.Teams
+		tc.Logger, tc.Metrics = log.With("platform", "teams"), a.metrics
+		t, err := teams.New(tc, a.svc, a.store)
+		if err != nil {
+			return nil, err
+		}
+		a.transports = append(a.transports, t)
+	}
+	for _, t := range a.transports {
+		t.Register(a.mux)
+	}
+	a.mux.Handle("GET /metrics", a.metrics.Handler())
+	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	a.mux.HandleFunc("GET /readyz", a.ready)
+	return a, nil
+}
+
+// Service returns the answer engine, for tests and subcommands.
+func (a *App) Service() *bot.Service { return a.svc }
+
+// Store returns the (instrumented) store.
+func (a *App) Store() ownership.Store { return a.store }
+
+// Handler returns the HTTP routes.
+func (a *App) Handler() http.Handler { return a.mux }
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := a.store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready: the ownership store is unreachable")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Serve runs the replica on ln until ctx is done, then shuts down
+// gracefully: it stops accepting requests, lets the transports finish what
+// they acknowledged within the shutdown timeout, and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	runCtx, stopTransports := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTransports()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(a.transports)+1)
+	for _, t := range a.transports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := t.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- err
+			}
+		}()
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	a.log.Info("whoowns serving", "addr", ln.Addr().String(), "transports", len(a.transports))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	// First stop taking requests (in-flight handlers only enqueue), then let
+	// the transports drain their queues.
+	if err := srv.Shutdown(shutCtx); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+	}
+	stopTransports()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutCtx.Done():
+		a.log.Error("transports did not finish in time", "timeout", a.cfg.ShutdownTimeout)
+	}
+	if a.ownStore {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("closing store", "err", err)
+		}
+	}
+	return runErr
+}
+
+// ListenAndServe listens on the configured address and serves.
+func (a *App) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (WHOOWNS_ADDR): %w", a.cfg.Addr, err)
+	}
+	return a.Serve(ctx, ln)
+}

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/metrics"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// instrumented counts store failures per operation for /metrics, so an
+// operator sees Redis trouble before users report it.
+type instrumented struct {
+	ownership.Store
+	m *metrics.Metrics
+}
+
+func instrument(s ownership.Store, m *metrics.Metrics) ownership.Store {
+	return &instrumented{Store: s, m: m}
+}
+
+func (s *instrumented) count(op string, err error) {
+	if code := ownership.ErrorCode(err); code == ownership.ErrUnavailable || code == ownership.ErrInternal || code == ownership.ErrConflict {
+		s.m.StoreError(op)
+	}
+}
+
+func (s *instrumented) Directory(ctx context.Context, t ownership.TenantID) (*ownership.Directory, error) {
+	d, err := s.Store.Directory(ctx, t)
+	s.count("directory", err)
+	return d, err
+}
+
+func (s *instrumented) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+	var fnErr error
+	d, ch, err := s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
+		c, err := fn(d)
+		fnErr = err
+		return c, err
+	})
+	if err != nil && err != fnErr {
+		s.count("update", err)
+	}
+	return d, ch, err
+}
+
+func (s *instrumented) History(ctx context.Context, t ownership.TenantID, team string, limit int) ([]ownership.Change, error) {
+	h, err := s.Store.History(ctx, t, team, limit)
+	s.count("history", err)
+	return h, err
+}
+
+func (s *instrumented) AddUnanswered(ctx context.Context, t ownership.TenantID, q ownership.Unanswered) error {
+	err := s.Store.AddUnanswered(ctx, t, q)
+	s.count("add_unanswered", err)
+	return err
+}
+
+func (s *instrumented) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.Store.Claim(ctx, key, ttl)
+	s.count("claim", err)
+	return ok, err
+}
+
+func (s *instrumented) MarkOnboarded(ctx context.Context, t ownership.TenantID, user, team string) (bool, error) {
+	ok, err := s.Store.MarkOnboarded(ctx, t, user, team)
+	s.count("mark_onboarded", err)
+	return ok, err
+}
+
+func (s *instrumented) AddFeedback(ctx context.Context, t ownership.TenantID, intent string, helpful bool) error {
+	err := s.Store.AddFeedback(ctx, t, intent, helpful)
+	s.count("add_feedback", err)
+	return err
+}
