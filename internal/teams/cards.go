@@ -247,9 +247,11 @@ func answerCard(a bot.Answer, f *Format) schema.Attachment {
 // person's team, and how to ask; without a known team, a team picker.
 func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
 	c := newCard(f)
+	// The text ends with how to ask; the team picker goes just before it,
+	// under the question it answers.
 	lines := strings.Split(o.Text(f), "\n")
 	c.text(lines[0], heading)
-	for _, l := range lines[1:] {
+	for _, l := range lines[1 : len(lines)-1] {
 		c.text(l)
 	}
 	if o.Team == nil {
@@ -258,6 +260,9 @@ func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
 			opts = append(opts, choice{Title: t.Name, Value: t.ID})
 		}
 		c.picker("Your team", "team", opts, submitData{Action: actJoin})
+	}
+	if len(lines) > 1 {
+		c.text(lines[len(lines)-1], spaced)
 	}
 	return c.attachment()
 }

@@ -1,0 +1,213 @@
+package teams
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+var assigned = time.Date(2026, 2, 10, 9, 30, 0, 0, time.UTC)
+
+func holderOf(role ownership.Role, name string, p ownership.Person) *bot.Holder {
+	return &bot.Holder{Role: role, RoleName: name, Person: p, AssignedBy: lena, AssignedAt: assigned}
+}
+
+func checkout() *bot.TeamRef { return &bot.TeamRef{ID: "checkout", Name: "Checkout"} }
+
+func manyTeams(n int) []bot.TeamRef {
+	names := []string{"Checkout", "Payments", "Mobile", "Search", "Growth", "Platform", "Data"}
+	var out []bot.TeamRef
+	for _, name := range names[:n] {
+		out = append(out, bot.TeamRef{ID: strings.ToLower(name), Name: name})
+	}
+	return out
+}
+
+// TestCardsGolden pins the Adaptive Card JSON of every answer kind, the
+// onboarding message and the home view. Run with -update to rewrite.
+func TestCardsGolden(t *testing.T) {
+	t.Parallel()
+	person := bot.Answer{Kind: bot.KindPerson, Question: "who writes the acceptance criteria?", Intent: "acceptance_criteria",
+		Title: "Acceptance criteria", Score: 0.62, Role: ownership.ProductOwner, Rule: bot.RuleCatalogue,
+		Why:  "The Product Owner decides what a story must do to be accepted.",
+		More: "Acceptance criteria are the conditions a story must meet…",
+		Team: checkout(), TeamFrom: "channel",
+		Holder:      holderOf(ownership.ProductOwner, "Product Owner", bob),
+		Counterpart: holderOf(ownership.ProductManager, "Product Manager", alice),
+		NearTie:     true,
+		Alternatives: []bot.Choice{{Intent: "definition_of_done", Title: "Definition of done", Score: 0.58},
+			{Intent: "user_stories", Title: "User stories", Score: 0.4}},
+	}
+	both := bot.Answer{Kind: bot.KindBoth, Question: "who prioritises?", Intent: "prioritization", Title: "Prioritization",
+		Score: 0.9, Role: ownership.Both, Rule: bot.RuleOverride, Why: "Both decide a part.", Team: checkout(), TeamFrom: "text",
+		Both: []bot.Holder{
+			{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice, Decides: "ranks initiatives and themes by business impact"},
+			{Role: ownership.ProductOwner, RoleName: "Product Owner", Decides: "orders the backlog and sets what the team picks up next"},
+		},
+		FillHint: "Checkout has no Product Owner yet. A lead can fill the role with `@whoowns set po @person checkout`.",
+	}
+	unknown := bot.Answer{Kind: bot.KindUnknown, Question: "where is the coffee?", Intent: "none", Role: ownership.None,
+		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}, {Intent: "backlog", Title: "Backlog"},
+			{Intent: "vision", Title: "Vision"}, {Intent: "pricing", Title: "Pricing"}}}
+	pick := bot.Answer{Kind: bot.KindPickTeam, Question: "who owns the roadmap?", Intent: "roadmap", Title: "Roadmap",
+		Role: ownership.ProductManager, Teams: manyTeams(3)}
+	pickMany := pick
+	pickMany.Teams = manyTeams(7)
+	knowledge := bot.Answer{Kind: bot.KindKnowledge, Question: "what is a PO?", Intent: "role_difference",
+		Title: "Product Manager or Product Owner?", Role: ownership.Info,
+		Knowledge: "The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when."}
+	onboarded := bot.Onboarding{User: carol, Team: checkout(),
+		PM: bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice},
+		PO: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: bob, CoverUntil: assigned.AddDate(0, 1, 0), Usual: lena},
+		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
+		HowToAsk: "Ask me in plain words. `@whoowns help` lists everything I can do."}
+	picker := bot.Onboarding{User: carol, Teams: manyTeams(2), Roles: onboarded.Roles, HowToAsk: onboarded.HowToAsk}
+	home := bot.Home{Viewer: lena, Lead: true,
+		Teams: []bot.HomeTeam{{Team: *checkout(), Roles: []bot.HomeRole{
+			{Holder: *holderOf(ownership.ProductManager, "Product Manager", alice), Answers: []string{"Roadmap", "Vision", "Pricing", "Market", "Launch", "Business case", "Competitors"}},
+			{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}, Answers: []string{"Backlog"}},
+		}}},
+		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
+		Unanswered: []ownership.Unanswered{{At: assigned, Asker: carol, Text: "who books the offsite?"}},
+	}
+
+	for name, att := range map[string]schema.Attachment{
+		"answer_person":    answerCard(person, NewFormat()),
+		"answer_both":      answerCard(both, NewFormat()),
+		"answer_unknown":   answerCard(unknown, NewFormat()),
+		"answer_pick_team": answerCard(pick, NewFormat()),
+		"answer_pick_many": answerCard(pickMany, NewFormat()),
+		"answer_knowledge": answerCard(knowledge, NewFormat()),
+		"onboarding_team":  onboardingCard(onboarded, NewFormat()),
+		"onboarding_pick":  onboardingCard(picker, NewFormat()),
+		"home_lead":        homeCard(home),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if att.ContentType != cardContentType {
+				t.Fatalf("content type %q", att.ContentType)
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(att.Content); err != nil {
+				t.Fatal(err)
+			}
+			checkMentions(t, att.Content.(adaptiveCard))
+			path := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestCardsGolden -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s differs from the golden file:\n%s", name, buf.String())
+			}
+		})
+	}
+}
+
+// checkMentions: every <at>…</at> in the card has an entity and every
+// entity's text is in the card, as Teams requires.
+func checkMentions(t *testing.T, c adaptiveCard) {
+	t.Helper()
+	var texts []string
+	for _, e := range c.Body {
+		texts = append(texts, e.Text)
+		for _, f := range e.Facts {
+			texts = append(texts, f.Value)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	var ents []schema.Mention
+	if c.MSTeams != nil {
+		ents = c.MSTeams.Entities
+	}
+	for _, e := range ents {
+		if !strings.Contains(all, e.Text) {
+			t.Errorf("entity %q not in the card", e.Text)
+		}
+	}
+	for rest := all; ; {
+		i := strings.Index(rest, "<at>")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "</at>")
+		tag := rest[i : i+j+len("</at>")]
+		found := false
+		for _, e := range ents {
+			found = found || e.Text == tag
+		}
+		if !found {
+			t.Errorf("%s has no mention entity", tag)
+		}
+		rest = rest[i+j:]
+	}
+}
+
+// TestCardsSubmitData: the buttons carry what the submit handler reads.
+func TestCardsSubmitData(t *testing.T) {
+	t.Parallel()
+	a := bot.Answer{Kind: bot.KindUnknown, Question: strings.Repeat("long question ", 100), Intent: "none",
+		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}}}
+	c := answerCard(a, NewFormat()).Content.(adaptiveCard)
+	d := c.Body[len(c.Body)-1].Actions[0].Data
+	if d.Action != actChoose || d.Intent != "roadmap" || len([]rune(d.Question)) != maxQuestion {
+		t.Errorf("choose data %+v", d)
+	}
+}
+
+func TestCardText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain":                      "plain",
+		"use `@whoowns help` here":   "use “@whoowns help” here",
+		"`a` and `b`":                "“a” and “b”",
+		"**bold** with <at>X</at>":   "**bold** with <at>X</at>",
+		"`teach \"<phrase>\" <id>`": "“teach \"<phrase>\" <id>”",
+	} {
+		if got := cardText(in); got != want {
+			t.Errorf("cardText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	t.Parallel()
+	f := NewFormat()
+	if got := f.Mention(ownership.Person{ID: "29:x", Name: "X <Y>"}); got != "<at>X Y</at>" {
+		t.Errorf("Mention = %q", got)
+	}
+	f.Mention(ownership.Person{ID: "29:x", Name: "X <Y>"})
+	f.Mention(alice)
+	if ents := f.entitiesIn("hello <at>X Y</at>"); len(ents) != 1 || ents[0].Mentioned.ID != "29:x" {
+		t.Errorf("entities %+v, want only the one in the text", ents)
+	}
+	if got := quietFormat().Mention(alice); got != "**Alice Archer**" {
+		t.Errorf("quiet Mention = %q", got)
+	}
+	if got := f.Channel(ownership.Channel{ID: "19:a", Name: "checkout"}); got != "**#checkout**" {
+		t.Errorf("Channel = %q", got)
+	}
+	if f.CommandPrefix() != "@whoowns" || f.Bold("x") != "**x**" || f.Code("x") != "`x`" {
+		t.Error("prefix, bold or code")
+	}
+}
