@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/slack"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
+	c, err := ConfigFromEnv(envOf(map[string]string{
+		"WHOOWNS_ADDR": "127.0.0.1:9000", "WHOOWNS_ADMINS": "U1, U2 ,,29:abc",
+		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api/",
+		"TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "pw", "REDIS_URL": "redis://127.0.0.1:6379/3",
+		"WHOOWNS_RATE_QUESTIONS": "0", "WHOOWNS_SHUTDOWN_TIMEOUT": "5s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || strings.Join(c.Admins, "|") != "U1|U2|29:abc" || c.Slack == nil || c.Slack.APIURL != "http://127.0.0.1:1/api/" ||
+		c.Teams == nil || c.Teams.AppID != "app" || !c.Redis.Enabled() || c.QuestionsPerMinute != 0 || c.CommandsPerMinute != 30 || c.ShutdownTimeout != 5*time.Second {
+		t.Errorf("config = %+v", c)
+	}
+	c, err = ConfigFromEnv(envOf(nil))
+	if err != nil || c.Addr != ":8080" || c.Slack != nil || c.Teams != nil || c.Redis.Enabled() {
+		t.Errorf("defaults = %+v, %v", c, err)
+	}
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	cases := map[string]map[string]string{
+		"WHOOWNS_ADDR":             {"WHOOWNS_ADDR": "8080"},
+		"SLACK_SIGNING_SECRET":     {"SLACK_BOT_TOKEN": "xoxb-1"},
+		"SLACK_BOT_TOKEN":          {"SLACK_SIGNING_SECRET": "s"},
+		"xoxb-":                    {"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"},
+		"SLACK_APP_TOKEN":          {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"},
+		"SLACK_API_URL":            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "slack.example"},
+		"TEAMS_APP_ID":             {"TEAMS_APP_PASSWORD": "pw"},
+		"TEAMS_APP_PASSWORD":       {"TEAMS_APP_ID": "a"},
+		"TEAMS_TOKEN_URL":          {"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TOKEN_URL": "ftp://x"},
+		"WHOOWNS_ADMINS":           {"WHOOWNS_ADMINS": "<@U1>"},
+		"WHOOWNS_RATE_COMMANDS":    {"WHOOWNS_RATE_COMMANDS": "-1"},
+		"WHOOWNS_SHUTDOWN_TIMEOUT": {"WHOOWNS_SHUTDOWN_TIMEOUT": "soon"},
+		"REDIS_URL":                {"REDIS_URL": "http://x"},
+	}
+	for name, env := range cases {
+		if _, err := ConfigFromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: error %v does not name %s", env, err, name)
+		}
+	}
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	t.Parallel()
+	st := memstore.New()
+	a, err := New(Config{Store: st, Slack: &slack.Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz %d %q", code, body)
+	}
+	if code, _ := get("/readyz"); code != 200 {
+		t.Errorf("readyz %d", code)
+	}
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics %d", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+func TestNotReadyWhenRedisIsDown(t *testing.T) {
+	t.Parallel()
+	a, err := New(Config{Redis: redisstore.Config{URL: "redis://127.0.0.1:1/0"}, Slack: &slack.Config{BotToken: "xoxb-1", SigningSecret: "s", APIURL: "http://127.0.0.1:1/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "unreachable") {
+		t.Errorf("readyz with Redis down: %d %q", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Errorf("healthz must not depend on Redis: %d", rec.Code)
+	}
+}
