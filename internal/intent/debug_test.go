@@ -2,15 +2,17 @@ package intent
 
 import (
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 )
 
-func TestDebugTerms(t *testing.T) {
-	q := os.Getenv("Q")
+// TestExplain shows how questions are analysed (EXPLAIN="q1;q2"): the
+// canonical terms with their weights and the match, to see why a question
+// went where it went.
+func TestExplain(t *testing.T) {
+	q := os.Getenv("EXPLAIN")
 	if q == "" {
-		t.Skip()
+		t.Skip("set EXPLAIN to questions separated by ';'")
 	}
 	c := mustDefault(t)
 	m := c.m
@@ -24,13 +26,9 @@ func TestDebugTerms(t *testing.T) {
 				parts = append(parts, "?")
 				continue
 			}
-			parts = append(parts, m.stems[tm.id]+"/"+ftoa(m.idf[tm.id]))
+			parts = append(parts, m.stems[tm.id])
 		}
 		r := c.Match(text)
-		t.Logf("%q → %q terms=%v → %s %.2f %v", text, s.norm, parts, r.Intent, r.Score, r.Alternatives)
+		t.Logf("%q → %q terms=%v → %s %.2f tie=%v %v", text, s.norm, parts, r.Intent, r.Score, r.NearTie, r.Alternatives)
 	}
 }
-
-func ftoa(f float32) string { return strings.TrimRight(strings.TrimRight(fmtf(f), "0"), ".") }
-
-func fmtf(f float32) string { return strconv.FormatFloat(float64(f), 'f', 2, 32) }

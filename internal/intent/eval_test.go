@@ -173,6 +173,6 @@ func TestScoreDistribution(t *testing.T) {
 			noneScore = s.intent[c.m.none] // scores of the last Match on this scratch
 			c.m.pool.Put(s)
 		}
-		t.Logf("%s %-22s best=%.2f none=%.2f %s %q", mark, l.Intent, best, noneScore, r.Intent, l.Text)
+		t.Logf("%s %-22s best=%.2f none=%.2f tie=%v %s %q", mark, l.Intent, best, noneScore, r.NearTie, r.Intent, l.Text)
 	}
 }

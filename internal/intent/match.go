@@ -89,14 +89,18 @@ func (c *Catalogue) Match(text string) Result {
 
 	best := m.top(s, -1, -1, -1)
 	if best < 0 || best == m.none || s.intent[best] < float32(threshold) {
-		conf := float32(0)
+		// confidence that the question is out of scope
+		conf := 0.0
 		if best >= 0 {
-			conf = 1 - s.intent[best]
+			real := m.top(s, m.none, -1, -1)
+			if real >= 0 {
+				conf = 1 - calibrate(s.intent[real])
+			}
 			if best == m.none {
-				conf = max(s.intent[best], conf)
+				conf = max(calibrate(s.intent[best]), conf)
 			}
 		}
-		return c.noneResult(s, float64(conf), true)
+		return c.noneResult(s, conf, true)
 	}
 	a1 := m.top(s, best, m.none, -1)
 	a2 := m.top(s, best, m.none, a1)
@@ -105,7 +109,7 @@ func (c *Catalogue) Match(text string) Result {
 		a3 = m.top3(s, best, a1, a2)
 	}
 	in := c.intents[best]
-	r := Result{Intent: in.ID, Role: in.Role, Score: clamp01(s.intent[best])}
+	r := Result{Intent: in.ID, Role: in.Role, Score: calibrate(s.intent[best])}
 	if best == m.lookup {
 		r.Role = m.askedRole(s)
 	}
@@ -146,7 +150,7 @@ func (c *Catalogue) candidates(s *scratch, ids ...int32) []Candidate {
 	out := make([]Candidate, 0, n)
 	for _, id := range ids {
 		if id >= 0 && s.intent[id] > 0 {
-			out = append(out, Candidate{Intent: c.intents[id].ID, Score: clamp01(s.intent[id])})
+			out = append(out, Candidate{Intent: c.intents[id].ID, Score: calibrate(s.intent[id])})
 		}
 	}
 	return out
@@ -209,12 +213,21 @@ func (m *model) termWeight(s *scratch, f int32) float32 {
 	return w
 }
 
-func clamp01(v float32) float64 {
+// calibrate maps a raw score onto a confidence in [0,1] where 0.5 is exactly
+// the threshold: callers can read Score ≥ 0.5 as "the matcher claims this
+// intent" without knowing the matcher's internal scale. Above the threshold
+// the curve is concave, since raw scores of good matches spread widely
+// (0.3 to 1) while all of them deserve fair confidence.
+func calibrate(raw float32) float64 {
+	v, t := float64(raw), threshold
 	switch {
-	case v < 0:
+	case v <= 0:
 		return 0
-	case v > 1:
+	case v >= 1:
 		return 1
+	case v < t:
+		return 0.5 * v / t
 	}
-	return float64(v)
+	d := (1 - v) / (1 - t)
+	return 1 - 0.5*d*d
 }

@@ -33,7 +33,7 @@ var (
 	// probWeight mixes the regression probability into each intent's score.
 	probWeight = 0.5
 	// nearTieMargin: best and runner-up closer than this are a near tie.
-	nearTieMargin = 0.04
+	nearTieMargin = 0.10
 )
 
 // lexicon holds the stemmed form of the lexicon, computed once.

@@ -49,6 +49,35 @@ func TestTune(t *testing.T) {
 	}
 	f32 := func(p *float32) *float64 { v := float64(*p); return &v }
 	_ = f32
+	if os.Getenv("KNOB") == "tie" {
+		c := newCatalogue(all)
+		for _, mg := range []float64{0.04, 0.06, 0.08, 0.1, 0.12, 0.15} {
+			nearTieMargin = mg
+			flagged, errs, errFlagged := 0, 0, 0
+			for _, l := range append(append([]evalLine{}, dev...), held...) {
+				r := c.Match(l.Text)
+				if r.NearTie {
+					flagged++
+				}
+				if r.Intent != l.Intent {
+					errs++
+					if r.NearTie {
+						errFlagged++
+					}
+				}
+			}
+			t.Logf("margin %.2f flagged %d errors %d flagged errors %d", mg, flagged, errs, errFlagged)
+		}
+		return
+	}
+	if k := os.Getenv("KNOB"); k == "epochs" {
+		for _, e := range []int{10, 15, 20, 25, 30} {
+			trainEpochs = e
+			a, b, leak := score()
+			t.Logf("epochs %d dev %.1f held %.1f leaks %d", e, a, b, leak)
+		}
+		return
+	}
 	knobs := []knob{
 		{"bigramWeight", &bigramWeight, []float64{0.3, 0.45, 0.6, 0.8, 1}},
 		{"maxWeight", &maxWeight, []float64{0.3, 0.45, 0.55, 0.7, 0.85}},

@@ -1,14 +1,27 @@
 package intent
 
+import (
+	"cmp"
+	"slices"
+)
+
 // typoIndex corrects misspelt words to the nearest vocabulary word. It uses
 // deletion neighbourhoods (the SymSpell idea): every word is indexed under
 // each string obtained by deleting up to its allowed number of letters, so a
 // lookup only generates the question word's own deletions and checks a
 // handful of candidates, instead of comparing against the whole vocabulary.
 type typoIndex struct {
-	words []string           // candidate words
-	freq  []int32            // how often each occurs in the catalogue
-	dels  map[string][]int32 // deletion string → word indexes
+	words []string // candidate words
+	freq  []int32  // how often each occurs in the catalogue
+	// dels holds (hash of a deletion string, word index) pairs sorted by
+	// hash: one flat array instead of a map of slices keeps loading fast.
+	// A hash collision only adds a candidate, which the distance check drops.
+	dels []delEntry
+}
+
+type delEntry struct {
+	h  uint64
+	id int32
 }
 
 // maxEdits says how far a word of n letters may be from its correction.
@@ -26,33 +39,51 @@ func maxEdits(n int) int {
 	}
 }
 
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
 func newTypoIndex(words []string, freq []int32) *typoIndex {
-	t := &typoIndex{words: words, freq: freq, dels: make(map[string][]int32, len(words)*12)}
-	var buf []byte
+	t := &typoIndex{words: words, freq: freq, dels: make([]delEntry, 0, len(words)*16)}
+	buf := make([]byte, 0, 256)
 	for i, w := range words {
 		d := maxEdits(len(w))
-		if d == 0 {
+		if d == 0 || len(w) > 32 {
 			continue
 		}
 		buf = append(buf[:0], w...)
 		t.addDeletes(buf, int32(i), d)
 	}
+	slices.SortFunc(t.dels, func(a, b delEntry) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	t.dels = slices.Compact(t.dels)
 	return t
 }
 
-func (t *typoIndex) addDeletes(w []byte, id int32, d int) {
-	k := string(w)
-	if ids := t.dels[k]; len(ids) == 0 || ids[len(ids)-1] != id {
-		t.dels[k] = append(ids, id)
-	}
-	if d == 0 || len(w) <= 1 {
+// addDeletes indexes w and every string made by deleting up to d letters.
+// Deletions are written after w in the same buffer, so nothing allocates.
+func (t *typoIndex) addDeletes(buf []byte, id int32, d int) {
+	t.dels = append(t.dels, delEntry{hashBytes(buf), id})
+	if d == 0 || len(buf) <= 1 {
 		return
 	}
-	tmp := make([]byte, len(w)-1)
-	for i := range w {
-		copy(tmp, w[:i])
-		copy(tmp[i:], w[i+1:])
-		t.addDeletes(tmp, id, d-1)
+	n := len(buf)
+	for i := 0; i < n; i++ {
+		if i > 0 && buf[i] == buf[i-1] {
+			continue // deleting either of two equal letters gives the same string
+		}
+		sub := append(buf[n:n], buf[:i]...)
+		sub = append(sub, buf[i+1:n]...)
+		t.addDeletes(sub, id, d-1)
 	}
 }
 
@@ -69,7 +100,10 @@ func (t *typoIndex) correct(w []byte, scratch *[]byte) int32 {
 }
 
 func (t *typoIndex) lookup(orig, w []byte, d int, scratch *[]byte, best *int32, bestDist *int) {
-	for _, id := range t.dels[string(w)] {
+	h := hashBytes(w)
+	i, _ := slices.BinarySearchFunc(t.dels, h, func(e delEntry, h uint64) int { return cmp.Compare(e.h, h) })
+	for ; i < len(t.dels) && t.dels[i].h == h; i++ {
+		id := t.dels[i].id
 		cand := t.words[id]
 		limit := min(maxEdits(len(orig)), maxEdits(len(cand)))
 		dist := osaDistance(orig, cand, limit)
