@@ -30,7 +30,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		})
 	}
 	// Socket Mode needs no signing secret; the API URL gets its slash.
-	h := newHarness(t, func(c *Config) { c.SigningSecret, c.AppToken, c.APIURL = "", "xapp-1", strings.TrimSuffix(c.APIURL, "/") })
+	h := newHarness(t, func(c *Config) {
+		c.SigningSecret, c.AppToken, c.APIURL = "", "xapp-1", strings.TrimSuffix(c.APIURL, "/")
+	})
 	if !strings.HasSuffix(h.a.cfg.APIURL, "/") {
 		t.Errorf("APIURL %q has no trailing slash", h.a.cfg.APIURL)
 	}

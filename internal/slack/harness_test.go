@@ -174,6 +174,18 @@ func (h *harness) post(path, contentType string, body []byte, ts time.Time, extr
 	return resp
 }
 
+// commandReply is a decoded slash command response.
+type commandReply struct {
+	ResponseType string          `json:"response_type"`
+	Text         string          `json:"text"`
+	Blocks       json.RawMessage `json:"blocks"`
+}
+
+// asCall views the reply as a posted message, to find its buttons.
+func (r commandReply) asCall(channel string) fakeslack.Call {
+	return fakeslack.Call{Params: map[string]string{"blocks": string(r.Blocks), "text": r.Text, "channel": channel}}
+}
+
 // eventBody wraps an inner event in an event_callback.
 func eventBody(eventID string, inner map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
@@ -202,7 +214,7 @@ func dm(user, channel, ts, text string) map[string]any {
 }
 
 // command runs /whoowns text as user in channel and decodes the reply.
-func (h *harness) command(user, name, channel, text string) slashResponse {
+func (h *harness) command(user, name, channel, text string) commandReply {
 	h.t.Helper()
 	form := url.Values{
 		"token": {"legacy"}, "team_id": {testTeam}, "team_domain": {"test"}, "channel_id": {channel}, "channel_name": {"checkout"},
@@ -213,7 +225,7 @@ func (h *harness) command(user, name, channel, text string) slashResponse {
 	if resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("command %q: status %d", text, resp.StatusCode)
 	}
-	var out slashResponse
+	var out commandReply
 	raw, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(raw, &out); err != nil {
 		h.t.Fatalf("command reply %s: %v", raw, err)

@@ -1,0 +1,129 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		failures []fakeslack.Failure
+		posted   bool // the answer gets through in the end
+		sleeps   []time.Duration
+		retries  float64
+	}{
+		{"429 waits Retry-After", []fakeslack.Failure{{Status: 429, RetryAfter: 3}}, true, []time.Duration{3 * time.Second}, 1},
+		{"5xx backs off", []fakeslack.Failure{{Status: 503}, {Status: 502}}, true, nil, 2},
+		{"transient Slack error", []fakeslack.Failure{{Error: "internal_error"}}, true, nil, 1},
+		{"gives up after the attempts", []fakeslack.Failure{{Status: 500}, {Status: 500}, {Status: 500}, {Status: 500}}, false, nil, 3},
+		{"permanent error is not retried", []fakeslack.Failure{{Error: "channel_not_found"}}, false, nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.fake.Fail("chat.postMessage", tc.failures...)
+			h.event("EvR", mention(uJules, cCheck, "1700000001.000001", "who owns the roadmap?"))
+			h.sentinel("r")
+			var answers int
+			for _, c := range h.postsTo(cCheck) {
+				if c.Params["thread_ts"] == "1700000001.000001" {
+					answers++
+				}
+			}
+			wantCalls := len(tc.failures)
+			if tc.posted {
+				wantCalls++
+			}
+			if answers != wantCalls {
+				t.Errorf("%d chat.postMessage tries, want %d", answers, wantCalls)
+			}
+			if got := h.counter("whoowns_platform_api_retries_total", "method", "chat.postMessage"); got != tc.retries {
+				t.Errorf("retries counted %v, want %v", got, tc.retries)
+			}
+			errs := h.counter("whoowns_platform_api_errors_total", "method", "chat.postMessage")
+			if tc.posted && errs != 0 || !tc.posted && errs != 1 {
+				t.Errorf("final failures counted %v (answer posted: %v)", errs, tc.posted)
+			}
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if tc.sleeps != nil && (len(h.sleeps) != len(tc.sleeps) || h.sleeps[0] != tc.sleeps[0]) {
+				t.Errorf("waited %v, want %v", h.sleeps, tc.sleeps)
+			}
+			if int(tc.retries) != len(h.sleeps) {
+				t.Errorf("waited %d times for %v retries", len(h.sleeps), tc.retries)
+			}
+		})
+	}
+}
+
+// TestRetryStopsWithContext: a long Retry-After does not outlive shutdown.
+func TestRetryStopsWithContext(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.a.sleep = sleepCtx
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- h.a.call(ctx, methodPostMessage, func(context.Context) error { return &slackapi.RateLimitedError{RetryAfter: time.Hour} })
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		var rl *slackapi.RateLimitedError
+		if !errors.As(err, &rl) {
+			t.Errorf("err = %v", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("call kept waiting after its context ended")
+	}
+}
+
+func TestTransient(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{slackapi.StatusCodeError{Code: 500}, true},
+		{slackapi.StatusCodeError{Code: 404}, false},
+		{slackapi.SlackErrorResponse{Err: "fatal_error"}, true},
+		{slackapi.SlackErrorResponse{Err: "not_in_channel"}, false},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
+		{context.DeadlineExceeded, true},
+		{context.Canceled, false},
+		{errors.New("json: cannot unmarshal"), false},
+	} {
+		if got := transient(tc.err); got != tc.want {
+			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestOnlyDeclaredMethods: every call the adapter made in these tests is
+// in webAPIMethods, and an undeclared one is refused.
+func TestOnlyDeclaredMethods(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.answerIn("1", cCheck, "who owns the roadmap?")
+	h.event("EvHome", map[string]any{"type": "app_home_opened", "user": uAdmin, "tab": "home"})
+	h.fake.WaitCalls(t, "views.publish", 1, wait)
+	for _, m := range h.fake.Methods() {
+		if _, ok := webAPIMethods[m]; !ok {
+			t.Errorf("called %s, which webAPIMethods does not declare", m)
+		}
+	}
+	err := h.a.call(t.Context(), "chat.delete", func(context.Context) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "webAPIMethods") {
+		t.Errorf("undeclared method: err = %v", err)
+	}
+}
