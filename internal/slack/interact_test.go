@@ -125,7 +125,7 @@ func TestMoreWhyAndFeedback(t *testing.T) {
 	up, _ := ans.Element(actionHelpful)
 	down, _ := ans.Element(actionNotHelpful)
 	h.click(uPriya, ans, up, "", false)
-	h.click(uPriya, ans, up, "", false)  // a second vote by the same person
+	h.click(uPriya, ans, up, "", false)   // a second vote by the same person
 	h.click(uJules, ans, down, "", false) // another person disagrees
 	h.fake.WaitCalls(t, "chat.postEphemeral", 4, wait)
 	fb, err := h.store.Feedback(t.Context(), tenant(testTeam))
@@ -149,8 +149,8 @@ func TestOnboarding(t *testing.T) {
 	h := newHarness(t)
 	newcomer := map[string]any{"type": "team_join", "user": map[string]any{"id": "U09NEW", "name": "nell", "profile": map[string]any{"display_name": "Nell"}}}
 	h.event("EvJoin", newcomer)
-	h.event("EvJoin", newcomer)    // Slack's retry
-	h.event("EvJoin2", newcomer)   // a second delivery with a new id
+	h.event("EvJoin", newcomer)  // Slack's retry
+	h.event("EvJoin2", newcomer) // a second delivery with a new id
 	h.event("EvBotJoin", map[string]any{"type": "team_join", "user": map[string]any{"id": "U0BOTNEW", "is_bot": true}})
 	h.sentinel("o1")
 	opens := h.fake.Calls("conversations.open")
