@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/whoowns/whoowns/intents"
+	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // benchQuestions are realistic chat messages, markup and typos included.
@@ -47,5 +48,17 @@ func BenchmarkNormalize(b *testing.B) {
 	for b.Loop() {
 		Normalize(benchQuestions[i%len(benchQuestions)])
 		i++
+	}
+}
+
+func BenchmarkExtend(b *testing.B) {
+	c := mustDefault(b)
+	custom := []ownership.CustomIntent{{ID: "security_review", Role: ownership.ProductOwner, Phrases: []string{"who books the security review"}}}
+	taught := []ownership.TaughtPhrase{{Phrase: "who looks after pricing", Intent: "business_case"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Extend(custom, taught); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -5,10 +5,10 @@
 // The matcher is deterministic and runs in process: no network, no model
 // files. Questions are normalised (chat markup, emoji, contractions), words
 // are stemmed, abbreviations (AC, PO, UAT, GTM…) and synonyms folded and
-// typos corrected; the result is compared with every training phrase by
-// TF-IDF cosine over words and word pairs, and each intent scores a mix of
-// its nearest phrase and its centroid. Everything is precomputed at load, so
-// a match costs microseconds.
+// typos corrected. Each intent then scores a mix of TF-IDF cosine similarity
+// over words and word pairs (to its nearest phrase and to its centroid) and
+// the probability of a softmax regression trained on the phrases at load.
+// Everything is precomputed at load, so a match costs microseconds.
 package intent
 
 import (
@@ -62,7 +62,9 @@ type Result struct {
 	// Role is the intent's role; for role_lookup the role the question asks
 	// for (product_manager or product_owner).
 	Role ownership.Role
-	// Score is the confidence in [0,1].
+	// Score is the confidence in [0,1], calibrated so that 0.5 is the
+	// matcher's threshold: a real intent always scores at least 0.5, and for
+	// NoneID it is the confidence that the question is out of scope.
 	Score float64
 	// Alternatives are the runners-up, best first: up to 3, never Intent
 	// itself; for NoneID they are the 3 closest real intents.

@@ -41,8 +41,8 @@ func (c *Catalogue) Match(text string) Result {
 			qn += float32(unknownWeight * unknownWeight)
 		}
 	}
-	if !informative || qn == 0 {
-		return c.noneResult(s, 0, false)
+	if qn == 0 {
+		return c.noneResult(s, 1, false)
 	}
 	inv := 1 / sqrt32(qn)
 
@@ -88,6 +88,15 @@ func (c *Catalogue) Match(text string) Result {
 	}
 
 	best := m.top(s, -1, -1, -1)
+	if !informative {
+		// only generic words ("who decides?"): out of scope, but the
+		// closest intents are still worth offering
+		conf := 1.0
+		if real := m.top(s, m.none, -1, -1); real >= 0 {
+			conf = max(0.5, 1-calibrate(s.intent[real]))
+		}
+		return c.noneResult(s, conf, true)
+	}
 	if best < 0 || best == m.none || s.intent[best] < float32(threshold) {
 		// confidence that the question is out of scope
 		conf := 0.0

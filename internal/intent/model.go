@@ -169,6 +169,7 @@ type term struct {
 	id     int32   // canonical stem id, -1 if unknown
 	weight float32 // 1, or less for typo corrections
 	team   bool    // unknown word that looks like a team name
+	prep   bool    // a preposition that can introduce a team ("for", "on")
 }
 
 func (m *model) addStem(s string) int32 {
@@ -456,7 +457,7 @@ func (m *model) analyze(s *scratch, building bool) {
 		isPrep := m.teamPrep[string(w)]
 		if sp, ok := m.surface[string(w)]; ok {
 			for _, id := range m.expand[sp.off : sp.off+sp.n] {
-				s.stems = append(s.stems, term{id: id, weight: 1})
+				s.stems = append(s.stems, term{id: id, weight: 1, prep: isPrep})
 			}
 			prevPrep = isPrep
 			continue
@@ -480,12 +481,7 @@ func (m *model) analyze(s *scratch, building bool) {
 		s.stems = append(s.stems, term{id: -1, weight: 1, team: prevPrep})
 		prevPrep = false
 	}
-	// an unknown word right before "team"/"squad" names a team
-	for i := 0; i+1 < len(s.stems); i++ {
-		if s.stems[i].id < 0 && s.stems[i+1].id >= 0 && m.teamNoun[m.fold[s.stems[i+1].id]] {
-			s.stems[i].team = true
-		}
-	}
+	m.markTeamNames(s.stems)
 	// concepts (longest first), folding and stop words
 	s.terms = s.terms[:0]
 	var key [8]int32
@@ -526,6 +522,45 @@ func (m *model) analyze(s *scratch, building bool) {
 			}
 		}
 		s.terms = append(s.terms, t)
+	}
+}
+
+// markTeamNames blanks out words that name a team, so "the backlog for the
+// sales tools team" reads as "the backlog": up to three words between a
+// preposition and "team"/"squad"/…, an unknown word right before such a noun,
+// and an unknown word right after one ("team phoenix").
+func (m *model) markTeamNames(ts []term) {
+	isNoun := func(t term) bool { return t.id >= 0 && m.teamNoun[m.fold[t.id]] }
+	for i, t := range ts {
+		if !isNoun(t) {
+			continue
+		}
+		if i+1 < len(ts) && ts[i+1].id < 0 {
+			ts[i+1].team = true
+		}
+		if i > 0 && ts[i-1].id < 0 {
+			ts[i-1].team = true
+		}
+		words := 0
+		for j := i - 1; j >= 0; j-- {
+			u := ts[j]
+			if u.prep {
+				if words > 0 {
+					for k := j + 1; k < i; k++ {
+						if ts[k].id < 0 || !m.stop[m.fold[ts[k].id]] {
+							ts[k] = term{id: -1, weight: 1, team: true}
+						}
+					}
+				}
+				break
+			}
+			if u.id >= 0 && m.stop[m.fold[u.id]] {
+				continue
+			}
+			if words++; words > 3 || isNoun(u) {
+				break
+			}
+		}
 	}
 }
 
