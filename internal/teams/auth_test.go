@@ -2,8 +2,6 @@ package teams
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -21,10 +19,7 @@ import (
 // with 401 and nothing reaches the connector; valid variants are answered.
 func TestAuthentication(t *testing.T) {
 	h := newHarness(t)
-	other, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := testKey(t, "attacker")
 	now := h.clock.Now()
 	svc := h.conn.serviceURL()
 	with := func(mod func(jwt.MapClaims)) string {
@@ -120,7 +115,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 
 	// Unknown kids right after a fetch: refused without another fetch.
-	junk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	junk := testKey(t, "attacker")
 	for i := range 5 {
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims(h.clock.Now(), h.conn.serviceURL()))
 		tok.Header["kid"] = fmt.Sprintf("junk-%d", i)

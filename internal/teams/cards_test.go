@@ -69,8 +69,8 @@ func TestCardsGolden(t *testing.T) {
 		Title: "Product Manager or Product Owner?", Role: ownership.Info,
 		Knowledge: "The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when."}
 	onboarded := bot.Onboarding{User: carol, Team: checkout(),
-		PM: bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice},
-		PO: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: bob, CoverUntil: assigned.AddDate(0, 1, 0), Usual: lena},
+		PM:       bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice},
+		PO:       bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: bob, CoverUntil: assigned.AddDate(0, 1, 0), Usual: lena},
 		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
 		HowToAsk: "Ask me in plain words. `@whoowns help` lists everything I can do."}
 	picker := bot.Onboarding{User: carol, Teams: manyTeams(2), Roles: onboarded.Roles, HowToAsk: onboarded.HowToAsk}
@@ -178,10 +178,10 @@ func TestCardsSubmitData(t *testing.T) {
 func TestCardText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"plain":                      "plain",
-		"use `@whoowns help` here":   "use “@whoowns help” here",
-		"`a` and `b`":                "“a” and “b”",
-		"**bold** with <at>X</at>":   "**bold** with <at>X</at>",
+		"plain":                     "plain",
+		"use `@whoowns help` here":  "use “@whoowns help” here",
+		"`a` and `b`":               "“a” and “b”",
+		"**bold** with <at>X</at>":  "**bold** with <at>X</at>",
 		"`teach \"<phrase>\" <id>`": "“teach \"<phrase>\" <id>”",
 	} {
 		if got := cardText(in); got != want {

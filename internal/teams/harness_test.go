@@ -23,6 +23,7 @@ import (
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
 )
 
@@ -122,14 +123,28 @@ func newIssuer(t *testing.T) *issuer {
 // rotate replaces the published keys with a new one named kid.
 func (is *issuer) rotate(t *testing.T, kid string) {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testKey(t, kid)
 	is.mu.Lock()
 	defer is.mu.Unlock()
 	is.keys = map[string]*rsa.PrivateKey{kid: k}
 	is.kid = kid
+}
+
+// testKeys holds one RSA key per name, shared by all tests: generating
+// 2048-bit keys dominates the run time under the race detector.
+var testKeys sync.Map
+
+func testKey(t *testing.T, name string) *rsa.PrivateKey {
+	t.Helper()
+	if k, ok := testKeys.Load(name); ok {
+		return k.(*rsa.PrivateKey)
+	}
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actual, _ := testKeys.LoadOrStore(name, k)
+	return actual.(*rsa.PrivateKey)
 }
 
 // sign makes a token signed by the current key.
@@ -278,18 +293,43 @@ func (c *connector) none(t *testing.T) {
 
 // harness runs an Adapter against a fake issuer and connector.
 type harness struct {
-	t     *testing.T
-	is    *issuer
-	conn  *connector
-	store *memstore.Store
-	a     *Adapter
-	srv   *httptest.Server
-	clock *clock
+	t       *testing.T
+	is      *issuer
+	conn    *connector
+	store   *memstore.Store
+	a       *Adapter
+	srv     *httptest.Server
+	clock   *clock
+	metrics *metrics.Metrics
 }
 
+// newHarness starts an adapter with four workers running.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, is: newIssuer(t), conn: newConnector(t), clock: &clock{}}
+	return newHarnessN(t, 4)
+}
+
+// newHarnessN starts an adapter with n workers; with one, activities are
+// handled in the order they were posted.
+func newHarnessN(t *testing.T, n int) *harness {
+	t.Helper()
+	h := newIdleHarness(t, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return h
+}
+
+// newIdleHarness builds an adapter whose Run the test starts itself.
+func newIdleHarness(t *testing.T, workers int) *harness {
+	t.Helper()
+	h := &harness{t: t, is: newIssuer(t), conn: newConnector(t), clock: &clock{}, metrics: metrics.New()}
 	h.store = memstore.New(memstore.WithDirectory(testDirectory()))
 	cat, err := intent.Default()
 	if err != nil {
@@ -299,25 +339,16 @@ func newHarness(t *testing.T) *harness {
 	h.a, err = New(Config{
 		AppID: testAppID, AppPassword: testPassword,
 		OpenIDMetadataURL: h.is.srv.URL + "/openid", TokenURL: h.is.srv.URL + "/token",
-		Workers: 4, Logger: discard(), Now: h.clock.Now,
+		Workers: workers, Logger: discard(), Now: h.clock.Now, Metrics: h.metrics,
 	}, svc, h.store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.a.conn.backoff = time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.a.Run(ctx) }()
 	mux := http.NewServeMux()
 	h.a.Register(mux)
 	h.srv = httptest.NewServer(mux)
-	t.Cleanup(func() {
-		h.srv.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	t.Cleanup(h.srv.Close)
 	return h
 }
 
