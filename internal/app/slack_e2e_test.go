@@ -47,7 +47,6 @@ type slackWorld struct {
 	fake   *fakeslack.Server
 	client redis.UniversalClient
 	prefix string
-	seq    int
 }
 
 func newSlackWorld(t *testing.T) *slackWorld {
@@ -196,7 +195,6 @@ func (s *slackApp) command(user, name, text string) string {
 // sentinel asks a question in its own DM and waits for the answer.
 func (s *slackApp) sentinel(id string) {
 	s.w.t.Helper()
-	s.w.seq++
 	user := "U0SENT" + id
 	s.event("EvSentinel"+id, e2eDM(user, "1700009999.00000"+id, "who owns the roadmap?"))
 	s.w.fake.WaitCall(s.w.t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "D"+user })

@@ -195,7 +195,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}
 		})
 	}
-	go a.learnBotUser(jobCtx)
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	bg.Go(func() { a.learnBotUser(jobCtx) })
 
 	var socket sync.WaitGroup
 	if a.cfg.AppToken != "" {

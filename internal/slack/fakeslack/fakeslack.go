@@ -38,9 +38,9 @@ type Call struct {
 
 // User is a user the fake's users.info knows.
 type User struct {
-	ID, Name        string
-	IsAdmin, IsBot  bool
-	IsOwner, Delete bool
+	ID, Name         string
+	IsAdmin, IsBot   bool
+	IsOwner, Deleted bool
 }
 
 // Failure makes one call fail.
@@ -146,7 +146,7 @@ func (s *Server) Methods() []string {
 	return out
 }
 
-// Wait blocks until cond holds over the server's state, or fails the test
+// wait blocks until cond holds over the server's state, or fails the test
 // after timeout. cond runs with the server locked.
 func (s *Server) wait(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
@@ -304,7 +304,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{
-			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Delete,
+			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Deleted,
 			"profile": map[string]any{"display_name": u.Name},
 		}})
 	case "views.publish":
