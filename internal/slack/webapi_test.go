@@ -10,6 +10,9 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/memstore"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
 
@@ -69,12 +72,19 @@ func TestRetries(t *testing.T) {
 // TestRetryStopsWithContext: a long Retry-After does not outlive shutdown.
 func TestRetryStopsWithContext(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	h.a.sleep = sleepCtx
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, Logger: testLogger(t)}, bot.New(st, cat), st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- h.a.call(ctx, methodPostMessage, func(context.Context) error { return &slackapi.RateLimitedError{RetryAfter: time.Hour} })
+		done <- a.call(ctx, methodPostMessage, func(context.Context) error { return &slackapi.RateLimitedError{RetryAfter: time.Hour} })
 	}()
 	cancel()
 	select {
