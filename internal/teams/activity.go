@@ -34,10 +34,9 @@ const (
 )
 
 // handle processes one authenticated activity on a worker.
-func (a *Adapter) handle(ctx context.Context, j job) {
+func (a *Adapter) handle(ctx context.Context, in *inbound) {
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	in := j.act
 	rawTenant := tenantOf(in)
 	if rawTenant == "" {
 		a.log.Warn("teams: activity without a tenant id ignored", "activity", in.ID, "type", in.Type)
@@ -150,13 +149,18 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 	lower := strings.ToLower(text)
 	switch {
 	case lower == "home" || (lower == "show" && m.DM):
-		a.home(ctx, in, m)
+		a.home(ctx, in, m, f)
 	case text == "" || bot.LooksLikeCommand(text):
 		a.command(ctx, in, m, f)
 	default:
+		// "ask" is listed as a command in the app manifest; the question
+		// is what follows it.
+		if verb, rest, ok := strings.Cut(text, " "); ok && strings.EqualFold(verb, "ask") {
+			m.Text = strings.TrimSpace(rest)
+		}
 		ans, err := a.svc.Ask(ctx, m)
 		if err != nil {
-			a.replyError(ctx, in, m, "ask", err)
+			a.replyError(ctx, in, m, f, "ask", err)
 			return
 		}
 		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
@@ -175,7 +179,7 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Fo
 			// into WHOOWNS_ADMINS.
 			a.log.Info("teams: command refused: not a lead", "user", in.From.ID, "aad_object_id", in.From.AadObjectID, "name", in.From.Name)
 		}
-		a.replyError(ctx, in, m, "command", err)
+		a.replyError(ctx, in, m, f, "command", err)
 		return
 	}
 	if res.Answer != nil {
@@ -218,10 +222,10 @@ func commandOutcome(err error) string {
 	return "error"
 }
 
-func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message) {
+func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Format) {
 	h, err := a.svc.Home(ctx, m)
 	if err != nil {
-		a.replyError(ctx, in, m, "home", err)
+		a.replyError(ctx, in, m, f, "home", err)
 		return
 	}
 	a.reply(ctx, in, cardActivity(homeCard(h)))
@@ -240,14 +244,14 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		}
 		ans, err := a.svc.AnswerFor(ctx, m, d.Intent, d.Team)
 		if err != nil {
-			a.replyError(ctx, in, m, "choose", err)
+			a.replyError(ctx, in, m, f, "choose", err)
 			return
 		}
 		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
 	case actMore:
 		it, err := a.svc.Intent(ctx, tenant, d.Intent)
 		if err != nil {
-			a.replyError(ctx, in, m, "more", err)
+			a.replyError(ctx, in, m, f, "more", err)
 			return
 		}
 		more := it.More
@@ -267,14 +271,14 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			}
 		}
 		if err := a.svc.Feedback(ctx, m, d.Intent, *d.Helpful); err != nil {
-			a.replyError(ctx, in, m, "feedback", err)
+			a.replyError(ctx, in, m, f, "feedback", err)
 			return
 		}
 		a.reply(ctx, in, textActivity("Thanks for the feedback; the leads see it when they tune the answers.", f))
 	case actJoin:
 		o, err := a.svc.JoinTeam(ctx, m, d.Team)
 		if err != nil {
-			a.replyError(ctx, in, m, "join", err)
+			a.replyError(ctx, in, m, f, "join", err)
 			return
 		}
 		a.reply(ctx, in, cardActivity(onboardingCard(o, f)))
@@ -517,12 +521,13 @@ func (a *Adapter) reply(ctx context.Context, in *inbound, act Activity) {
 
 // replyError tells the user what went wrong in words fit for them; the
 // cause of an internal error goes to the log only.
-func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, op string, err error) {
+func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, f *Format, op string, err error) {
 	switch ownership.ErrorCode(err) {
 	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
 		a.log.Error("teams: "+op+" failed", "activity", in.ID, "user", m.User.ID, "err", err)
 	}
-	a.reply(ctx, in, textActivity(ownership.ErrorMessage(err), NewFormat()))
+	// f rendered the message, mentions included; its entities go along.
+	a.reply(ctx, in, textActivity(ownership.ErrorMessage(err), f))
 }
 
 // textActivity is a markdown message carrying the entities of the mentions

@@ -351,3 +351,20 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("malformed body: HTTP %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestCommandErrorsAndAsk: a refused command naming someone still carries
+// that mention's entity, and "ask …" is a question.
+func TestCommandErrorsAndAsk(t *testing.T) {
+	t.Parallel()
+	h := newHarnessN(t, 1)
+	h.send(h.channelMessage("e1", lena, "member remove <at>Carol</at> Payments", mention(carol, "<at>Carol</at>")))
+	r := h.conn.nextKind(t, "reply")
+	if !strings.Contains(r.Text, "<at>Carol Chen</at> is not a member of Payments") || len(r.Entities) != 1 || r.Entities[0].Mentioned.ID != carol.ID {
+		t.Errorf("error reply %q with entities %+v", r.Text, r.Entities)
+	}
+	h.send(h.personalMessage("e2", carol, "ask who owns the roadmap?"))
+	if c := h.conn.nextKind(t, "reply").card(t); !strings.Contains(c.Body[0].Text, "<at>Alice Archer</at>") {
+		t.Errorf("ask: %q", c.Body[0].Text)
+	}
+	h.conn.none(t)
+}

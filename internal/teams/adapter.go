@@ -86,7 +86,7 @@ type Adapter struct {
 
 	// mu guards closing the queue against handlers still sending to it.
 	mu      sync.RWMutex
-	queue   chan job
+	queue   chan *inbound
 	closed  bool
 	running atomic.Bool
 
@@ -94,11 +94,6 @@ type Adapter struct {
 	// stored, so a busy channel does not cost a store write per message.
 	refsMu sync.Mutex
 	refs   map[string]string
-}
-
-// job is one authenticated activity waiting for a worker.
-type job struct {
-	act *inbound
 }
 
 // New builds the transport. An empty AppID is refused: the library treats it
@@ -141,7 +136,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		metrics:   cfg.Metrics,
 		dedupTTL:  cfg.DedupTTL,
 		workers:   cfg.Workers,
-		queue:     make(chan job, cfg.Workers*queuePerWorker),
+		queue:     make(chan *inbound, cfg.Workers*queuePerWorker),
 		refs:      map[string]string{},
 	}, nil
 }
@@ -167,8 +162,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range a.queue {
-				a.handle(work, j)
+			for in := range a.queue {
+				a.handle(work, in)
 			}
 		}()
 	}
@@ -192,16 +187,16 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 }
 
-// enqueue hands j to the workers without blocking; false means the queue is
-// full or closed.
-func (a *Adapter) enqueue(j job) bool {
+// enqueue hands an authenticated activity to the workers without blocking;
+// false means the queue is full or closed.
+func (a *Adapter) enqueue(in *inbound) bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
 		return false
 	}
 	select {
-	case a.queue <- j:
+	case a.queue <- in:
 		return true
 	default:
 		return false
@@ -292,7 +287,7 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if !a.enqueue(job{act: in}) {
+	if !a.enqueue(in) {
 		w.Header().Set("Retry-After", "5")
 		a.reject(w, rejectBusy, http.StatusServiceUnavailable, "queue full", nil)
 		return

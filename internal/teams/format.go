@@ -13,8 +13,8 @@ import (
 // Format renders the core's text for Teams markdown. Teams turns
 // <at>Name</at> into a mention only when the activity (or card) carries a
 // matching mention entity, so Format records everyone it mentions; the
-// sender attaches the entities for the mentions that made it into the text.
-// Use one Format per outgoing message.
+// sender attaches, to each outgoing message, the entities of the mentions
+// that made it into that message's text. Use one Format per activity handled.
 type Format struct {
 	// quiet renders people as bold names instead of mentions, for text
 	// that should not notify them (explanations, the home card).
