@@ -237,7 +237,6 @@ type channelData struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"channel"`
-	EventType string `json:"eventType"`
 }
 
 // invokeResponse acknowledges an adaptiveCard/action invoke; the answer
