@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -72,6 +73,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.Slack != nil {
 		sc := *cfg.Slack
 		sc.Logger, sc.Metrics = log.With("platform", "slack"), a.metrics
+		if sc.Workers == 0 {
+			sc.Workers = cfg.Workers
+		}
 		s, err := slack.New(sc, a.svc, a.store)
 		if err != nil {
 			return nil, err
@@ -81,6 +85,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.Teams != nil {
 		tc := *cfg.Teams
 		tc.Logger, tc.Metrics = log.With("platform", "teams"), a.metrics
+		if tc.Workers == 0 {
+			tc.Workers = cfg.Workers
+		}
 		t, err := teams.New(tc, a.svc, a.store)
 		if err != nil {
 			return nil, err
@@ -150,6 +157,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			errc <- err
 		}
 	}()
+	if a.cfg.DebugAddr != "" {
+		go a.serveDebug(ctx)
+	}
 	a.log.Info("whoowns serving", "addr", ln.Addr().String(), "transports", len(a.transports))
 
 	var runErr error
@@ -188,4 +198,18 @@ func (a *App) ListenAndServe(ctx context.Context) error {
 		return fmt.Errorf("listen on %s (WHOOWNS_ADDR): %w", a.cfg.Addr, err)
 	}
 	return a.Serve(ctx, ln)
+}
+
+// serveDebug serves pprof for profiling a replica under load.
+func (a *App) serveDebug(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: a.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("debug listener", "addr", a.cfg.DebugAddr, "err", err)
+	}
 }

@@ -35,13 +35,19 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight work may take after SIGTERM
 	// (WHOOWNS_SHUTDOWN_TIMEOUT, default 20s).
 	ShutdownTimeout time.Duration
-	Logger          *slog.Logger
+	// Workers is the size of each transport's worker pool (WHOOWNS_WORKERS,
+	// default 32): how many events one replica answers at once.
+	Workers int
+	// DebugAddr, when set, serves Go's pprof profiles there
+	// (WHOOWNS_DEBUG_ADDR; keep it on loopback).
+	DebugAddr string
+	Logger    *slog.Logger
 }
 
 // ConfigFromEnv reads the configuration. A missing or malformed setting is an
 // error that names the variable and says how to fix it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second}
+	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32}
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
@@ -74,6 +80,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	intVar("WHOOWNS_RATE_QUESTIONS", &c.QuestionsPerMinute)
 	intVar("WHOOWNS_RATE_COMMANDS", &c.CommandsPerMinute)
+	intVar("WHOOWNS_WORKERS", &c.Workers)
+	if v := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ADDR")); v != "" {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			fail("WHOOWNS_DEBUG_ADDR=%q is not a listen address; use host:port such as 127.0.0.1:6060", v)
+		}
+		c.DebugAddr = v
+	}
 	if v := strings.TrimSpace(getenv("WHOOWNS_SHUTDOWN_TIMEOUT")); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
