@@ -265,6 +265,12 @@ func weekday(s string) (time.Weekday, bool) {
 	return 0, false
 }
 
+// IsCommandVerb reports whether verb (lower case) names a command.
+func IsCommandVerb(verb string) bool {
+	_, ok := usage[verb]
+	return ok
+}
+
 // LooksLikeCommand reports whether text typed to the bot (with the bot's own
 // mention already removed) is one of the leads' commands rather than a
 // question: it starts with a command verb and reads like an instruction.

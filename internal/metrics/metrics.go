@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // Metrics holds every series. A nil *Metrics is valid and records nothing,
@@ -109,11 +111,33 @@ func (m *Metrics) Redelivery(platform string) {
 	}
 }
 
-// Command counts a leads' command with its outcome.
-func (m *Metrics) Command(platform, verb, outcome string) {
-	if m != nil {
-		m.commands.WithLabelValues(platform, verb, outcome).Inc()
+// Command counts a leads' command (its text as typed, without the prefix)
+// and the error it ended with, if any. Labels stay bounded: an unknown verb
+// is counted as "unknown".
+func (m *Metrics) Command(platform, text string, err error) {
+	if m == nil {
+		return
 	}
+	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	verb = strings.ToLower(verb)
+	switch {
+	case verb == "":
+		verb = "help"
+	case !bot.IsCommandVerb(verb):
+		verb = "unknown"
+	}
+	outcome := "error"
+	switch ownership.ErrorCode(err) {
+	case "":
+		outcome = "ok"
+	case ownership.ErrInvalid, ownership.ErrNotFound:
+		outcome = "invalid"
+	case ownership.ErrForbidden:
+		outcome = "forbidden"
+	case ownership.ErrRateLimited:
+		outcome = "rate_limited"
+	}
+	m.commands.WithLabelValues(platform, verb, outcome).Inc()
 }
 
 // Rejected counts a refused inbound request.

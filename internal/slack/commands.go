@@ -92,39 +92,11 @@ func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult
 			res, err = a.svc.Command(ctx, m)
 		}
 	}
-	a.metrics.Command(platform, commandVerb(m.Text), commandOutcome(err))
+	a.metrics.Command(platform, m.Text, err)
 	if err != nil {
 		a.logCoreError("command", m, err)
 	}
 	return res, err
-}
-
-// commandVerb is the metrics label for a command: its verb when the core
-// knows it, so free text cannot blow up the label set.
-func commandVerb(text string) string {
-	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
-	verb = strings.ToLower(verb)
-	switch {
-	case verb == "":
-		return "help"
-	case verb == "ask" || bot.LooksLikeCommand(verb):
-		return verb
-	}
-	return "unknown"
-}
-
-func commandOutcome(err error) string {
-	switch ownership.ErrorCode(err) {
-	case "":
-		return "ok"
-	case ownership.ErrInvalid, ownership.ErrNotFound:
-		return "invalid"
-	case ownership.ErrForbidden:
-		return "forbidden"
-	case ownership.ErrRateLimited:
-		return "rate_limited"
-	}
-	return "error"
 }
 
 // deliver posts a command's announcements to their channels and its

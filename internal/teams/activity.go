@@ -172,7 +172,7 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 // personal message.
 func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Format) {
 	res, err := a.svc.Command(ctx, m)
-	a.metrics.Command(bot.PlatformTeams, commandVerb(m.Text), commandOutcome(err))
+	a.metrics.Command(bot.PlatformTeams, m.Text, err)
 	if err != nil {
 		if ownership.ErrorCode(err) == ownership.ErrForbidden {
 			// Logged with both ids so an operator can copy the right one
@@ -193,33 +193,6 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Fo
 	for _, o := range res.Welcomes {
 		a.sendWelcome(ctx, in, o)
 	}
-}
-
-// commandVerb is the metrics label for a command, bounded to known verbs.
-func commandVerb(text string) string {
-	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
-	verb = strings.ToLower(verb)
-	switch {
-	case verb == "":
-		return "help"
-	case bot.LooksLikeCommand(verb):
-		return verb
-	}
-	return "unknown"
-}
-
-func commandOutcome(err error) string {
-	switch ownership.ErrorCode(err) {
-	case "":
-		return "ok"
-	case ownership.ErrInvalid, ownership.ErrNotFound:
-		return "invalid"
-	case ownership.ErrForbidden:
-		return "forbidden"
-	case ownership.ErrRateLimited:
-		return "rate_limited"
-	}
-	return "error"
 }
 
 func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Format) {
