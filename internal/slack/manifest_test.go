@@ -83,7 +83,7 @@ func TestManifestMatchesCode(t *testing.T) {
 		t.Errorf("interactivity = %+v", m.Settings.Interactivity)
 	}
 	if m.Settings.SocketMode {
-		t.Error("socket_mode_enabled should be false by default (HTTP); docs/slack.md explains turning it on")
+		t.Error("socket_mode_enabled should be false by default (HTTP); the README explains turning it on")
 	}
 
 	// Every handled event is subscribed, and nothing else is.
