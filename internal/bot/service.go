@@ -342,8 +342,13 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 }
 
 func fillHint(f Format, h Holder, t *ownership.Team) string {
-	return fmt.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName,
-		f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(h.Role), teamArg(t.Name))))
+	return fmt.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName, FillCommand(f, h.Role, t.Name))
+}
+
+// FillCommand is the command a lead types to fill role on team, rendered as
+// code for the platform: "/whoowns set po @person Checkout".
+func FillCommand(f Format, role ownership.Role, team string) string {
+	return f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(role), teamArg(team)))
 }
 
 func shortRole(r ownership.Role) string {

@@ -10,7 +10,6 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
-	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // Block Kit renderer: turns the core's neutral Answer, Onboarding and Home
@@ -411,7 +410,7 @@ func homeBlocks(h bot.Home) []slackapi.Block {
 		lines := []string{"*Teams with empty roles*"}
 		for _, e := range h.EmptyRoles {
 			lines = append(lines, fmt.Sprintf("• %s has no %s: %s", escape(e.Team.Name), e.RoleName,
-				f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(e.Role), quoteTeam(e.Team.Name)))))
+				bot.FillCommand(f, e.Role, e.Team.Name)))
 		}
 		out = append(out, sections(strings.Join(lines, "\n"))...)
 	}
@@ -419,23 +418,6 @@ func homeBlocks(h bot.Home) []slackapi.Block {
 		out = out[:maxHomeBlocks]
 	}
 	return out
-}
-
-func shortRole(r ownership.Role) string {
-	switch r {
-	case ownership.ProductManager:
-		return "pm"
-	case ownership.ProductOwner:
-		return "po"
-	}
-	return string(r)
-}
-
-func quoteTeam(name string) string {
-	if strings.ContainsAny(name, " \t") {
-		return `"` + name + `"`
-	}
-	return name
 }
 
 // notice is a short plain reply: feedback thanks, errors, command output.

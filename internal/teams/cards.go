@@ -7,7 +7,6 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/whoowns/whoowns/internal/bot"
-	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // Adaptive Card wire types, only the parts whoowns uses. Version 1.4 is what
@@ -306,7 +305,7 @@ func homeCard(h bot.Home) schema.Attachment {
 	if h.Lead && (len(h.EmptyRoles) > 0 || len(h.Unanswered) > 0) {
 		c.text("Waiting for a lead", heading, spaced)
 		for _, e := range h.EmptyRoles {
-			c.text(fmt.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(e), teamArg(e.Team.Name)))))
+			c.text(fmt.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(f, e.Role, e.Team.Name)))
 		}
 		for _, q := range h.Unanswered {
 			c.text(fmt.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, f.Mention(q.Asker), q.At.UTC().Format("2 Jan")), subtle)
@@ -314,24 +313,6 @@ func homeCard(h bot.Home) schema.Attachment {
 	}
 	c.text("Ask me anything about who owns what, or type "+f.Code(f.CommandPrefix()+" help")+" for the commands.", subtle, spaced)
 	return c.attachment()
-}
-
-func shortRole(e bot.EmptyRole) string {
-	switch e.Role {
-	case ownership.ProductManager:
-		return "pm"
-	case ownership.ProductOwner:
-		return "po"
-	}
-	return string(e.Role)
-}
-
-// teamArg quotes a team name with spaces, as the command grammar wants.
-func teamArg(name string) string {
-	if strings.ContainsAny(name, " \t") {
-		return `"` + name + `"`
-	}
-	return name
 }
 
 func truncate(s string, n int) string {
