@@ -139,6 +139,22 @@ func TestHeldOut(t *testing.T) {
 	}
 }
 
+// TestHeldOut2 is a second, independently written held-out set: chat-style
+// wording (lowercase, no question marks, typos, abbreviations, @mentions and
+// #channels), boundary cases from the contract's "not this" column and a
+// wide spread of out-of-scope questions (on-call, deploys, code and infra
+// ownership, IT, HR, facilities, architecture, security, legal, chit-chat).
+func TestHeldOut2(t *testing.T) {
+	c := mustDefault(t)
+	s := runEval(t, c, readEval(t, filepath.Join("testdata", "heldout2.jsonl")))
+	if pct(s.intentOK, s.n) < 95 {
+		t.Errorf("intent accuracy %.1f%% is below 95%%", pct(s.intentOK, s.n))
+	}
+	if pct(s.noneOK, s.none) < 90 {
+		t.Errorf("only %d of %d out-of-scope questions went to none", s.noneOK, s.none)
+	}
+}
+
 func mustDefault(t testing.TB) *Catalogue {
 	t.Helper()
 	c, err := Default()

@@ -88,7 +88,7 @@ func TestPhrasesAreConsistent(t *testing.T) {
 			phrases[Normalize(p)] = in.ID
 		}
 	}
-	for _, file := range []string{findDevSet(), "testdata/heldout.jsonl"} {
+	for _, file := range []string{findDevSet(), "testdata/heldout.jsonl", "testdata/heldout2.jsonl"} {
 		if file == "" {
 			continue
 		}
