@@ -62,6 +62,12 @@ func (s *instrumented) Claim(ctx context.Context, key string, ttl time.Duration)
 	return ok, err
 }
 
+func (s *instrumented) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error) {
+	ok, err := s.Store.ClaimAll(ctx, ttl, keys...)
+	s.count("claim", err)
+	return ok, err
+}
+
 func (s *instrumented) MarkOnboarded(ctx context.Context, t ownership.TenantID, user, team string) (bool, error) {
 	ok, err := s.Store.MarkOnboarded(ctx, t, user, team)
 	s.count("mark_onboarded", err)

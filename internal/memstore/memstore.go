@@ -316,6 +316,30 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return true, nil
 }
 
+// ClaimAll implements ownership.Store: under the one lock it checks every
+// key, then claims them all, so it is all or nothing.
+func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, ownership.Unavailable(err)
+	}
+	if ttl <= 0 || len(keys) == 0 {
+		return false, ownership.Errorf(ownership.ErrInvalid, "A claim needs at least one key and a positive time to live.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.sweep(now)
+	for _, k := range keys {
+		if exp, ok := s.claims[k]; ok && now.Before(exp) {
+			return false, nil
+		}
+	}
+	for _, k := range keys {
+		s.claims[k] = now.Add(ttl)
+	}
+	return true, nil
+}
+
 // MarkOnboarded implements ownership.Store.
 func (s *Store) MarkOnboarded(ctx context.Context, id ownership.TenantID, user, team string) (bool, error) {
 	if err := begin(ctx, id); err != nil {

@@ -46,6 +46,16 @@ type Store interface {
 	// delivery once.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 
+	// ClaimAll claims several keys that name one delivery (an event id and
+	// the id of the message it carries) at once, in one round trip on a
+	// single backend. True means none of the keys was claimed before and
+	// now all of them are, for ttl. Of concurrent ClaimAll calls over free
+	// keys that share a key (the same delivery twice, or one message in
+	// two events) exactly one reports true, never none. After false some
+	// of the keys may be claimed all the same. The keys share Claim's key
+	// space. No keys, or a ttl <= 0, is invalid.
+	ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error)
+
 	// MarkOnboarded records that user was welcomed for team and reports
 	// whether this is the first time.
 	MarkOnboarded(ctx context.Context, tenant TenantID, user, team string) (bool, error)

@@ -15,7 +15,8 @@
 //	<prefix>:{<tenant>}:feedback     hash  "+<intent>" = 👍 count, "-<intent>" = 👎 count
 //	<prefix>:{<tenant>}:onboarded    set of "<team>:<user>"
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
-//	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant)
+//	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
+//	                                 ClaimAll sets several in one script, all or nothing
 //	<prefix>:rate:<key>              integer counter, INCR + PEXPIRE window on the first hit
 //
 // Every key of a tenant carries the hash tag {<tenant>}, so the keys one
@@ -33,6 +34,8 @@
 // directory JSON only when they differ, so the hot path moves a few bytes
 // and decodes nothing. The stamp, not the version, is compared so that a
 // directory rebuilt after a flush is never mistaken for the cached one.
+// ClaimAll costs one, whatever the number of keys (one per key on a
+// Cluster, where the untagged keys may live on different nodes).
 // Update costs two in the steady state (that read, then a compare-and-set
 // script that writes the directory and appends the audit entries
 // atomically). Scripts are sent by SHA; the first use of each on a server

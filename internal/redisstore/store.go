@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +122,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript, claimAllScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}
@@ -485,6 +486,49 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 		return false, fail(err)
 	}
 	return ok, nil
+}
+
+// claimAllScript sets every key to "1" for ARGV[1] ms unless one of them
+// exists: all or nothing, in one atomic step. It returns 1 when it claimed.
+var claimAllScript = redis.NewScript(`
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
+end
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], '1', 'PX', ARGV[1])
+end
+return 1
+`)
+
+// ClaimAll implements ownership.Store: one key is a SET NX PX, several are
+// one script, so a delivery's claims cost one round trip. On a Cluster the
+// claim keys carry no hash tag (see doc.go) and one script cannot reach
+// them all, so they are claimed one by one in sorted order, stopping at the
+// first that is taken; the fixed order keeps "exactly one wins".
+func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error) {
+	if ttl <= 0 || len(keys) == 0 {
+		return false, ownership.Errorf(ownership.ErrInvalid, "A claim needs at least one key and a positive time to live.")
+	}
+	if len(keys) == 1 {
+		return s.Claim(ctx, keys[0], ttl)
+	}
+	if _, cluster := s.client.(*redis.ClusterClient); cluster {
+		for _, k := range slices.Sorted(slices.Values(keys)) {
+			if ok, err := s.Claim(ctx, k, ttl); !ok || err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.prefix + ":claim:" + k
+	}
+	n, err := claimAllScript.Run(ctx, s.client, full, max(ttl.Milliseconds(), 1)).Int64()
+	if err != nil {
+		return false, fail(err)
+	}
+	return n == 1, nil
 }
 
 // MarkOnboarded implements ownership.Store with SADD.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"Feedback", testFeedback},
 		{"ClaimExactlyOnce", testClaim},
 		{"ClaimExpires", testClaimExpiry},
+		{"ClaimAllExactlyOnce", testClaimAll},
+		{"ClaimAllOverlapping", testClaimAllOverlap},
+		{"ClaimAllExpires", testClaimAllExpiry},
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
 		{"AllowWindow", testAllow},
@@ -650,6 +654,103 @@ func testClaim(t *testing.T, open func(*testing.T) ownership.Store) {
 	}
 	_, err := stores[0].Claim(ctx, "evt:zero", 0)
 	wantCode(t, "Claim(ttl 0)", err, ownership.ErrInvalid)
+}
+
+func testClaimAll(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	const n = 20
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	for i := range n {
+		wg.Go(func() {
+			ok, err := stores[i%2].ClaimAll(ctx, time.Minute, "evt:Ev200", "msg:C1:1.0")
+			if err != nil {
+				t.Errorf("ClaimAll: %v", err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Errorf("%d of %d concurrent ClaimAll calls won, want exactly 1", won.Load(), n)
+	}
+	// Claim and ClaimAll share one key space, both ways.
+	for _, k := range []string{"evt:Ev200", "msg:C1:1.0"} {
+		if ok, err := stores[0].Claim(ctx, k, time.Minute); ok || err != nil {
+			t.Errorf("Claim(%q) after ClaimAll = %v, %v; want false", k, ok, err)
+		}
+	}
+	if ok, err := stores[1].Claim(ctx, "msg:C1:2.0", time.Minute); !ok || err != nil {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if ok, err := stores[0].ClaimAll(ctx, time.Minute, "evt:Ev201", "msg:C1:2.0"); ok || err != nil {
+		t.Errorf("ClaimAll with one key already claimed = %v, %v; want false", ok, err)
+	}
+	if ok, err := stores[0].ClaimAll(ctx, time.Minute, "evt:Ev202", "msg:C1:3.0"); !ok || err != nil {
+		t.Errorf("ClaimAll of free keys = %v, %v; want true", ok, err)
+	}
+	if ok, err := stores[1].ClaimAll(ctx, time.Minute, "evt:Ev203"); !ok || err != nil {
+		t.Errorf("ClaimAll of one free key = %v, %v; want true", ok, err)
+	}
+	if ok, err := stores[0].ClaimAll(ctx, time.Minute, "evt:Ev203"); ok || err != nil {
+		t.Errorf("ClaimAll of one claimed key = %v, %v; want false", ok, err)
+	}
+	_, err := stores[0].ClaimAll(ctx, 0, "evt:zero", "msg:zero")
+	wantCode(t, "ClaimAll(ttl 0)", err, ownership.ErrInvalid)
+	_, err = stores[0].ClaimAll(ctx, time.Minute)
+	wantCode(t, "ClaimAll(no keys)", err, ownership.ErrInvalid)
+}
+
+// testClaimAllOverlap races deliveries that share only some keys, as two
+// events carrying one message do: the shared key goes to exactly one.
+func testClaimAllOverlap(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	for round := range 10 {
+		shared := fmt.Sprintf("msg:C9:%d.0", round)
+		var wg sync.WaitGroup
+		var won atomic.Int32
+		for i := range 6 {
+			wg.Go(func() {
+				keys := []string{fmt.Sprintf("evt:Ov%d-%d", round, i), shared}
+				if i%2 == 1 {
+					keys[0], keys[1] = keys[1], keys[0]
+				}
+				ok, err := stores[i%2].ClaimAll(ctx, time.Minute, keys...)
+				if err != nil {
+					t.Errorf("ClaimAll: %v", err)
+				}
+				if ok {
+					won.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if won.Load() != 1 {
+			t.Errorf("round %d: %d of 6 ClaimAll calls sharing one key won, want exactly 1", round, won.Load())
+		}
+	}
+}
+
+func testClaimAllExpiry(t *testing.T, open func(*testing.T) ownership.Store) {
+	s := open(t)
+	ctx := context.Background()
+	if ok, err := s.ClaimAll(ctx, 200*time.Millisecond, "evt:shortall", "msg:shortall"); !ok || err != nil {
+		t.Fatalf("first ClaimAll = %v, %v", ok, err)
+	}
+	if ok, err := s.ClaimAll(ctx, 200*time.Millisecond, "evt:shortall", "msg:shortall"); ok || err != nil {
+		t.Fatalf("second ClaimAll within ttl = %v, %v; want false", ok, err)
+	}
+	poll(t, "ClaimAll after its ttl", 10*time.Second, func() bool {
+		ok, err := s.ClaimAll(ctx, time.Minute, "evt:shortall", "msg:shortall")
+		if err != nil {
+			t.Fatalf("ClaimAll: %v", err)
+		}
+		return ok
+	})
 }
 
 // poll calls cond until it reports true or the deadline passes; used where
