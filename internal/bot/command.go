@@ -52,7 +52,7 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 		return CommandResult{}, ownership.Errorf(ownership.ErrInvalid, "I don't know the command %q. %s lists them; to ask a question use %s.",
 			ts[0].text, f.Code(f.CommandPrefix()+" help"), f.Code(f.CommandPrefix()+" ask <question>"))
 	}
-	if err := s.allow(ctx, "c", s.limits.Commands, m); err != nil {
+	if err := s.allow("c", s.limits.Commands, m); err != nil {
 		return CommandResult{}, err
 	}
 	if verb == "ask" {

@@ -22,6 +22,7 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	limits    Limits
+	limiter   limiter
 	observer  Observer
 
 	mu       sync.Mutex
@@ -33,7 +34,8 @@ type extendedCatalogue struct {
 	cat *intent.Catalogue
 }
 
-// Limits caps how often one person may ask or command. Zero disables a limit.
+// Limits caps how often one person may ask or command, per replica. Zero
+// disables a limit.
 type Limits struct {
 	Questions int
 	Commands  int
@@ -139,17 +141,12 @@ func (s *Service) isLead(d *ownership.Directory, m Message) bool {
 	return s.admins[m.User.ID] || m.PlatformAdmin || d.IsLead(m.User.ID)
 }
 
-func (s *Service) allow(ctx context.Context, kind string, limit int, m Message) error {
+func (s *Service) allow(kind string, limit int, m Message) error {
 	if limit <= 0 || s.limits.Window <= 0 {
 		return nil
 	}
-	ok, err := s.store.Allow(ctx, fmt.Sprintf("rl:%s:%s:%s:%s", kind, m.Platform, m.Tenant, m.User.ID), limit, s.limits.Window)
-	if err != nil {
-		// A limiter outage must not take answers down with it.
-		s.log.Warn("rate limiter unavailable", "err", err)
-		return nil
-	}
-	if !ok {
+	key := kind + "\x00" + m.Platform + "\x00" + string(m.Tenant) + "\x00" + m.User.ID
+	if !s.limiter.allow(key, limit, s.limits.Window, s.now()) {
 		return ownership.Errorf(ownership.ErrRateLimited, "You're asking faster than I can keep up. Please wait a moment and try again.")
 	}
 	return nil
@@ -158,7 +155,7 @@ func (s *Service) allow(ctx context.Context, kind string, limit int, m Message) 
 // Ask answers a question.
 func (s *Service) Ask(ctx context.Context, m Message) (Answer, error) {
 	start := s.now()
-	if err := s.allow(ctx, "q", s.limits.Questions, m); err != nil {
+	if err := s.allow("q", s.limits.Questions, m); err != nil {
 		return Answer{}, err
 	}
 	d, err := s.store.Directory(ctx, m.Tenant)

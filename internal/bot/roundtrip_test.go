@@ -1,0 +1,73 @@
+package bot_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/dirfile"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/redistest"
+	"github.com/whoowns/whoowns/internal/sample"
+)
+
+// roundTrips counts calls that go to Redis: each command and each pipeline
+// is one round trip.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
+}
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
+}
+
+// TestAnswerCostsOneRoundTrip: a question costs one Redis round trip, with
+// the per-user rate limits switched on.
+func TestAnswerCostsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	client, prefix := redistest.Client(t)
+	st := redisstore.New(client, redisstore.WithPrefix(prefix))
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := sample.Directory(dirfile.Options{KnownIntent: func(id string) bool { _, ok := cat.Get(id); return ok }})
+	ctx := context.Background()
+	if _, _, err := st.Update(ctx, tenant, func(dst *ownership.Directory) ([]ownership.Change, error) {
+		return dirfile.Replace(dst, d, lead, now, "sample"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := bot.New(st, cat, bot.WithLimits(bot.Limits{Questions: 1000, Commands: 1000, Window: time.Minute}))
+	rt := &roundTrips{}
+	client.AddHook(rt)
+	m := msg(dev, "C0CHECKOUT", "who writes the acceptance criteria?")
+	ask(t, s, m) // warm the store's cache and scripts
+	for _, q := range []string{"who writes the acceptance criteria?", "who owns the roadmap for payments?", "who decides priorities?", "what does a PO do?"} {
+		rt.n.Store(0)
+		m.Text = q
+		a := ask(t, s, m)
+		if got := rt.n.Load(); got != 1 {
+			t.Errorf("%q (%s) took %d round trips, want 1", q, a.Intent, got)
+		}
+	}
+	// A lead's change on another replica is seen by the next answer, still
+	// in one round trip.
+	other := bot.New(redisstore.New(client, redisstore.WithPrefix(prefix)), cat)
+	if _, err := other.Command(ctx, msg(lead, "", "set po <@U03JULES|jules> checkout")); err != nil {
+		t.Fatal(err)
+	}
+	rt.n.Store(0)
+	m.Text = "who writes the acceptance criteria?"
+	if a := ask(t, s, m); a.Holder.Person.ID != "U03JULES" || rt.n.Load() != 1 {
+		t.Errorf("after a change elsewhere: holder %s in %d round trips", a.Holder.Person.ID, rt.n.Load())
+	}
+}
