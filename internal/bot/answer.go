@@ -162,8 +162,9 @@ func (Plain) Bold(s string) string { return s }
 // Code quotes s.
 func (Plain) Code(s string) string { return "`" + s + "`" }
 
-// CommandPrefix returns the CLI form.
-func (Plain) CommandPrefix() string { return "whoowns" }
+// CommandPrefix returns the Slack form: the command line has no lead
+// commands of its own, so hints point to where they run.
+func (Plain) CommandPrefix() string { return "/whoowns" }
 
 func formatOf(m Message) Format {
 	if m.Format == nil {

@@ -477,3 +477,77 @@ func TestLooksLikeCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryChangeIsAnnounced(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	cases := []struct{ text, channel, want string }{
+		{"member add <@U40|kim> checkout", "C0CHECKOUT", "@Morgan Lee added @kim to Checkout."},
+		{"member remove <@U40|kim> checkout", "C0CHECKOUT", "@Morgan Lee removed @kim from Checkout."},
+		{"channel remove <#C0SEARCH|search>", "C0SEARCH", "@Morgan Lee unlinked this channel from Search."},
+		{"team delete mobile", "C0MOBILE", "@Morgan Lee deleted the team Mobile"},
+	}
+	for _, c := range cases {
+		r := command(t, s, msg(lead, "", c.text))
+		if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != c.channel || !strings.HasPrefix(r.Announcements[0].Text, c.want) {
+			t.Errorf("%q: announcements %+v, want %q in %s", c.text, r.Announcements, c.want, c.channel)
+		}
+	}
+	// A command that changes nothing announces nothing.
+	if r := command(t, s, msg(lead, "", "set pm <@U01PRIYA> checkout")); r.Changed || len(r.Announcements) != 0 {
+		t.Errorf("no-op announced: %+v", r)
+	}
+}
+
+func TestChannelLinkInQuestionPicksItsTeam(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	// The link's label is not a team name: the channel id decides.
+	a := ask(t, s, msg(stranger, "", "who writes user stories for <#C0PAYMENTS|money-stuff>?"))
+	if a.Team == nil || a.Team.ID != "payments" || a.Holder.Person.ID != "U05LEE" {
+		t.Fatalf("team %+v holder %+v", a.Team, a.Holder)
+	}
+}
+
+func TestCustomRoleLookup(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	command(t, s, msg(lead, "", `role add designer "Product Designer"`))
+	command(t, s, msg(lead, "", "set designer <@U30|dora> checkout"))
+	a := ask(t, s, msg(stranger, "", "who is the product designer for checkout"))
+	if a.Intent != "role_lookup" || a.Role != "designer" || a.Holder == nil || a.Holder.Person.ID != "U30" {
+		t.Fatalf("intent %s role %s holder %+v", a.Intent, a.Role, a.Holder)
+	}
+}
+
+func TestCommandInputLimitsAndBrokenEscapes(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	before, _ := st.Directory(ctx, tenant)
+	long := strings.Repeat("x", 81)
+	for text, want := range map[string]string{
+		"team create " + long:                                  "team name is too long",
+		`teach "` + strings.Repeat("who ", 60) + `" roadmap`:   "phrase is too long",
+		`intent add x_y po "` + strings.Repeat("w", 301) + `"`: "why is too long",
+		"set po <@U0J checkout":                                "is not a mention",
+		"cover po <@U1> until 9999999999d checkout":            "can't read",
+	} {
+		_, err := s.Command(ctx, msg(lead, "", text))
+		if !strings.Contains(ownership.ErrorMessage(err), want) {
+			t.Errorf("%.40q: %v, want %q", text, err, want)
+		}
+	}
+	if after, _ := st.Directory(ctx, tenant); after.Version != before.Version {
+		t.Error("a refused command changed the directory")
+	}
+}
+
+func TestCommandLineQuestionsStayOutOfTheQueue(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ask(t, s, msg(ownership.Person{}, "", "who fixes the printer?"))
+	if q, _ := st.Unanswered(context.Background(), tenant, 10); len(q) != 0 {
+		t.Errorf("queued: %+v", q)
+	}
+}

@@ -311,10 +311,11 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 	var reply string
 	var touched *ownership.Team
 	var announce []string
-	var followUp func(d *ownership.Directory) error
-	d, changes, err := c.s.store.Update(ctx, c.m.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
-		reply, touched, announce, followUp = "", nil, nil, nil
-		ch, err := c.apply(d, &reply, &touched, &announce, &followUp)
+	var team TeamRef
+	var channels []ownership.Channel
+	_, changes, err := c.s.store.Update(ctx, c.m.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+		reply, touched, announce, channels = "", nil, nil, nil
+		ch, err := c.apply(d, &reply, &touched, &announce)
 		if err != nil {
 			return nil, err
 		}
@@ -322,34 +323,52 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 			ch[i].At = c.now
 			ch[i].Actor = c.m.User
 		}
+		// Announce where the team is linked after the change, or, for a
+		// team just deleted or a channel just unlinked, where it was.
+		if touched != nil {
+			team = TeamRef{ID: touched.ID, Name: touched.Name}
+			channels = append([]ownership.Channel(nil), touched.Channels...)
+		}
 		return ch, nil
 	})
 	if err != nil {
 		return CommandResult{}, err
 	}
-	if followUp != nil {
-		if err := followUp(d); err != nil {
-			return CommandResult{}, err
-		}
-	}
 	res := CommandResult{Text: reply, Changed: len(changes) > 0}
-	if touched != nil && res.Changed {
-		if t := d.Team(touched.ID); t != nil {
-			for _, ch := range t.Channels {
-				for _, line := range announce {
-					res.Announcements = append(res.Announcements, Announcement{Team: TeamRef{ID: t.ID, Name: t.Name}, Channel: ch, Text: line})
-				}
+	if res.Changed {
+		for _, ch := range channels {
+			for _, line := range announce {
+				res.Announcements = append(res.Announcements, Announcement{Team: team, Channel: ch, Text: line})
 			}
 		}
 	}
 	return res, nil
 }
 
+// Caps on what leads may add. Every replica loads the whole directory, so
+// it must stay small whatever is typed.
+const (
+	maxName          = 80   // team and role names
+	maxPhrase        = 200  // a taught phrase
+	maxWhy           = 300  // a custom intent's why
+	maxTeams         = 1000 // teams per tenant
+	maxCustomIntents = 100
+	maxPhrases       = 2000 // taught phrases per tenant
+	maxCustomRoles   = 50
+)
+
+func tooLong(what, s string, n int) error {
+	if len([]rune(s)) <= n {
+		return nil
+	}
+	return ownership.Errorf(ownership.ErrInvalid, "The %s is too long (%d characters); keep it under %d.", what, len([]rune(s)), n)
+}
+
 var intentID = regexp.MustCompile(`^[a-z][a-z0-9_]{1,40}$`)
 
 // apply validates the command against d and mutates d; it returns the audit
 // entries, the reply, the team to announce in and the announcement lines.
-func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.Team, announce *[]string, followUp *func(*ownership.Directory) error) ([]ownership.Change, error) {
+func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.Team, announce *[]string) ([]ownership.Change, error) {
 	f := c.f
 	me := f.Mention(c.m.User)
 	args := c.args
@@ -361,6 +380,12 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		switch strings.ToLower(args[0].text) {
 		case "create":
 			name := strings.TrimSpace(joinTokens(args[1:]))
+			if err := tooLong("team name", name, maxName); err != nil {
+				return nil, err
+			}
+			if len(d.Teams) >= maxTeams {
+				return nil, ownership.Errorf(ownership.ErrInvalid, "This workspace already has %d teams, the most I keep; delete unused ones first.", len(d.Teams))
+			}
 			id := ownership.Slug(name)
 			if id == "" {
 				return nil, c.usage(fmt.Sprintf("%q is not a usable team name: use letters or digits.", name))
@@ -385,6 +410,9 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			if newName == "" || ownership.Slug(newName) == "" {
 				return nil, c.usage("The new name is missing.")
 			}
+			if err := tooLong("team name", newName, maxName); err != nil {
+				return nil, err
+			}
 			if o := d.Team(newName); o != nil && o.ID != t.ID {
 				return nil, ownership.Errorf(ownership.ErrInvalid, "A team called %s already exists.", o.Name)
 			}
@@ -400,7 +428,9 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 				return nil, err
 			}
 			delete(d.Teams, t.ID)
+			*touched = t // still holds its channels, for the announcement
 			*reply = fmt.Sprintf("Deleted the team %s. Its channels are no longer linked.", t.Name)
+			*announce = []string{fmt.Sprintf("%s deleted the team %s; this channel is no longer linked to a team.", me, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "team.delete", Old: t.Name, Summary: fmt.Sprintf("%s deleted the team %s", c.m.User.Label(), t.Name)}}, nil
 		}
 		return nil, c.usage(fmt.Sprintf("%q is not a team action.", args[0].text))
@@ -480,8 +510,10 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			if t == nil {
 				return nil, ownership.Errorf(ownership.ErrNotFound, "%s isn't linked to any team; nothing changed.", f.Channel(ch))
 			}
+			*touched = &ownership.Team{ID: t.ID, Name: t.Name, Channels: []ownership.Channel{ch}}
 			t.Channels = removeChannel(t.Channels, ch.ID)
 			*reply = fmt.Sprintf("Unlinked %s from %s.", f.Channel(ch), t.Name)
+			*announce = []string{fmt.Sprintf("%s unlinked this channel from %s.", me, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s unlinked #%s from %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}}, nil
 		}
 		ch, err := c.channelArg(args[0])
@@ -508,7 +540,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		t.Channels = append(t.Channels, ch)
 		*touched = t
-		*reply = fmt.Sprintf("Linked %s to %s%s. Questions asked there now default to %s.", f.Channel(ch), f.Bold(t.Name), moved, t.Name)
+		*reply = fmt.Sprintf("Linked %s to %s%s. Questions asked there now default to %s, and changes to the team are announced there (invite me to the channel if I'm not in it yet).", f.Channel(ch), f.Bold(t.Name), moved, t.Name)
 		*announce = []string{fmt.Sprintf("%s linked %s to %s.", me, f.Channel(ch), t.Name)}
 		return append(ch0, ownership.Change{Team: t.ID, Action: "channel.add", New: ch.ID, Summary: fmt.Sprintf("%s linked #%s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}), nil
 
@@ -534,7 +566,9 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 				return nil, nil
 			}
 			t.Members = append(t.Members, u)
+			*touched = t
 			*reply = fmt.Sprintf("Added %s to %s.", f.Mention(u), f.Bold(t.Name))
+			*announce = []string{fmt.Sprintf("%s added %s to %s.", me, f.Mention(u), t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "member.add", New: u.ID, Summary: fmt.Sprintf("%s added %s to %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
 		}
 		if !t.HasMember(u.ID) {
@@ -547,7 +581,9 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 		}
 		t.Members = keep
+		*touched = t
 		*reply = fmt.Sprintf("Removed %s from %s.", f.Mention(u), f.Bold(t.Name))
+		*announce = []string{fmt.Sprintf("%s removed %s from %s.", me, f.Mention(u), t.Name)}
 		return []ownership.Change{{Team: t.ID, Action: "member.remove", Old: u.ID, Summary: fmt.Sprintf("%s removed %s from %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
 
 	case "cover":
@@ -712,6 +748,12 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		if name == "" {
 			name = strings.ReplaceAll(id, "_", " ")
 		}
+		if err := tooLong("role name", name, maxName); err != nil {
+			return nil, err
+		}
+		if len(d.Roles) >= maxCustomRoles {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "This workspace already has %d custom roles, the most I keep.", len(d.Roles))
+		}
 		d.Roles = append(d.Roles, ownership.RoleDef{ID: ownership.Role(id), Name: name})
 		*reply = fmt.Sprintf("Added the role %s (%s). Assign it with %s.", f.Bold(name), id, f.Code(fmt.Sprintf("%s set %s @person <team>", f.CommandPrefix(), id)))
 		return []ownership.Change{{Action: "role.add", New: id, Summary: fmt.Sprintf("%s added the role %s", c.m.User.Label(), name)}}, nil
@@ -723,6 +765,12 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		phrase := strings.TrimSpace(args[0].text)
 		if intent.Normalize(phrase) == "" {
 			return nil, c.usage("The phrase is empty; give the words people use.")
+		}
+		if err := tooLong("phrase", phrase, maxPhrase); err != nil {
+			return nil, err
+		}
+		if len(d.Phrases) >= maxPhrases {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "I already know %d taught phrases, the most I keep per workspace.", len(d.Phrases))
 		}
 		cat, err := c.s.catalogueFor(d)
 		if err != nil {
@@ -741,7 +789,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		d.Phrases = append(d.Phrases, ownership.TaughtPhrase{Phrase: phrase, Intent: id, By: c.m.User, At: c.now})
 		if _, err := c.s.catalogue.Extend(d.Intents, d.Phrases); err != nil {
-			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't learn that: %v", err)
+			c.s.log.Warn("teach rejected by the catalogue", "err", err)
+			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't learn %q: use words people would ask with, for an intent that exists.", phrase)
 		}
 		*reply = fmt.Sprintf("Learned: questions like %q now go to %s (%s). It works from the next question on.", phrase, f.Bold(in.Title), in.ID)
 		return []ownership.Change{{Action: "teach", Field: id, New: phrase, Summary: fmt.Sprintf("%s taught %q as %s", c.m.User.Label(), phrase, id)}}, nil
@@ -776,10 +825,17 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		if why == "" {
 			return nil, c.usage("The why is empty: say in one line why that role owns it.")
 		}
+		if err := tooLong("why", why, maxWhy); err != nil {
+			return nil, err
+		}
+		if len(d.Intents) >= maxCustomIntents {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "This workspace already has %d custom intents, the most I keep.", len(d.Intents))
+		}
 		words := strings.ReplaceAll(id, "_", " ")
 		d.Intents = append(d.Intents, ownership.CustomIntent{ID: id, Role: role, Why: why, Phrases: []string{"who owns " + words, "who is responsible for " + words}, By: c.m.User, At: c.now})
 		if _, err := c.s.catalogue.Extend(d.Intents, d.Phrases); err != nil {
-			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't add that intent: %v", err)
+			c.s.log.Warn("intent rejected by the catalogue", "err", err)
+			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't add the intent %s; check the id and the role.", id)
 		}
 		*reply = fmt.Sprintf("Added the intent %s, owned by the %s. Teach it the words people use with %s.", f.Bold(id), roleTitle(role), f.Code(fmt.Sprintf(`%s teach "<phrase>" %s`, f.CommandPrefix(), id)))
 		return []ownership.Change{{Action: "intent.add", Field: id, New: string(role), Summary: fmt.Sprintf("%s added the intent %s for the %s", c.m.User.Label(), id, roleTitle(role))}}, nil

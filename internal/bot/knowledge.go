@@ -36,9 +36,6 @@ func knowledge(id string, in intent.Intent, f Format) string {
 func helpText(f Format) string {
 	p := f.CommandPrefix()
 	ask := "mention me in a channel"
-	if p == "whoowns" {
-		ask = "run " + f.Code("whoowns ask \"…\"")
-	}
 	return strings.Join([]string{
 		"I answer \"who owns this?\" for product work: I tell you whether it is the Product Manager's or the Product Owner's call, and who that is on your team.",
 		fmt.Sprintf("Ask in plain words: %s, or send me a direct message. For example: %s, %s, %s.", ask,

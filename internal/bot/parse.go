@@ -43,18 +43,15 @@ func tokenize(s string) ([]token, error) {
 			}
 			out = append(out, token{text: string(rs[i+1 : j]), quoted: true})
 			i = j + 1
-		case r == '<':
+		case r == '<' && closes(rs[i:]):
 			j := i + 1
-			for j < len(rs) && rs[j] != '>' {
+			for rs[j] != '>' {
 				j++
-			}
-			if j >= len(rs) {
-				j = len(rs) - 1
 			}
 			out = append(out, escapeToken(string(rs[i:j+1])))
 			i = j + 1
 		default:
-			j := i
+			j := i + 1
 			for j < len(rs) && !unicode.IsSpace(rs[j]) && rs[j] != '<' {
 				j++
 			}
@@ -63,6 +60,24 @@ func tokenize(s string) ([]token, error) {
 		}
 	}
 	return out, nil
+}
+
+// closes reports whether an escape starting at rs[0] ends with '>' before
+// any white space outside its label; "<@U1 checkout" is a broken mention,
+// read as plain words.
+func closes(rs []rune) bool {
+	inLabel := false
+	for _, r := range rs[1:] {
+		switch {
+		case r == '>':
+			return true
+		case r == '|':
+			inLabel = true
+		case unicode.IsSpace(r) && !inLabel:
+			return false
+		}
+	}
+	return false
 }
 
 func escapeToken(raw string) token {
@@ -210,7 +225,10 @@ func parseTimeWords(s string, now time.Time) (time.Time, bool) {
 		return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, time.UTC)
 	}
 	if m := relative.FindStringSubmatch(strings.ReplaceAll(s, " ", "")); m != nil {
-		n, _ := strconv.Atoi(m[1])
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 5000 {
+			return time.Time{}, false
+		}
 		unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[m[2][0]]
 		return now.Add(time.Duration(n) * unit), true
 	}
@@ -273,24 +291,82 @@ func IsCommandVerb(verb string) bool {
 
 // LooksLikeCommand reports whether text typed to the bot (with the bot's own
 // mention already removed) is one of the leads' commands rather than a
-// question: it starts with a command verb and reads like an instruction.
-// Teams has no slash commands, so commands arrive this way there; Slack
-// direct messages accept them too.
+// question. Teams has no slash commands, so commands arrive this way there;
+// Slack direct messages accept them too. A command must have its verb's
+// shape ("set <role> @user …", "team create …", "member add @user …"), so
+// questions that merely start with such a word ("role of a product owner",
+// "show me who owns checkout") stay questions.
 func LooksLikeCommand(text string) bool {
-	t := strings.TrimSpace(text)
-	verb, rest, _ := strings.Cut(t, " ")
-	verb = strings.ToLower(verb)
-	if _, ok := usage[verb]; !ok || verb == "ask" {
+	if strings.ContainsAny(text, "?") {
 		return false
 	}
-	if strings.ContainsAny(t, "?") {
+	ts, err := tokenize(strings.TrimSpace(text))
+	if err != nil || len(ts) == 0 {
 		return false
 	}
-	lower := " " + strings.ToLower(rest) + " "
-	for _, w := range []string{" who ", " what ", " me ", " the difference "} {
-		if strings.Contains(lower, w) {
+	verb := strings.ToLower(ts[0].text)
+	args := ts[1:]
+	plain := func(from int) bool { // no question words among the bare words
+		for _, t := range args[min(from, len(args)):] {
+			if !t.quoted && t.user == nil && t.channel == nil && questionWords[strings.ToLower(t.text)] {
+				return false
+			}
+		}
+		return true
+	}
+	word := func(i int, ws ...string) bool {
+		if i >= len(args) || args[i].quoted {
 			return false
 		}
+		for _, w := range ws {
+			if strings.EqualFold(args[i].text, w) {
+				return true
+			}
+		}
+		return false
 	}
-	return true
+	hasUser := func() bool {
+		for _, t := range args {
+			if t.user != nil {
+				return true
+			}
+		}
+		return false
+	}
+	switch verb {
+	case "help", "teams", "unanswered":
+		return len(args) == 0
+	case "show", "history":
+		return len(args) <= 3 && plain(0)
+	case "set", "onboard":
+		return hasUser() && plain(0)
+	case "unset":
+		return len(args) >= 1 && len(args) <= 4 && plain(0)
+	case "cover":
+		// "cover po @jules until friday", "cover product owner end checkout"
+		until := word(1, "until") || word(2, "until") || word(3, "until")
+		end := word(1, "end", "off") || word(2, "end", "off")
+		return hasUser() && until || end && plain(0)
+	case "team":
+		return word(0, "create", "rename", "delete") && len(args) >= 2
+	case "member", "lead":
+		return word(0, "add", "remove") && len(args) >= 2 && args[1].user != nil
+	case "role", "intent":
+		return word(0, "add") && len(args) >= 2
+	case "teach":
+		return len(args) == 2 && args[0].quoted
+	case "channel":
+		return len(args) >= 1 && (args[0].channel != nil || word(0, "here", "remove", "unlink"))
+	case "route":
+		return len(args) >= 2 && len(args) <= 5 && plain(0)
+	}
+	return false
+}
+
+// questionWords mark a question even when it starts with a command verb.
+var questionWords = map[string]bool{
+	"who": true, "whom": true, "whose": true, "what": true, "which": true, "why": true, "how": true, "when": true,
+	"where": true, "me": true, "my": true, "our": true, "owns": true, "own": true, "owner": true, "owners": true,
+	"responsible": true, "decides": true, "does": true, "do": true, "is": true, "are": true, "of": true, "a": true,
+	"an": true, "i": true, "should": true, "can": true,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -166,7 +167,12 @@ func (s *Service) Ask(ctx context.Context, m Message) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	r := cat.Match(m.Text)
+	r := cat.Match(channelLinks.ReplaceAllString(m.Text, " "))
+	if role, ok := customRoleInText(d, m.Text); ok && r.Role != ownership.Info {
+		// The matcher knows the built-in roles; a tenant's own roles ("who is
+		// the designer for checkout?") are looked up by name here.
+		r = intent.Result{Intent: "role_lookup", Role: role, Score: 1}
+	}
 	a := s.answer(ctx, d, cat, m, r)
 	s.observer.Answered(m.Platform, a, s.now().Sub(start))
 	return a, nil
@@ -240,11 +246,15 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 		for _, c := range a.Alternatives {
 			closest = append(closest, c.Intent)
 		}
-		err := s.store.AddUnanswered(ctx, m.Tenant, ownership.Unanswered{
-			At: s.now().UTC(), Asker: m.User, Channel: m.Channel.ID, Text: m.Text, Closest: closest, Platform: m.Platform,
-		})
-		if err != nil {
-			s.log.Warn("could not queue unanswered question", "err", err, "id", m.ID)
+		// Questions from nobody in particular (the command line) would only
+		// clutter the leads' queue.
+		if m.User.ID != "" {
+			err := s.store.AddUnanswered(ctx, m.Tenant, ownership.Unanswered{
+				At: s.now().UTC(), Asker: m.User, Channel: m.Channel.ID, Text: m.Text, Closest: closest, Platform: m.Platform,
+			})
+			if err != nil {
+				s.log.Warn("could not queue unanswered question", "err", err, "id", m.ID)
+			}
 		}
 		return a
 	case ownership.Info:
@@ -369,6 +379,9 @@ func teamArg(name string) string {
 // else the channel's team, else the asker's only team, else the tenant's only
 // team. With none of those it returns the teams to choose from.
 func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, string, []TeamRef) {
+	if t := channelInText(d, m.Text); t != nil {
+		return t, "text", nil
+	}
 	if t := teamInText(d, m.Text); t != nil {
 		return t, "text", nil
 	}
@@ -395,6 +408,31 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	return nil, "", refs
 }
 
+// channelLinks are chat channel references (Slack "<#C1|name>", and the same
+// form the Teams transport produces). They say where, not what: the matcher
+// never sees them, team resolution does.
+var channelLinks = regexp.MustCompile(`<#[^>]*>`)
+
+// channelInText finds the team of a channel linked in the question
+// ("who owns the roadmap for <#C0PAY|payments>?"), whatever the channel is
+// called.
+func channelInText(d *ownership.Directory, text string) *ownership.Team {
+	for rest := text; ; {
+		i := strings.Index(rest, "<#")
+		if i < 0 {
+			return nil
+		}
+		rest = rest[i+2:]
+		end := strings.IndexAny(rest, "|>")
+		if end < 0 {
+			return nil
+		}
+		if t := d.ChannelTeam(rest[:end]); t != nil {
+			return t
+		}
+	}
+}
+
 // teamInText finds the team whose name or alias occurs in the question as
 // whole words; the longest name wins, so "mobile payments" beats "mobile".
 func teamInText(d *ownership.Directory, text string) *ownership.Team {
@@ -414,6 +452,23 @@ func teamInText(d *ownership.Directory, text string) *ownership.Team {
 		}
 	}
 	return best
+}
+
+// customRoleInText reports a tenant-defined role named in a question that
+// asks for a person ("who is our designer", "ux for checkout?").
+func customRoleInText(d *ownership.Directory, text string) (ownership.Role, bool) {
+	if len(d.Roles) == 0 {
+		return "", false
+	}
+	norm := " " + intent.Normalize(text) + " "
+	for _, r := range d.Roles {
+		for _, n := range append([]string{r.Name, strings.ReplaceAll(string(r.ID), "_", " ")}, r.Aliases...) {
+			if nn := strings.TrimSpace(intent.Normalize(n)); nn != "" && strings.Contains(norm, " "+nn+" ") {
+				return r.ID, true
+			}
+		}
+	}
+	return "", false
 }
 
 // isGenericWord keeps team names that are everyday words of ownership
