@@ -37,6 +37,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := cat.Extend(d.Intents, d.Phrases); err != nil {
+		return fmt.Errorf("%s: custom intents or phrases are not usable (%v); nothing was changed", filepath.Base(pos[0]), err)
+	}
 	t := *tenant
 	if t == "" {
 		t = peekTenant(data)
@@ -64,7 +67,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s", ownership.ErrorMessage(err))
 	}
-	fmt.Fprintf(e.stdout, "Imported %d teams into tenant %s (%d change recorded in history).\n", len(d.Teams), t, len(changes))
+	if len(changes) == 0 {
+		fmt.Fprintf(e.stdout, "Tenant %s already matches %s: nothing changed.\n", t, pos[0])
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Imported %d teams into tenant %s (recorded in history).\n", len(d.Teams), t)
 	return nil
 }
 

@@ -125,6 +125,11 @@ func TestImportAskExportAgainstRedis(t *testing.T) {
       pm: {id: UBP, name: Bea}
       po: {id: UBO, name: Ole}
     channels: [{id: CBILL, name: billing}]
+    routes: {pricing: po}
+intents:
+  - {id: pricing, role: pm, why: Pricing is a market decision.}
+phrases:
+  - {phrase: who sets the price of the plans, intent: pricing}
 `
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
@@ -145,7 +150,8 @@ func TestImportAskExportAgainstRedis(t *testing.T) {
 		t.Fatalf("bad import: exit %d\n%s", code, errs)
 	}
 	code, out, _ = runCmd(t, envv, "", "export")
-	if code != 0 || !strings.Contains(out, "name: Billing") || !strings.Contains(out, "id: UBO") || strings.Contains(out, "Other") {
+	if code != 0 || !strings.Contains(out, "name: Billing") || !strings.Contains(out, "id: UBO") || strings.Contains(out, "Other") ||
+		!strings.Contains(out, "id: pricing") || !strings.Contains(out, "who sets the price of the plans") {
 		t.Fatalf("export after failed import: %d\n%s", code, out)
 	}
 	// The export imports again unchanged.
@@ -156,6 +162,11 @@ func TestImportAskExportAgainstRedis(t *testing.T) {
 	}
 	if code, out2, _ := runCmd(t, envv, "", "export"); code != 0 || out2 != out {
 		t.Errorf("export changed after re-import:\n%s\n---\n%s", out, out2)
+	}
+	// The taught phrase and the team's route to the custom intent work.
+	code, out, _ = runCmd(t, envv, "", "ask", "--channel", "CBILL", "who sets the price of the plans?")
+	if code != 0 || !strings.Contains(out, "Ole") {
+		t.Errorf("custom intent routed to the PO: %d\n%s", code, out)
 	}
 }
 

@@ -6,8 +6,11 @@ package dirfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +25,25 @@ type File struct {
 	Leads  []Person `yaml:"leads,omitempty"`
 	Roles  []Role   `yaml:"roles,omitempty"`
 	Teams  []Team   `yaml:"teams"`
+	// Intents and Phrases are the tenant's custom intents and taught
+	// phrases. When a file leaves them out, an import keeps the ones the
+	// tenant has.
+	Intents []Intent `yaml:"intents,omitempty"`
+	Phrases []Phrase `yaml:"phrases,omitempty"`
+}
+
+// Intent is a custom intent.
+type Intent struct {
+	ID      string   `yaml:"id"`
+	Role    string   `yaml:"role"`
+	Why     string   `yaml:"why"`
+	Phrases []string `yaml:"phrases,omitempty"`
+}
+
+// Phrase is a phrase taught for an intent.
+type Phrase struct {
+	Phrase string `yaml:"phrase"`
+	Intent string `yaml:"intent"`
 }
 
 // Person is a user: a platform id and a display name.
@@ -55,11 +77,12 @@ type Channel struct {
 	Name string `yaml:"name,omitempty"`
 }
 
-// Cover is a temporary stand-in.
+// Cover is a temporary stand-in. Until takes the forms chat commands take
+// (2026-12-24T17:00:00Z, "2026-12-24 17:00", 2026-12-24 …), in UTC.
 type Cover struct {
-	Role   string    `yaml:"role"`
-	Person Person    `yaml:"person"`
-	Until  time.Time `yaml:"until"`
+	Role   string `yaml:"role"`
+	Person Person `yaml:"person"`
+	Until  string `yaml:"until"`
 }
 
 // Problem is one thing wrong in a file, with its line.
@@ -89,8 +112,11 @@ func (p *Problems) Error() string {
 
 // Options says what a file may refer to.
 type Options struct {
-	// KnownIntent reports whether an intent id exists, for routes.
+	// KnownIntent reports whether a built-in intent id exists, for routes,
+	// phrases, and to keep custom intents from reusing built-in ids.
 	KnownIntent func(id string) bool
+	// Now is the clock covers are checked against (default time.Now).
+	Now func() time.Time
 }
 
 // Parse reads and validates a directory file. name is used in messages. On
@@ -114,8 +140,25 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		add(0, "%v", strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil, probs
+		// A field of the wrong shape is one problem among others: report
+		// each with its line and go on checking what did decode.
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			add(0, "%v", strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, probs
+		}
+		for _, e := range te.Errors {
+			ln := 0
+			if m := yamlLine.FindStringSubmatch(e); m != nil {
+				ln, _ = strconv.Atoi(m[1])
+				e = m[2]
+			}
+			add(ln, "%s", strings.Replace(e, "in type dirfile.", "in a ", 1))
+		}
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
 	}
 	d := ownership.NewDirectory(tenant)
 	lineOf := func(path ...any) int { return line(doc, path...) }
@@ -153,6 +196,48 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 			name = strings.ReplaceAll(id, "_", " ")
 		}
 		d.Roles = append(d.Roles, ownership.RoleDef{ID: ownership.Role(id), Name: name, Aliases: r.Aliases})
+	}
+	custom := map[string]bool{}
+	for i, in := range f.Intents {
+		ln := lineOf("intents", i)
+		id := strings.TrimSpace(in.ID)
+		switch {
+		case !intentIDPattern.MatchString(id):
+			add(ln, "intent id %q: use lower-case letters, digits and _, starting with a letter", in.ID)
+			continue
+		case opts.KnownIntent != nil && opts.KnownIntent(id):
+			add(ln, "intent %q is built in; a custom intent needs an id of its own", id)
+			continue
+		case custom[id]:
+			add(ln, "intent %q is listed twice", id)
+			continue
+		case strings.TrimSpace(in.Why) == "":
+			add(ln, "intent %q has no why: say in one line why its role owns it", id)
+			continue
+		}
+		role := ownership.Role(in.Role)
+		if in.Role != string(ownership.Both) {
+			r, ok := d.LookupRole(in.Role)
+			if !ok {
+				add(ln, "intent %q: unknown role %q", id, in.Role)
+				continue
+			}
+			role = r.ID
+		}
+		custom[id] = true
+		d.Intents = append(d.Intents, ownership.CustomIntent{ID: id, Role: role, Why: strings.TrimSpace(in.Why), Phrases: in.Phrases})
+	}
+	known := func(id string) bool { return custom[id] || opts.KnownIntent == nil || opts.KnownIntent(id) }
+	for i, p := range f.Phrases {
+		ln := lineOf("phrases", i)
+		switch {
+		case strings.TrimSpace(p.Phrase) == "":
+			add(ln, "phrase %d is empty", i+1)
+		case !known(p.Intent):
+			add(ln, "phrase %q: unknown intent %q", p.Phrase, p.Intent)
+		default:
+			d.Phrases = append(d.Phrases, ownership.TaughtPhrase{Phrase: strings.TrimSpace(p.Phrase), Intent: p.Intent})
+		}
 	}
 	if len(f.Teams) == 0 {
 		add(lineOf("teams"), "there are no teams; list them under \"teams:\", each with a name")
@@ -226,7 +311,7 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 		for _, ik := range sortedKeys(ft.Routes) {
 			rv := ft.Routes[ik]
 			rl := lineOf("teams", i, "routes", ik)
-			if opts.KnownIntent != nil && !opts.KnownIntent(ik) {
+			if !known(ik) {
 				add(rl, "%s: unknown intent %q in routes; `whoowns intents` lists them", name, ik)
 				continue
 			}
@@ -252,13 +337,21 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 				add(cl, "%s: cover for unknown role %q", name, c.Role)
 			case c.Person.ID == "":
 				add(cl, "%s: cover %d has no person id", name, j+1)
-			case c.Until.IsZero():
-				add(cl, "%s: cover %d has no \"until\" time (RFC 3339, e.g. 2026-12-24T17:00:00Z)", name, j+1)
+			case strings.TrimSpace(c.Until) == "":
+				add(cl, "%s: cover %d has no \"until\" time (e.g. 2026-12-24T17:00:00Z or \"2026-12-24 17:00\")", name, j+1)
 			default:
-				if t.Covers == nil {
-					t.Covers = map[ownership.Role]ownership.Cover{}
+				until, ok := ownership.ParseUntil(c.Until, now())
+				switch {
+				case !ok:
+					add(cl, "%s: cover %d: can't read %q as a time; use 2026-12-24T17:00:00Z, \"2026-12-24 17:00\" or 2026-12-24 (UTC)", name, j+1, c.Until)
+				case !until.After(now()):
+					add(cl, "%s: cover %d ended at %s, in the past; drop it or give a future time", name, j+1, until.Format(time.RFC3339))
+				default:
+					if t.Covers == nil {
+						t.Covers = map[ownership.Role]ownership.Cover{}
+					}
+					t.Covers[r.ID] = ownership.Cover{Person: ownership.Person(c.Person), Until: until}
 				}
-				t.Covers[r.ID] = ownership.Cover{Person: ownership.Person(c.Person), Until: c.Until.UTC()}
 			}
 		}
 		d.Teams[id] = t
@@ -301,9 +394,15 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 		}
 		for _, r := range sortedKeys(t.Covers) {
 			c := t.Covers[r]
-			ft.Covers = append(ft.Covers, Cover{Role: string(r), Person: Person(c.Person), Until: c.Until.UTC()})
+			ft.Covers = append(ft.Covers, Cover{Role: string(r), Person: Person(c.Person), Until: c.Until.UTC().Format(time.RFC3339)})
 		}
 		f.Teams = append(f.Teams, ft)
+	}
+	for _, in := range d.Intents {
+		f.Intents = append(f.Intents, Intent{ID: in.ID, Role: string(in.Role), Why: in.Why, Phrases: in.Phrases})
+	}
+	for _, p := range d.Phrases {
+		f.Phrases = append(f.Phrases, Phrase{Phrase: p.Phrase, Intent: p.Intent})
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -314,10 +413,13 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 	return b.Bytes(), enc.Close()
 }
 
-// Replace makes dst's teams, leads and roles those of src, keeping dst's
-// custom intents and taught phrases and the audit trail of assignments that
-// did not change. It returns one audit change summarising the import.
+// Replace makes dst's teams, leads and roles those of src, and its custom
+// intents and taught phrases too when src has any (a file without them keeps
+// the tenant's). Assignments that did not change keep who made them and
+// when. It returns one audit change summarising the import, or none when the
+// import changes nothing.
 func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Time, source string) []ownership.Change {
+	before := fingerprint(dst)
 	for id, t := range src.Teams {
 		old := dst.Teams[id]
 		for r, a := range t.Roles {
@@ -334,13 +436,42 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 			a.AssignedBy, a.AssignedAt = actor, now
 			t.Roles[r] = a
 		}
+		if old != nil {
+			for r, c := range t.Covers {
+				if oc, ok := old.Covers[r]; ok && oc.Person.ID == c.Person.ID && oc.Until.Equal(c.Until) {
+					c.By, c.At = oc.By, oc.At
+					t.Covers[r] = c
+				}
+			}
+		}
 	}
 	dst.Teams = src.Teams
 	dst.Leads = src.Leads
 	dst.Roles = src.Roles
+	if len(src.Intents) > 0 || len(src.Phrases) > 0 {
+		dst.Intents, dst.Phrases = src.Intents, src.Phrases
+	}
+	if fingerprint(dst) == before {
+		return nil
+	}
 	return []ownership.Change{{At: now, Actor: actor, Action: "import", New: source,
 		Summary: fmt.Sprintf("%s imported %d teams from %s", actor.Label(), len(src.Teams), source)}}
 }
+
+// fingerprint is the file form of d: equal fingerprints mean an import
+// would change nothing a file can express.
+func fingerprint(d *ownership.Directory) string {
+	b, err := Marshal(d)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+var (
+	yamlLine        = regexp.MustCompile(`^line (\d+): (.*)$`)
+	intentIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,40}$`)
+)
 
 // line finds the line of the node at path (map keys and list indexes) below
 // n, falling back to the nearest ancestor that exists.

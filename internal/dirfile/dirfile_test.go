@@ -160,3 +160,79 @@ func TestReplaceKeepsAssignmentProvenance(t *testing.T) {
 		t.Errorf("changes = %+v", ch)
 	}
 }
+
+func TestCustomIntentsAndPhrasesRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := `teams:
+  - name: Checkout
+    routes: {pricing: po}
+intents:
+  - {id: pricing, role: pm, why: The PM owns pricing., phrases: [who owns pricing]}
+phrases:
+  - {phrase: who signs off the price page, intent: pricing}
+  - {phrase: who guards the gate, intent: acceptance_criteria_x}
+`
+	_, err := Parse("a.yaml", []byte(in), "t", known)
+	if err == nil || !strings.Contains(err.Error(), `a.yaml:8: phrase "who guards the gate": unknown intent "acceptance_criteria_x"`) {
+		t.Fatalf("unknown phrase intent: %v", err)
+	}
+	in = strings.Replace(in, "acceptance_criteria_x", "roadmap", 1)
+	d, err := Parse("a.yaml", []byte(in), "t", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Intents) != 1 || d.Intents[0].Role != ownership.ProductManager || len(d.Phrases) != 2 || d.Teams["checkout"].Routes["pricing"] != ownership.ProductOwner {
+		t.Fatalf("parsed %+v %+v", d.Intents, d.Phrases)
+	}
+	out, _ := Marshal(d)
+	d2, err := Parse("b.yaml", out, "t", known)
+	if err != nil || len(d2.Intents) != 1 || len(d2.Phrases) != 2 {
+		t.Fatalf("round trip: %v\n%s", err, out)
+	}
+	if _, err := Parse("c.yaml", []byte("teams: [{name: A}]\nintents: [{id: roadmap, role: pm, why: x}]\n"), "t", known); err == nil || !strings.Contains(err.Error(), "built in") {
+		t.Errorf("built-in id reused: %v", err)
+	}
+}
+
+func TestCoverTimesAndShapeErrorsAreProblemsWithLines(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	opts := Options{KnownIntent: known.KnownIntent, Now: func() time.Time { return now }}
+	in := `teams:
+  - name: A
+    owner: {id: U1}
+    covers:
+      - {role: po, person: {id: U2}, until: "2026-12-24 17:00"}
+      - {role: pm, person: {id: U3}, until: 2026-01-01}
+  - name: B
+    covers:
+      - {role: pm, person: {id: U4}, until: someday}
+`
+	_, err := Parse("c.yaml", []byte(in), "t", opts)
+	var p *Problems
+	if !errors.As(err, &p) || len(p.List) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+	for i, want := range []struct {
+		line int
+		sub  string
+	}{{3, "field owner not found"}, {6, "in the past"}, {9, `can't read "someday"`}} {
+		if p.List[i].Line != want.line || !strings.Contains(p.List[i].Message, want.sub) {
+			t.Errorf("problem %d = %d %q, want line %d with %q", i, p.List[i].Line, p.List[i].Message, want.line, want.sub)
+		}
+	}
+	d, err := Parse("ok.yaml", []byte("teams:\n  - name: A\n    covers:\n      - {role: po, person: {id: U2}, until: \"2026-12-24 17:00\"}\n"), "t", opts)
+	if err != nil || !d.Teams["a"].Covers[ownership.ProductOwner].Until.Equal(time.Date(2026, 12, 24, 17, 0, 0, 0, time.UTC)) {
+		t.Fatalf("chat-style time: %v %+v", err, d)
+	}
+}
+
+func TestReplaceUnchangedRecordsNothing(t *testing.T) {
+	t.Parallel()
+	a, _ := Parse("a", []byte(good), "t", known)
+	b, _ := Parse("a", []byte(good), "t", known)
+	ch := Replace(a, b, ownership.Person{ID: "cli"}, time.Now(), "same.yaml")
+	if len(ch) != 0 {
+		t.Errorf("unchanged import recorded %+v", ch)
+	}
+}

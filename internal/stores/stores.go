@@ -31,13 +31,14 @@ func Open(ctx context.Context, cfg redisstore.Config, cat *intent.Catalogue) (ow
 	return st, nil
 }
 
-// Sample is an in-memory store holding the sample teams.
+// Sample is an in-memory store in which every tenant starts with the sample
+// teams.
 func Sample(cat *intent.Catalogue) (ownership.Store, error) {
 	d, err := sample.Directory(KnownIntents(cat))
 	if err != nil {
 		return nil, err
 	}
-	return memstore.New(memstore.WithDirectory(d)), nil
+	return &sampled{Store: memstore.New(memstore.WithDirectory(d)), sample: d, seeded: map[ownership.TenantID]bool{d.Tenant: true}}, nil
 }
 
 // KnownIntents lets a directory file refer to the catalogue's intents.
