@@ -91,7 +91,10 @@ func (t *typoIndex) addDeletes(buf []byte, id int32, d int) {
 // reused between calls so that a lookup does not allocate.
 func (t *typoIndex) correct(w []byte, scratch *[]byte) int32 {
 	d := maxEdits(len(w))
-	if d == 0 {
+	// No indexed word is longer than 32 letters, so a word more than d
+	// longer has no correction. Looking would hash each of its O(n²)
+	// deletions, O(n³) in all: minutes for one pasted 3,000-letter token.
+	if d == 0 || len(w) > 32+d {
 		return -1
 	}
 	best, bestDist := int32(-1), d+1
