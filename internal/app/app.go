@@ -76,6 +76,11 @@ func New(cfg Config) (*App, error) {
 		if sc.Workers == 0 {
 			sc.Workers = cfg.Workers
 		}
+		if sc.DrainTimeout == 0 {
+			// Acknowledged work may use the whole shutdown budget, not the
+			// adapter's own default.
+			sc.DrainTimeout = cfg.ShutdownTimeout
+		}
 		s, err := slack.New(sc, a.svc, a.store)
 		if err != nil {
 			return nil, err
@@ -87,6 +92,9 @@ func New(cfg Config) (*App, error) {
 		tc.Logger, tc.Metrics = log.With("platform", "teams"), a.metrics
 		if tc.Workers == 0 {
 			tc.Workers = cfg.Workers
+		}
+		if tc.DrainTimeout == 0 {
+			tc.DrainTimeout = cfg.ShutdownTimeout
 		}
 		t, err := teams.New(tc, a.svc, a.store)
 		if err != nil {
@@ -129,7 +137,9 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // Serve runs the replica on ln until ctx is done, then shuts down
 // gracefully: it stops accepting requests, lets the transports finish what
-// they acknowledged within the shutdown timeout, and closes the store.
+// they acknowledged within the shutdown timeout, and closes the store. It
+// returns nil only when everything acknowledged was finished: if the
+// timeout cut the drain short, or a transport failed, it says so.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.mux,
@@ -180,8 +190,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		// A transport that failed while draining has reported it.
+		select {
+		case err := <-errc:
+			if runErr == nil {
+				runErr = err
+			}
+		default:
+		}
 	case <-shutCtx.Done():
 		a.log.Error("transports did not finish in time", "timeout", a.cfg.ShutdownTimeout)
+		if runErr == nil {
+			runErr = fmt.Errorf("shutdown: acknowledged events were still in progress after %s (WHOOWNS_SHUTDOWN_TIMEOUT); some may be unanswered", a.cfg.ShutdownTimeout)
+		}
 	}
 	if a.ownStore {
 		if err := a.store.Close(); err != nil {

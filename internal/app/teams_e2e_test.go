@@ -102,6 +102,16 @@ func (o teamsOut) cardMentions() []schema.Mention {
 
 func newTeamsWorld(t *testing.T) *teamsWorld {
 	t.Helper()
+	// The real store: Redis when REDIS_URL is set, else miniredis.
+	client, prefix := redistest.Client(t)
+	return newTeamsWorldOn(t, redisstore.New(client, redisstore.WithPrefix(prefix)), nil)
+}
+
+// newTeamsWorldOn seeds store and starts the app on it; tune, when not nil,
+// adjusts the app's configuration first (the fault tests build the store
+// from a Redis URL instead).
+func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *teamsWorld {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -156,9 +166,7 @@ func newTeamsWorld(t *testing.T) *teamsWorld {
 	w.connector = httptest.NewServer(cm)
 	t.Cleanup(w.connector.Close)
 
-	// The real store: Redis when REDIS_URL is set, else miniredis.
-	client, prefix := redistest.Client(t)
-	w.store = redisstore.New(client, redisstore.WithPrefix(prefix))
+	w.store = store
 	tenant := ownership.TenantID("teams:" + e2eTenant)
 	_, _, err = w.store.Update(context.Background(), tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
 		d.Teams["checkout"] = &ownership.Team{ID: "checkout", Name: "Checkout",
@@ -175,7 +183,7 @@ func newTeamsWorld(t *testing.T) *teamsWorld {
 		t.Fatal(err)
 	}
 
-	w.app, err = New(Config{
+	cfg := Config{
 		Store:  w.store,
 		Admins: []string{e2eLead.ID}, // WHOOWNS_ADMINS holds Teams from.id values
 		Teams: &teams.Config{AppID: e2eAppID, AppPassword: "e2e-secret",
@@ -186,7 +194,11 @@ func newTeamsWorld(t *testing.T) *teamsWorld {
 		QuestionsPerMinute: 100, CommandsPerMinute: 100,
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	w.app, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,8 +47,11 @@ type Config struct {
 	// DedupTTL is how long an activity id is remembered to drop
 	// redeliveries (default 1h).
 	DedupTTL time.Duration
-	Logger   *slog.Logger
-	Metrics  *metrics.Metrics
+	// DrainTimeout bounds how long Run waits for acknowledged activities at
+	// shutdown (default 15s).
+	DrainTimeout time.Duration
+	Logger       *slog.Logger
+	Metrics      *metrics.Metrics
 	// Now is the clock, for tests; default time.Now.
 	Now func() time.Time
 }
@@ -61,8 +64,9 @@ const (
 	queuePerWorker = 32
 	// jobTimeout bounds the handling of one activity, calls included.
 	jobTimeout = 45 * time.Second
-	// drainTimeout bounds how long Run waits for queued work at shutdown.
-	drainTimeout = 15 * time.Second
+	// defaultDrainTimeout bounds how long Run waits for queued work at
+	// shutdown when Config.DrainTimeout is zero.
+	defaultDrainTimeout = 15 * time.Second
 )
 
 // Metric reasons for refused requests, the same as the Slack transport's.
@@ -82,6 +86,7 @@ type Adapter struct {
 	log       *slog.Logger
 	metrics   *metrics.Metrics
 	dedupTTL  time.Duration
+	drain     time.Duration
 	workers   int
 
 	// mu guards closing the queue against handlers still sending to it.
@@ -123,6 +128,9 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 	if cfg.DedupTTL <= 0 {
 		cfg.DedupTTL = time.Hour
 	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = defaultDrainTimeout
+	}
 	v, err := NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, cfg.HTTPClient, cfg.Now, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -135,6 +143,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		log:       cfg.Logger,
 		metrics:   cfg.Metrics,
 		dedupTTL:  cfg.DedupTTL,
+		drain:     cfg.DrainTimeout,
 		workers:   cfg.Workers,
 		queue:     make(chan *inbound, cfg.Workers*queuePerWorker),
 		refs:      map[string]string{},
@@ -148,7 +157,7 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 
 // Run handles queued activities on a fixed pool of workers until ctx is
 // done, then stops taking new ones and finishes those already acknowledged
-// within drainTimeout.
+// within the drain timeout.
 func (a *Adapter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return errors.New("teams: Run called twice")
@@ -175,7 +184,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	timer := time.NewTimer(drainTimeout)
+	timer := time.NewTimer(a.drain)
 	defer timer.Stop()
 	select {
 	case <-done:
@@ -183,7 +192,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	case <-timer.C:
 		cancelWork()
 		<-done
-		return fmt.Errorf("teams: shutdown: activities still in progress after %s were cancelled", drainTimeout)
+		return fmt.Errorf("teams: shutdown: activities still in progress after %s were cancelled", a.drain)
 	}
 }
 
