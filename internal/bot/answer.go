@@ -92,6 +92,8 @@ type Answer struct {
 	Intent   string  `json:"intent"`
 	Title    string  `json:"title"`
 	Score    float64 `json:"score"`
+	// Custom is set when the intent is one a lead added to this tenant.
+	Custom bool `json:"custom,omitempty"`
 	// Role is the role that answers; for role_lookup the role asked for.
 	Role ownership.Role `json:"role"`
 	// Rule says how the role was chosen: RuleCatalogue or RuleOverride.

@@ -233,7 +233,7 @@ func (s *Service) Feedback(ctx context.Context, m Message, intentID string, help
 
 func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result) Answer {
 	in, _ := cat.Get(r.Intent)
-	a := Answer{Question: m.Text, Intent: r.Intent, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More, NearTie: r.NearTie}
+	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More, NearTie: r.NearTie}
 	for _, c := range r.Alternatives {
 		ci, _ := cat.Get(c.Intent)
 		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
@@ -273,7 +273,7 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 
 func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result, t *ownership.Team, from string) Answer {
 	in, _ := cat.Get(r.Intent)
-	a := Answer{Question: m.Text, Intent: r.Intent, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More,
+	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More,
 		NearTie: r.NearTie, Team: &TeamRef{ID: t.ID, Name: t.Name}, TeamFrom: from, Rule: RuleCatalogue}
 	for _, c := range r.Alternatives {
 		ci, _ := cat.Get(c.Intent)

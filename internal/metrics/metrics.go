@@ -64,7 +64,12 @@ func (m *Metrics) Answered(platform string, a bot.Answer, elapsed time.Duration)
 	if m == nil {
 		return
 	}
-	m.questions.WithLabelValues(platform, a.Intent).Inc()
+	label := a.Intent
+	if a.Custom {
+		// Leads name custom intents; one label for all keeps the series bounded.
+		label = "custom"
+	}
+	m.questions.WithLabelValues(platform, label).Inc()
 	if a.Kind == bot.KindUnknown {
 		m.unknown.WithLabelValues(platform).Inc()
 	}
