@@ -61,7 +61,7 @@ func TestManifest(t *testing.T) {
 			t.Errorf("%d commands in a list; Teams allows 10", len(l.Commands))
 		}
 		for _, c := range l.Commands {
-			known := c.Title == "ask" || c.Title == "home" || bot.LooksLikeCommand(c.Title)
+			known := c.Title == "home" || bot.IsCommandVerb(c.Title)
 			if !known || len(c.Title) > 32 || len(c.Description) > 128 {
 				t.Errorf("command %q (%d-char description) is unknown or too long", c.Title, len(c.Description))
 			}
