@@ -214,6 +214,18 @@ func parseUntil(ts []token, now time.Time) (time.Time, int, error) {
 	return time.Time{}, 0, fmt.Errorf("I can't read %q as a date or time", ts[0].text)
 }
 
+// ChangesData reports whether text is a command that changes ownership data
+// or shows leads-only information: such commands belong in private places
+// (a slash command, a direct message), not in a channel thread.
+func ChangesData(text string) bool {
+	if !LooksLikeCommand(text) {
+		return false
+	}
+	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	verb = strings.ToLower(verb)
+	return mutating[verb] || verb == "unanswered"
+}
+
 // IsCommandVerb reports whether verb (lower case) names a command.
 func IsCommandVerb(verb string) bool {
 	_, ok := usage[verb]

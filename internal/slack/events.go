@@ -3,8 +3,10 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/slack-go/slack/slackevents"
 
@@ -47,6 +49,8 @@ type envelope struct {
 	TeamID  string          `json:"team_id"`
 	EventID string          `json:"event_id"`
 	Event   json.RawMessage `json:"event"`
+	// Challenge is url_verification's, answered by the HTTP handler.
+	Challenge string `json:"challenge"`
 	// Authorizations name the bot user this delivery is for; a fallback
 	// for the bot's own id while auth.test is unavailable.
 	Authorizations []struct {
@@ -55,19 +59,50 @@ type envelope struct {
 	} `json:"authorizations"`
 	// retry is the delivery attempt (X-Slack-Retry-Num / retry_attempt).
 	retry int
+	// inner is Event decoded once by processEvent; innerErr is what that
+	// decoding said about a field of the wrong type, which only matters to
+	// the handlers that read inner (the others decode Event themselves).
+	inner    innerEvent
+	innerErr error
 }
 
+// innerEvent is what the adapter reads of an inner event in one decoding:
+// the type to dispatch on, and the fields of the message and app_mention
+// events that carry questions, the only events that come at message rate.
+type innerEvent struct {
+	Type            string `json:"type"`
+	SubType         string `json:"subtype"`
+	User            string `json:"user"`
+	BotID           string `json:"bot_id"`
+	Text            string `json:"text"`
+	Channel         string `json:"channel"`
+	ChannelType     string `json:"channel_type"`
+	TimeStamp       string `json:"ts"`
+	ThreadTimeStamp string `json:"thread_ts"`
+	// Edited is set when a mention was added by editing an old message.
+	Edited *struct{} `json:"edited"`
+}
+
+// eventJob queues a raw Events API payload, decoded by the worker (Socket
+// Mode, and HTTP bodies that are JSON but no envelope).
 func (a *Adapter) eventJob(body []byte, eventID string, retry int) job {
-	return job{id: eventID, run: func(ctx context.Context) { a.processEvent(ctx, body, retry) }}
+	return job{id: eventID, run: func(ctx context.Context) {
+		env := new(envelope)
+		if err := json.Unmarshal(body, env); err != nil {
+			a.log.Warn("slack: malformed event", "err", err)
+			return
+		}
+		env.retry = retry
+		a.processEvent(ctx, env)
+	}}
 }
 
-func (a *Adapter) processEvent(ctx context.Context, body []byte, retry int) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		a.log.Warn("slack: malformed event", "err", err)
-		return
-	}
-	env.retry = retry
+// envelopeJob queues an envelope the HTTP handler already decoded.
+func (a *Adapter) envelopeJob(env *envelope) job {
+	return job{id: env.EventID, run: func(ctx context.Context) { a.processEvent(ctx, env) }}
+}
+
+func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	switch env.Type {
 	case "event_callback":
 	case "app_rate_limited":
@@ -77,42 +112,46 @@ func (a *Adapter) processEvent(ctx context.Context, body []byte, retry int) {
 		a.log.Debug("slack: ignoring outer event", "type", env.Type)
 		return
 	}
-	var inner struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(env.Event, &inner); err != nil {
+	// A field of the wrong type (team_join's user is an object) leaves the
+	// rest decoded; only bad JSON or a missing type stop here.
+	err := json.Unmarshal(env.Event, &env.inner)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && (env.inner.Type == "" || !errors.As(err, &typeErr)) {
 		a.log.Warn("slack: malformed inner event", "event", env.EventID, "err", err)
 		return
 	}
-	spec, ok := eventHandlers[inner.Type]
+	env.innerErr = err
+	spec, ok := eventHandlers[env.inner.Type]
 	if !ok {
-		a.log.Debug("slack: ignoring event", "type", inner.Type, "event", env.EventID)
+		a.log.Debug("slack: ignoring event", "type", env.inner.Type, "event", env.EventID)
 		return
 	}
-	spec.handle(a, ctx, &env)
+	spec.handle(a, ctx, env)
 }
 
-// firstDelivery claims the event id and any extra keys in the store and
-// reports whether this replica is the first to handle them. Slack retries
-// deliveries it thinks failed and replicas share the load, so without it a
-// question could be answered twice. If the store cannot be reached the
-// event is handled anyway: a rare duplicate beats a lost answer.
+// firstDelivery claims the event id and any extra keys in the store, all in
+// one round trip, and reports whether this replica is the first to handle
+// them. Slack retries deliveries it thinks failed and replicas share the
+// load, so without it a question could be answered twice. If the store
+// cannot be reached the event is handled anyway: a rare duplicate beats a
+// lost answer.
 func (a *Adapter) firstDelivery(ctx context.Context, env *envelope, extra ...string) bool {
 	keys := extra
 	if env.EventID != "" {
 		keys = append([]string{"slack:event:" + env.EventID}, extra...)
 	}
-	for _, k := range keys {
-		first, err := a.store.Claim(ctx, k, a.cfg.DedupTTL)
-		if err != nil {
-			a.log.Warn("slack: dedup store unavailable; handling the event anyway", "event", env.EventID, "err", err)
-			return true
-		}
-		if !first {
-			a.metrics.Redelivery(platform)
-			a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "key", k, "retry", env.retry)
-			return false
-		}
+	if len(keys) == 0 {
+		return true
+	}
+	first, err := a.store.ClaimAll(ctx, a.cfg.DedupTTL, keys...)
+	if err != nil {
+		a.log.Warn("slack: dedup store unavailable; handling the event anyway", "event", env.EventID, "err", err)
+		return true
+	}
+	if !first {
+		a.metrics.Redelivery(platform)
+		a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "keys", keys, "retry", env.retry)
+		return false
 	}
 	return true
 }
@@ -138,12 +177,31 @@ func (a *Adapter) botUser(ctx context.Context, env *envelope) string {
 
 var leadingMention = regexp.MustCompile(`^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s,:]*`)
 
+// mentionRE is the compiled pattern of one bot's mention.
+type mentionRE struct {
+	botID string
+	re    *regexp.Regexp
+}
+
+// lastMention caches the pattern of the bot's mention: the bot id rarely
+// changes, and compiling it for every message cost more than matching.
+var lastMention atomic.Pointer[mentionRE]
+
+func botMention(botID string) *regexp.Regexp {
+	if m := lastMention.Load(); m != nil && m.botID == botID {
+		return m.re
+	}
+	m := &mentionRE{botID: botID, re: regexp.MustCompile(`<@` + regexp.QuoteMeta(botID) + `(\|[^>]*)?>[,:]?`)}
+	lastMention.Store(m)
+	return m.re
+}
+
 // questionText removes the bot's own mention and undoes the &amp; escape.
 // &lt; and &gt; stay escaped, so a stored question can never turn into
 // markup when shown back in Slack.
 func questionText(text, botID string) string {
 	if botID != "" {
-		text = regexp.MustCompile(`<@`+regexp.QuoteMeta(botID)+`(\|[^>]*)?>[,:]?`).ReplaceAllString(text, " ")
+		text = botMention(botID).ReplaceAllString(text, " ")
 	} else {
 		text = leadingMention.ReplaceAllString(text, "")
 	}
@@ -168,8 +226,8 @@ func (a *Adapter) newMessage(ctx context.Context, team, user, channel, text stri
 // onMention answers a question asked by mentioning the bot in a channel,
 // in the thread of that message.
 func (a *Adapter) onMention(ctx context.Context, env *envelope) {
-	var ev slackevents.AppMentionEvent
-	if err := json.Unmarshal(env.Event, &ev); err != nil {
+	ev := &env.inner
+	if err := env.innerErr; err != nil {
 		a.log.Warn("slack: malformed app_mention", "event", env.EventID, "err", err)
 		return
 	}
@@ -190,12 +248,17 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 	}
 	text := questionText(ev.Text, botID)
 	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
-	if bot.LooksLikeCommand(text) {
-		// Commands in a channel would show every lead's change to everyone
-		// before it is made; point to the private ways instead.
+	if bot.ChangesData(text) {
+		// Changes typed in a channel would be shown to everyone before they
+		// are made; point to the private ways instead.
 		f := Format{}
-		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: "That looks like a command. Run it as " +
-			f.Code(f.CommandPrefix()+" "+text) + ", or send it to me in a direct message."})
+		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: "That looks like a command that changes ownership. Run it with " +
+			f.Code(f.CommandPrefix()) + " (only you see the reply), or send it to me in a direct message."})
+		return
+	}
+	if bot.LooksLikeCommand(text) {
+		// Read-only commands (help, show, teams, history) answer in the thread.
+		a.dmCommand(ctx, m, ev.Channel, thread)
 		return
 	}
 	a.answer(ctx, m, ev.Channel, thread)
@@ -203,8 +266,8 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 
 // onMessage handles direct messages: a question, or a lead's command.
 func (a *Adapter) onMessage(ctx context.Context, env *envelope) {
-	var ev slackevents.MessageEvent
-	if err := json.Unmarshal(env.Event, &ev); err != nil {
+	ev := &env.inner
+	if err := env.innerErr; err != nil {
 		a.log.Warn("slack: malformed message", "event", env.EventID, "err", err)
 		return
 	}
