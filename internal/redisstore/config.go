@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func (c Config) Validate() error {
 	if c.URL != "" {
 		o, err := redis.ParseURL(c.URL)
 		if err != nil {
-			return fmt.Errorf("%s: %v; expected redis://[user:password@]host:port[/db], rediss://… for TLS, or unix:///path", EnvURL, err)
+			return fmt.Errorf("%s: %s; expected redis://[user:password@]host:port[/db], rediss://… for TLS, or unix:///path", EnvURL, redact(err.Error(), c.URL))
 		}
 		if c.Password != "" && o.Password != "" && o.Password != c.Password {
 			return fmt.Errorf("%s and the password inside %s differ: set the password in one place only", EnvPassword, EnvURL)
@@ -193,7 +194,7 @@ func (c Config) NewClient() (redis.UniversalClient, error) {
 	case c.URL != "":
 		u, err := redis.ParseURL(c.URL)
 		if err != nil { // unreachable after Validate, kept for safety
-			return nil, fmt.Errorf("%s: %v", EnvURL, err)
+			return nil, fmt.Errorf("%s: %s", EnvURL, redact(err.Error(), c.URL))
 		}
 		o.Addrs = []string{u.Addr}
 		o.DB = u.DB
@@ -217,4 +218,17 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// urlPassword finds the password in a redis:// URL even when the URL does
+// not parse.
+var urlPassword = regexp.MustCompile(`^[a-z]+://[^:/@]*:([^@]+)@`)
+
+// redact hides the password of rawURL wherever msg repeats it: parse
+// errors quote the whole URL, and configuration errors end up in logs.
+func redact(msg, rawURL string) string {
+	if m := urlPassword.FindStringSubmatch(rawURL); m != nil {
+		msg = strings.ReplaceAll(msg, m[1], "xxxxx")
+	}
+	return msg
 }
