@@ -7,6 +7,10 @@ import "github.com/whoowns/whoowns/internal/ownership"
 // question alone, so "who is it?" is out of scope rather than a weak guess.
 var informativeShare = 0.4
 
+// spreadFactor: words whose idf adds up to this many times the informative
+// level carry a question together even when none does alone.
+var spreadFactor = 2.0
+
 // Match classifies one question. It is deterministic and safe for concurrent
 // use. An empty question (a bare mention) is a request for help.
 func (c *Catalogue) Match(text string) Result {
@@ -26,14 +30,37 @@ func (c *Catalogue) Match(text string) Result {
 	// query weights and length; unknown words lengthen the question
 	var qn float32
 	informative := false
+	// A question that names a topic ("is it the PO or the PM who writes the
+	// business case?") asks which role owns that topic: the role words in it
+	// are the choice the bot makes, not evidence for a role lookup.
+	topic := false
+	for _, f := range feats {
+		if int(f) < len(m.stems) && m.idf[f] >= m.informative && m.topicWord[f] {
+			topic = true
+			break
+		}
+	}
+	var spread float32
 	s.qw = s.qw[:0]
 	for _, f := range feats {
 		w := m.idf[f] * m.termWeight(s, f)
+		if topic && m.roleFeat[f] {
+			w *= float32(roleDamp)
+		}
 		s.qw = append(s.qw, w)
 		qn += w * w
-		if int(f) < len(m.stems) && m.idf[f] >= m.informative {
-			informative = true
+		if int(f) < len(m.stems) {
+			if m.idf[f] >= m.informative {
+				informative = true
+			}
+			if !m.function[f] {
+				spread += m.idf[f]
+			}
 		}
+	}
+	// several middling words make a topic too ("how a feature works")
+	if spread >= float32(spreadFactor)*m.informative {
+		informative = true
 	}
 	for _, t := range s.terms {
 		// words the lexicon knows but no phrase uses count as unknown too

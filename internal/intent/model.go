@@ -25,6 +25,9 @@ var (
 	unknownWeight = 1.6
 	// correctedWeight discounts a word reached through typo correction.
 	correctedWeight = 0.8
+	// realWordWeight discounts a correction of a common English word
+	// ("store" → "story"): the writer may well have meant the word itself.
+	realWordWeight = 0.4
 	// threshold is the score under which no intent is claimed.
 	threshold = 0.22
 	// noneScale weighs the nearest out-of-scope example against the real
@@ -34,6 +37,9 @@ var (
 	probWeight = 0.5
 	// nearTieMargin: best and runner-up closer than this are a near tie.
 	nearTieMargin = 0.10
+	// roleDamp scales the role words (PM, PO) of a question that also names
+	// a product topic.
+	roleDamp = 0.4
 )
 
 // lexicon holds the stemmed form of the lexicon, computed once.
@@ -63,6 +69,9 @@ func getLexicon() *lexicon {
 		l := &lexicon{function: map[string]bool{}, abbrev: map[string][]string{}, fold: map[string]string{}, stop: map[string]bool{}, teamNoun: map[string]bool{}, teamPrep: map[string]bool{}}
 		for k, v := range abbreviations {
 			l.abbrev[k] = strings.Fields(v)
+			// the short form itself must be in the vocabulary, or a
+			// question using it ("the reqs") would never reach the expansion
+			l.words = append(l.words, k)
 			l.words = append(l.words, strings.Fields(v)...)
 		}
 		for _, g := range synonyms {
@@ -151,6 +160,10 @@ type model struct {
 	help        int32
 	lookup      int32
 	pmID, poID  int32     // canonical ids of the two roles, for role_lookup
+	hello       int32     // canonical id of the greeting words, -1 if absent
+	chatWord    []bool    // word id → a help word that no product intent uses ("good")
+	roleFeat    []bool    // feature id → a role word (PM, PO) or a pair with one
+	topicWord   []bool    // word id → product vocabulary of a topic intent, never a team name of a lookup
 	w           []float32 // regression weights, feature-major
 	bias        []float32
 
@@ -343,6 +356,38 @@ func build(intents []Intent) *model {
 		}
 	}
 	m.firstOf[len(intents)] = int32(len(docs))
+	// topic words: used by an intent about a product topic and never by a
+	// role lookup, whose phrases name teams ("the PO for onboarding")
+	diff := int32(-1)
+	for i, in := range intents {
+		if in.ID == "role_difference" {
+			diff = int32(i)
+		}
+	}
+	m.topicWord = make([]bool, len(m.stems))
+	for f, set := range cf {
+		if int(f) >= len(m.stems) || set[m.lookup] {
+			continue
+		}
+		for i := range set {
+			if i != m.none && i != m.help && i != diff {
+				m.topicWord[f] = true
+			}
+		}
+	}
+	m.chatWord = make([]bool, len(m.stems))
+	for f, set := range cf {
+		if int(f) >= len(m.stems) {
+			continue
+		}
+		chat := set[m.help]
+		for i := range set {
+			if i != m.help && i != m.none {
+				chat = false
+			}
+		}
+		m.chatWord[f] = chat
+	}
 	m.informative = float32(math.Log(1 + float64(len(intents))/max(1, informativeShare*float64(len(intents)))))
 	nf := len(m.stems) + len(m.bigram)
 	m.idf = make([]float32, nf)
@@ -398,6 +443,22 @@ func build(intents []Intent) *model {
 	}
 	m.train(vecs, labels)
 	m.pmID, m.poID = m.stemID["pm"], m.stemID["po"]
+	m.roleFeat = make([]bool, nf)
+	for _, r := range [2]string{"pm", "po"} {
+		if id, ok := m.stemID[r]; ok {
+			m.roleFeat[m.fold[id]] = true
+		}
+	}
+	for k, f := range m.bigram {
+		a, b := int32(k>>32), int32(uint32(k))
+		if m.roleFeat[a] || m.roleFeat[b] {
+			m.roleFeat[f] = true
+		}
+	}
+	m.hello = -1
+	if id, ok := m.stemID[stemString("hello")]; ok {
+		m.hello = m.fold[id]
+	}
 	m.pool.New = func() any { return m.newScratch() }
 	return m
 }
@@ -463,16 +524,30 @@ func (m *model) analyze(s *scratch, building bool) {
 			continue
 		}
 		s.word = append(s.word[:0], w...)
-		if id, ok := m.stemID[string(stem(s.word))]; ok {
+		st := stem(s.word)
+		if id, ok := m.stemID[string(st)]; ok {
 			s.stems = append(s.stems, term{id: id, weight: 1})
 			prevPrep = false
 			continue
 		}
 		if !building && isASCIIWord(w) {
-			if c := m.typo.correct(w, &s.typoBuf); c >= 0 {
+			c := m.typo.correct(w, &s.typoBuf)
+			if c < 0 && len(st) < len(w) && isASCIIWord(st) {
+				// the stem may be one slip away where the inflected word is
+				// not ("stroys" → "stroy" → "story")
+				c = m.typo.correct(st, &s.typoBuf)
+			}
+			wt := float32(correctedWeight)
+			if c >= 0 && isCommonWord(w) {
+				wt = float32(realWordWeight)
+				if m.allStop(m.typoSpan[c]) {
+					c = -1 // "bike" is not a slip for "like"
+				}
+			}
+			if c >= 0 {
 				sp := m.typoSpan[c]
 				for _, id := range m.expand[sp.off : sp.off+sp.n] {
-					s.stems = append(s.stems, term{id: id, weight: float32(correctedWeight)})
+					s.stems = append(s.stems, term{id: id, weight: wt})
 				}
 				prevPrep = false
 				continue
@@ -523,6 +598,46 @@ func (m *model) analyze(s *scratch, building bool) {
 		}
 		s.terms = append(s.terms, t)
 	}
+	if !building {
+		m.dropGreeting(s)
+	}
+}
+
+// dropGreeting removes a greeting from a question that has a topic ("hey,
+// who grooms the backlog?"): only a bare greeting asks for help.
+func (m *model) dropGreeting(s *scratch) {
+	if m.hello < 0 {
+		return
+	}
+	greet, topic := false, false
+	for _, t := range s.terms {
+		switch {
+		case t.id == m.hello:
+			greet = true
+		case t.id >= 0 && int(t.id) < len(m.idf) && m.idf[t.id] >= m.informative && !m.chatWord[t.id]:
+			topic = true
+		}
+	}
+	if !greet || !topic {
+		return
+	}
+	out := s.terms[:0]
+	for _, t := range s.terms {
+		if t.id != m.hello {
+			out = append(out, t)
+		}
+	}
+	s.terms = out
+}
+
+// allStop reports whether every word of a vocabulary span is a stop word.
+func (m *model) allStop(sp span) bool {
+	for _, id := range m.expand[sp.off : sp.off+sp.n] {
+		if !m.stop[m.fold[id]] {
+			return false
+		}
+	}
+	return true
 }
 
 // markTeamNames blanks out words that name a team, so "the backlog for the

@@ -14,6 +14,9 @@ func stem(w []byte) []byte {
 			return w
 		}
 	}
+	if st, ok := stemExceptions[string(w)]; ok {
+		return append(w[:0], st...)
+	}
 	w = britishToAmerican(w)
 	// step 1: inflection: plural first, then -ed/-ing ("meetings" → "meet")
 	switch {
@@ -39,6 +42,9 @@ func stem(w []byte) []byte {
 	}
 	// step 2: derivation
 	switch {
+	case hasSuffix(w, "ntation") && len(w) > 9:
+		// "implementation" → "implement", "presentation" → "present"
+		w = w[:len(w)-5]
 	case hasSuffix(w, "ization") && len(w) > 9:
 		w = append(w[:len(w)-7], "ize"...)
 	case hasSuffix(w, "ation") && len(w) > 7:
@@ -59,6 +65,13 @@ func stem(w []byte) []byte {
 // keepWords would be mangled by the rules, or must stay apart from a word the
 // rules would merge them with ("marketing" is not "market").
 var keepWords = []string{"marketing", "business", "status", "analysis", "news", "series", "less", "always", "thanks", "sales", "ops", "kudos", "evening"}
+
+// stemExceptions are words the rules would send to the stem of a stop word
+// or of an unrelated word ("themes" → "them"). Each stem is no longer than
+// its word, since stem rewrites in place.
+var stemExceptions = map[string]string{
+	"theme": "theme", "themes": "theme", "themed": "theme", "thematic": "theme",
+}
 
 func britishToAmerican(w []byte) []byte {
 	for _, p := range [...][2]string{

@@ -2,8 +2,51 @@ package intent
 
 import (
 	"cmp"
+	_ "embed"
 	"slices"
+	"strings"
+	"sync"
 )
+
+// commonWordsText lists common English words, sorted, one a line, after a
+// header of '#' lines. A question word found there is a real word, not a
+// typo: "store" is rarely a slip for "story", so such a correction counts
+// for less.
+//
+//go:embed commonwords.txt
+var commonWordsText string
+
+var (
+	commonOnce  sync.Once
+	commonWords []string
+)
+
+func loadCommonWords() {
+	lines := strings.Split(commonWordsText, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if l != "" && l[0] != '#' {
+			out = append(out, l)
+		}
+	}
+	commonWords = out
+}
+
+// isCommonWord reports whether w is a common English word. It does not
+// allocate.
+func isCommonWord(w []byte) bool {
+	commonOnce.Do(loadCommonWords)
+	lo, hi := 0, len(commonWords)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if commonWords[mid] < string(w) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo < len(commonWords) && commonWords[lo] == string(w)
+}
 
 // typoIndex corrects misspelt words to the nearest vocabulary word. It uses
 // deletion neighbourhoods (the SymSpell idea): every word is indexed under
@@ -133,13 +176,18 @@ func (t *typoIndex) lookup(orig, w []byte, d int, scratch *[]byte, best *int32, 
 }
 
 // better breaks ties between equally distant corrections: same first letter
-// (typos rarely hit it), then the more frequent word, then alphabetical order
-// so results never depend on map iteration.
+// (typos rarely hit it), then the kind of slip (a dropped letter is the
+// commonest in chat, then a swap or a wrong letter, then an extra letter:
+// "ownr" is "owner" rather than "owns"), then the more frequent word, then
+// alphabetical order so results never depend on map iteration.
 func (t *typoIndex) better(a, b int32, orig []byte) bool {
 	wa, wb := t.words[a], t.words[b]
 	fa, fb := wa[0] == orig[0], wb[0] == orig[0]
 	if fa != fb {
 		return fa
+	}
+	if ka, kb := slipRank(len(wa), len(orig)), slipRank(len(wb), len(orig)); ka != kb {
+		return ka < kb
 	}
 	if t.freq[a] != t.freq[b] {
 		return t.freq[a] > t.freq[b]
@@ -183,4 +231,17 @@ func osaDistance(a []byte, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[lb]
+}
+
+// slipRank orders the kinds of typo by how often people make them: the
+// candidate is longer (a letter was dropped), as long (swapped or wrong
+// letter), or shorter (a letter too many).
+func slipRank(cand, typed int) int {
+	switch {
+	case cand > typed:
+		return 0
+	case cand == typed:
+		return 1
+	}
+	return 2
 }
