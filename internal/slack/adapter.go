@@ -143,6 +143,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		// a worker forever.
 		hc = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
+	hc = capResponses(hc, maxResponseBytes)
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(hc)}
 	if cfg.APIURL != "" {
 		// slack-go appends the method name to the URL as is.

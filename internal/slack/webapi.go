@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -246,4 +247,63 @@ func (a *Adapter) respond(ctx context.Context, url string, replace bool, m messa
 	return a.call(ctx, methodResponseURL, func(ctx context.Context) error {
 		return slackapi.PostWebhookCustomHTTPContext(ctx, url, a.httpClient, msg)
 	})
+}
+
+// maxResponseBytes caps what one Web API or response_url answer may send
+// back. Slack's answers to the calls the bot makes are a few KB (an echoed
+// message or home view at most a few hundred); slack-go reads them without
+// any limit, so without this a broken proxy or a wrong SLACK_API_URL could
+// stream into memory until the timeout.
+const maxResponseBytes = 4 << 20
+
+// errResponseTooLarge is the read error past maxResponseBytes.
+var errResponseTooLarge = fmt.Errorf("slack: response body over %d bytes", maxResponseBytes)
+
+// capResponses returns a copy of c whose responses fail to read past n
+// bytes. c itself is not changed.
+func capResponses(c *http.Client, n int64) *http.Client {
+	cc := *c
+	rt := cc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	cc.Transport = cappedTransport{rt: rt, n: n}
+	return &cc
+}
+
+type cappedTransport struct {
+	rt http.RoundTripper
+	n  int64
+}
+
+func (t cappedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(r)
+	if err == nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.n}
+	}
+	return resp, err
+}
+
+// cappedBody reads at most left bytes, then fails.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errResponseTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if int64(n) > b.left {
+		n, err = int(b.left), errResponseTooLarge
+	}
+	b.left -= int64(n)
+	if err == errResponseTooLarge {
+		b.left = -1
+	}
+	return n, err
 }
