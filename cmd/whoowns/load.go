@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +36,16 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	secret := fs.String("secret", "", "Slack signing secret shared with the replicas (random when starting them)")
 	team := fs.String("team", "TLOAD", "Slack team id of the simulated workspace")
 	drain := fs.Duration("drain", 10*time.Second, "how long to wait for the last answers")
-	senders := fs.Int("senders", 128, "concurrent HTTP senders")
+	senders := fs.Int("senders", loadgen.DefaultSenders, "concurrent HTTP senders, spread over the replicas (one keep-alive connection each)")
+	procs := fs.Int("replica-procs", 0, "GOMAXPROCS of each started replica; 0: the machine's cores shared among the replicas (at least 1), unless GOMAXPROCS is set")
+	var replicaEnv []string
+	fs.Func("replica-env", "extra `KEY=VALUE` for the started replicas (repeatable), e.g. GOGC=200 or WHOOWNS_WORKERS=16", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return fmt.Errorf("want KEY=VALUE, got %q", v)
+		}
+		replicaEnv = append(replicaEnv, v)
+		return nil
+	})
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -43,8 +54,8 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("load takes no arguments; got %q", pos)
 	}
-	if *rate <= 0 || *duration <= 0 || *redeliver < 0 || *redeliver > 1 || *unknown < 0 || *unknown > 1 {
-		return usagef("--rate and --duration must be positive; --redeliver and --unknown are shares between 0 and 1")
+	if *rate <= 0 || *duration <= 0 || *redeliver < 0 || *redeliver > 1 || *unknown < 0 || *unknown > 1 || *procs < 0 {
+		return usagef("--rate and --duration must be positive; --redeliver and --unknown are shares between 0 and 1; --replica-procs is not negative")
 	}
 	redisCfg, err := redisstore.ConfigFromEnv(e.getenv)
 	if err != nil {
@@ -91,14 +102,23 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	} else {
-		stop, started, err := startReplicas(ctx, e, *replicas, apiURL, *secret, redisCfg.Enabled())
+		// Replicas on one machine share its cores: each gets its share as
+		// GOMAXPROCS, as a container's CPU limit would give it, so that the
+		// schedulers do not all spin up threads for cores they cannot have.
+		if *procs == 0 && e.getenv("GOMAXPROCS") == "" {
+			*procs = max(1, runtime.NumCPU() / *replicas)
+		}
+		if *procs > 0 {
+			replicaEnv = append([]string{"GOMAXPROCS=" + strconv.Itoa(*procs)}, replicaEnv...)
+		}
+		stop, started, err := startReplicas(ctx, e, *replicas, apiURL, *secret, replicaEnv)
 		defer stop()
 		if err != nil {
 			return err
 		}
 		urls = started
 	}
-	fmt.Fprintf(e.stderr, "sending %d events/s for %s to %s\n", *rate, *duration, strings.Join(urls, ", "))
+	fmt.Fprintf(e.stderr, "sending %d events/s for %s to %s (replica env %v)\n", *rate, *duration, strings.Join(urls, ", "), replicaEnv)
 	rep, err := loadgen.Run(ctx, loadgen.Options{
 		Targets: urls, SigningSecret: *secret, TeamID: *team, Rate: *rate, Duration: *duration,
 		Redeliver: *redeliver, Unknown: *unknown, Drain: *drain, Senders: *senders, API: api, Catalogue: cat,
@@ -143,7 +163,7 @@ func seedTenant(ctx context.Context, cfg redisstore.Config, cat *intent.Catalogu
 
 // startReplicas runs n `whoowns serve` processes of this binary on free
 // loopback ports and waits until each is ready.
-func startReplicas(ctx context.Context, e *env, n int, apiURL, secret string, redis bool) (stop func(), urls []string, err error) {
+func startReplicas(ctx context.Context, e *env, n int, apiURL, secret string, extraEnv []string) (stop func(), urls []string, err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return func() {}, nil, err
@@ -167,6 +187,7 @@ func startReplicas(ctx context.Context, e *env, n int, apiURL, secret string, re
 		c.Env = append(os.Environ(),
 			"WHOOWNS_ADDR="+addr, "SLACK_BOT_TOKEN=xoxb-load", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+apiURL,
 			"WHOOWNS_RATE_QUESTIONS=0", "WHOOWNS_RATE_COMMANDS=0", "WHOOWNS_LOG_LEVEL=warn", "WHOOWNS_LOG_FORMAT=text")
+		c.Env = append(c.Env, extraEnv...)
 		c.Stdout, c.Stderr = e.stderr, e.stderr
 		if err := c.Start(); err != nil {
 			return stop, nil, err

@@ -1,8 +1,11 @@
 package loadgen
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,12 +15,15 @@ import (
 // FakeAPI plays the Slack Web API for the bots under load: it answers every
 // method the bot calls with a success and records each chat.postMessage by
 // the thread it replies to, so the generator can match replies to events.
+// It reads only the parameters it needs, without decoding the rest of a
+// message (its blocks), since it shares the cores with the replicas.
 type FakeAPI struct {
 	mu      sync.Mutex
 	replies map[string][]time.Time // thread_ts → arrival of each reply
 	calls   atomic.Int64
 	other   atomic.Int64
 	notify  chan struct{}
+	bufs    sync.Pool
 }
 
 // NewFakeAPI returns an empty fake.
@@ -30,11 +36,12 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls.Add(1)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	w.Header().Set("Content-Type", "application/json")
+	var out []byte
 	switch method {
 	case "chat.postMessage":
 		now := time.Now()
-		thread := formOrJSON(r, "thread_ts")
-		channel := formOrJSON(r, "channel")
+		p := f.params(r, "thread_ts", "channel")
+		thread, channel := p[0], p[1]
 		if thread != "" {
 			f.mu.Lock()
 			f.replies[thread] = append(f.replies[thread], now)
@@ -46,32 +53,75 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			f.other.Add(1)
 		}
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": channel, "ts": thread + "1"})
+		out = append(out, `{"ok":true,"channel":`...)
+		out = appendJSONString(out, channel)
+		out = append(out, `,"ts":`...)
+		out = appendJSONString(out, thread+"1")
+		out = append(out, "}\n"...)
 	case "auth.test":
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "TLOAD", "user": "whoowns", "team": "load"})
+		out = []byte(`{"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"TLOAD","user":"whoowns","team":"load"}` + "\n")
 	case "users.info":
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{"id": formOrJSON(r, "user"), "name": "user", "is_admin": false, "is_owner": false}})
+		out = append(out, `{"ok":true,"user":{"id":`...)
+		out = appendJSONString(out, f.params(r, "user")[0])
+		out = append(out, `,"name":"user","is_admin":false,"is_owner":false}}`+"\n"...)
 	case "conversations.open":
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": map[string]any{"id": "D" + formOrJSON(r, "users")}})
+		out = append(out, `{"ok":true,"channel":{"id":`...)
+		out = appendJSONString(out, "D"+f.params(r, "users")[0])
+		out = append(out, "}}\n"...)
 	default:
 		f.other.Add(1)
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "ts": "1.0"})
+		out = []byte(`{"ok":true,"ts":"1.0"}` + "\n")
 	}
+	w.Write(out)
 }
 
-// formOrJSON reads a parameter from a form or a JSON body; slack-go sends
-// forms for most methods.
-func formOrJSON(r *http.Request, key string) string {
+// params returns the values of keys from a JSON body, or from the query and
+// a form body (slack-go sends forms for most methods). Only the wanted
+// values are unescaped.
+func (f *FakeAPI) params(r *http.Request, keys ...string) []string {
+	out := make([]string, len(keys))
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var m map[string]any
 		if json.NewDecoder(r.Body).Decode(&m) == nil {
-			if s, ok := m[key].(string); ok {
-				return s
+			for i, k := range keys {
+				out[i], _ = m[k].(string)
 			}
 		}
-		return ""
+		return out
 	}
-	return r.FormValue(key)
+	buf, _ := f.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer f.bufs.Put(buf)
+	buf.Reset()
+	if r.Body != nil {
+		io.Copy(buf, io.LimitReader(r.Body, 8<<20))
+	}
+	// Body values win over the query's, as in Request.FormValue.
+	formValues([]byte(r.URL.RawQuery), keys, out)
+	formValues(buf.Bytes(), keys, out)
+	return out
+}
+
+// formValues sets out[i] to the unescaped value of keys[i] in an
+// application/x-www-form-urlencoded form, the first occurrence winning.
+func formValues(form []byte, keys []string, out []string) {
+	seen := make([]bool, len(keys))
+	for len(form) > 0 {
+		var pair []byte
+		pair, form, _ = bytes.Cut(form, []byte("&"))
+		k, v, _ := bytes.Cut(pair, []byte("="))
+		for i, want := range keys {
+			if seen[i] || string(k) != want {
+				continue
+			}
+			seen[i] = true
+			if s, err := url.QueryUnescape(string(v)); err == nil {
+				out[i] = s
+			}
+		}
+	}
 }
 
 // Replies returns a copy of the recorded replies by thread.

@@ -4,23 +4,33 @@
 // replica the way Slack retries) and records the replies on a fake Web API,
 // then reports acknowledgement and answer latencies, lost answers and
 // duplicates.
+//
+// The generator shares the machine with what it measures, so it is built
+// to cost little per event: bodies are appended into reused buffers, each
+// sender writes its requests straight onto its own keep-alive connection
+// and parses the answer with net/http's parser, and redeliveries wait in
+// one heap that the pacing loop serves instead of a timer each.
 package loadgen
 
 import (
-	"bytes"
+	"bufio"
+	"container/heap"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/whoowns/whoowns/internal/intent"
@@ -38,13 +48,15 @@ type Options struct {
 	Channels []string
 	Rate     int           // events per second
 	Duration time.Duration // how long to send
-	// Redeliver is the share of events delivered a second time (0.2).
+	// Redeliver is the share of events delivered a second time (0.2), each
+	// to another replica than the first delivery when there are several.
 	Redeliver float64
 	// Unknown is the share of out-of-scope questions (0.1).
 	Unknown float64
 	// Drain is how long to wait for the last answers after sending stops.
 	Drain time.Duration
-	// Senders is the number of concurrent HTTP senders.
+	// Senders is the number of concurrent HTTP senders, spread over the
+	// targets (each keeps one connection to its target).
 	Senders int
 	// API is the fake Web API the replicas post replies to.
 	API *FakeAPI
@@ -53,6 +65,9 @@ type Options struct {
 	Seed      uint64
 }
 
+// DefaultSenders is the number of senders when Options.Senders is 0.
+const DefaultSenders = 48
+
 // Report is what a run measured.
 type Report struct {
 	Sent         int64         `json:"sent"`       // deliveries, redeliveries included
@@ -60,6 +75,7 @@ type Report struct {
 	Errors       int64         `json:"errors"`     // non-200 or transport errors
 	AckP50       time.Duration `json:"ack_p50_ns"` // request → 200
 	AckP99       time.Duration `json:"ack_p99_ns"`
+	LagP99       time.Duration `json:"lag_p99_ns"`   // due → request started: the generator's own delay
 	Events       int64         `json:"events"`       // distinct events
 	Answered     int64         `json:"answered"`     // events with a reply
 	ReplyP50     time.Duration `json:"reply_p50_ns"` // first delivery → first reply
@@ -79,19 +95,48 @@ func (r Report) String() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
 	return fmt.Sprintf(`sent        %d deliveries (%d events, %d redelivered, %d out of scope) in %s = %.0f events/s
 acked       %d   errors %d
-ack         p50 %s   p99 %s
+ack         p50 %s   p99 %s   (generator lag p99 %s)
 answered    %d of %d events
 reply       p50 %s   p99 %s   (event sent → reply posted)
 lost        %d   duplicates %d
 web api     %d calls (%d not threaded replies)`,
 		r.Sent, r.Events, r.Redeliveries, r.UnknownAsked, r.Elapsed.Round(time.Millisecond), r.AchievedRate,
-		r.Acked, r.Errors, ms(r.AckP50), ms(r.AckP99), r.Answered, r.Events, ms(r.ReplyP50), ms(r.ReplyP99), r.Lost, r.Duplicates, r.APICalls, r.OtherPosts)
+		r.Acked, r.Errors, ms(r.AckP50), ms(r.AckP99), ms(r.LagP99), r.Answered, r.Events, ms(r.ReplyP50), ms(r.ReplyP99), r.Lost, r.Duplicates, r.APICalls, r.OtherPosts)
 }
 
+// delivery is one request to send.
 type delivery struct {
 	body  []byte
 	retry int
-	event int // index into sentAt
+	event int // index into sentAt; -1 for a redelivery
+	due   time.Time
+}
+
+// pending is a redelivery waiting for its time.
+type pending struct {
+	at     time.Time
+	target int
+	d      delivery
+}
+
+type pendingHeap []pending
+
+func (h pendingHeap) Len() int           { return len(h) }
+func (h pendingHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h pendingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *pendingHeap) Push(x any)        { *h = append(*h, x.(pending)) }
+func (h *pendingHeap) Pop() any {
+	old := *h
+	p := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return p
+}
+
+// senderStats is what one sender measured; merged after the run, so the
+// senders share no lock.
+type senderStats struct {
+	sent, acked, errors int64
+	acks, lags          []time.Duration
 }
 
 // Run sends load until Duration has passed, waits up to Drain for the last
@@ -101,13 +146,21 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, fmt.Errorf("loadgen: targets, API, catalogue, a positive rate and duration are required")
 	}
 	if o.Senders <= 0 {
-		o.Senders = 128
+		o.Senders = DefaultSenders
 	}
 	if o.TeamID == "" {
 		o.TeamID = "TLOAD"
 	}
 	if len(o.Channels) == 0 {
 		o.Channels = []string{"C0CHECKOUT", "C0PAYMENTS", "C0MOBILE", "C0SEARCH"}
+	}
+	targets := make([]*url.URL, len(o.Targets))
+	for i, t := range o.Targets {
+		u, err := url.Parse(t)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return Report{}, fmt.Errorf("loadgen: target %q is not an http://host:port URL", t)
+		}
+		targets[i] = u
 	}
 	questions, unknown := questionsFrom(o.Catalogue)
 	rng := rand.New(rand.NewPCG(o.Seed, 42))
@@ -118,81 +171,91 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	total := int(float64(o.Rate) * o.Duration.Seconds())
 	sentAt := make([]time.Time, total)
 	threads := make([]string, total)
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: o.Senders * 2, MaxIdleConnsPerHost: o.Senders, IdleConnTimeout: 30 * time.Second,
-	}}
-	defer client.CloseIdleConnections()
 
-	var rep Report
-	var ackMu sync.Mutex
-	acks := make([]time.Duration, 0, total+total/4)
-	jobs := make(chan delivery, o.Senders*4)
-	var next atomic.Uint64
+	// One queue and a share of the senders per target.
+	perTarget := max(1, o.Senders/len(targets))
+	queues := make([]chan delivery, len(targets))
 	var wg sync.WaitGroup
-	var sentMu sync.Mutex
-	for i := 0; i < o.Senders; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range jobs {
-				target := o.Targets[int(next.Add(1))%len(o.Targets)]
-				start := time.Now()
-				if d.retry == 0 {
-					sentMu.Lock()
-					sentAt[d.event] = start
-					sentMu.Unlock()
+	var stats []*senderStats
+	perSender := (total+total/4)/(perTarget*len(targets)) + 16
+	for t := range targets {
+		queues[t] = make(chan delivery, perTarget*8)
+		for range perTarget {
+			st := &senderStats{acks: make([]time.Duration, 0, perSender), lags: make([]time.Duration, 0, perSender)}
+			stats = append(stats, st)
+			s := newSender(targets[t], o.SigningSecret)
+			wg.Go(func() {
+				defer s.close()
+				for d := range queues[t] {
+					start := time.Now()
+					if d.event >= 0 {
+						sentAt[d.event] = start // each event is written by one sender only
+					}
+					code, err := s.post(ctx, d.body, d.retry, start)
+					st.sent++
+					st.lags = append(st.lags, start.Sub(d.due))
+					if err != nil || code != http.StatusOK {
+						st.errors++
+						continue
+					}
+					st.acked++
+					st.acks = append(st.acks, time.Since(start))
 				}
-				code, err := post(ctx, client, target, o.SigningSecret, d.body, d.retry)
-				lat := time.Since(start)
-				atomic.AddInt64(&rep.Sent, 1)
-				if err != nil || code != http.StatusOK {
-					atomic.AddInt64(&rep.Errors, 1)
-					continue
-				}
-				atomic.AddInt64(&rep.Acked, 1)
-				ackMu.Lock()
-				acks = append(acks, lat)
-				ackMu.Unlock()
-			}
-		}()
+			})
+		}
 	}
 
+	var rep Report
+	var redeliveries pendingHeap
 	// Pace in 2 ms slices so the rate holds without a timer per event.
 	const slice = 2 * time.Millisecond
 	begin := time.Now()
 	base := begin.Unix()
-	var retries sync.WaitGroup
 	sent := 0
 	ticker := time.NewTicker(slice)
-	for sent < total && ctx.Err() == nil {
-		due := int(float64(o.Rate) * time.Since(begin).Seconds())
-		for ; sent < due && sent < total; sent++ {
+	var bodyBuf []byte
+	for (sent < total || len(redeliveries) > 0) && ctx.Err() == nil {
+		now := time.Now()
+		due := min(int(float64(o.Rate)*now.Sub(begin).Seconds()), total)
+		for ; sent < due; sent++ {
 			q := questions[rng.IntN(len(questions))]
 			if rng.Float64() < o.Unknown {
 				q = unknown[rng.IntN(len(unknown))]
 				rep.UnknownAsked++
 			}
-			ts := fmt.Sprintf("%d.%06d", base+int64(sent/1_000_000), sent%1_000_000)
+			ts := strconv.FormatInt(base+int64(sent/1_000_000), 10) + "." + padded(sent%1_000_000, 6)
 			threads[sent] = ts
-			body := eventBody(o.TeamID, fmt.Sprintf("EvLOAD%s%08d", run, sent), o.Channels[rng.IntN(len(o.Channels))],
-				fmt.Sprintf("ULOAD%04d", rng.IntN(5000)), "<@UBOT> "+q, ts)
-			jobs <- delivery{body: body, event: sent}
+			bodyBuf = appendEventBody(bodyBuf[:0], o.TeamID, "EvLOAD"+run+padded(sent, 8), o.Channels[rng.IntN(len(o.Channels))],
+				"ULOAD"+padded(rng.IntN(5000), 4), q, ts, now.Unix())
+			body := slices.Clone(bodyBuf)
+			target := sent % len(targets)
+			queues[target] <- delivery{body: body, event: sent, due: now}
 			if rng.Float64() < o.Redeliver {
 				rep.Redeliveries++
 				// Half race the first delivery, half come later, as Slack's
-				// retries after a slow ack would.
+				// retries after a slow ack would; always to another replica.
 				delay := time.Duration(rng.IntN(3)) * time.Millisecond
 				if rng.IntN(2) == 0 {
 					delay = time.Duration(50+rng.IntN(450)) * time.Millisecond
 				}
-				retries.Add(1)
-				time.AfterFunc(delay, func() {
-					defer retries.Done()
-					select {
-					case jobs <- delivery{body: body, retry: 1, event: -1}:
-					case <-ctx.Done():
-					}
-				})
+				other := target
+				if len(targets) > 1 {
+					other = (target + 1 + rng.IntN(len(targets)-1)) % len(targets)
+				}
+				heap.Push(&redeliveries, pending{at: now.Add(delay), target: other, d: delivery{body: body, retry: 1, event: -1}})
+			}
+		}
+		for len(redeliveries) > 0 && !redeliveries[0].at.After(now) {
+			p := heap.Pop(&redeliveries).(pending)
+			p.d.due = p.at
+			queues[p.target] <- p.d
+		}
+		if sent == total {
+			if rep.Elapsed == 0 {
+				rep.Elapsed = time.Since(begin)
+			}
+			if len(redeliveries) == 0 {
+				break
 			}
 		}
 		select {
@@ -201,12 +264,23 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 	ticker.Stop()
-	rep.Elapsed = time.Since(begin)
-	retries.Wait()
-	close(jobs)
+	if rep.Elapsed == 0 { // cancelled
+		rep.Elapsed = time.Since(begin)
+	}
+	for _, q := range queues {
+		close(q)
+	}
 	wg.Wait()
 	rep.Events = int64(sent)
 	rep.AchievedRate = float64(sent) / rep.Elapsed.Seconds()
+	var acks, lags []time.Duration
+	for _, st := range stats {
+		rep.Sent += st.sent
+		rep.Acked += st.acked
+		rep.Errors += st.errors
+		acks = append(acks, st.acks...)
+		lags = append(lags, st.lags...)
+	}
 
 	// Wait for the answers still in flight.
 	deadline := time.NewTimer(o.Drain)
@@ -240,8 +314,24 @@ done:
 		lat = append(lat, first.Sub(sentAt[i]))
 	}
 	rep.AckP50, rep.AckP99 = percentile(acks, 50), percentile(acks, 99)
+	rep.LagP99 = percentile(lags, 99)
 	rep.ReplyP50, rep.ReplyP99 = percentile(lat, 50), percentile(lat, 99)
 	return rep, nil
+}
+
+// padded formats n in decimal with leading zeros to width digits.
+func padded(n, width int) string {
+	var b [20]byte
+	d := strconv.AppendInt(b[:0], int64(n), 10)
+	if len(d) >= width {
+		return string(d)
+	}
+	out := make([]byte, width)
+	copy(out[width-len(d):], d)
+	for i := range width - len(d) {
+		out[i] = '0'
+	}
+	return string(out)
 }
 
 func percentile(ds []time.Duration, p int) time.Duration {
@@ -256,25 +346,118 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	return ds[min(i, len(ds)-1)]
 }
 
-func post(ctx context.Context, c *http.Client, target, secret string, body []byte, retry int) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target+"/slack/events", bytes.NewReader(body))
-	if err != nil {
+// requestTimeout bounds one request, connect included.
+const requestTimeout = 10 * time.Second
+
+// sender posts events to one replica over one keep-alive connection: it
+// writes each request in one piece and reads the response with net/http's
+// own parser, so the replicas see ordinary HTTP/1.1 requests, signed with a
+// fresh timestamp each, at the cost of a write and a read.
+type sender struct {
+	target *url.URL
+	secret []byte
+	mac    hash.Hash
+	conn   net.Conn
+	br     *bufio.Reader
+	buf    []byte
+	sig    [sha256.Size]byte
+}
+
+func newSender(target *url.URL, secret string) *sender {
+	return &sender{target: target, secret: []byte(secret), mac: hmac.New(sha256.New, []byte(secret))}
+}
+
+func (s *sender) close() {
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+}
+
+// post sends one delivery and returns the status code. A connection the
+// replica closed while idle is redialled once, as net/http's client does.
+func (s *sender) post(ctx context.Context, body []byte, retry int, now time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", Sign(secret, ts, body))
+	ts := strconv.FormatInt(now.Unix(), 10)
+	s.mac.Reset()
+	s.mac.Write([]byte("v0:" + ts + ":"))
+	s.mac.Write(body)
+	sig := s.mac.Sum(s.sig[:0])
+
+	b := s.buf[:0]
+	b = append(b, "POST /slack/events HTTP/1.1\r\nHost: "...)
+	b = append(b, s.target.Host...)
+	b = append(b, "\r\nUser-Agent: whoowns-load\r\nContent-Type: application/json\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\nX-Slack-Request-Timestamp: "...)
+	b = append(b, ts...)
+	b = append(b, "\r\nX-Slack-Signature: v0="...)
+	b = hex.AppendEncode(b, sig)
 	if retry > 0 {
-		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
-		req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+		b = append(b, "\r\nX-Slack-Retry-Num: "...)
+		b = strconv.AppendInt(b, int64(retry), 10)
+		b = append(b, "\r\nX-Slack-Retry-Reason: http_timeout"...)
 	}
-	resp, err := c.Do(req)
+	b = append(b, "\r\n\r\n"...)
+	b = append(b, body...)
+	s.buf = b
+
+	for attempt := 0; ; attempt++ {
+		reused := s.conn != nil
+		code, err := s.roundTrip(ctx, b)
+		if err == nil {
+			return code, nil
+		}
+		s.close()
+		if !reused || attempt > 0 || ctx.Err() != nil || !errors.Is(err, errIdleClosed) {
+			return 0, err
+		}
+	}
+}
+
+// errIdleClosed marks a reused connection that was closed before any of the
+// response arrived: the request was not processed and may be sent again.
+var errIdleClosed = errors.New("loadgen: connection closed before the response")
+
+func (s *sender) roundTrip(ctx context.Context, req []byte) (int, error) {
+	deadline := time.Now().Add(requestTimeout)
+	if s.conn == nil {
+		d := net.Dialer{Deadline: deadline}
+		c, err := d.DialContext(ctx, "tcp", s.target.Host)
+		if err != nil {
+			return 0, err
+		}
+		s.conn = c
+		if s.br == nil {
+			s.br = bufio.NewReaderSize(c, 4096)
+		} else {
+			s.br.Reset(c)
+		}
+	}
+	s.conn.SetDeadline(deadline)
+	if _, err := s.conn.Write(req); err != nil {
+		return 0, errIdleClosed
+	}
+	if _, err := s.br.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			return 0, errIdleClosed
+		}
+		return 0, err
+	}
+	resp, err := http.ReadResponse(s.br, nil)
 	if err != nil {
 		return 0, err
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		return 0, err
+	}
+	if resp.Close {
+		s.close()
+	}
 	return resp.StatusCode, nil
 }
 
@@ -286,14 +469,58 @@ func Sign(secret, ts string, body []byte) string {
 	return "v0=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func eventBody(team, id, channel, user, text, ts string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"token": "unused", "team_id": team, "api_app_id": "ALOAD", "type": "event_callback",
-		"event_id": id, "event_time": time.Now().Unix(),
-		"event":          map[string]any{"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts},
-		"authorizations": []map[string]any{{"team_id": team, "user_id": "UBOT", "is_bot": true}},
-	})
+// appendEventBody appends an app_mention event_callback as Slack sends it.
+func appendEventBody(b []byte, team, id, channel, user, question, ts string, eventTime int64) []byte {
+	b = append(b, `{"token":"unused","team_id":`...)
+	b = appendJSONString(b, team)
+	b = append(b, `,"api_app_id":"ALOAD","type":"event_callback","event_id":`...)
+	b = appendJSONString(b, id)
+	b = append(b, `,"event_time":`...)
+	b = strconv.AppendInt(b, eventTime, 10)
+	b = append(b, `,"event":{"type":"app_mention","user":`...)
+	b = appendJSONString(b, user)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, "<@UBOT> "+question)
+	b = append(b, `,"ts":`...)
+	b = appendJSONString(b, ts)
+	b = append(b, `,"channel":`...)
+	b = appendJSONString(b, channel)
+	b = append(b, `,"event_ts":`...)
+	b = appendJSONString(b, ts)
+	b = append(b, `},"authorizations":[{"team_id":`...)
+	b = appendJSONString(b, team)
+	b = append(b, `,"user_id":"UBOT","is_bot":true}]}`...)
 	return b
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, valid UTF-8 passed through.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // questionsFrom takes the questions from the catalogue's own phrases: every

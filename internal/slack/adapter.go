@@ -37,7 +37,8 @@ type Config struct {
 	// APIURL is the Web API base URL, "https://slack.com/api/" by default;
 	// a missing trailing slash is added.
 	APIURL string
-	// HTTPClient makes the Web API calls; the default has a 10s timeout.
+	// HTTPClient makes the Web API calls; the default has a 10s timeout
+	// and keeps a connection per worker alive.
 	HTTPClient *http.Client
 	// Workers handle queued events (default 10); QueueSize bounds the queue
 	// (default 1000): beyond it HTTP deliveries get 503 so Slack retries.
@@ -140,8 +141,14 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 	hc := cfg.HTTPClient
 	if hc == nil {
 		// slack-go has no timeout of its own: a hung connection would hold
-		// a worker forever.
-		hc = &http.Client{Timeout: DefaultHTTPTimeout}
+		// a worker forever. Every worker may be mid-call to the one Web API
+		// host, so keep that many connections alive between calls: the
+		// default transport keeps 2 per host, and the others would be
+		// opened and closed for every message.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.Workers + 2
+		tr.MaxIdleConns = max(tr.MaxIdleConns, 2*tr.MaxIdleConnsPerHost)
+		hc = &http.Client{Timeout: DefaultHTTPTimeout, Transport: tr}
 	}
 	hc = capResponses(hc, maxResponseBytes)
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(hc)}

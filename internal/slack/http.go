@@ -112,30 +112,49 @@ func (a *Adapter) busy(w http.ResponseWriter) {
 }
 
 // handleEvents receives Events API deliveries. It verifies, answers
-// url_verification, and queues everything else untouched: the ack must
-// reach Slack within 3 seconds, and deduping needs a store round trip.
+// url_verification, and queues everything else: the ack must reach Slack
+// within 3 seconds, and deduping needs a store round trip. The envelope is
+// decoded here, once, and the worker takes it as it is.
 func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)
 	if !ok {
 		return
 	}
-	var outer struct {
-		Type      string `json:"type"`
-		Challenge string `json:"challenge"`
-		EventID   string `json:"event_id"`
-	}
-	if err := json.Unmarshal(body, &outer); err != nil {
-		a.metrics.Rejected(platform, rejectBadRequest)
-		http.Error(w, "malformed JSON", http.StatusBadRequest)
-		return
-	}
-	if outer.Type == "url_verification" {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, outer.Challenge)
-		return
-	}
 	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
-	if !a.enqueue(a.eventJob(body, outer.EventID, retry)) {
+	env := new(envelope)
+	if err := json.Unmarshal(body, env); err != nil {
+		// Judge a body that is no envelope by the outer fields alone: bad
+		// JSON is refused; JSON with a field of the wrong type is
+		// acknowledged, and the worker drops it with a log line.
+		var outer struct {
+			Type      string `json:"type"`
+			Challenge string `json:"challenge"`
+			EventID   string `json:"event_id"`
+		}
+		if err := json.Unmarshal(body, &outer); err != nil {
+			a.metrics.Rejected(platform, rejectBadRequest)
+			http.Error(w, "malformed JSON", http.StatusBadRequest)
+			return
+		}
+		if outer.Type != "url_verification" {
+			a.queue(w, a.eventJob(body, outer.EventID, retry))
+			return
+		}
+		env.Type, env.Challenge = outer.Type, outer.Challenge
+	}
+	if env.Type == "url_verification" {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, env.Challenge)
+		return
+	}
+	env.retry = retry
+	a.queue(w, a.envelopeJob(env))
+}
+
+// queue hands j to the workers and acknowledges the request, or tells the
+// sender to retry when the queue is full.
+func (a *Adapter) queue(w http.ResponseWriter, j job) {
+	if !a.enqueue(j) {
 		a.busy(w)
 		return
 	}
