@@ -27,12 +27,12 @@ var (
 	correctedWeight = 0.8
 	// realWordWeight discounts a correction of a common English word
 	// ("store" → "story"): the writer may well have meant the word itself.
-	realWordWeight = 0.4
+	realWordWeight = 0.25
 	// threshold is the score under which no intent is claimed.
 	threshold = 0.22
 	// noneScale weighs the nearest out-of-scope example against the real
 	// intents' mixed scores.
-	noneScale = 0.8
+	noneScale = 0.9
 	// probWeight mixes the regression probability into each intent's score.
 	probWeight = 0.5
 	// nearTieMargin: best and runner-up closer than this are a near tie.
@@ -603,27 +603,26 @@ func (m *model) analyze(s *scratch, building bool) {
 	}
 }
 
-// dropGreeting removes a greeting from a question that has a topic ("hey,
-// who grooms the backlog?"): only a bare greeting asks for help.
+// dropGreeting removes greetings and the bot's own name from a question
+// that has a topic ("hey @whoowns, who grooms the backlog?"): only a bare
+// greeting or a question about the bot asks for help.
 func (m *model) dropGreeting(s *scratch) {
-	if m.hello < 0 {
-		return
-	}
-	greet, topic := false, false
+	chat, topic := false, false
 	for _, t := range s.terms {
 		switch {
-		case t.id == m.hello:
-			greet = true
-		case t.id >= 0 && int(t.id) < len(m.idf) && m.idf[t.id] >= m.informative && !m.chatWord[t.id]:
+		case t.id < 0 || int(t.id) >= len(m.idf):
+		case t.id == m.hello || m.chatWord[t.id]:
+			chat = true
+		case m.idf[t.id] >= m.informative:
 			topic = true
 		}
 	}
-	if !greet || !topic {
+	if !chat || !topic {
 		return
 	}
 	out := s.terms[:0]
 	for _, t := range s.terms {
-		if t.id != m.hello {
+		if t.id < 0 || int(t.id) >= len(m.idf) || t.id != m.hello && !m.chatWord[t.id] {
 			out = append(out, t)
 		}
 	}

@@ -1,7 +1,6 @@
 package intent
 
 import (
-	"cmp"
 	_ "embed"
 	"slices"
 	"strings"
@@ -56,16 +55,18 @@ func isCommonWord(w []byte) bool {
 type typoIndex struct {
 	words []string // candidate words
 	freq  []int32  // how often each occurs in the catalogue
-	// dels holds (hash of a deletion string, word index) pairs sorted by
-	// hash: one flat array instead of a map of slices keeps loading fast.
-	// A hash collision only adds a candidate, which the distance check drops.
-	dels []delEntry
+	// dels holds (hash of a deletion string, word index) pairs packed in
+	// one integer each, the top 40 bits of the hash above a 24-bit index,
+	// sorted: one flat array of plain integers instead of a map of slices
+	// keeps loading fast. A hash collision only adds a candidate, which the
+	// distance check drops.
+	dels []uint64
 }
 
-type delEntry struct {
-	h  uint64
-	id int32
-}
+// delIDBits is the width of the word index in a packed deletion entry.
+const delIDBits = 24
+
+func packDel(h uint64, id int32) uint64 { return h>>delIDBits<<delIDBits | uint64(id) }
 
 // maxEdits says how far a word of n letters may be from its correction.
 // Short words are never corrected (too many real words are one letter
@@ -92,9 +93,12 @@ func hashBytes(b []byte) uint64 {
 }
 
 func newTypoIndex(words []string, freq []int32) *typoIndex {
-	t := &typoIndex{words: words, freq: freq, dels: make([]delEntry, 0, len(words)*16)}
+	t := &typoIndex{words: words, freq: freq, dels: make([]uint64, 0, len(words)*16)}
 	buf := make([]byte, 0, 256)
 	for i, w := range words {
+		if i >= 1<<delIDBits {
+			break // more words than an entry can number: never in practice
+		}
 		d := maxEdits(len(w))
 		if d == 0 || len(w) > 32 {
 			continue
@@ -102,12 +106,7 @@ func newTypoIndex(words []string, freq []int32) *typoIndex {
 		buf = append(buf[:0], w...)
 		t.addDeletes(buf, int32(i), d)
 	}
-	slices.SortFunc(t.dels, func(a, b delEntry) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	slices.Sort(t.dels)
 	t.dels = slices.Compact(t.dels)
 	return t
 }
@@ -115,7 +114,7 @@ func newTypoIndex(words []string, freq []int32) *typoIndex {
 // addDeletes indexes w and every string made by deleting up to d letters.
 // Deletions are written after w in the same buffer, so nothing allocates.
 func (t *typoIndex) addDeletes(buf []byte, id int32, d int) {
-	t.dels = append(t.dels, delEntry{hashBytes(buf), id})
+	t.dels = append(t.dels, packDel(hashBytes(buf), id))
 	if d == 0 || len(buf) <= 1 {
 		return
 	}
@@ -147,9 +146,10 @@ func (t *typoIndex) correct(w []byte, scratch *[]byte) int32 {
 
 func (t *typoIndex) lookup(orig, w []byte, d int, scratch *[]byte, best *int32, bestDist *int) {
 	h := hashBytes(w)
-	i, _ := slices.BinarySearchFunc(t.dels, h, func(e delEntry, h uint64) int { return cmp.Compare(e.h, h) })
-	for ; i < len(t.dels) && t.dels[i].h == h; i++ {
-		id := t.dels[i].id
+	key := h >> delIDBits
+	i, _ := slices.BinarySearch(t.dels, key<<delIDBits)
+	for ; i < len(t.dels) && t.dels[i]>>delIDBits == key; i++ {
+		id := int32(t.dels[i] & (1<<delIDBits - 1))
 		cand := t.words[id]
 		limit := min(maxEdits(len(orig)), maxEdits(len(cand)))
 		dist := osaDistance(orig, cand, limit)
