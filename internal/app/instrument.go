@@ -68,6 +68,12 @@ func (s *instrumented) ClaimAll(ctx context.Context, ttl time.Duration, keys ...
 	return ok, err
 }
 
+func (s *instrumented) ClaimDirectory(ctx context.Context, t ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	d, first, err := s.Store.ClaimDirectory(ctx, t, ttl, keys...)
+	s.count("claim_directory", err)
+	return d, first, err
+}
+
 func (s *instrumented) MarkOnboarded(ctx context.Context, t ownership.TenantID, user, team string) (bool, error) {
 	ok, err := s.Store.MarkOnboarded(ctx, t, user, team)
 	s.count("mark_onboarded", err)

@@ -340,6 +340,22 @@ func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string)
 	return true, nil
 }
 
+// ClaimDirectory implements ownership.Store.
+func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	if err := begin(ctx, id); err != nil {
+		return nil, false, err
+	}
+	first, err := s.ClaimAll(ctx, ttl, keys...)
+	if err != nil || !first {
+		return nil, false, err
+	}
+	d, err := s.Directory(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, true, nil
+}
+
 // MarkOnboarded implements ownership.Store.
 func (s *Store) MarkOnboarded(ctx context.Context, id ownership.TenantID, user, team string) (bool, error) {
 	if err := begin(ctx, id); err != nil {

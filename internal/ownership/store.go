@@ -56,6 +56,12 @@ type Store interface {
 	// space. No keys, or a ttl <= 0, is invalid.
 	ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error)
 
+	// ClaimDirectory is ClaimAll and then Directory, in one round trip to
+	// the backend: the path of an answer, which must be given once however
+	// many deliveries of its question arrive. When first is false the
+	// directory is nil. An error means neither result is known.
+	ClaimDirectory(ctx context.Context, tenant TenantID, ttl time.Duration, keys ...string) (d *Directory, first bool, err error)
+
 	// MarkOnboarded records that user was welcomed for team and reports
 	// whether this is the first time.
 	MarkOnboarded(ctx context.Context, tenant TenantID, user, team string) (bool, error)

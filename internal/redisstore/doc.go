@@ -34,8 +34,10 @@
 // directory JSON only when they differ, so the hot path moves a few bytes
 // and decodes nothing. The stamp, not the version, is compared so that a
 // directory rebuilt after a flush is never mistaken for the cached one.
-// ClaimAll costs one, whatever the number of keys (one per key on a
-// Cluster, where the untagged keys may live on different nodes).
+// ClaimAll costs one, whatever the number of keys, and ClaimDirectory, the
+// path of an answer, pipelines the claim with that read: one in all. (On a
+// Cluster, where the untagged claim keys may live on other nodes than the
+// tenant's, one per claim key plus the read.)
 // Update costs two in the steady state (that read, then a compare-and-set
 // script that writes the directory and appends the audit entries
 // atomically). Scripts are sent by SHA; the first use of each on a server

@@ -173,13 +173,25 @@ return n
 // trip, from the cache when the stamp is unchanged. The directory is the
 // cache's own: callers must clone before handing it out or changing it.
 func (s *Store) load(ctx context.Context, id ownership.TenantID) (*ownership.Directory, string, error) {
-	s.mu.RLock()
-	c, ok := s.cache[id]
-	s.mu.RUnlock()
+	c, ok := s.cached(id)
 	res, err := getDirScript.Run(ctx, s.client, []string{s.key(id, "dir")}, c.tag).StringSlice()
 	if err != nil {
 		return nil, "", fail(err)
 	}
+	return s.loaded(id, c, ok, res)
+}
+
+// cached returns the tenant's cache entry, whose tag getDirScript is sent.
+func (s *Store) cached(id ownership.TenantID) (cached, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.cache[id]
+	return c, ok
+}
+
+// loaded interprets getDirScript's reply res to a request made with the
+// cache entry c (ok: there was one), updating the cache.
+func (s *Store) loaded(id ownership.TenantID, c cached, ok bool, res []string) (*ownership.Directory, string, error) {
 	switch {
 	case len(res) == 0:
 		if ok { // the data was deleted behind our back (FLUSHDB, expiry)
@@ -489,13 +501,15 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 }
 
 // claimAllScript sets every key to "1" for ARGV[1] ms unless one of them
-// exists: all or nothing, in one atomic step. It returns 1 when it claimed.
+// exists: all or nothing, in one atomic step (a key it set before meeting a
+// taken one is deleted again, unseen by anyone). It returns 1 when it
+// claimed.
 var claimAllScript = redis.NewScript(`
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
-end
-for i = 1, #KEYS do
-  redis.call('SET', KEYS[i], '1', 'PX', ARGV[1])
+  if not redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[1]) then
+    for j = 1, i - 1 do redis.call('DEL', KEYS[j]) end
+    return 0
+  end
 end
 return 1
 `)
@@ -520,15 +534,82 @@ func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string)
 		}
 		return true, nil
 	}
-	full := make([]string, len(keys))
-	for i, k := range keys {
-		full[i] = s.prefix + ":claim:" + k
-	}
-	n, err := claimAllScript.Run(ctx, s.client, full, max(ttl.Milliseconds(), 1)).Int64()
+	n, err := claimAllScript.Run(ctx, s.client, s.claimKeys(keys), max(ttl.Milliseconds(), 1)).Int64()
 	if err != nil {
 		return false, fail(err)
 	}
 	return n == 1, nil
+}
+
+func (s *Store) claimKeys(keys []string) []string {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.prefix + ":claim:" + k
+	}
+	return full
+}
+
+// ClaimDirectory implements ownership.Store: the claim script and the
+// directory script go in one pipeline, one round trip. On a Cluster the
+// claims are made first, as ClaimAll makes them, and the read follows.
+func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, false, err
+	}
+	if ttl <= 0 || len(keys) == 0 {
+		return nil, false, ownership.Errorf(ownership.ErrInvalid, "A claim needs at least one key and a positive time to live.")
+	}
+	if _, cluster := s.client.(*redis.ClusterClient); cluster {
+		first, err := s.ClaimAll(ctx, ttl, keys...)
+		if err != nil || !first {
+			return nil, false, err
+		}
+		d, err := s.Directory(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		return d, true, nil
+	}
+	claimKeys, dirKeys := s.claimKeys(keys), []string{s.key(id, "dir")}
+	ms := max(ttl.Milliseconds(), 1)
+	c, ok := s.cached(id)
+	var claim, dir *redis.Cmd
+	send := func(byHash bool) error {
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if byHash {
+				claim = claimAllScript.EvalSha(ctx, p, claimKeys, ms)
+				dir = getDirScript.EvalSha(ctx, p, dirKeys, c.tag)
+			} else {
+				claim = claimAllScript.Eval(ctx, p, claimKeys, ms)
+				dir = getDirScript.Eval(ctx, p, dirKeys, c.tag)
+			}
+			return nil
+		})
+		return err
+	}
+	err := send(true)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// A server that lost its scripts (restart, SCRIPT FLUSH): send them
+		// whole this once, which caches them on the server again.
+		err = send(false)
+	}
+	if err != nil {
+		return nil, false, fail(err)
+	}
+	if n, err := claim.Int64(); err != nil {
+		return nil, false, fail(err)
+	} else if n != 1 {
+		return nil, false, nil
+	}
+	res, err := dir.StringSlice()
+	if err != nil {
+		return nil, false, fail(err)
+	}
+	d, _, err := s.loaded(id, c, ok, res)
+	if err != nil {
+		return nil, false, err
+	}
+	return deepClone(d), true, nil
 }
 
 // MarkOnboarded implements ownership.Store with SADD.

@@ -57,6 +57,8 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"ClaimAllExactlyOnce", testClaimAll},
 		{"ClaimAllOverlapping", testClaimAllOverlap},
 		{"ClaimAllExpires", testClaimAllExpiry},
+		{"ClaimDirectory", testClaimDirectory},
+		{"ClaimDirectorySeesOtherReplicasWrites", testClaimDirectoryFresh},
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
 		{"AllowWindow", testAllow},
@@ -751,6 +753,97 @@ func testClaimAllExpiry(t *testing.T, open func(*testing.T) ownership.Store) {
 		}
 		return ok
 	})
+}
+
+func testClaimDirectory(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	seed(t, stores[0], tenantA)
+	want := content(t, mustDir(t, stores[0], tenantA))
+	const n = 20
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	for i := range n {
+		wg.Go(func() {
+			d, first, err := stores[i%2].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Ev300", "msg:C1:9.0")
+			switch {
+			case err != nil:
+				t.Errorf("ClaimDirectory: %v", err)
+			case first:
+				won.Add(1)
+				if d == nil || d.Version != 1 || content(t, d) != want {
+					t.Errorf("the first ClaimDirectory returned %+v, want the stored directory", d)
+				}
+			case d != nil:
+				t.Errorf("a losing ClaimDirectory returned a directory")
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Errorf("%d of %d concurrent ClaimDirectory calls won, want exactly 1", won.Load(), n)
+	}
+	// One key space with Claim and ClaimAll.
+	if ok, err := stores[1].Claim(ctx, "msg:C1:9.0", time.Minute); ok || err != nil {
+		t.Errorf("Claim after ClaimDirectory = %v, %v; want false", ok, err)
+	}
+	if ok, err := stores[1].Claim(ctx, "evt:Ev301", time.Minute); !ok || err != nil {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if d, first, err := stores[0].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Ev301", "msg:C1:9.1"); first || d != nil || err != nil {
+		t.Errorf("ClaimDirectory of a claimed key = %v, %v, %v; want nil, false, nil", d, first, err)
+	}
+	// The directory is the caller's own.
+	d, first, err := stores[0].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Ev302")
+	if !first || err != nil {
+		t.Fatalf("ClaimDirectory = %v, %v", first, err)
+	}
+	d.Teams["payments"].Name = "changed"
+	d.Teams["payments"].Members[0].Name = "changed"
+	if got := content(t, mustDir(t, stores[0], tenantA)); got != want {
+		t.Errorf("changing a ClaimDirectory result changed the store:\n%s", got)
+	}
+	// An unknown tenant reads as an empty directory.
+	d, first, err = stores[1].ClaimDirectory(ctx, tenantB, time.Minute, "evt:Ev303")
+	if !first || err != nil || d == nil || d.Version != 0 || len(d.Teams) != 0 {
+		t.Errorf("ClaimDirectory of an unknown tenant = %+v, %v, %v; want an empty directory", d, first, err)
+	}
+	_, _, err = stores[0].ClaimDirectory(ctx, tenantA, 0, "evt:zero")
+	wantCode(t, "ClaimDirectory(ttl 0)", err, ownership.ErrInvalid)
+	_, _, err = stores[0].ClaimDirectory(ctx, tenantA, time.Minute)
+	wantCode(t, "ClaimDirectory(no keys)", err, ownership.ErrInvalid)
+	_, _, err = stores[0].ClaimDirectory(ctx, "", time.Minute, "evt:Ev304")
+	wantCode(t, "ClaimDirectory(no tenant)", err, ownership.ErrInvalid)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, err = stores[0].ClaimDirectory(cancelled, tenantA, time.Minute, "evt:Ev305")
+	wantCode(t, "ClaimDirectory(cancelled)", err, ownership.ErrUnavailable)
+}
+
+// testClaimDirectoryFresh checks that a replica which has read (and may
+// have cached) a directory sees another replica's change on its next
+// ClaimDirectory: an answer never names the previous owner.
+func testClaimDirectoryFresh(t *testing.T, open func(*testing.T) ownership.Store) {
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	seed(t, a, tenantA)
+	for i := range 3 {
+		d, first, err := b.ClaimDirectory(ctx, tenantA, time.Minute, fmt.Sprintf("evt:Fresh%d", i))
+		if !first || err != nil {
+			t.Fatalf("ClaimDirectory = %v, %v", first, err)
+		}
+		want := fmt.Sprintf("PO %d", i)
+		if i > 0 && d.Teams["payments"].Roles[ownership.ProductOwner].Person.Name != fmt.Sprintf("PO %d", i-1) {
+			t.Fatalf("round %d: ClaimDirectory returned %q, want the owner set before it", i, d.Teams["payments"].Roles[ownership.ProductOwner].Person.Name)
+		}
+		_, _, err = a.Update(ctx, tenantA, func(d *ownership.Directory) ([]ownership.Change, error) {
+			d.Teams["payments"].Roles[ownership.ProductOwner] = ownership.Assignment{Person: ownership.Person{ID: "U9", Name: want}}
+			return []ownership.Change{{Action: "set", Team: "payments"}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // poll calls cond until it reports true or the deadline passes; used where
