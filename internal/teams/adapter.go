@@ -3,11 +3,13 @@
 // renders answers as Adaptive Cards and posts them back through the Bot
 // Connector.
 //
-// It uses msbotbuilder-go's schema types but none of its network code: the
-// library's JWT validator and connector client are replaced by Validator and
-// Connector (see their comments for what each fixes), and its adapter's
-// ParseRequest/ProcessActivity are bypassed because they read the body
-// without a limit, drop mention details, and reply to the wrong URL.
+// It builds on msbotbuilder-go's schema types and fills the two seams of its
+// core.BotFrameworkAdapter with hardened parts: Validator implements
+// auth.TokenValidator and Connector implements client.Client (each comment
+// says what the library's own gets wrong; tests plug both into the adapter).
+// The adapter's ParseRequest/ProcessActivity are not on the request path
+// because they read the body without a limit, drop mention details, answer
+// every activity type with an empty reply, and reply to the wrong URL.
 package teams
 
 import (
