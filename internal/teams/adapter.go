@@ -87,9 +87,11 @@ type Adapter struct {
 	conn      *Connector
 	log       *slog.Logger
 	metrics   *metrics.Metrics
-	dedupTTL  time.Duration
-	drain     time.Duration
-	workers   int
+	// lastRefusalLog is when a refused request was last logged above debug.
+	lastRefusalLog atomic.Int64
+	dedupTTL       time.Duration
+	drain          time.Duration
+	workers        int
 
 	// mu guards closing the queue against handlers still sending to it.
 	mu      sync.RWMutex
@@ -313,6 +315,14 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 
 func (a *Adapter) reject(w http.ResponseWriter, reason string, status int, msg string, err error) {
 	a.metrics.Rejected(bot.PlatformTeams, reason)
-	a.log.Info("teams: request refused", "reason", reason, "detail", msg, "err", err)
+	// Unauthenticated traffic must not flood the logs: the metric counts
+	// every refusal, the log shows one a minute (enough to spot a wrong
+	// app id) and the rest at debug level.
+	level := slog.LevelDebug
+	if now := time.Now().UnixNano(); now-a.lastRefusalLog.Load() > int64(time.Minute) {
+		a.lastRefusalLog.Store(now)
+		level = slog.LevelWarn
+	}
+	a.log.Log(context.Background(), level, "teams: request refused", "reason", reason, "detail", msg, "err", err)
 	http.Error(w, http.StatusText(status), status)
 }
