@@ -163,6 +163,29 @@ func (s *Service) Ask(ctx context.Context, m Message) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
+	return s.ask(ctx, d, m, start)
+}
+
+// AskOnce answers a question unless another delivery of it came first: it
+// claims keys, the delivery's ids (see ownership.Store.ClaimAll), and reads
+// the directory in one store round trip. For a repeat first is false, with
+// no answer and no error; after an error the claim is unknown. Only a first
+// delivery counts against the asker's rate limit.
+func (s *Service) AskOnce(ctx context.Context, m Message, ttl time.Duration, keys ...string) (a Answer, first bool, err error) {
+	start := s.now()
+	d, first, err := s.store.ClaimDirectory(ctx, m.Tenant, ttl, keys...)
+	if err != nil || !first {
+		return Answer{}, first, err
+	}
+	if err := s.allow("q", s.limits.Questions, m); err != nil {
+		return Answer{}, true, err
+	}
+	a, err = s.ask(ctx, d, m, start)
+	return a, true, err
+}
+
+// ask answers m from the directory d.
+func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, start time.Time) (Answer, error) {
 	cat, err := s.catalogueFor(d)
 	if err != nil {
 		return Answer{}, err

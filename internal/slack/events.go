@@ -136,10 +136,19 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 // cannot be reached the event is handled anyway: a rare duplicate beats a
 // lost answer.
 func (a *Adapter) firstDelivery(ctx context.Context, env *envelope, extra ...string) bool {
-	keys := extra
-	if env.EventID != "" {
-		keys = append([]string{"slack:event:" + env.EventID}, extra...)
+	return a.claimed(ctx, env, deliveryKeys(env, extra...))
+}
+
+// deliveryKeys are the keys claimed for an event: its id and extra keys.
+func deliveryKeys(env *envelope, extra ...string) []string {
+	if env.EventID == "" {
+		return extra
 	}
+	return append([]string{"slack:event:" + env.EventID}, extra...)
+}
+
+// claimed is firstDelivery with the keys already made.
+func (a *Adapter) claimed(ctx context.Context, env *envelope, keys []string) bool {
 	if len(keys) == 0 {
 		return true
 	}
@@ -149,11 +158,15 @@ func (a *Adapter) firstDelivery(ctx context.Context, env *envelope, extra ...str
 		return true
 	}
 	if !first {
-		a.metrics.Redelivery(platform)
-		a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "keys", keys, "retry", env.retry)
-		return false
+		a.duplicate(env, keys)
 	}
-	return true
+	return first
+}
+
+// duplicate counts and logs a delivery dropped because another came first.
+func (a *Adapter) duplicate(env *envelope, keys []string) {
+	a.metrics.Redelivery(platform)
+	a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "keys", keys, "retry", env.retry)
 }
 
 // messageKey identifies one chat message, whichever event delivered it.
@@ -239,9 +252,9 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 	if ev.User == botID {
 		return
 	}
-	if !a.firstDelivery(ctx, env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp)) {
-		return
-	}
+	// A question is claimed together with reading the directory it is
+	// answered from (AskOnce); anything else claims on its own.
+	keys := deliveryKeys(env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp))
 	thread := ev.ThreadTimeStamp
 	if thread == "" {
 		thread = ev.TimeStamp
@@ -249,6 +262,9 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 	text := questionText(ev.Text, botID)
 	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
 	if bot.ChangesData(text) {
+		if !a.claimed(ctx, env, keys) {
+			return
+		}
 		// Changes typed in a channel would be shown to everyone before they
 		// are made; point to the private ways instead.
 		f := Format{}
@@ -257,11 +273,14 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 		return
 	}
 	if bot.LooksLikeCommand(text) {
+		if !a.claimed(ctx, env, keys) {
+			return
+		}
 		// Read-only commands (help, show, teams, history) answer in the thread.
 		a.dmCommand(ctx, m, ev.Channel, thread)
 		return
 	}
-	a.answer(ctx, m, ev.Channel, thread)
+	a.answer(ctx, env, keys, m, ev.Channel, thread)
 }
 
 // onMessage handles direct messages: a question, or a lead's command.
@@ -281,29 +300,36 @@ func (a *Adapter) onMessage(ctx context.Context, env *envelope) {
 	if ev.User == botID {
 		return
 	}
-	if !a.firstDelivery(ctx, env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp)) {
-		return
-	}
+	keys := deliveryKeys(env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp))
 	text := questionText(ev.Text, botID)
 	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
 	m.DM = true
 	// In a DM the reply goes under the message only if it is in a thread.
 	thread := ev.ThreadTimeStamp
 	if bot.LooksLikeCommand(text) {
+		if !a.claimed(ctx, env, keys) {
+			return
+		}
 		a.dmCommand(ctx, m, ev.Channel, thread)
 		return
 	}
-	a.answer(ctx, m, ev.Channel, thread)
+	a.answer(ctx, env, keys, m, ev.Channel, thread)
 }
 
-// answer asks the core and posts the rendered answer.
-func (a *Adapter) answer(ctx context.Context, m bot.Message, channel, thread string) {
+// answer asks the core, unless another delivery of the question came first,
+// and posts the rendered answer. The claim of keys and the directory read
+// are one store round trip.
+func (a *Adapter) answer(ctx context.Context, env *envelope, keys []string, m bot.Message, channel, thread string) {
 	var msg message
 	if strings.TrimSpace(m.Text) == "" {
 		// A bare mention: show how to ask rather than "I don't know".
 		m.Text = "help"
 	}
-	ans, err := a.svc.Ask(ctx, m)
+	ans, first, err := a.svc.AskOnce(ctx, m, a.cfg.DedupTTL, keys...)
+	if err == nil && !first {
+		a.duplicate(env, keys)
+		return
+	}
 	if err != nil {
 		a.logCoreError("ask", m, err)
 		msg = notice(ownership.ErrorMessage(err))
