@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/whoowns/whoowns/internal/redistest"
 )
@@ -116,7 +119,24 @@ func TestIntentsListing(t *testing.T) {
 
 func TestImportAskExportAgainstRedis(t *testing.T) {
 	t.Parallel()
-	envv := map[string]string{"REDIS_URL": redistest.URL(t), "WHOOWNS_TENANT": "slack:TIMPORT" + strings.ReplaceAll(t.Name(), "/", "")}
+	url := redistest.URL(t)
+	// The command line writes under the default key prefix, so the tenant is
+	// new on every run and its keys are removed afterwards.
+	tenant := fmt.Sprintf("slack:TIMPORT%d", time.Now().UnixNano())
+	envv := map[string]string{"REDIS_URL": url, "WHOOWNS_TENANT": tenant}
+	t.Cleanup(func() {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			return
+		}
+		c := redis.NewClient(opt)
+		defer c.Close()
+		ctx := context.Background()
+		keys, _ := c.Keys(ctx, "whoowns:{"+tenant+"}*").Result()
+		if len(keys) > 0 {
+			c.Del(ctx, keys...)
+		}
+	})
 	dir := t.TempDir()
 	file := filepath.Join(dir, "teams.yaml")
 	data := `teams:
