@@ -357,7 +357,8 @@ func build(intents []Intent) *model {
 	}
 	m.firstOf[len(intents)] = int32(len(docs))
 	// topic words: used by an intent about a product topic and never by a
-	// role lookup, whose phrases name teams ("the PO for onboarding")
+	// role lookup, whose phrases name teams ("the PO for onboarding"); a
+	// question word ("why") is no topic
 	diff := int32(-1)
 	for i, in := range intents {
 		if in.ID == "role_difference" {
@@ -366,7 +367,7 @@ func build(intents []Intent) *model {
 	}
 	m.topicWord = make([]bool, len(m.stems))
 	for f, set := range cf {
-		if int(f) >= len(m.stems) || set[m.lookup] {
+		if int(f) >= len(m.stems) || set[m.lookup] || m.function[f] {
 			continue
 		}
 		for i := range set {
@@ -651,6 +652,12 @@ func (m *model) markTeamNames(ts []term) {
 		}
 		if i+1 < len(ts) && ts[i+1].id < 0 {
 			ts[i+1].team = true
+		} else if i+1 < len(ts) && i > 0 && ts[i-1].prep && !ts[i+1].prep && !isNoun(ts[i+1]) &&
+			!m.stop[m.fold[ts[i+1].id]] && !m.function[m.fold[ts[i+1].id]] {
+			// "for squad orders", "in team growth" (a channel name): the
+			// word after the noun names the team even when it is a word
+			// the catalogue knows
+			ts[i+1] = term{id: -1, weight: 1, team: true}
 		}
 		if i > 0 && ts[i-1].id < 0 {
 			ts[i-1].team = true
