@@ -170,6 +170,7 @@ func TestScoreDistribution(t *testing.T) {
 	}
 	c := mustDefault(t)
 	lines := readEval(t, filepath.Join("testdata", "heldout.jsonl"))
+	lines = append(lines, readEval(t, filepath.Join("testdata", "heldout2.jsonl"))...)
 	if p := findDevSet(); p != "" {
 		lines = append(lines, readEval(t, p)...)
 	}

@@ -143,7 +143,7 @@ var synonyms = [][]string{
 	{"bug", "defect", "glitch"},
 	{"ticket", "issue", "task", "item"},
 	{"velocity", "throughput", "pace"},
-	{"deliver", "delivery", "deliverable"},
+	{"deliver", "delivery"},
 	{"epic", "initiative"},
 	{"do", "does", "did", "doing"},
 	{"go", "goes", "going", "went", "gone"},

@@ -652,12 +652,6 @@ func (m *model) markTeamNames(ts []term) {
 		}
 		if i+1 < len(ts) && ts[i+1].id < 0 {
 			ts[i+1].team = true
-		} else if i+1 < len(ts) && i > 0 && ts[i-1].prep && !ts[i+1].prep && !isNoun(ts[i+1]) &&
-			!m.stop[m.fold[ts[i+1].id]] && !m.function[m.fold[ts[i+1].id]] {
-			// "for squad orders", "in team growth" (a channel name): the
-			// word after the noun names the team even when it is a word
-			// the catalogue knows
-			ts[i+1] = term{id: -1, weight: 1, team: true}
 		}
 		if i > 0 && ts[i-1].id < 0 {
 			ts[i-1].team = true

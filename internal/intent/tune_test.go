@@ -18,6 +18,7 @@ func TestTune(t *testing.T) {
 	}
 	dev := readEval(t, findDevSet())
 	held := readEval(t, filepath.Join("testdata", "heldout.jsonl"))
+	held = append(held, readEval(t, filepath.Join("testdata", "heldout2.jsonl"))...)
 	all, err := loadAll()
 	if err != nil {
 		t.Fatal(err)
