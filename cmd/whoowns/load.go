@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		return nil
 	})
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the generator and fake API (this process) while sending")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -119,6 +121,17 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		urls = started
 	}
 	fmt.Fprintf(e.stderr, "sending %d events/s for %s to %s (replica env %v)\n", *rate, *duration, strings.Join(urls, ", "), replicaEnv)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := loadgen.Run(ctx, loadgen.Options{
 		Targets: urls, SigningSecret: *secret, TeamID: *team, Rate: *rate, Duration: *duration,
 		Redeliver: *redeliver, Unknown: *unknown, Drain: *drain, Senders: *senders, API: api, Catalogue: cat,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,12 +82,7 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *FakeAPI) params(r *http.Request, keys ...string) []string {
 	out := make([]string, len(keys))
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		var m map[string]any
-		if json.NewDecoder(r.Body).Decode(&m) == nil {
-			for i, k := range keys {
-				out[i], _ = m[k].(string)
-			}
-		}
+		jsonValues(r.Body, keys, out)
 		return out
 	}
 	buf, _ := f.bufs.Get().(*bytes.Buffer)
@@ -102,6 +98,38 @@ func (f *FakeAPI) params(r *http.Request, keys ...string) []string {
 	formValues([]byte(r.URL.RawQuery), keys, out)
 	formValues(buf.Bytes(), keys, out)
 	return out
+}
+
+// jsonValues sets out[i] to the string value of keys[i] in a JSON object,
+// reading it only as far as the last wanted key: the bot sends its
+// parameters before the blocks.
+func jsonValues(body io.Reader, keys []string, out []string) {
+	dec := json.NewDecoder(body)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	seen := make([]bool, len(keys))
+	for left := len(keys); left > 0 && dec.More(); {
+		t, err := dec.Token()
+		if err != nil {
+			return
+		}
+		i := slices.Index(keys, t.(string))
+		if i < 0 || seen[i] {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return
+			}
+			continue
+		}
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		out[i], _ = v.(string)
+		seen[i] = true
+		left--
+	}
 }
 
 // formValues sets out[i] to the unescaped value of keys[i] in an

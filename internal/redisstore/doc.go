@@ -35,9 +35,10 @@
 // and decodes nothing. The stamp, not the version, is compared so that a
 // directory rebuilt after a flush is never mistaken for the cached one.
 // ClaimAll costs one, whatever the number of keys, and ClaimDirectory, the
-// path of an answer, pipelines the claim with that read: one in all. (On a
-// Cluster, where the untagged claim keys may live on other nodes than the
-// tenant's, one per claim key plus the read.)
+// path of an answer, is one script that claims and then reads as Directory
+// does: one round trip in all. (On a Cluster, where the untagged claim keys
+// may live on other nodes than the tenant's, one per claim key plus the
+// read.)
 // Update costs two in the steady state (that read, then a compare-and-set
 // script that writes the directory and appends the audit entries
 // atomically). Scripts are sent by SHA; the first use of each on a server

@@ -122,7 +122,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript, claimAllScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript, claimAllScript, claimDirScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}
@@ -549,9 +549,26 @@ func (s *Store) claimKeys(keys []string) []string {
 	return full
 }
 
-// ClaimDirectory implements ownership.Store: the claim script and the
-// directory script go in one pipeline, one round trip. On a Cluster the
-// claims are made first, as ClaimAll makes them, and the read follows.
+// claimDirScript is claimAllScript on KEYS[2..] with ttl ARGV[2], then,
+// if it claimed, getDirScript on KEYS[1] with the cached stamp ARGV[1]. It
+// returns nil when a key was taken.
+var claimDirScript = redis.NewScript(`
+for i = 2, #KEYS do
+  if not redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2]) then
+    for j = 2, i - 1 do redis.call('DEL', KEYS[j]) end
+    return false
+  end
+end
+local r = redis.call('HMGET', KEYS[1], 'v', 'tag')
+if not r[1] then return {} end
+if r[2] == ARGV[1] then return {r[1], r[2]} end
+return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
+`)
+
+// ClaimDirectory implements ownership.Store with one script, so an answer
+// costs one round trip and one command. On a Cluster the claim keys carry
+// no hash tag and may live on other nodes than the tenant's directory, so
+// the claims are made first, as ClaimAll makes them, and the read follows.
 func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
 	if err := checkTenant(id); err != nil {
 		return nil, false, err
@@ -570,39 +587,16 @@ func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl t
 		}
 		return d, true, nil
 	}
-	claimKeys, dirKeys := s.claimKeys(keys), []string{s.key(id, "dir")}
-	ms := max(ttl.Milliseconds(), 1)
+	all := make([]string, 0, 1+len(keys))
+	all = append(all, s.key(id, "dir"))
+	for _, k := range keys {
+		all = append(all, s.prefix+":claim:"+k)
+	}
 	c, ok := s.cached(id)
-	var claim, dir *redis.Cmd
-	send := func(byHash bool) error {
-		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if byHash {
-				claim = claimAllScript.EvalSha(ctx, p, claimKeys, ms)
-				dir = getDirScript.EvalSha(ctx, p, dirKeys, c.tag)
-			} else {
-				claim = claimAllScript.Eval(ctx, p, claimKeys, ms)
-				dir = getDirScript.Eval(ctx, p, dirKeys, c.tag)
-			}
-			return nil
-		})
-		return err
-	}
-	err := send(true)
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// A server that lost its scripts (restart, SCRIPT FLUSH): send them
-		// whole this once, which caches them on the server again.
-		err = send(false)
-	}
-	if err != nil {
-		return nil, false, fail(err)
-	}
-	if n, err := claim.Int64(); err != nil {
-		return nil, false, fail(err)
-	} else if n != 1 {
+	res, err := claimDirScript.Run(ctx, s.client, all, c.tag, max(ttl.Milliseconds(), 1)).StringSlice()
+	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
-	}
-	res, err := dir.StringSlice()
-	if err != nil {
+	} else if err != nil {
 		return nil, false, fail(err)
 	}
 	d, _, err := s.loaded(id, c, ok, res)

@@ -1,13 +1,16 @@
 package slack
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -179,14 +182,84 @@ func (m message) options() []slackapi.MsgOption {
 	return opts
 }
 
+// chatPost is chat.postMessage's JSON body. The parameters come first,
+// before the bulky blocks.
+type chatPost struct {
+	Channel  string           `json:"channel"`
+	ThreadTS string           `json:"thread_ts,omitempty"`
+	Text     string           `json:"text"`
+	Blocks   []slackapi.Block `json:"blocks,omitempty"`
+}
+
+// postMessage posts m with a JSON body, which chat.postMessage accepts with
+// the token as a bearer header. slack-go sends a form instead, which
+// URL-escapes the blocks' JSON on every answer: that escaping cost more CPU
+// than building the blocks.
 func (a *Adapter) postMessage(ctx context.Context, m message) (string, error) {
+	body, err := json.Marshal(chatPost{Channel: m.Channel, ThreadTS: m.ThreadTS, Text: m.Text, Blocks: m.Blocks})
+	if err != nil {
+		return "", fmt.Errorf("slack: encoding a message: %w", err)
+	}
 	var ts string
-	err := a.call(ctx, methodPostMessage, func(ctx context.Context) error {
-		var err error
-		_, ts, err = a.api.PostMessageContext(ctx, m.Channel, m.options()...)
+	err = a.call(ctx, methodPostMessage, func(ctx context.Context) error {
+		r, err := a.postJSON(ctx, methodPostMessage, body)
+		ts = r.TS
 		return err
 	})
 	return ts, err
+}
+
+// postJSON calls a Web API method with a JSON body. Its errors are
+// slack-go's, so call retries them the same way: *RateLimitedError for a
+// 429 with Retry-After, StatusCodeError for another status,
+// SlackErrorResponse for ok:false.
+func (a *Adapter) postJSON(ctx context.Context, method string, body []byte) (apiReply, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.apiURL()+method, bytes.NewReader(body))
+	if err != nil {
+		return apiReply{}, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Authorization", "Bearer "+a.cfg.BotToken)
+	resp, err := a.httpClient.Do(req)
+	if err != nil {
+		return apiReply{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
+		secs, err := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
+		if err != nil {
+			return apiReply{}, err
+		}
+		return apiReply{}, &slackapi.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+	}
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return apiReply{}, slackapi.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
+	}
+	// Drained to EOF, so the connection goes back to the pool.
+	defer func() { _, _ = io.Copy(io.Discard, resp.Body) }()
+	var r apiReply
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return apiReply{}, err
+	}
+	if !r.Ok {
+		return apiReply{}, slackapi.SlackErrorResponse{Err: r.Error, ResponseMetadata: r.ResponseMetadata}
+	}
+	return r, nil
+}
+
+// apiReply is what the bot reads of a Web API answer.
+type apiReply struct {
+	slackapi.SlackResponse
+	TS string `json:"ts"`
+}
+
+// apiURL is the Web API base URL, with its trailing slash.
+func (a *Adapter) apiURL() string {
+	if a.cfg.APIURL != "" {
+		return a.cfg.APIURL
+	}
+	return slackapi.APIURL
 }
 
 func (a *Adapter) updateMessage(ctx context.Context, ts string, m message) error {

@@ -1,0 +1,133 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/metrics"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/redistest"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+// redisTrips counts what goes to Redis: each command, and each pipeline, is
+// one round trip.
+type redisTrips struct{ n atomic.Int64 }
+
+func (r *redisTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (r *redisTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
+}
+func (r *redisTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
+}
+
+// BenchmarkEventCost is what one question costs a replica, from the HTTP
+// delivery to the posted answer: verify, decode and queue (the ack), then
+// the worker's part: claim the delivery and read the directory (Redis),
+// match, render Block Kit, post to a Web API over keep-alive HTTP. It runs
+// against the Redis store (REDIS_URL, else miniredis, whose allocations
+// then count too) and reports Redis round trips and Web API calls per
+// event. "redelivery" is a second delivery of an answered event: acked,
+// claimed, dropped.
+func BenchmarkEventCost(b *testing.B) {
+	cat, err := intent.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, prefix := redistest.Client(b)
+	trips := &redisTrips{}
+	client.AddHook(trips)
+	st := redisstore.New(client, redisstore.WithPrefix(prefix))
+	ctx := context.Background()
+	if _, _, err := st.Update(ctx, tenant(testTeam), func(d *ownership.Directory) ([]ownership.Change, error) {
+		src := testDirectory()
+		d.Teams, d.Leads = src.Teams, src.Leads
+		return []ownership.Change{{Action: "seed"}}, nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv(redistest.EnvURL) == "" {
+		b.Log("Redis: in-process miniredis (set REDIS_URL for a real server; its allocations count here)")
+	}
+	var calls atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"channel":"C0CHECKOUT","ts":"1700000000.000001"}`)
+	}))
+	defer api.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := bot.New(st, cat, bot.WithLogger(quiet))
+	a, err := New(Config{BotToken: "xoxb-bench", SigningSecret: testSecret, APIURL: api.URL + "/api/", Workers: 1, Logger: quiet, Metrics: metrics.New()}, svc, st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a.botID = fakeslack.BotUserID
+
+	// deliver sends body as Slack would and runs the job it queued.
+	deliver := func(b *testing.B, body []byte, hdr http.Header) {
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+		req.Header = hdr
+		rec := httptest.NewRecorder()
+		a.handleEvents(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+		a.runJob(ctx, <-a.jobs)
+	}
+	questions := []string{
+		"who writes the acceptance criteria for checkout?",
+		"who owns the roadmap?",
+		"who decides priorities?",
+	}
+	event := func(i int) []byte {
+		ts := "1700000000." + strconv.Itoa(100000+i)
+		return eventBody("EvCost"+strconv.Itoa(i), mention(uJules, cCheck, ts, questions[i%len(questions)]))
+	}
+	warm := event(int(time.Now().UnixNano() % 1e9))
+	deliver(b, warm, Sign(testSecret, time.Now(), warm)) // warm the cache, scripts and connections
+
+	for _, redelivery := range []bool{false, true} {
+		name := "answer"
+		if redelivery {
+			name = "redelivery"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var nTrips, nCalls int64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				body := event(int(time.Now().UnixNano()%1e9)*10 + i)
+				if redelivery {
+					deliver(b, body, Sign(testSecret, time.Now(), body))
+				}
+				hdr := Sign(testSecret, time.Now(), body)
+				t0, c0 := trips.n.Load(), calls.Load()
+				b.StartTimer()
+				deliver(b, body, hdr)
+				b.StopTimer()
+				nTrips += trips.n.Load() - t0
+				nCalls += calls.Load() - c0
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(nTrips)/float64(b.N), "redis_trips/op")
+			b.ReportMetric(float64(nCalls)/float64(b.N), "api_calls/op")
+		})
+	}
+}
