@@ -184,6 +184,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			st := &senderStats{acks: make([]time.Duration, 0, perSender), lags: make([]time.Duration, 0, perSender)}
 			stats = append(stats, st)
 			s := newSender(targets[t], o.SigningSecret)
+			// Connect before the clock starts: Slack's connections to a
+			// running bot are already open. A failure here is retried by
+			// the first post.
+			_ = s.dial(ctx)
 			wg.Go(func() {
 				defer s.close()
 				for d := range queues[t] {
@@ -421,22 +425,30 @@ func (s *sender) post(ctx context.Context, body []byte, retry int, now time.Time
 // response arrived: the request was not processed and may be sent again.
 var errIdleClosed = errors.New("loadgen: connection closed before the response")
 
-func (s *sender) roundTrip(ctx context.Context, req []byte) (int, error) {
-	deadline := time.Now().Add(requestTimeout)
-	if s.conn == nil {
-		d := net.Dialer{Deadline: deadline}
-		c, err := d.DialContext(ctx, "tcp", s.target.Host)
-		if err != nil {
-			return 0, err
-		}
-		s.conn = c
-		if s.br == nil {
-			s.br = bufio.NewReaderSize(c, 4096)
-		} else {
-			s.br.Reset(c)
-		}
+// dial opens the sender's connection if it has none.
+func (s *sender) dial(ctx context.Context) error {
+	if s.conn != nil {
+		return nil
 	}
-	s.conn.SetDeadline(deadline)
+	d := net.Dialer{Timeout: requestTimeout}
+	c, err := d.DialContext(ctx, "tcp", s.target.Host)
+	if err != nil {
+		return err
+	}
+	s.conn = c
+	if s.br == nil {
+		s.br = bufio.NewReaderSize(c, 4096)
+	} else {
+		s.br.Reset(c)
+	}
+	return nil
+}
+
+func (s *sender) roundTrip(ctx context.Context, req []byte) (int, error) {
+	if err := s.dial(ctx); err != nil {
+		return 0, err
+	}
+	s.conn.SetDeadline(time.Now().Add(requestTimeout))
 	if _, err := s.conn.Write(req); err != nil {
 		return 0, errIdleClosed
 	}
