@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/dirfile"
 	"github.com/whoowns/whoowns/internal/intent"
@@ -19,8 +17,6 @@ import (
 	"github.com/whoowns/whoowns/internal/redistest"
 	"github.com/whoowns/whoowns/internal/sample"
 )
-
-var _ redis.Hook = (*roundTrips)(nil) // from roundtrip_test.go
 
 // BenchmarkAsk is the hot path of a question: rate limit, directory read,
 // match, resolve the team and the people. "redis" runs against the Redis
@@ -56,7 +52,7 @@ func BenchmarkAsk(b *testing.B) {
 
 	b.Run("redis", func(b *testing.B) {
 		client, prefix := redistest.Client(b)
-		rt := &roundTrips{}
+		rt := &redistest.RoundTrips{}
 		client.AddHook(rt)
 		st := redisstore.New(client, redisstore.WithPrefix(prefix))
 		seed(b, st, d)
@@ -74,13 +70,13 @@ func BenchmarkAsk(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.ReportAllocs()
-					rt.n.Store(0)
+					rt.Reset()
 					for b.Loop() {
 						if _, err := s.Ask(context.Background(), m); err != nil {
 							b.Fatal(err)
 						}
 					}
-					b.ReportMetric(float64(rt.n.Load())/float64(b.N), "roundtrips/op")
+					b.ReportMetric(float64(rt.Count())/float64(b.N), "roundtrips/op")
 				})
 			}
 		}

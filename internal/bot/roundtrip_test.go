@@ -2,11 +2,8 @@ package bot_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/dirfile"
@@ -16,18 +13,6 @@ import (
 	"github.com/whoowns/whoowns/internal/redistest"
 	"github.com/whoowns/whoowns/internal/sample"
 )
-
-// roundTrips counts calls that go to Redis: each command and each pipeline
-// is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 // TestAnswerCostsOneRoundTrip: a question costs one Redis round trip, with
 // the per-user rate limits switched on.
@@ -47,15 +32,15 @@ func TestAnswerCostsOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := bot.New(st, cat, bot.WithLimits(bot.Limits{Questions: 1000, Commands: 1000, Window: time.Minute}))
-	rt := &roundTrips{}
+	rt := &redistest.RoundTrips{}
 	client.AddHook(rt)
 	m := msg(dev, "C0CHECKOUT", "who writes the acceptance criteria?")
 	ask(t, s, m) // warm the store's cache and scripts
 	for _, q := range []string{"who writes the acceptance criteria?", "who owns the roadmap for payments?", "who decides priorities?", "what does a PO do?"} {
-		rt.n.Store(0)
+		rt.Reset()
 		m.Text = q
 		a := ask(t, s, m)
-		if got := rt.n.Load(); got != 1 {
+		if got := rt.Count(); got != 1 {
 			t.Errorf("%q (%s) took %d round trips, want 1", q, a.Intent, got)
 		}
 	}
@@ -65,9 +50,9 @@ func TestAnswerCostsOneRoundTrip(t *testing.T) {
 	if _, err := other.Command(ctx, msg(lead, "", "set po <@U03JULES|jules> checkout")); err != nil {
 		t.Fatal(err)
 	}
-	rt.n.Store(0)
+	rt.Reset()
 	m.Text = "who writes the acceptance criteria?"
-	if a := ask(t, s, m); a.Holder.Person.ID != "U03JULES" || rt.n.Load() != 1 {
-		t.Errorf("after a change elsewhere: holder %s in %d round trips", a.Holder.Person.ID, rt.n.Load())
+	if a := ask(t, s, m); a.Holder.Person.ID != "U03JULES" || rt.Count() != 1 {
+		t.Errorf("after a change elsewhere: holder %s in %d round trips", a.Holder.Person.ID, rt.Count())
 	}
 }

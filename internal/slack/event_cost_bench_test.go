@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/metrics"
@@ -23,18 +21,6 @@ import (
 	"github.com/whoowns/whoowns/internal/redistest"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
-
-// redisTrips counts what goes to Redis: each command, and each pipeline, is
-// one round trip.
-type redisTrips struct{ n atomic.Int64 }
-
-func (r *redisTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *redisTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *redisTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 // BenchmarkEventCost is what one question costs a replica, from the HTTP
 // delivery to the posted answer: verify, decode and queue (the ack), then
@@ -50,7 +36,7 @@ func BenchmarkEventCost(b *testing.B) {
 		b.Fatal(err)
 	}
 	client, prefix := redistest.Client(b)
-	trips := &redisTrips{}
+	trips := &redistest.RoundTrips{}
 	client.AddHook(trips)
 	st := redisstore.New(client, redisstore.WithPrefix(prefix))
 	ctx := context.Background()
@@ -118,11 +104,11 @@ func BenchmarkEventCost(b *testing.B) {
 					deliver(b, body, Sign(testSecret, time.Now(), body))
 				}
 				hdr := Sign(testSecret, time.Now(), body)
-				t0, c0 := trips.n.Load(), calls.Load()
+				t0, c0 := trips.Count(), calls.Load()
 				b.StartTimer()
 				deliver(b, body, hdr)
 				b.StopTimer()
-				nTrips += trips.n.Load() - t0
+				nTrips += trips.Count() - t0
 				nCalls += calls.Load() - c0
 				b.StartTimer()
 			}
