@@ -194,7 +194,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		select {
 		case err := <-errc:
 			if runErr == nil {
-				runErr = err
+				runErr = fmt.Errorf("%w; some acknowledged events may be unanswered (WHOOWNS_SHUTDOWN_TIMEOUT is %s)", err, a.cfg.ShutdownTimeout)
 			}
 		default:
 		}

@@ -231,6 +231,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.log.Error("slack: queued work not finished before the drain deadline; cancelling it", "timeout", a.cfg.DrainTimeout, "left", len(a.jobs))
 		cancelJobs()
 		<-done
+		// Say so: the process must not exit as if nothing was lost.
+		return fmt.Errorf("slack: shutdown: events still in progress after %s were cancelled", a.cfg.DrainTimeout)
 	}
 	return nil
 }
