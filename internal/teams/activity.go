@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -334,7 +335,9 @@ func messageText(in *inbound) (text string, addressed bool) {
 	return text, addressed
 }
 
-// freeIndex finds s in raw at a place no earlier mention took.
+// freeIndex finds s in raw where no byte was taken by an earlier mention:
+// mentions' texts may overlap ("<at>Al</at>" inside "<at>Al</at>x"), and
+// two replacements must never cover the same bytes.
 func freeIndex(raw, s string, taken []bool) int {
 	for from := 0; from <= len(raw)-len(s); {
 		i := strings.Index(raw[from:], s)
@@ -342,7 +345,7 @@ func freeIndex(raw, s string, taken []bool) int {
 			return -1
 		}
 		at := from + i
-		if !taken[at] {
+		if !slices.Contains(taken[at:at+len(s)], true) {
 			return at
 		}
 		from = at + 1

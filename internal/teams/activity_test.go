@@ -368,3 +368,21 @@ func TestCommandErrorsAndAsk(t *testing.T) {
 	}
 	h.conn.none(t)
 }
+
+// Overlapping mention texts (found by FuzzActivity) never make two
+// replacements cover the same bytes.
+func TestMessageTextOverlappingMentions(t *testing.T) {
+	t.Parallel()
+	in := &inbound{}
+	in.Text = "<at>Al</at>x<at>Bo</at>"
+	in.Recipient.ID = "28:bot"
+	in.Entities = append(in.Entities,
+		inEntity{Type: "mention", Text: "<at>Al</at>x<at>B", Mentioned: &schema.ChannelAccount{ID: "29:a", Name: "Al"}},
+		inEntity{Type: "mention", Text: "</at>x<at>Bo</at>", Mentioned: &schema.ChannelAccount{ID: "29:b", Name: "Bo"}},
+		inEntity{Type: "mention", Text: "<at>Bo</at>", Mentioned: &schema.ChannelAccount{ID: "29:b", Name: "Bo"}},
+	)
+	text, _ := messageText(in)
+	if !strings.Contains(text, "<@29:a|Al>") {
+		t.Errorf("text = %q", text)
+	}
+}
