@@ -376,13 +376,13 @@ func TestMessageTextOverlappingMentions(t *testing.T) {
 	in := &inbound{}
 	in.Text = "<at>Al</at>x<at>Bo</at>"
 	in.Recipient.ID = "28:bot"
+	// The second entity matches before the first and runs into its span.
 	in.Entities = append(in.Entities,
-		inEntity{Type: "mention", Text: "<at>Al</at>x<at>B", Mentioned: &schema.ChannelAccount{ID: "29:a", Name: "Al"}},
-		inEntity{Type: "mention", Text: "</at>x<at>Bo</at>", Mentioned: &schema.ChannelAccount{ID: "29:b", Name: "Bo"}},
-		inEntity{Type: "mention", Text: "<at>Bo</at>", Mentioned: &schema.ChannelAccount{ID: "29:b", Name: "Bo"}},
+		inEntity{Type: "mention", Text: "x<at>Bo</at>", Mentioned: &schema.ChannelAccount{ID: "29:b", Name: "Bo"}},
+		inEntity{Type: "mention", Text: "<at>Al</at>x", Mentioned: &schema.ChannelAccount{ID: "29:a", Name: "Al"}},
 	)
 	text, _ := messageText(in)
-	if !strings.Contains(text, "<@29:a|Al>") {
-		t.Errorf("text = %q", text)
+	if !strings.Contains(text, "<@29:b|Bo>") || strings.Contains(text, "<@29:a|Al>") {
+		t.Errorf("text = %q: want Bo's mention, and Al's overlapping one dropped", text)
 	}
 }
