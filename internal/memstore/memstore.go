@@ -37,8 +37,7 @@ type Store struct {
 	now      func() time.Time
 	tenants  map[ownership.TenantID]*tenant
 	claims   map[string]time.Time // key → expiry
-	windows  map[string]*window   // rate-limit key → current window
-	// sweepAt is the map size at which expired claims and windows are next
+	// sweepAt is the map size at which expired claims are next
 	// swept, so that a long-running process does not grow without bound
 	// while sweeping stays amortised O(1).
 	sweepAt int
@@ -55,16 +54,11 @@ type tenant struct {
 	refs       map[string][]byte
 }
 
-type window struct {
-	ends time.Time
-	n    int
-}
-
 // Option configures a Store.
 type Option func(*Store)
 
-// WithClock replaces time.Now, so tests can move claim and rate-limit
-// windows, and audit timestamps, without waiting.
+// WithClock replaces time.Now, so tests can move claim expiry and audit
+// timestamps without waiting.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
@@ -88,7 +82,6 @@ func New(opts ...Option) *Store {
 		now:     time.Now,
 		tenants: map[ownership.TenantID]*tenant{},
 		claims:  map[string]time.Time{},
-		windows: map[string]*window{},
 		sweepAt: 1024,
 	}
 	for _, o := range opts {
@@ -401,33 +394,10 @@ func (s *Store) Ref(ctx context.Context, id ownership.TenantID, key string) ([]b
 	return append([]byte{}, v...), nil
 }
 
-// Allow implements ownership.Store. The window starts with the key's first
-// event and the count resets when it ends, as with INCR+EXPIRE in Redis.
-// A limit <= 0 allows nothing; a window <= 0 is a caller's bug.
-func (s *Store) Allow(ctx context.Context, key string, limit int, win time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, ownership.Unavailable(err)
-	}
-	if win <= 0 {
-		return false, ownership.Errorf(ownership.ErrInvalid, "A rate limit needs a positive window.")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	s.sweep(now)
-	w := s.windows[key]
-	if w == nil || !now.Before(w.ends) {
-		w = &window{ends: now.Add(win)}
-		s.windows[key] = w
-	}
-	w.n++
-	return w.n <= limit, nil
-}
-
-// sweep drops expired claims and windows once the maps have doubled since
-// the last sweep; callers hold s.mu.
+// sweep drops expired claims once the map has doubled since the last
+// sweep; callers hold s.mu.
 func (s *Store) sweep(now time.Time) {
-	if len(s.claims)+len(s.windows) < s.sweepAt {
+	if len(s.claims) < s.sweepAt {
 		return
 	}
 	for k, exp := range s.claims {
@@ -435,12 +405,7 @@ func (s *Store) sweep(now time.Time) {
 			delete(s.claims, k)
 		}
 	}
-	for k, w := range s.windows {
-		if !now.Before(w.ends) {
-			delete(s.windows, k)
-		}
-	}
-	s.sweepAt = max(1024, 2*(len(s.claims)+len(s.windows)))
+	s.sweepAt = max(1024, 2*len(s.claims))
 }
 
 // Ping implements ownership.Store; memory is always reachable.

@@ -38,35 +38,24 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func TestClockDrivesWindowsAndClaims(t *testing.T) {
+func TestClockDrivesClaims(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	s := memstore.New(memstore.WithClock(clock.Now))
 	ctx := context.Background()
 	type step struct {
 		advance time.Duration
-		op      string // "allow" or "claim"
 		want    bool
 	}
 	for i, st := range []step{
-		{0, "allow", true},
-		{0, "allow", true},
-		{59 * time.Second, "allow", false}, // limit 2 per minute
-		{time.Second, "allow", true},       // new window
-		{0, "claim", true},
-		{9 * time.Second, "claim", false}, // ttl 10s
-		{time.Second, "claim", true},
+		{0, true},
+		{9 * time.Second, false}, // ttl 10s
+		{time.Second, true},
 	} {
 		clock.Add(st.advance)
-		var got bool
-		var err error
-		if st.op == "allow" {
-			got, err = s.Allow(ctx, "k", 2, time.Minute)
-		} else {
-			got, err = s.Claim(ctx, "k", 10*time.Second)
-		}
+		got, err := s.Claim(ctx, "k", 10*time.Second)
 		if err != nil || got != st.want {
-			t.Errorf("step %d (%s after +%v) = %v, %v; want %v", i, st.op, st.advance, got, err, st.want)
+			t.Errorf("step %d (claim after +%v) = %v, %v; want %v", i, st.advance, got, err, st.want)
 		}
 	}
 }

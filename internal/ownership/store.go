@@ -72,10 +72,6 @@ type Store interface {
 	// Ref returns the value, or nil when there is none.
 	Ref(ctx context.Context, tenant TenantID, key string) ([]byte, error)
 
-	// Allow is a fixed-window rate limiter: it reports whether one more event
-	// for key fits within limit per window.
-	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
-
 	// Ping checks that the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -17,12 +17,11 @@
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
 //	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
 //	                                 ClaimAll sets several in one script, all or nothing
-//	<prefix>:rate:<key>              integer counter, INCR + PEXPIRE window on the first hit
 //
 // Every key of a tenant carries the hash tag {<tenant>}, so the keys one
 // script touches (dir and audit in an Update) live in one Cluster slot,
-// while different tenants spread over the cluster. Claim and rate-limit keys
-// carry no tag on purpose: they are single-key operations at message rate,
+// while different tenants spread over the cluster. Claim keys
+// carry no tag on purpose: they are written at message rate,
 // and a shared tag would pin all of them to one node. The prefix must
 // therefore contain no braces. An empty TenantID is rejected (ErrInvalid):
 // "{}" is no hash tag at all, and would scatter that tenant's keys.

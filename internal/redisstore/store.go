@@ -122,7 +122,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, allowScript, claimAllScript, claimDirScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, claimAllScript, claimDirScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}
@@ -156,17 +156,6 @@ for i = 6, #ARGV do
   ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[i])
 end
 return ids
-`)
-
-// allowScript counts one event in a fixed window that starts with the
-// key's first event. The PTTL check repairs a counter that somehow lost its
-// expiry, which would otherwise deny the key forever.
-var allowScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return n
 `)
 
 // load returns the tenant's current directory and its stamp in one round
@@ -641,21 +630,6 @@ func (s *Store) Ref(ctx context.Context, id ownership.TenantID, key string) ([]b
 		b = []byte{} // stored but empty is not "none"
 	}
 	return b, nil
-}
-
-// Allow implements ownership.Store: INCR, and PEXPIRE on the window's first
-// event, in one script, one round trip. A limit <= 0 allows nothing; a
-// window <= 0 is rejected.
-func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
-	if window <= 0 {
-		return false, ownership.Errorf(ownership.ErrInvalid, "A rate limit needs a positive window.")
-	}
-	ms := max(window.Milliseconds(), 1)
-	n, err := allowScript.Run(ctx, s.client, []string{s.prefix + ":rate:" + key}, ms).Int64()
-	if err != nil {
-		return false, fail(err)
-	}
-	return n <= int64(limit), nil
 }
 
 // Ping implements ownership.Store.

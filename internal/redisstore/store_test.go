@@ -285,7 +285,6 @@ func TestUnreachable(t *testing.T) {
 				},
 				"History": func() error { _, err := tc.s.History(ctx, "slack:T1", "", 5); return err },
 				"Claim":   func() error { _, err := tc.s.Claim(ctx, "e", time.Minute); return err },
-				"Allow":   func() error { _, err := tc.s.Allow(ctx, "k", 1, time.Minute); return err },
 				"Ping":    func() error { return tc.s.Ping(ctx) },
 			}
 			for name, call := range calls {
@@ -366,7 +365,6 @@ func TestKeySchema(t *testing.T) {
 		func() error { _, err := s.MarkOnboarded(ctx, tenant, "U1", "core"); return err },
 		func() error { return s.PutRef(ctx, tenant, "conv", []byte("v")) },
 		func() error { _, err := s.Claim(ctx, "evt1", time.Minute); return err },
-		func() error { _, err := s.Allow(ctx, "U1", 5, time.Minute); return err },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -382,7 +380,6 @@ func TestKeySchema(t *testing.T) {
 		{p + "onboarded", "set"},
 		{p + "ref:conv", "string"},
 		{prefix + ":claim:evt1", "string"},
-		{prefix + ":rate:U1", "string"},
 	} {
 		if typ, err := c.Type(ctx, k.key).Result(); err != nil || typ != k.typ {
 			t.Errorf("key %s: type %q, %v; want %q", k.key, typ, err, k.typ)
@@ -397,7 +394,7 @@ func TestKeySchema(t *testing.T) {
 	if ok, _ := c.SIsMember(ctx, p+"onboarded", "core:U1").Result(); !ok {
 		t.Error("onboarded set lacks core:U1")
 	}
-	for _, k := range []string{prefix + ":claim:evt1", prefix + ":rate:U1"} {
+	for _, k := range []string{prefix + ":claim:evt1"} {
 		if ttl, _ := c.PTTL(ctx, k).Result(); ttl <= 0 {
 			t.Errorf("%s has no expiry (PTTL %v)", k, ttl)
 		}

@@ -61,8 +61,6 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"ClaimDirectorySeesOtherReplicasWrites", testClaimDirectoryFresh},
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
-		{"AllowWindow", testAllow},
-		{"AllowConcurrent", testAllowConcurrent},
 		{"TenantsIsolated", testTenants},
 		{"PingClose", testPingClose},
 	} {
@@ -948,60 +946,6 @@ func testRef(t *testing.T, open func(*testing.T) ownership.Store) {
 		if err != nil || string(got) != string(c.want) || (got == nil) != (c.want == nil) {
 			t.Errorf("Ref(%s, %s) = %q, %v; want %q", c.tenant, c.key, got, err, c.want)
 		}
-	}
-}
-
-func testAllow(t *testing.T, open func(*testing.T) ownership.Store) {
-	s := open(t)
-	ctx := context.Background()
-	allow := func(key string, limit int, w time.Duration) bool {
-		t.Helper()
-		ok, err := s.Allow(ctx, key, limit, w)
-		if err != nil {
-			t.Fatalf("Allow: %v", err)
-		}
-		return ok
-	}
-	const w = 500 * time.Millisecond
-	var got []bool
-	for range 4 {
-		got = append(got, allow("rl:U1", 3, w))
-	}
-	if fmt.Sprint(got) != "[true true true false]" {
-		t.Errorf("Allow x4 with limit 3 = %v, want [true true true false]", got)
-	}
-	if !allow("rl:U2", 3, w) {
-		t.Errorf("another key was limited")
-	}
-	if allow("rl:zero", 0, w) {
-		t.Errorf("limit 0 allowed an event")
-	}
-	_, err := s.Allow(ctx, "rl:U3", 1, 0)
-	wantCode(t, "Allow(window 0)", err, ownership.ErrInvalid)
-	poll(t, "Allow after the window", 10*time.Second, func() bool { return allow("rl:U1", 3, w) })
-}
-
-func testAllowConcurrent(t *testing.T, open func(*testing.T) ownership.Store) {
-	stores := []ownership.Store{open(t), open(t)}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	allowed := 0
-	for i := range 20 {
-		wg.Go(func() {
-			ok, err := stores[i%2].Allow(context.Background(), "rl:burst", 5, time.Minute)
-			if err != nil {
-				t.Errorf("Allow: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				allowed++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if allowed != 5 {
-		t.Errorf("%d of 20 concurrent events allowed with limit 5, want 5", allowed)
 	}
 }
 
