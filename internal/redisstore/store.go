@@ -516,10 +516,23 @@ func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string)
 		return s.Claim(ctx, keys[0], ttl)
 	}
 	if _, cluster := s.client.(*redis.ClusterClient); cluster {
+		// The keys may live on different nodes, so no script can take them
+		// together: claim them one by one and give back what this call took
+		// if a later one is already claimed, or a retry would trip over its
+		// own leftovers.
+		var taken []string
 		for _, k := range slices.Sorted(slices.Values(keys)) {
-			if ok, err := s.Claim(ctx, k, ttl); !ok || err != nil {
-				return false, err
+			ok, err := s.Claim(ctx, k, ttl)
+			if ok && err == nil {
+				taken = append(taken, k)
+				continue
 			}
+			for _, t := range s.claimKeys(taken) { // one by one: other slots
+				if derr := s.client.Del(ctx, t).Err(); derr != nil && err == nil {
+					err = fail(derr)
+				}
+			}
+			return false, err
 		}
 		return true, nil
 	}

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"ClaimAllExactlyOnce", testClaimAll},
 		{"ClaimAllOverlapping", testClaimAllOverlap},
 		{"ClaimAllExpires", testClaimAllExpiry},
+		{"ClaimAllTakesNothingOnConflict", testClaimAllConflict},
 		{"ClaimDirectory", testClaimDirectory},
 		{"ClaimDirectorySeesOtherReplicasWrites", testClaimDirectoryFresh},
 		{"MarkOnboarded", testOnboarded},
@@ -751,6 +752,23 @@ func testClaimAllExpiry(t *testing.T, open func(*testing.T) ownership.Store) {
 		}
 		return ok
 	})
+}
+
+// testClaimAllConflict: when one key is already claimed, ClaimAll leaves
+// the others unclaimed, so a later delivery can still take them.
+func testClaimAllConflict(t *testing.T, open func(*testing.T) ownership.Store) {
+	s := open(t)
+	ctx := context.Background()
+	// "zz" sorts last, so a key-by-key claim reaches it after taking "aa".
+	if ok, err := s.Claim(ctx, "conflict:zz", time.Minute); !ok || err != nil {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if ok, err := s.ClaimAll(ctx, time.Minute, "conflict:aa", "conflict:zz"); ok || err != nil {
+		t.Fatalf("ClaimAll over a taken key = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.Claim(ctx, "conflict:aa", time.Minute); !ok || err != nil {
+		t.Errorf("the free key was left claimed by a failed ClaimAll: Claim = %v, %v", ok, err)
+	}
 }
 
 func testClaimDirectory(t *testing.T, open func(*testing.T) ownership.Store) {
