@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/whoowns/whoowns/internal/redisstore"
 	"github.com/whoowns/whoowns/internal/redistest"
 	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
 
 // TestServeDrainsOnSIGTERM runs the real binary, acknowledges a burst of
@@ -263,8 +263,8 @@ func newSlowSlack(hold time.Duration) *slowSlack {
 }
 
 func (s *slowSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	form, _ := url.ParseQuery(string(body))
+	r.Body = io.NopCloser(io.LimitReader(r.Body, 1<<20))
+	params, _ := fakeslack.ReadParams(r)
 	w.Header().Set("Content-Type", "application/json")
 	switch strings.TrimPrefix(r.URL.Path, "/api/") {
 	case "auth.test":
@@ -278,8 +278,8 @@ func (s *slowSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the bot hung up: this reply never reached Slack
 		}
 		s.mu.Lock()
-		ch := form.Get("channel")
-		s.posts[ch] = append(s.posts[ch], form.Get("text")+"\n"+form.Get("blocks"))
+		ch := params["channel"]
+		s.posts[ch] = append(s.posts[ch], params["text"]+"\n"+params["blocks"])
 		n := len(s.posts)
 		s.mu.Unlock()
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000001.%06d"}`, ch, n)

@@ -8,6 +8,7 @@ package fakeslack
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -226,39 +227,41 @@ func (s *Server) nextTS() string {
 }
 
 func readCall(r *http.Request, method string) Call {
-	c := Call{Method: method, Params: map[string]string{}}
-	body := new(strings.Builder)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := r.Body.Read(buf)
-		body.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	c.Body = []byte(body.String())
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(c.Body, &m) == nil {
-			for k, v := range m {
-				var str string
-				if json.Unmarshal(v, &str) == nil {
-					c.Params[k] = str
-				} else {
-					c.Params[k] = string(v)
-				}
-			}
-		}
-	} else if vals, err := url.ParseQuery(string(c.Body)); err == nil {
-		for k := range vals {
-			c.Params[k] = vals.Get(k)
-		}
-	}
+	params, body := ReadParams(r)
+	c := Call{Method: method, Params: params, Body: body}
 	c.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if c.Token == "" {
 		c.Token = c.Params["token"]
 	}
 	return c
+}
+
+// ReadParams reads a Web API request's body and returns its parameters,
+// taking both encodings Slack takes: a form, or a JSON object (Content-Type
+// application/json), whose top-level strings come unquoted and anything else
+// as JSON text. It returns the raw body too. A body it cannot parse gives no
+// parameters.
+func ReadParams(r *http.Request) (map[string]string, []byte) {
+	params := map[string]string{}
+	body, _ := io.ReadAll(r.Body)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) == nil {
+			for k, v := range m {
+				var str string
+				if json.Unmarshal(v, &str) == nil {
+					params[k] = str
+				} else {
+					params[k] = string(v)
+				}
+			}
+		}
+	} else if vals, err := url.ParseQuery(string(body)); err == nil {
+		for k := range vals {
+			params[k] = vals.Get(k)
+		}
+	}
+	return params, body
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -1,0 +1,141 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+// awkward are texts whose every byte must reach Slack as it was: form and
+// JSON metacharacters, mrkdwn mentions and links, non-ASCII, line and
+// paragraph separators, control characters.
+var awkward = []string{
+	"",
+	"plain",
+	"a b&c=d+e%f;g#h?i",
+	`"quoted" \back\slash /slash`,
+	"line\nbreak\ttab\r\x00\x01\x1f",
+	"*Why:* <@U1> owns <#C1|checkout>, see <https://x.example/?a=1&b=2|the doc> &lt;not a tag&gt;",
+	"ünïcode ✓ — 日本語 🚀 \u2028\u2029",
+}
+
+// TestEncodePostMessage: chat.postMessage's JSON body decodes to exactly the
+// message, channel and thread_ts first, and to the blocks as they encode.
+func TestEncodePostMessage(t *testing.T) {
+	t.Parallel()
+	for _, s := range awkward {
+		for _, threaded := range []bool{false, true} {
+			m := message{Channel: "C1", Text: s}
+			if threaded {
+				m.ThreadTS = "1700000000.000001"
+			}
+			if s != "" {
+				m.Blocks = []slackapi.Block{section(s), contextBlock(s)}
+			}
+			body, err := encodePostMessage(m)
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			prefix := `{"channel":"C1","text":`
+			if threaded {
+				prefix = `{"channel":"C1","thread_ts":"1700000000.000001","text":`
+			}
+			if !bytes.HasPrefix(body, []byte(prefix)) {
+				t.Errorf("body %s does not start %s", body, prefix)
+			}
+			var got struct {
+				Channel  string          `json:"channel"`
+				ThreadTS *string         `json:"thread_ts"`
+				Text     *string         `json:"text"`
+				Blocks   json.RawMessage `json:"blocks"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if got.Channel != m.Channel || got.Text == nil || *got.Text != s {
+				t.Errorf("body %s: channel %q, text %v; want %q, %q", body, got.Channel, got.Text, m.Channel, s)
+			}
+			if threaded != (got.ThreadTS != nil) || threaded && *got.ThreadTS != m.ThreadTS {
+				t.Errorf("body %s: thread_ts %v, want %q", body, got.ThreadTS, m.ThreadTS)
+			}
+			if len(m.Blocks) == 0 {
+				if got.Blocks != nil {
+					t.Errorf("body %s has blocks", body)
+				}
+				continue
+			}
+			want, err := json.Marshal(m.Blocks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameJSON(t, got.Blocks, want) {
+				t.Errorf("blocks %s, want %s", got.Blocks, want)
+			}
+			var blocks slackapi.Blocks
+			if err := json.Unmarshal(got.Blocks, &blocks); err != nil || len(blocks.BlockSet) != 2 {
+				t.Fatalf("blocks %s: %v", got.Blocks, err)
+			}
+			if sec, ok := blocks.BlockSet[0].(*slackapi.SectionBlock); !ok || sec.Text.Text != s {
+				t.Errorf("section text %+v, want %q", blocks.BlockSet[0], s)
+			}
+		}
+	}
+}
+
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// TestPostMessageIsJSON: the post reaches a Slack that reads JSON bodies by
+// their Content-Type, with the bot token, every field intact, and its ts
+// comes back.
+func TestPostMessageIsJSON(t *testing.T) {
+	t.Parallel()
+	fake := fakeslack.New(t)
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: fake.APIURL(), Logger: testLogger(t)}, bot.New(st, cat), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.retry = retryPolicy{Attempts: 1}
+	ctx := context.Background()
+	for i, s := range awkward[1:] {
+		m := message{Channel: "C1", ThreadTS: "1700000000.000001", Text: s, Blocks: []slackapi.Block{section(s)}}
+		ts, err := a.postMessage(ctx, m)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		calls := fake.WaitCalls(t, methodPostMessage, i+1, 5*time.Second)
+		c := calls[i]
+		if ts == "" || c.Token != "xoxb-t" || c.Params["channel"] != "C1" || c.Params["thread_ts"] != m.ThreadTS || c.Params["text"] != s {
+			t.Errorf("%q: ts %q, call %+v", s, ts, c)
+		}
+		if got := c.AllText(); got != s+"\n"+s {
+			t.Errorf("Slack reads %q, want %q twice", got, s)
+		}
+	}
+}
