@@ -76,6 +76,9 @@ func New(cfg Config) (*App, error) {
 		if sc.Workers == 0 {
 			sc.Workers = cfg.Workers
 		}
+		if sc.DedupTTL == 0 {
+			sc.DedupTTL = cfg.DedupTTL
+		}
 		if sc.DrainTimeout == 0 {
 			// Acknowledged work may use the whole shutdown budget, not the
 			// adapter's own default.
@@ -92,6 +95,9 @@ func New(cfg Config) (*App, error) {
 		tc.Logger, tc.Metrics = log.With("platform", "teams"), a.metrics
 		if tc.Workers == 0 {
 			tc.Workers = cfg.Workers
+		}
+		if tc.DedupTTL == 0 {
+			tc.DedupTTL = cfg.DedupTTL
 		}
 		if tc.DrainTimeout == 0 {
 			tc.DrainTimeout = cfg.ShutdownTimeout

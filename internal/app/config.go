@@ -38,16 +38,28 @@ type Config struct {
 	// Workers is the size of each transport's worker pool (WHOOWNS_WORKERS,
 	// default 32): how many events one replica answers at once.
 	Workers int
+	// DedupTTL is how long a delivery's ids are remembered in Redis so that
+	// a retry or a second subscription of the same message is answered once
+	// (WHOOWNS_DEDUP_TTL, default 15m). Slack's last retry comes about six
+	// minutes after the first attempt. Each answer keeps two small keys for
+	// this long, so the TTL sets the Redis memory a busy workspace needs.
+	DedupTTL time.Duration
 	// DebugAddr, when set, serves Go's pprof profiles there
 	// (WHOOWNS_DEBUG_ADDR; keep it on loopback).
 	DebugAddr string
 	Logger    *slog.Logger
 }
 
+// Dedup key lifetimes: see Config.DedupTTL.
+const (
+	DefaultDedupTTL = 15 * time.Minute
+	MinDedupTTL     = 10 * time.Minute
+)
+
 // ConfigFromEnv reads the configuration. A missing or malformed setting is an
 // error that names the variable and says how to fix it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32}
+	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32, DedupTTL: DefaultDedupTTL}
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
@@ -93,6 +105,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fail("WHOOWNS_SHUTDOWN_TIMEOUT=%q must be a positive duration such as 20s", v)
 		}
 		c.ShutdownTimeout = d
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_DEDUP_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			fail("WHOOWNS_DEDUP_TTL=%q is not a duration; use e.g. 15m or 1h", v)
+		case d < MinDedupTTL:
+			fail("WHOOWNS_DEDUP_TTL=%q is too short: Slack retries a delivery for about six minutes, so use at least %s (default %s)", v, MinDedupTTL, DefaultDedupTTL)
+		}
+		c.DedupTTL = d
 	}
 
 	if r, err := redisstore.ConfigFromEnv(getenv); err != nil {

@@ -23,17 +23,17 @@ func TestConfigFromEnv(t *testing.T) {
 		"WHOOWNS_ADDR": "127.0.0.1:9000", "WHOOWNS_ADMINS": "U1, U2 ,,29:abc",
 		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api/",
 		"TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "pw", "REDIS_URL": "redis://127.0.0.1:6379/3",
-		"WHOOWNS_RATE_QUESTIONS": "0", "WHOOWNS_SHUTDOWN_TIMEOUT": "5s",
+		"WHOOWNS_RATE_QUESTIONS": "0", "WHOOWNS_SHUTDOWN_TIMEOUT": "5s", "WHOOWNS_DEDUP_TTL": "30m",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:9000" || strings.Join(c.Admins, "|") != "U1|U2|29:abc" || c.Slack == nil || c.Slack.APIURL != "http://127.0.0.1:1/api/" ||
-		c.Teams == nil || c.Teams.AppID != "app" || !c.Redis.Enabled() || c.QuestionsPerMinute != 0 || c.CommandsPerMinute != 30 || c.ShutdownTimeout != 5*time.Second {
+		c.Teams == nil || c.Teams.AppID != "app" || !c.Redis.Enabled() || c.QuestionsPerMinute != 0 || c.CommandsPerMinute != 30 || c.ShutdownTimeout != 5*time.Second || c.DedupTTL != 30*time.Minute {
 		t.Errorf("config = %+v", c)
 	}
 	c, err = ConfigFromEnv(envOf(nil))
-	if err != nil || c.Addr != ":8080" || c.Slack != nil || c.Teams != nil || c.Redis.Enabled() {
+	if err != nil || c.Addr != ":8080" || c.Slack != nil || c.Teams != nil || c.Redis.Enabled() || c.DedupTTL != DefaultDedupTTL {
 		t.Errorf("defaults = %+v, %v", c, err)
 	}
 }
@@ -54,6 +54,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"WHOOWNS_RATE_COMMANDS":    {"WHOOWNS_RATE_COMMANDS": "-1"},
 		"WHOOWNS_SHUTDOWN_TIMEOUT": {"WHOOWNS_SHUTDOWN_TIMEOUT": "soon"},
 		"REDIS_URL":                {"REDIS_URL": "http://x"},
+		"WHOOWNS_DEDUP_TTL":        {"WHOOWNS_DEDUP_TTL": "2m"},
+		"WHOOWNS_DEDUP_TTL=":       {"WHOOWNS_DEDUP_TTL": "forever"},
 	}
 	for name, env := range cases {
 		if _, err := ConfigFromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), name) {

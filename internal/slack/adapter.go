@@ -43,8 +43,8 @@ type Config struct {
 	// Workers handle queued events (default 10); QueueSize bounds the queue
 	// (default 1000): beyond it HTTP deliveries get 503 so Slack retries.
 	Workers, QueueSize int
-	// DedupTTL is how long an event id is remembered (default 1h; Slack
-	// retries within minutes).
+	// DedupTTL is how long an event id is remembered (default 15m; Slack's
+	// last retry comes about six minutes after the first attempt).
 	DedupTTL time.Duration
 	// DrainTimeout bounds how long Run waits for queued work on shutdown
 	// (default 15s).
@@ -60,7 +60,7 @@ type Config struct {
 const (
 	DefaultWorkers      = 10
 	DefaultQueueSize    = 1000
-	DefaultDedupTTL     = time.Hour
+	DefaultDedupTTL     = 15 * time.Minute
 	DefaultDrainTimeout = 15 * time.Second
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultHTTPTimeout  = 10 * time.Second

@@ -47,7 +47,7 @@ type Config struct {
 	// Workers is how many activities are handled at once (default 8).
 	Workers int
 	// DedupTTL is how long an activity id is remembered to drop
-	// redeliveries (default 1h).
+	// redeliveries (default 15m).
 	DedupTTL time.Duration
 	// DrainTimeout bounds how long Run waits for acknowledged activities at
 	// shutdown (default 15s).
@@ -130,7 +130,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		cfg.Workers = 8
 	}
 	if cfg.DedupTTL <= 0 {
-		cfg.DedupTTL = time.Hour
+		cfg.DedupTTL = 15 * time.Minute
 	}
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = defaultDrainTimeout
