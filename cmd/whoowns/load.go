@@ -30,7 +30,8 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	replicas := fs.Int("replicas", 3, "start this many `whoowns serve` processes on loopback ports (needs REDIS_URL when more than 1)")
 	targets := fs.String("targets", "", "comma-separated base URLs of running serve processes instead of starting them; they must use --api-addr as SLACK_API_URL and --secret as SLACK_SIGNING_SECRET")
 	rate := fs.Int("rate", 2000, "events per second")
-	duration := fs.Duration("duration", 60*time.Second, "how long to send")
+	duration := fs.Duration("duration", 60*time.Second, "how long to send and measure")
+	warmup := fs.Duration("warmup", 2*time.Second, "send at the same rate for this long first, in whole seconds, and report it apart from the measured figures (0: none)")
 	redeliver := fs.Float64("redeliver", 0.2, "share of events delivered twice (X-Slack-Retry-Num)")
 	unknown := fs.Float64("unknown", 0.1, "share of out-of-scope questions")
 	apiAddr := fs.String("api-addr", "127.0.0.1:0", "listen address of the fake Slack Web API")
@@ -47,7 +48,8 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		replicaEnv = append(replicaEnv, v)
 		return nil
 	})
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (with a per-second timeline)")
+	timeline := fs.Bool("timeline", false, "also print a line per second: deliveries, ack p99, reply p50/p99/max")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the generator and fake API (this process) while sending")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -58,6 +60,9 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	}
 	if *rate <= 0 || *duration <= 0 || *redeliver < 0 || *redeliver > 1 || *unknown < 0 || *unknown > 1 || *procs < 0 {
 		return usagef("--rate and --duration must be positive; --redeliver and --unknown are shares between 0 and 1; --replica-procs is not negative")
+	}
+	if *warmup < 0 || *warmup%time.Second != 0 {
+		return usagef("--warmup must be whole seconds, like 2s, or 0 for none; got %s", *warmup)
 	}
 	redisCfg, err := redisstore.ConfigFromEnv(e.getenv)
 	if err != nil {
@@ -120,7 +125,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		}
 		urls = started
 	}
-	fmt.Fprintf(e.stderr, "sending %d events/s for %s to %s (replica env %v)\n", *rate, *duration, strings.Join(urls, ", "), replicaEnv)
+	fmt.Fprintf(e.stderr, "sending %d events/s for %s after a %s warm-up to %s (replica env %v)\n", *rate, *duration, *warmup, strings.Join(urls, ", "), replicaEnv)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -133,7 +138,7 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	rep, err := loadgen.Run(ctx, loadgen.Options{
-		Targets: urls, SigningSecret: *secret, TeamID: *team, Rate: *rate, Duration: *duration,
+		Targets: urls, SigningSecret: *secret, TeamID: *team, Rate: *rate, Duration: *duration, Warmup: *warmup,
 		Redeliver: *redeliver, Unknown: *unknown, Drain: *drain, Senders: *senders, API: api, Catalogue: cat,
 		Seed: uint64(time.Now().UnixNano()),
 	})
@@ -144,6 +149,9 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 		return json.NewEncoder(e.stdout).Encode(rep)
 	}
 	fmt.Fprintln(e.stdout, rep.String())
+	if *timeline {
+		fmt.Fprint(e.stdout, "\n"+rep.TimelineString())
+	}
 	if rep.Lost > 0 || rep.Duplicates > 0 {
 		return fmt.Errorf("%d events lost, %d answered twice", rep.Lost, rep.Duplicates)
 	}

@@ -53,7 +53,8 @@ func TestAskFromSampleTeams(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"ask"}, {"frobnicate"}, {"classify", "extra"}, {"ask", "--nosuchflag", "q"}, {"import"}, {"export", "x"}} {
+	for _, args := range [][]string{{"ask"}, {"frobnicate"}, {"classify", "extra"}, {"ask", "--nosuchflag", "q"}, {"import"}, {"export", "x"},
+		{"load", "--replicas", "1", "--warmup", "1500ms"}, {"load", "--replicas", "1", "--warmup", "-1s"}, {"load", "--rate", "0"}} {
 		code, _, errs := runCmd(t, nil, "", args...)
 		if code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs)

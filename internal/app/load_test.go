@@ -60,7 +60,7 @@ func TestLoadAcrossReplicasLosesAndDuplicatesNothing(t *testing.T) {
 		go func() { done <- a.Serve(ctx, ln) }()
 	}
 	rep, err := loadgen.Run(context.Background(), loadgen.Options{
-		Targets: targets, SigningSecret: "secret", TeamID: "TLOAD", Rate: 200, Duration: time.Second,
+		Targets: targets, SigningSecret: "secret", TeamID: "TLOAD", Rate: 200, Duration: time.Second, Warmup: time.Second,
 		Redeliver: 0.2, Unknown: 0.1, Drain: 20 * time.Second, Senders: 16, API: api, Catalogue: cat, Seed: 7,
 	})
 	cancel()
@@ -75,5 +75,17 @@ func TestLoadAcrossReplicasLosesAndDuplicatesNothing(t *testing.T) {
 	t.Logf("\n%s", rep)
 	if rep.Events != 200 || rep.Redeliveries == 0 || rep.Errors != 0 || rep.Lost != 0 || rep.Duplicates != 0 || rep.Answered != rep.Events {
 		t.Fatalf("want every event answered once:\n%s", rep)
+	}
+	// The warm-up is sent and checked the same way, and reported apart.
+	w := rep.Warmup
+	if w == nil || w.Events != 200 || w.Answered != 200 || w.Errors != 0 || w.Acked < 200 || w.Lost != 0 || w.Duplicates != 0 {
+		t.Fatalf("warm-up = %+v", w)
+	}
+	var events int64
+	for _, s := range rep.Timeline {
+		events += s.Events
+	}
+	if events != 400 || len(rep.Timeline) < 2 || rep.Timeline[0].At != -1 || rep.Timeline[1].At != 0 {
+		t.Fatalf("timeline holds %d events, want 400, warm-up second first:\n%s", events, rep.TimelineString())
 	}
 }

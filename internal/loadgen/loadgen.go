@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -47,7 +48,13 @@ type Options struct {
 	// Channels are channel ids the questions are asked in.
 	Channels []string
 	Rate     int           // events per second
-	Duration time.Duration // how long to send
+	Duration time.Duration // how long to send and measure
+	// Warmup is sent at the same rate before Duration starts, in whole
+	// seconds. Its latencies are reported apart (Report.Warmup) and kept out
+	// of the measured figures: freshly started replicas, connections and
+	// heaps take a moment to reach their steady state. Every event counts
+	// towards Lost and Duplicates, warm-up or not.
+	Warmup time.Duration
 	// Redeliver is the share of events delivered a second time (0.2), each
 	// to another replica than the first delivery when there are several.
 	Redeliver float64
@@ -68,7 +75,8 @@ type Options struct {
 // DefaultSenders is the number of senders when Options.Senders is 0.
 const DefaultSenders = 48
 
-// Report is what a run measured.
+// Report is what a run measured. Unless a field says otherwise, it counts
+// what was sent after the warm-up.
 type Report struct {
 	Sent         int64         `json:"sent"`       // deliveries, redeliveries included
 	Acked        int64         `json:"acked"`      // answered 200 by the replica
@@ -80,25 +88,76 @@ type Report struct {
 	Answered     int64         `json:"answered"`     // events with a reply
 	ReplyP50     time.Duration `json:"reply_p50_ns"` // first delivery → first reply
 	ReplyP99     time.Duration `json:"reply_p99_ns"`
-	Lost         int64         `json:"lost"`          // events never answered
-	Duplicates   int64         `json:"duplicates"`    // events answered more than once
+	Lost         int64         `json:"lost"`          // events never answered, warm-up included
+	Duplicates   int64         `json:"duplicates"`    // events answered more than once, warm-up included
 	Elapsed      time.Duration `json:"elapsed_ns"`    // sending time
 	AchievedRate float64       `json:"achieved_rate"` // distinct events per second actually sent
 	Redeliveries int64         `json:"redeliveries"`
 	UnknownAsked int64         `json:"unknown_asked"`
 	APICalls     int64         `json:"api_calls"`   // Web API calls the replicas made
 	OtherPosts   int64         `json:"other_posts"` // Web API calls other than threaded replies
+	// Warmup is what was sent before the measured part, when there was a
+	// warm-up.
+	Warmup *Phase `json:"warmup,omitempty"`
+	// Timeline breaks the run down by the second the requests were sent
+	// in, so a tail can be placed: a slow start, one stall, or throughout.
+	// Warm-up seconds come first, with negative at_s.
+	Timeline []Second `json:"timeline"`
+}
+
+// Phase sums up the warm-up.
+type Phase struct {
+	Duration   time.Duration `json:"duration_ns"`
+	Sent       int64         `json:"sent"`
+	Acked      int64         `json:"acked"`
+	Errors     int64         `json:"errors"`
+	AckP99     time.Duration `json:"ack_p99_ns"`
+	Events     int64         `json:"events"`
+	Answered   int64         `json:"answered"`
+	ReplyP99   time.Duration `json:"reply_p99_ns"`
+	Lost       int64         `json:"lost"`
+	Duplicates int64         `json:"duplicates"`
+}
+
+// Second is one second of a run: the deliveries sent in it and how their
+// acks and replies went.
+type Second struct {
+	At       int           `json:"at_s"`  // seconds since the measured part started
+	Sent     int64         `json:"sent"`  // deliveries sent in this second
+	Acked    int64         `json:"acked"` // of which answered 200
+	AckP99   time.Duration `json:"ack_p99_ns"`
+	Events   int64         `json:"events"` // first deliveries, of which answered:
+	Answered int64         `json:"answered"`
+	ReplyP50 time.Duration `json:"reply_p50_ns"`
+	ReplyP99 time.Duration `json:"reply_p99_ns"`
+	ReplyMax time.Duration `json:"reply_max_ns"`
+}
+
+// TimelineString renders the timeline as a table, one line per second.
+func (r Report) TimelineString() string {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "%4s %7s %7s %9s %7s %9s %9s %9s\n", "s", "sent", "acked", "ack p99", "events", "reply p50", "reply p99", "reply max")
+	for _, s := range r.Timeline {
+		fmt.Fprintf(&b, "%4d %7d %7d %9s %7d %9s %9s %9s\n", s.At, s.Sent, s.Acked, ms(s.AckP99), s.Events, ms(s.ReplyP50), ms(s.ReplyP99), ms(s.ReplyMax))
+	}
+	return b.String()
 }
 
 // String renders the report for a terminal.
 func (r Report) String() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
-	return fmt.Sprintf(`sent        %d deliveries (%d events, %d redelivered, %d out of scope) in %s = %.0f events/s
+	warm := ""
+	if w := r.Warmup; w != nil {
+		warm = fmt.Sprintf("warm-up     %s first, not in the figures below: %d deliveries, %d errors, ack p99 %s, %d of %d events answered, reply p99 %s, lost %d, duplicates %d\n",
+			w.Duration, w.Sent, w.Errors, ms(w.AckP99), w.Answered, w.Events, ms(w.ReplyP99), w.Lost, w.Duplicates)
+	}
+	return warm + fmt.Sprintf(`sent        %d deliveries (%d events, %d redelivered, %d out of scope) in %s = %.0f events/s
 acked       %d   errors %d
 ack         p50 %s   p99 %s   (generator lag p99 %s)
 answered    %d of %d events
 reply       p50 %s   p99 %s   (event sent → reply posted)
-lost        %d   duplicates %d
+lost        %d   duplicates %d   (all events, warm-up included)
 web api     %d calls (%d not threaded replies)`,
 		r.Sent, r.Events, r.Redeliveries, r.UnknownAsked, r.Elapsed.Round(time.Millisecond), r.AchievedRate,
 		r.Acked, r.Errors, ms(r.AckP50), ms(r.AckP99), ms(r.LagP99), r.Answered, r.Events, ms(r.ReplyP50), ms(r.ReplyP99), r.Lost, r.Duplicates, r.APICalls, r.OtherPosts)
@@ -109,6 +168,7 @@ type delivery struct {
 	body  []byte
 	retry int
 	event int // index into sentAt; -1 for a redelivery
+	warm  bool
 	due   time.Time
 }
 
@@ -135,8 +195,17 @@ func (h *pendingHeap) Pop() any {
 // senderStats is what one sender measured; merged after the run, so the
 // senders share no lock.
 type senderStats struct {
+	// Measured deliveries: counts, ack latencies and how late they started.
 	sent, acked, errors int64
 	acks, lags          []time.Duration
+	// The warm-up's.
+	warmSent, warmAcked, warmErrors int64
+	warmAcks                        []time.Duration
+	// bySecond holds every ack latency by the second of the run its
+	// request was sent in, and sentIn counts every request by that second,
+	// failed ones included.
+	bySecond [][]time.Duration
+	sentIn   []int64
 }
 
 // Run sends load until Duration has passed, waits up to Drain for the last
@@ -168,7 +237,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// answered, and would rightly drop a repeat as a redelivery.
 	run := strconv.FormatUint(rng.Uint64()%1_000_000_000, 36)
 
-	total := int(float64(o.Rate) * o.Duration.Seconds())
+	warmSecs := int((o.Warmup + time.Second - 1) / time.Second)
+	warmTotal := o.Rate * warmSecs
+	total := warmTotal + int(float64(o.Rate)*o.Duration.Seconds())
+	// Late redeliveries and slow sends can fall after the last second.
+	seconds := warmSecs + int(o.Duration/time.Second) + 2
+	var begin time.Time // set before the first delivery is queued
 	sentAt := make([]time.Time, total)
 	threads := make([]string, total)
 
@@ -181,7 +255,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	for t := range targets {
 		queues[t] = make(chan delivery, perTarget*8)
 		for range perTarget {
-			st := &senderStats{acks: make([]time.Duration, 0, perSender), lags: make([]time.Duration, 0, perSender)}
+			st := &senderStats{acks: make([]time.Duration, 0, perSender), lags: make([]time.Duration, 0, perSender),
+				bySecond: make([][]time.Duration, seconds), sentIn: make([]int64, seconds)}
 			stats = append(stats, st)
 			s := newSender(targets[t], o.SigningSecret)
 			// Connect before the clock starts: Slack's connections to a
@@ -196,14 +271,31 @@ func Run(ctx context.Context, o Options) (Report, error) {
 						sentAt[d.event] = start // each event is written by one sender only
 					}
 					code, err := s.post(ctx, d.body, d.retry, start)
-					st.sent++
-					st.lags = append(st.lags, start.Sub(d.due))
-					if err != nil || code != http.StatusOK {
-						st.errors++
-						continue
+					ack := time.Since(start)
+					sec := min(int(start.Sub(begin)/time.Second), seconds-1)
+					st.sentIn[sec]++
+					ok := err == nil && code == http.StatusOK
+					if ok {
+						st.bySecond[sec] = append(st.bySecond[sec], ack)
 					}
-					st.acked++
-					st.acks = append(st.acks, time.Since(start))
+					switch {
+					case d.warm && ok:
+						st.warmSent++
+						st.warmAcked++
+						st.warmAcks = append(st.warmAcks, ack)
+					case d.warm:
+						st.warmSent++
+						st.warmErrors++
+					case ok:
+						st.sent++
+						st.acked++
+						st.acks = append(st.acks, ack)
+						st.lags = append(st.lags, start.Sub(d.due))
+					default:
+						st.sent++
+						st.errors++
+						st.lags = append(st.lags, start.Sub(d.due))
+					}
 				}
 			})
 		}
@@ -213,7 +305,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	var redeliveries pendingHeap
 	// Pace in 2 ms slices so the rate holds without a timer per event.
 	const slice = 2 * time.Millisecond
-	begin := time.Now()
+	begin = time.Now()
+	measured := begin.Add(time.Duration(warmSecs) * time.Second)
 	base := begin.Unix()
 	sent := 0
 	ticker := time.NewTicker(slice)
@@ -222,10 +315,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		now := time.Now()
 		due := min(int(float64(o.Rate)*now.Sub(begin).Seconds()), total)
 		for ; sent < due; sent++ {
+			warm := sent < warmTotal
 			q := questions[rng.IntN(len(questions))]
 			if rng.Float64() < o.Unknown {
 				q = unknown[rng.IntN(len(unknown))]
-				rep.UnknownAsked++
+				if !warm {
+					rep.UnknownAsked++
+				}
 			}
 			ts := strconv.FormatInt(base+int64(sent/1_000_000), 10) + "." + padded(sent%1_000_000, 6)
 			threads[sent] = ts
@@ -233,9 +329,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				"ULOAD"+padded(rng.IntN(5000), 4), q, ts, now.Unix())
 			body := slices.Clone(bodyBuf)
 			target := sent % len(targets)
-			queues[target] <- delivery{body: body, event: sent, due: now}
+			queues[target] <- delivery{body: body, event: sent, warm: warm, due: now}
 			if rng.Float64() < o.Redeliver {
-				rep.Redeliveries++
+				if !warm {
+					rep.Redeliveries++
+				}
 				// Half race the first delivery, half come later, as Slack's
 				// retries after a slow ack would; always to another replica.
 				delay := time.Duration(rng.IntN(3)) * time.Millisecond
@@ -246,7 +344,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				if len(targets) > 1 {
 					other = (target + 1 + rng.IntN(len(targets)-1)) % len(targets)
 				}
-				heap.Push(&redeliveries, pending{at: now.Add(delay), target: other, d: delivery{body: body, retry: 1, event: -1}})
+				heap.Push(&redeliveries, pending{at: now.Add(delay), target: other, d: delivery{body: body, retry: 1, event: -1, warm: warm}})
 			}
 		}
 		for len(redeliveries) > 0 && !redeliveries[0].at.After(now) {
@@ -256,7 +354,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 		if sent == total {
 			if rep.Elapsed == 0 {
-				rep.Elapsed = time.Since(begin)
+				rep.Elapsed = time.Since(measured)
 			}
 			if len(redeliveries) == 0 {
 				break
@@ -269,21 +367,46 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	ticker.Stop()
 	if rep.Elapsed == 0 { // cancelled
-		rep.Elapsed = time.Since(begin)
+		rep.Elapsed = max(0, time.Since(measured))
 	}
 	for _, q := range queues {
 		close(q)
 	}
 	wg.Wait()
-	rep.Events = int64(sent)
-	rep.AchievedRate = float64(sent) / rep.Elapsed.Seconds()
-	var acks, lags []time.Duration
+	rep.Events = int64(max(0, sent-warmTotal))
+	if rep.Elapsed > 0 {
+		rep.AchievedRate = float64(rep.Events) / rep.Elapsed.Seconds()
+	}
+	var warm *Phase
+	if warmSecs > 0 {
+		warm = &Phase{Duration: time.Duration(warmSecs) * time.Second, Events: int64(min(sent, warmTotal))}
+		rep.Warmup = warm
+	}
+	var acks, lags, warmAcks []time.Duration
+	secAcks := make([][]time.Duration, seconds)
+	secReplies := make([][]time.Duration, seconds)
+	rep.Timeline = make([]Second, seconds)
+	for i := range rep.Timeline {
+		rep.Timeline[i].At = i - warmSecs
+	}
 	for _, st := range stats {
 		rep.Sent += st.sent
 		rep.Acked += st.acked
 		rep.Errors += st.errors
 		acks = append(acks, st.acks...)
 		lags = append(lags, st.lags...)
+		if warm != nil {
+			warm.Sent += st.warmSent
+			warm.Acked += st.warmAcked
+			warm.Errors += st.warmErrors
+			warmAcks = append(warmAcks, st.warmAcks...)
+		}
+		for i, a := range st.bySecond {
+			secAcks[i] = append(secAcks[i], a...)
+		}
+		for i, n := range st.sentIn {
+			rep.Timeline[i].Sent += n
+		}
 	}
 
 	// Wait for the answers still in flight.
@@ -303,19 +426,57 @@ func Run(ctx context.Context, o Options) (Report, error) {
 done:
 	replies := o.API.Replies()
 	rep.APICalls, rep.OtherPosts = o.API.calls.Load(), o.API.other.Load()
-	var lat []time.Duration
+	var lat, warmLat []time.Duration
 	for i := 0; i < sent; i++ {
+		isWarm := i < warmTotal
+		sec := -1
+		if !sentAt[i].IsZero() {
+			sec = min(int(sentAt[i].Sub(begin)/time.Second), seconds-1)
+			rep.Timeline[sec].Events++
+		}
 		got := replies[threads[i]]
 		switch {
 		case len(got) == 0:
 			rep.Lost++
+			if isWarm {
+				warm.Lost++
+			}
 			continue
 		case len(got) > 1:
 			rep.Duplicates++
+			if isWarm {
+				warm.Duplicates++
+			}
 		}
-		rep.Answered++
 		first := slices.MinFunc(got, func(a, b time.Time) int { return a.Compare(b) })
-		lat = append(lat, first.Sub(sentAt[i]))
+		d := first.Sub(sentAt[i])
+		if isWarm {
+			warm.Answered++
+			warmLat = append(warmLat, d)
+		} else {
+			rep.Answered++
+			lat = append(lat, d)
+		}
+		if sec >= 0 {
+			secReplies[sec] = append(secReplies[sec], d)
+		}
+	}
+	for i := range rep.Timeline {
+		s := &rep.Timeline[i]
+		s.Acked = int64(len(secAcks[i]))
+		s.AckP99 = percentile(secAcks[i], 99)
+		s.Answered = int64(len(secReplies[i]))
+		s.ReplyP50, s.ReplyP99 = percentile(secReplies[i], 50), percentile(secReplies[i], 99)
+		if n := len(secReplies[i]); n > 0 {
+			s.ReplyMax = secReplies[i][n-1] // sorted by percentile
+		}
+	}
+	// Drop the empty seconds at the end.
+	for n := len(rep.Timeline); n > 0 && rep.Timeline[n-1].Sent == 0; n-- {
+		rep.Timeline = rep.Timeline[:n-1]
+	}
+	if warm != nil {
+		warm.AckP99, warm.ReplyP99 = percentile(warmAcks, 99), percentile(warmLat, 99)
 	}
 	rep.AckP50, rep.AckP99 = percentile(acks, 50), percentile(acks, 99)
 	rep.LagP99 = percentile(lags, 99)
