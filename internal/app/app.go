@@ -73,17 +73,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Slack != nil {
 		sc := *cfg.Slack
 		sc.Logger, sc.Metrics = log.With("platform", "slack"), a.metrics
-		if sc.Workers == 0 {
-			sc.Workers = cfg.Workers
-		}
-		if sc.DedupTTL == 0 {
-			sc.DedupTTL = cfg.DedupTTL
-		}
-		if sc.DrainTimeout == 0 {
-			// Acknowledged work may use the whole shutdown budget, not the
-			// adapter's own default.
-			sc.DrainTimeout = cfg.ShutdownTimeout
-		}
+		cfg.fillTransport(&sc.Workers, &sc.DedupTTL, &sc.DrainTimeout)
 		s, err := slack.New(sc, a.svc, a.store)
 		if err != nil {
 			return nil, err
@@ -93,15 +83,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Teams != nil {
 		tc := *cfg.Teams
 		tc.Logger, tc.Metrics = log.With("platform", "teams"), a.metrics
-		if tc.Workers == 0 {
-			tc.Workers = cfg.Workers
-		}
-		if tc.DedupTTL == 0 {
-			tc.DedupTTL = cfg.DedupTTL
-		}
-		if tc.DrainTimeout == 0 {
-			tc.DrainTimeout = cfg.ShutdownTimeout
-		}
+		cfg.fillTransport(&tc.Workers, &tc.DedupTTL, &tc.DrainTimeout)
 		t, err := teams.New(tc, a.svc, a.store)
 		if err != nil {
 			return nil, err
@@ -118,6 +100,21 @@ func New(cfg Config) (*App, error) {
 	})
 	a.mux.HandleFunc("GET /readyz", a.ready)
 	return a, nil
+}
+
+// fillTransport gives a transport's unset settings the replica's: its
+// workers, its dedup TTL, and the whole shutdown budget for finishing
+// acknowledged work (rather than the adapter's own default).
+func (cfg Config) fillTransport(workers *int, dedupTTL, drain *time.Duration) {
+	if *workers == 0 {
+		*workers = cfg.Workers
+	}
+	if *dedupTTL == 0 {
+		*dedupTTL = cfg.DedupTTL
+	}
+	if *drain == 0 {
+		*drain = cfg.ShutdownTimeout
+	}
 }
 
 // Service returns the answer engine, for tests and subcommands.

@@ -400,6 +400,17 @@ func TestSlackE2EAnsweredOnce(t *testing.T) {
 	if dms := w.postsTo("DU09NEW", ""); len(dms) == 1 {
 		mustContain(t, "welcome", dms[0].AllText(), "Welcome", "Product Manager", "Product Owner")
 	}
+	// Deliveries are remembered for the default dedup TTL, long enough for
+	// Slack's last retry and no longer.
+	keys, err := w.client.Keys(context.Background(), w.prefix+":claim:*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("claim keys: %v %v", keys, err)
+	}
+	for _, k := range keys {
+		if ttl := w.client.TTL(context.Background(), k).Val(); ttl <= 14*time.Minute || ttl > DefaultDedupTTL {
+			t.Errorf("%s lives %s, want the default %s", k, ttl, DefaultDedupTTL)
+		}
+	}
 }
 
 func TestSlackE2ESocketMode(t *testing.T) {
