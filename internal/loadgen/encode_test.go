@@ -3,7 +3,6 @@ package loadgen
 import (
 	"encoding/json"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -53,7 +52,7 @@ func TestFakeAPIParameters(t *testing.T) {
 		`{"blocks":[{"a":[1,2,{"channel":"no"}]}],"text":"x","thread_ts":"1.2","channel":"C1"}`,
 	} {
 		out := make([]string, 2)
-		jsonValues(strings.NewReader(body), keys, out)
+		jsonFields([]byte(body), keys, out)
 		if out[0] != "1.2" || out[1] != "C1" {
 			t.Errorf("%s: values = %q", body, out)
 		}

@@ -134,12 +134,6 @@ func params(out []string, query, contentType, body []byte, keys ...string) {
 	formValues(body, keys, out)
 }
 
-// jsonValues is jsonFields for a body still to be read.
-func jsonValues(body io.Reader, keys []string, out []string) {
-	b, _ := io.ReadAll(io.LimitReader(body, maxBody))
-	jsonFields(b, keys, out)
-}
-
 // jsonFields sets out[i] to the string value of keys[i] among the members
 // of the JSON object body, the first occurrence winning, and to "" when
 // that value is not a string. It scans the body only as far as the last
