@@ -71,19 +71,7 @@ func serveFake(t testing.TB) (*FakeAPI, *countingListener, string) {
 	f := NewFakeAPI()
 	done := make(chan error, 1)
 	go func() { done <- f.Serve(cl) }()
-	t.Cleanup(func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve returned %v after Close", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("Serve did not return after Close")
-		}
-	})
+	t.Cleanup(func() { closeAndWait(t, f, done) })
 	return f, cl, "http://" + ln.Addr().String()
 }
 
@@ -497,17 +485,7 @@ func TestFakeAPICloseEndsServe(t *testing.T) {
 		}
 	}
 
-	if err := f.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve returned %v after Close", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after Close")
-	}
+	closeAndWait(t, f, done)
 	cl.mu.Lock()
 	for i, c := range cl.conns {
 		if !c.closed.Load() {
@@ -725,4 +703,21 @@ func FuzzJSONFields(f *testing.F) {
 			t.Errorf("%s: %q, want %q", body, got, want)
 		}
 	})
+}
+
+// closeAndWait closes f and checks that its Serve, reporting on done,
+// returns nil promptly.
+func closeAndWait(t testing.TB, f *FakeAPI, done <-chan error) {
+	t.Helper()
+	if err := f.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve returned %v after Close", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Serve did not return after Close")
+	}
 }
