@@ -5,6 +5,7 @@
 package bot
 
 import (
+	"context"
 	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
@@ -33,6 +34,12 @@ type Message struct {
 	PlatformAdmin bool
 	// Format renders mentions and emphasis for the platform that asked.
 	Format Format
+	// CheckChannel, when set, confirms that a channel a lead links belongs
+	// to the tenant the command came from (Slack: conversations.info with the
+	// workspace's token; Teams: a channel of the team the command is typed
+	// in). A non-nil error refuses the link and its message is shown; nothing
+	// changes. The transport sets it; the core calls it before the update.
+	CheckChannel func(ctx context.Context, c ownership.Channel) error
 }
 
 // Kind says what sort of answer an Answer is.

@@ -85,6 +85,11 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 			f.Code(f.CommandPrefix()+" "+verb), f.Code(f.CommandPrefix()+" lead add @you"))
 	}
 	c := &cmd{s: s, m: m, f: f, d: d, args: args, verb: verb, now: s.now().UTC()}
+	if verb == "channel" {
+		if err := c.checkChannel(ctx); err != nil {
+			return CommandResult{}, err
+		}
+	}
 	switch verb {
 	case "show":
 		return c.show()
@@ -855,6 +860,23 @@ func (c *cmd) leadingTeam(d *ownership.Directory, ts []token) (*ownership.Team, 
 		}
 	}
 	return nil, nil, unknownTeam(d, ts[0].text)
+}
+
+// checkChannel asks the transport whether the channel a "channel" command
+// links belongs to this tenant, before anything is written. Unlinking needs
+// no check: only channels already linked here can be unlinked.
+func (c *cmd) checkChannel(ctx context.Context) error {
+	if c.m.CheckChannel == nil || len(c.args) == 0 {
+		return nil
+	}
+	if w := strings.ToLower(c.args[0].text); w == "remove" || w == "unlink" {
+		return nil
+	}
+	ch, err := c.channelArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	return c.m.CheckChannel(ctx, ch)
 }
 
 func (c *cmd) channelArg(t token) (ownership.Channel, error) {

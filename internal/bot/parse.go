@@ -214,17 +214,26 @@ func parseUntil(ts []token, now time.Time) (time.Time, int, error) {
 	return time.Time{}, 0, fmt.Errorf("I can't read %q as a date or time", ts[0].text)
 }
 
-// ChangesData reports whether text is a command that changes ownership data
-// or shows leads-only information: such commands belong in private places
-// (a slash command, a direct message), not in a channel thread.
-func ChangesData(text string) bool {
+// PrivateOnly reports whether text is a command whose reply must reach only
+// the person who typed it: every change, and the views that show leads-only
+// information (the unanswered queue with askers, home, history). Typed in a
+// channel, such a command is answered privately (Slack: ephemeral; Teams: the
+// 1:1 chat with the bot); only a change's announcement is public.
+func PrivateOnly(text string) bool {
 	if !LooksLikeCommand(text) {
 		return false
 	}
 	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
 	verb = strings.ToLower(verb)
-	return mutating[verb] || verb == "unanswered"
+	return mutating[verb] || privateViews[verb]
 }
+
+// privateViews are the read-only commands whose replies are private.
+var privateViews = map[string]bool{"unanswered": true, "home": true, "history": true}
+
+// ChangesData reports whether text is a command that changes ownership data
+// or shows leads-only information (see PrivateOnly).
+func ChangesData(text string) bool { return PrivateOnly(text) }
 
 // IsCommandVerb reports whether verb (lower case) names a command.
 func IsCommandVerb(verb string) bool {
