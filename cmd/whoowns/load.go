@@ -27,7 +27,7 @@ import (
 
 func runLoad(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "load", "load [--replicas 3 | --targets URL,…] [--rate 2000] [--duration 60s]")
-	replicas := fs.Int("replicas", 3, "start this many `whoowns serve` processes on loopback ports (needs REDIS_URL when more than 1)")
+	replicas := fs.Int("replicas", 3, "start this many 'whoowns serve' processes on loopback ports, at least 1 (needs REDIS_URL when more than 1)")
 	targets := fs.String("targets", "", "comma-separated base URLs of running serve processes instead of starting them; they must use --api-addr as SLACK_API_URL and --secret as SLACK_SIGNING_SECRET")
 	rate := fs.Int("rate", 2000, "events per second")
 	duration := fs.Duration("duration", 60*time.Second, "how long to send and measure")
@@ -60,6 +60,12 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	}
 	if *rate <= 0 || *duration <= 0 || *redeliver < 0 || *redeliver > 1 || *unknown < 0 || *unknown > 1 || *procs < 0 {
 		return usagef("--rate and --duration must be positive; --redeliver and --unknown are shares between 0 and 1; --replica-procs is not negative")
+	}
+	if *targets == "" && *replicas < 1 {
+		return usagef("--replicas must be at least 1 (got %d), or give --targets to load running replicas", *replicas)
+	}
+	if *senders < 1 {
+		return usagef("--senders must be at least 1 (got %d)", *senders)
 	}
 	if *warmup < 0 || *warmup%time.Second != 0 {
 		return usagef("--warmup must be whole seconds, like 2s, or 0 for none; got %s", *warmup)

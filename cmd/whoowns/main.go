@@ -72,7 +72,16 @@ func main() {
 
 // run executes a subcommand and returns the process exit status.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		// A bare `whoowns` is a usage mistake: say what to type.
+		printUsage(e.stderr)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			// `whoowns help serve` is `whoowns serve -h`.
+			return run(ctx, e, []string{args[1], "-h"})
+		}
 		printUsage(e.stdout)
 		return 0
 	}
@@ -105,19 +114,28 @@ func printUsage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'whoowns <command> -h' for a command's flags. Without REDIS_URL, ask and export use the built-in sample teams.")
+	fmt.Fprintln(w, "\nRun 'whoowns <command> -h' for a command's flags ('whoowns serve -h' also lists the environment variables). Without REDIS_URL, ask and export use the built-in sample teams.")
 }
 
 // parseFlags parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
+// positional arguments, and returns the positional ones. Asked for help
+// (-h), it prints the command's usage (fs.Usage) and returns flag.ErrHelp;
+// a flag mistake is returned once, as a usage error, for run to print.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package would print the mistake and the whole usage itself
+	// on every error; only -h shows the usage.
+	help := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = help }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				help()
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, usagef("%v (run 'whoowns %s -h' for its flags)", err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -131,12 +149,15 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// newFlagSet makes a command's flag set; its help (-h) goes to standard
+// output.
 func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: whoowns %s\n\nFlags:\n", usage)
+		fmt.Fprintf(e.stdout, "Usage: whoowns %s\n\nFlags:\n", usage)
+		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -150,7 +171,7 @@ func newLogger(e *env) (*slog.Logger, error) {
 			return nil, fmt.Errorf("WHOOWNS_LOG_LEVEL=%q: use debug, info, warn or error", v)
 		}
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: readableDurations}
 	format := strings.ToLower(e.getenv("WHOOWNS_LOG_FORMAT"))
 	if format == "" {
 		format = "json"
@@ -167,4 +188,13 @@ func newLogger(e *env) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("WHOOWNS_LOG_FORMAT=%q: use json or text", format)
+}
+
+// readableDurations logs durations as Go writes them ("20s", "1.5ms"), not
+// as JSON's count of nanoseconds.
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"gopkg.in/yaml.v3"
 
@@ -12,8 +15,13 @@ import (
 func yamlUnmarshal(data []byte, v any) error { return yaml.Unmarshal(data, v) }
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "serve", "serve   (configured by environment variables; see README)")
+	fs := newFlagSet(e, "serve", "serve [--addr :8080]   (configured by environment variables)")
 	addr := fs.String("addr", "", "listen address; overrides WHOOWNS_ADDR (default :8080)")
+	flagsHelp := fs.Usage
+	fs.Usage = func() {
+		flagsHelp()
+		printEnvVars(e.stdout)
+	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -44,4 +52,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// printEnvVars lists every environment variable whoowns reads, from the one
+// table the configuration is checked against.
+func printEnvVars(w io.Writer) {
+	fmt.Fprintln(w, "\nEnvironment variables (Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN; Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, v := range app.EnvVars {
+		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Meaning)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nWithout REDIS_URL (or REDIS_SENTINEL_ADDRS / REDIS_CLUSTER_ADDRS) serve answers from in-memory sample teams: nothing persists. Go's GOMEMLIMIT and GOMAXPROCS apply as usual.")
 }

@@ -99,6 +99,8 @@ func New(cfg Config) (*App, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	a.mux.HandleFunc("GET /readyz", a.ready)
+	a.mux.HandleFunc("GET /privacy", servePage(privacyPage, cfg.PrivacyURL))
+	a.mux.HandleFunc("GET /terms", servePage(termsPage, cfg.TermsURL))
 	return a, nil
 }
 

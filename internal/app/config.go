@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,10 +47,60 @@ type Config struct {
 	// this long, so the TTL sets the Redis memory a busy workspace needs.
 	DedupTTL time.Duration
 	// DebugAddr, when set, serves Go's pprof profiles there
-	// (WHOOWNS_DEBUG_ADDR; keep it on loopback).
+	// (WHOOWNS_DEBUG_ADDR). It must be a loopback address unless
+	// WHOOWNS_DEBUG_ALLOW_REMOTE=1: profiles expose memory contents.
 	DebugAddr string
-	Logger    *slog.Logger
+	// PrivacyURL and TermsURL, when set, are where /privacy and /terms
+	// redirect (WHOOWNS_PRIVACY_URL, WHOOWNS_TERMS_URL); unset, the bot
+	// serves its own short pages there.
+	PrivacyURL, TermsURL string
+	Logger               *slog.Logger
 }
+
+// EnvVar is one environment variable whoowns reads.
+type EnvVar struct {
+	Name, Meaning string
+}
+
+// EnvVars is every environment variable whoowns reads, with its meaning in
+// one line. `whoowns serve --help` prints it, and a test checks that the
+// code names no variable that is missing here: add a variable here when the
+// code starts reading it.
+var EnvVars = []EnvVar{
+	{"WHOOWNS_ADDR", "listen address (default :8080)"},
+	{"WHOOWNS_ADMINS", "comma-separated user ids (Slack U…, Teams 29:…) that are leads from the start"},
+	{"REDIS_URL", "one Redis node: redis://[:password@]host:6379/0 (rediss:// for TLS); unset: in-memory sample data"},
+	{"REDIS_SENTINEL_ADDRS", "Redis Sentinel: comma-separated host:port list (with REDIS_MASTER_NAME)"},
+	{"REDIS_MASTER_NAME", "the master's name in Sentinel"},
+	{"REDIS_CLUSTER_ADDRS", "Redis Cluster: comma-separated seed host:port list"},
+	{"REDIS_PASSWORD", "password for Sentinel or Cluster"},
+	{"SLACK_BOT_TOKEN", "Slack Bot User OAuth Token (xoxb-…)"},
+	{"SLACK_SIGNING_SECRET", "Slack signing secret (Basic Information page); checks every HTTP request"},
+	{"SLACK_APP_TOKEN", "Slack app-level token (xapp-…): receive over Socket Mode instead of HTTP"},
+	{"SLACK_API_URL", "base URL of the Slack Web API (default Slack's; for proxies and tests)"},
+	{"TEAMS_APP_ID", "the bot's Microsoft app id (a GUID)"},
+	{"TEAMS_APP_PASSWORD", "the app registration's client secret"},
+	{"TEAMS_OPENID_METADATA_URL", "Bot Framework OpenID metadata URL (default the public cloud's)"},
+	{"TEAMS_TOKEN_URL", "Bot Framework token endpoint (default the multi-tenant public cloud's; single-tenant bots use their tenant's)"},
+	{"WHOOWNS_RATE_QUESTIONS", "questions per user per minute and replica (default 30; 0 turns the limit off)"},
+	{"WHOOWNS_RATE_COMMANDS", "commands per user per minute and replica (default 30; 0 turns the limit off)"},
+	{"WHOOWNS_WORKERS", "answers one replica works on at once, per platform (default 32)"},
+	{"WHOOWNS_DEDUP_TTL", "how long a delivery is remembered so a retry is answered once (default 15m, at least 10m)"},
+	{"WHOOWNS_SHUTDOWN_TIMEOUT", "how long acknowledged work may finish after SIGTERM (default 20s)"},
+	{"WHOOWNS_PRIVACY_URL", "where /privacy redirects (default: the bot serves its own privacy page)"},
+	{"WHOOWNS_TERMS_URL", "where /terms redirects (default: the bot serves its own terms page)"},
+	{"WHOOWNS_LOG_FORMAT", "json (default off a terminal) or text"},
+	{"WHOOWNS_LOG_LEVEL", "debug, info (default), warn or error"},
+	{"WHOOWNS_DEBUG_ADDR", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (loopback only)"},
+	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
+	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
+}
+
+// guid is the shape of a Microsoft app id.
+var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsGUID reports whether s is a GUID such as 8f1c2a3b-0000-4000-8000-00000000abcd.
+func IsGUID(s string) bool { return guid.MatchString(s) }
 
 // Dedup key lifetimes: see Config.DedupTTL.
 const (
@@ -94,10 +146,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	intVar("WHOOWNS_RATE_COMMANDS", &c.CommandsPerMinute)
 	intVar("WHOOWNS_WORKERS", &c.Workers)
 	if v := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ADDR")); v != "" {
-		if _, _, err := net.SplitHostPort(v); err != nil {
+		allow := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ALLOW_REMOTE"))
+		if host, _, err := net.SplitHostPort(v); err != nil {
 			fail("WHOOWNS_DEBUG_ADDR=%q is not a listen address; use host:port such as 127.0.0.1:6060", v)
+		} else if !isLoopback(host) && allow != "1" {
+			fail("WHOOWNS_DEBUG_ADDR=%q is not a loopback address: pprof profiles expose the process's memory, so serve them on 127.0.0.1:6060 (reach it with kubectl port-forward or ssh -L), or set WHOOWNS_DEBUG_ALLOW_REMOTE=1 if a firewall guards that address", v)
 		}
 		c.DebugAddr = v
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ALLOW_REMOTE")); v != "" && v != "1" && v != "0" {
+		fail("WHOOWNS_DEBUG_ALLOW_REMOTE=%q: use 1 to allow a non-loopback WHOOWNS_DEBUG_ADDR, or leave it unset", v)
+	}
+	for _, u := range []struct {
+		name string
+		dst  *string
+	}{{"WHOOWNS_PRIVACY_URL", &c.PrivacyURL}, {"WHOOWNS_TERMS_URL", &c.TermsURL}} {
+		if v := strings.TrimSpace(getenv(u.name)); v != "" {
+			if p, err := url.Parse(v); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+				fail("%s=%q must be an absolute http(s) URL such as https://example.com/whoowns/privacy", u.name, v)
+			}
+			*u.dst = v
+		}
 	}
 	if v := strings.TrimSpace(getenv("WHOOWNS_SHUTDOWN_TIMEOUT")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -129,13 +198,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		case bot == "":
 			fail("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-…)")
 		case !strings.HasPrefix(bot, "xoxb-"):
-			fail("SLACK_BOT_TOKEN does not look like a bot token: it starts with xoxb-")
+			fail("SLACK_BOT_TOKEN is not a bot token: a bot token starts with xoxb-%s; use the Bot User OAuth Token from the app's OAuth & Permissions page", tokenKind(bot))
 		}
 		if secret == "" && appTok == "" {
 			fail("SLACK_SIGNING_SECRET is missing: set it to the app's Signing Secret (Basic Information page)")
 		}
 		if appTok != "" && !strings.HasPrefix(appTok, "xapp-") {
-			fail("SLACK_APP_TOKEN does not look like an app-level token: it starts with xapp- (needed only for Socket Mode)")
+			fail("SLACK_APP_TOKEN is not an app-level token: an app-level token starts with xapp-%s; create one with the connections:write scope on the app's Basic Information page (needed only for Socket Mode)", tokenKind(appTok))
 		}
 		if api != "" && !strings.HasPrefix(api, "http://") && !strings.HasPrefix(api, "https://") {
 			fail("SLACK_API_URL=%q must be an http(s) URL such as https://slack.com/api/", api)
@@ -148,6 +217,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if appID != "" || pw != "" || meta != "" || tok != "" {
 		if appID == "" {
 			fail("TEAMS_APP_ID is missing: Teams settings need the bot's Microsoft app id (without it Bot Framework authentication would be off)")
+		} else if !IsGUID(strings.TrimSpace(appID)) {
+			fail("TEAMS_APP_ID=%q is not a Microsoft app id: use the Application (client) ID of the bot's app registration, a GUID such as 8f1c2a3b-1d2e-4f50-9a6b-7c8d9e0f1a2b", appID)
 		}
 		if pw == "" {
 			fail("TEAMS_APP_PASSWORD is missing: set it to the app registration's client secret")
@@ -157,10 +228,34 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 				fail("%s=%q must be an http(s) URL", name, v)
 			}
 		}
-		c.Teams = &teams.Config{AppID: appID, AppPassword: pw, OpenIDMetadataURL: meta, TokenURL: tok}
+		c.Teams = &teams.Config{AppID: strings.TrimSpace(appID), AppPassword: pw, OpenIDMetadataURL: meta, TokenURL: tok}
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// tokenKind says what a mistaken Slack token looks like instead, for the
+// error message.
+func tokenKind(tok string) string {
+	for _, k := range []struct{ prefix, kind string }{
+		{"xoxp-", "a user token"}, {"xapp-", "an app-level token"}, {"xoxb-", "a bot token"},
+		{"xoxe", "a refresh or configuration token"}, {"xoxa-", "a workspace token"},
+	} {
+		if strings.HasPrefix(tok, k.prefix) {
+			return ", and this one starts with " + k.prefix + " (" + k.kind + ")"
+		}
+	}
+	return ""
+}
+
+// isLoopback reports whether a listen host only accepts local connections.
+// An empty host listens on every interface.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -22,14 +22,14 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := ConfigFromEnv(envOf(map[string]string{
 		"WHOOWNS_ADDR": "127.0.0.1:9000", "WHOOWNS_ADMINS": "U1, U2 ,,29:abc",
 		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api/",
-		"TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "pw", "REDIS_URL": "redis://127.0.0.1:6379/3",
+		"TEAMS_APP_ID": " 8F1C2A3B-1d2e-4f50-9a6b-7c8d9e0f1a2b", "TEAMS_APP_PASSWORD": "pw", "REDIS_URL": "redis://127.0.0.1:6379/3",
 		"WHOOWNS_RATE_QUESTIONS": "0", "WHOOWNS_SHUTDOWN_TIMEOUT": "5s", "WHOOWNS_DEDUP_TTL": "30m",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:9000" || strings.Join(c.Admins, "|") != "U1|U2|29:abc" || c.Slack == nil || c.Slack.APIURL != "http://127.0.0.1:1/api/" ||
-		c.Teams == nil || c.Teams.AppID != "app" || !c.Redis.Enabled() || c.QuestionsPerMinute != 0 || c.CommandsPerMinute != 30 || c.ShutdownTimeout != 5*time.Second || c.DedupTTL != 30*time.Minute {
+		c.Teams == nil || c.Teams.AppID != "8F1C2A3B-1d2e-4f50-9a6b-7c8d9e0f1a2b" || !c.Redis.Enabled() || c.QuestionsPerMinute != 0 || c.CommandsPerMinute != 30 || c.ShutdownTimeout != 5*time.Second || c.DedupTTL != 30*time.Minute {
 		t.Errorf("config = %+v", c)
 	}
 	c, err = ConfigFromEnv(envOf(nil))
@@ -41,21 +41,27 @@ func TestConfigFromEnv(t *testing.T) {
 func TestConfigErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	cases := map[string]map[string]string{
-		"WHOOWNS_ADDR":             {"WHOOWNS_ADDR": "8080"},
-		"SLACK_SIGNING_SECRET":     {"SLACK_BOT_TOKEN": "xoxb-1"},
-		"SLACK_BOT_TOKEN":          {"SLACK_SIGNING_SECRET": "s"},
-		"xoxb-":                    {"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"},
-		"SLACK_APP_TOKEN":          {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"},
-		"SLACK_API_URL":            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "slack.example"},
-		"TEAMS_APP_ID":             {"TEAMS_APP_PASSWORD": "pw"},
-		"TEAMS_APP_PASSWORD":       {"TEAMS_APP_ID": "a"},
-		"TEAMS_TOKEN_URL":          {"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TOKEN_URL": "ftp://x"},
-		"WHOOWNS_ADMINS":           {"WHOOWNS_ADMINS": "<@U1>"},
-		"WHOOWNS_RATE_COMMANDS":    {"WHOOWNS_RATE_COMMANDS": "-1"},
-		"WHOOWNS_SHUTDOWN_TIMEOUT": {"WHOOWNS_SHUTDOWN_TIMEOUT": "soon"},
-		"REDIS_URL":                {"REDIS_URL": "http://x"},
-		"WHOOWNS_DEDUP_TTL":        {"WHOOWNS_DEDUP_TTL": "2m"},
-		"WHOOWNS_DEDUP_TTL=":       {"WHOOWNS_DEDUP_TTL": "forever"},
+		"WHOOWNS_ADDR":                 {"WHOOWNS_ADDR": "8080"},
+		"SLACK_SIGNING_SECRET":         {"SLACK_BOT_TOKEN": "xoxb-1"},
+		"SLACK_BOT_TOKEN":              {"SLACK_SIGNING_SECRET": "s"},
+		"xoxb-":                        {"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"},
+		"SLACK_APP_TOKEN":              {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"},
+		"SLACK_API_URL":                {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "slack.example"},
+		"TEAMS_APP_ID":                 {"TEAMS_APP_PASSWORD": "pw"},
+		"TEAMS_APP_PASSWORD":           {"TEAMS_APP_ID": "a"},
+		"TEAMS_TOKEN_URL":              {"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TOKEN_URL": "ftp://x"},
+		"WHOOWNS_ADMINS":               {"WHOOWNS_ADMINS": "<@U1>"},
+		"WHOOWNS_RATE_COMMANDS":        {"WHOOWNS_RATE_COMMANDS": "-1"},
+		"WHOOWNS_SHUTDOWN_TIMEOUT":     {"WHOOWNS_SHUTDOWN_TIMEOUT": "soon"},
+		"REDIS_URL":                    {"REDIS_URL": "http://x"},
+		"WHOOWNS_DEDUP_TTL":            {"WHOOWNS_DEDUP_TTL": "2m"},
+		"WHOOWNS_DEDUP_TTL=":           {"WHOOWNS_DEDUP_TTL": "forever"},
+		"TEAMS_APP_ID=\"whoowns\"":     {"TEAMS_APP_ID": "whoowns", "TEAMS_APP_PASSWORD": "p"},
+		"WHOOWNS_DEBUG_ALLOW_REMOTE=1": {"WHOOWNS_DEBUG_ADDR": ":6060"},
+		"WHOOWNS_DEBUG_ADDR=\"0.0.0.0:6060\" is not a loopback": {"WHOOWNS_DEBUG_ADDR": "0.0.0.0:6060"},
+		"WHOOWNS_DEBUG_ALLOW_REMOTE=\"yes\"":                    {"WHOOWNS_DEBUG_ALLOW_REMOTE": "yes"},
+		"WHOOWNS_PRIVACY_URL":                                   {"WHOOWNS_PRIVACY_URL": "/privacy"},
+		"WHOOWNS_TERMS_URL":                                     {"WHOOWNS_TERMS_URL": "ftp://x/terms"},
 	}
 	for name, env := range cases {
 		if _, err := ConfigFromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), name) {
@@ -118,5 +124,66 @@ func TestNotReadyWhenRedisIsDown(t *testing.T) {
 	a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 	if rec.Code != 200 {
 		t.Errorf("healthz must not depend on Redis: %d", rec.Code)
+	}
+}
+
+func TestPrivacyAndTermsPages(t *testing.T) {
+	t.Parallel()
+	a, err := New(Config{Store: memstore.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/privacy": "What it stores", "/terms": "MIT licence"} {
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s: %d %q", path, rec.Code, rec.Body.String())
+		}
+	}
+	c, err := ConfigFromEnv(envOf(map[string]string{"WHOOWNS_PRIVACY_URL": "https://example.com/p", "WHOOWNS_TERMS_URL": "https://example.com/t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Store = memstore.New()
+	a, err = New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/privacy": "https://example.com/p", "/terms": "https://example.com/t"} {
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusFound || rec.Header().Get("Location") != want {
+			t.Errorf("%s: %d to %q, want a redirect to %s", path, rec.Code, rec.Header().Get("Location"), want)
+		}
+	}
+}
+
+func TestDebugAddrOnLoopbackOrAllowed(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{
+		{"WHOOWNS_DEBUG_ADDR": "127.0.0.1:6060"},
+		{"WHOOWNS_DEBUG_ADDR": "[::1]:6060"},
+		{"WHOOWNS_DEBUG_ADDR": "localhost:6060"},
+		{"WHOOWNS_DEBUG_ADDR": ":6060", "WHOOWNS_DEBUG_ALLOW_REMOTE": "1"},
+	} {
+		if c, err := ConfigFromEnv(envOf(env)); err != nil || c.DebugAddr != env["WHOOWNS_DEBUG_ADDR"] {
+			t.Errorf("%v: %+v %v", env, c.DebugAddr, err)
+		}
+	}
+}
+
+func TestTokenMessagesSayWhatIsExpected(t *testing.T) {
+	t.Parallel()
+	_, err := ConfigFromEnv(envOf(map[string]string{"SLACK_BOT_TOKEN": "xoxp-123", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xoxb-9"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		"SLACK_BOT_TOKEN is not a bot token: a bot token starts with xoxb-, and this one starts with xoxp- (a user token)",
+		"SLACK_APP_TOKEN is not an app-level token: an app-level token starts with xapp-, and this one starts with xoxb- (a bot token)",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
 	}
 }

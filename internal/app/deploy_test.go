@@ -16,12 +16,20 @@ import (
 	"github.com/whoowns/whoowns/internal/memstore"
 )
 
-// knownEnv lists every variable ConfigFromEnv and the logger read; the
-// deploy files may set only these.
+// knownEnv lists every variable whoowns reads; the deploy files may set
+// only these.
 func knownEnv(t *testing.T) map[string]bool {
 	t.Helper()
-	seen := map[string]bool{"WHOOWNS_LOG_FORMAT": true, "WHOOWNS_LOG_LEVEL": true, "WHOOWNS_TENANT": true}
-	record := func(k string) string { seen[k] = true; return "" }
+	seen := map[string]bool{}
+	for _, v := range EnvVars {
+		seen[v.Name] = true
+	}
+	record := func(k string) string {
+		if !seen[k] {
+			t.Errorf("ConfigFromEnv reads %s, which is not in EnvVars", k)
+		}
+		return ""
+	}
 	if _, err := ConfigFromEnv(record); err != nil {
 		t.Fatal(err)
 	}
