@@ -82,6 +82,7 @@ var EnvVars = []EnvVar{
 	{"TEAMS_APP_PASSWORD", "the app registration's client secret"},
 	{"TEAMS_OPENID_METADATA_URL", "Bot Framework OpenID metadata URL (default the public cloud's)"},
 	{"TEAMS_TOKEN_URL", "Bot Framework token endpoint (default the multi-tenant public cloud's; single-tenant bots use their tenant's)"},
+	{"TEAMS_ALLOWED_TENANTS", "comma-separated Microsoft 365 tenant ids served; activities of other tenants get 403 (unset: any tenant)"},
 	{"WHOOWNS_RATE_QUESTIONS", "questions per user per minute and replica (default 30; 0 turns the limit off)"},
 	{"WHOOWNS_RATE_COMMANDS", "commands per user per minute and replica (default 30; 0 turns the limit off)"},
 	{"WHOOWNS_WORKERS", "answers one replica works on at once, per platform (default 32)"},
@@ -214,7 +215,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 	appID, pw := getenv("TEAMS_APP_ID"), getenv("TEAMS_APP_PASSWORD")
 	meta, tok := getenv("TEAMS_OPENID_METADATA_URL"), getenv("TEAMS_TOKEN_URL")
-	if appID != "" || pw != "" || meta != "" || tok != "" {
+	tenants := strings.TrimSpace(getenv("TEAMS_ALLOWED_TENANTS"))
+	if appID != "" || pw != "" || meta != "" || tok != "" || tenants != "" {
 		if appID == "" {
 			fail("TEAMS_APP_ID is missing: Teams settings need the bot's Microsoft app id (without it Bot Framework authentication would be off)")
 		} else if !IsGUID(strings.TrimSpace(appID)) {
@@ -228,7 +230,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 				fail("%s=%q must be an http(s) URL", name, v)
 			}
 		}
-		c.Teams = &teams.Config{AppID: strings.TrimSpace(appID), AppPassword: pw, OpenIDMetadataURL: meta, TokenURL: tok}
+		var allowed []string
+		for _, t := range strings.Split(tenants, ",") {
+			if t = strings.TrimSpace(t); t == "" {
+				continue
+			}
+			if !IsGUID(t) {
+				fail("TEAMS_ALLOWED_TENANTS has %q, which is not a tenant id; list Microsoft 365 tenant ids (GUIDs such as 72f988bf-86f1-41af-91ab-2d7cd011db47), separated by commas", t)
+				continue
+			}
+			allowed = append(allowed, t)
+		}
+		if tenants != "" && len(allowed) == 0 && len(errs) == 0 {
+			fail("TEAMS_ALLOWED_TENANTS=%q names no tenant; list tenant ids separated by commas, or unset it to serve any tenant", tenants)
+		}
+		c.Teams = &teams.Config{AppID: strings.TrimSpace(appID), AppPassword: pw, OpenIDMetadataURL: meta, TokenURL: tok, AllowedTenants: allowed}
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))

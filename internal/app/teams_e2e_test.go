@@ -123,9 +123,19 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 		json.NewEncoder(rw).Encode(map[string]any{"issuer": "https://api.botframework.com", "jwks_uri": w.issuer.URL + "/keys"})
 	})
 	im.HandleFunc("GET /keys", func(rw http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(rw).Encode(map[string]any{"keys": []map[string]any{{"kty": "RSA", "use": "sig", "kid": "e2e-key",
-			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
-			"endorsements": []string{"msteams"}}}})
+		jwk := func(kid string, endorsements []string) map[string]any {
+			return map[string]any{"kty": "RSA", "use": "sig", "kid": kid,
+				"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
+				"endorsements": endorsements}
+		}
+		// As Microsoft's: the keys that sign Teams activities sign Web Chat
+		// and Direct Line ones too, where the client writes from and
+		// channelData. e2e-unendorsed vouches for no channel at all.
+		json.NewEncoder(rw).Encode(map[string]any{"keys": []map[string]any{
+			jwk("e2e-key", []string{"msteams", "webchat", "directline", "skype", "emulator", "slack"}),
+			jwk("e2e-webchat", []string{"webchat", "directline"}),
+			jwk("e2e-unendorsed", nil),
+		}})
 	})
 	im.HandleFunc("POST /token", func(rw http.ResponseWriter, r *http.Request) {
 		w.tokens.Add(1)
@@ -226,15 +236,25 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 
 func (w *teamsWorld) serviceURL() string { return w.connector.URL + "/" }
 
-// post sends an activity as the Bot Connector would, with a signed token.
+// post sends an activity as the Bot Connector would, with a signed token,
+// and expects it accepted.
 func (w *teamsWorld) post(act map[string]any) {
+	w.t.Helper()
+	if code := w.postSigned("e2e-key", act); code != http.StatusAccepted {
+		w.t.Fatalf("activity %v refused: HTTP %d", act["id"], code)
+	}
+}
+
+// postSigned sends an activity with a token signed by the issuer's key kid
+// and returns the HTTP status.
+func (w *teamsWorld) postSigned(kid string, act map[string]any) int {
 	w.t.Helper()
 	now := time.Now()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
 		"iss": "https://api.botframework.com", "aud": e2eAppID, "serviceurl": w.serviceURL(),
 		"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(),
 	})
-	tok.Header["kid"] = "e2e-key"
+	tok.Header["kid"] = kid
 	signed, err := tok.SignedString(w.key)
 	if err != nil {
 		w.t.Fatal(err)
@@ -247,10 +267,9 @@ func (w *teamsWorld) post(act map[string]any) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		w.t.Fatalf("activity %v refused: HTTP %d", act["id"], resp.StatusCode)
-	}
+	return resp.StatusCode
 }
 
 // next waits for the bot's next call to the connector, of the given kind.

@@ -38,12 +38,13 @@ const (
 func (a *Adapter) handle(ctx context.Context, in *inbound) {
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	rawTenant := tenantOf(in)
-	if rawTenant == "" {
+	// serveMessages lets only activities naming their tenant through; this
+	// guards callers that skip it.
+	if tenantOf(in) == "" {
 		a.log.Warn("teams: activity without a tenant id ignored", "activity", in.ID, "type", in.Type)
 		return
 	}
-	tenant := ownership.TenantID("teams:" + rawTenant)
+	tenant := ownership.TenantID("teams:" + tenantOf(in))
 	if !a.firstDelivery(ctx, in) {
 		return
 	}
@@ -90,11 +91,11 @@ func (a *Adapter) firstDelivery(ctx context.Context, in *inbound) bool {
 	return first
 }
 
+// tenantOf is the activity's Microsoft 365 tenant: conversation.tenantId,
+// which the inbound policy requires (channelData's copy, where present, must
+// agree with it).
 func tenantOf(in *inbound) string {
-	if in.Conversation.TenantID != "" {
-		return in.Conversation.TenantID
-	}
-	return in.channelData.Tenant.ID
+	return in.Conversation.TenantID
 }
 
 // baseConversation strips the thread suffix Teams adds to a channel

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,9 @@ type Config struct {
 	// TokenURL is the OAuth endpoint for the bot's own tokens
 	// (TEAMS_TOKEN_URL); default DefaultTokenURL.
 	TokenURL string
+	// AllowedTenants, when not empty, are the only Microsoft 365 tenant ids
+	// whose activities are served (TEAMS_ALLOWED_TENANTS); empty means any.
+	AllowedTenants []string
 	// HTTPClient makes every outbound call; default one with timeouts.
 	HTTPClient *http.Client
 	// Workers is how many activities are handled at once (default 8).
@@ -77,7 +81,17 @@ const (
 	rejectTooLarge   = "too_large"
 	rejectBadRequest = "bad_request"
 	rejectBusy       = "rate_limited"
+	// rejectChannel: the activity is not from Microsoft Teams (Web Chat,
+	// Direct Line and the other Bot Framework channels let the client
+	// write from.id and channelData).
+	rejectChannel = "channel"
+	// rejectTenant: no conversation.tenantId, a channelData tenant that
+	// disagrees with it, or a tenant outside TEAMS_ALLOWED_TENANTS.
+	rejectTenant = "tenant"
 )
+
+// teamsChannel is the only Bot Framework channel whoowns serves.
+const teamsChannel = "msteams"
 
 // Adapter is the Teams transport. Register its route, then Run it.
 type Adapter struct {
@@ -92,6 +106,8 @@ type Adapter struct {
 	dedupTTL       time.Duration
 	drain          time.Duration
 	workers        int
+	// allowed are the tenants served; nil means any.
+	allowed map[string]bool
 
 	// mu guards closing the queue against handlers still sending to it.
 	mu      sync.RWMutex
@@ -139,7 +155,17 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 	if err != nil {
 		return nil, err
 	}
+	var allowed map[string]bool
+	for _, t := range cfg.AllowedTenants {
+		if t = strings.TrimSpace(t); t != "" {
+			if allowed == nil {
+				allowed = map[string]bool{}
+			}
+			allowed[strings.ToLower(t)] = true
+		}
+	}
 	return &Adapter{
+		allowed:   allowed,
 		svc:       svc,
 		store:     store,
 		validator: v,
@@ -277,14 +303,21 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, rejectBadRequest, http.StatusBadRequest, "malformed activity", err)
 		return
 	}
-	// The serviceUrl checked against the token is the one replies go to.
-	if _, err := a.validator.Authenticate(r.Context(), r.Header.Get("Authorization"), in.ServiceURL, in.ChannelID); err != nil {
-		a.reject(w, rejectAuth, http.StatusUnauthorized, "authentication failed", err)
-		return
-	}
 	if len(in.ChannelData) > 0 {
 		// channelData shapes vary by event; what does not fit is ignored.
 		_ = json.Unmarshal(in.ChannelData, &in.channelData)
+	}
+	// The policy comes before anything else looks at the activity: what it
+	// refuses is neither handled nor stored.
+	if reason, detail := a.refuse(in); reason != "" {
+		a.reject(w, reason, http.StatusForbidden, detail, nil)
+		return
+	}
+	// The serviceUrl checked against the token is the one replies go to;
+	// the signing key must be endorsed for the activity's channel.
+	if _, err := a.validator.Authenticate(r.Context(), r.Header.Get("Authorization"), in.ServiceURL, in.ChannelID); err != nil {
+		a.reject(w, rejectAuth, http.StatusUnauthorized, "authentication failed", err)
+		return
 	}
 	invoke := in.Type == schema.Invoke
 	switch {
@@ -311,6 +344,36 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// refuse applies the inbound policy: only Microsoft Teams activities, each
+// naming its tenant in conversation.tenantId (the tenant all data is kept
+// under), agreeing with channelData.tenant.id where that is present too, and
+// in TEAMS_ALLOWED_TENANTS when that is set. The Bot Framework's other
+// channels (Web Chat, Direct Line…) are signed with the same keys, but there
+// the client writes from.id and channelData, so a user id or tenant in them
+// proves nothing. It returns the metric reason and a log detail, or "".
+func (a *Adapter) refuse(in *inbound) (reason, detail string) {
+	tenant, dataTenant := in.Conversation.TenantID, in.channelData.Tenant.ID
+	switch {
+	case in.ChannelID != teamsChannel:
+		return rejectChannel, fmt.Sprintf("channelId %q is not %q", clip(in.ChannelID), teamsChannel)
+	case tenant == "":
+		return rejectTenant, "conversation.tenantId is missing"
+	case dataTenant != "" && !strings.EqualFold(dataTenant, tenant):
+		return rejectTenant, fmt.Sprintf("channelData.tenant.id %q differs from conversation.tenantId %q", clip(dataTenant), clip(tenant))
+	case a.allowed != nil && !a.allowed[strings.ToLower(tenant)]:
+		return rejectTenant, fmt.Sprintf("tenant %q is not in TEAMS_ALLOWED_TENANTS", clip(tenant))
+	}
+	return "", ""
+}
+
+// clip shortens a value from a request for a log line.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, reason string, status int, msg string, err error) {

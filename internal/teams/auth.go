@@ -74,8 +74,8 @@ type Validator struct {
 	attemptedAt time.Time // last fetch attempt, successful or not
 }
 
-// signingKey is one RSA key of the issuer's JWKS with the channels that
-// endorse it (empty means any).
+// signingKey is one RSA key of the issuer's JWKS with the channels it is
+// endorsed for (empty means none).
 type signingKey struct {
 	key          *rsa.PublicKey
 	endorsements []string
@@ -138,7 +138,10 @@ func (v *Validator) Authenticate(ctx context.Context, header, serviceURL, channe
 		if err != nil {
 			return nil, err
 		}
-		if len(k.endorsements) > 0 && !slices.Contains(k.endorsements, channelID) {
+		// The Bot Framework endorses each key for the channels it signs
+		// for; a key with no endorsements signs for none, and the activity
+		// must name the channel the key vouches for.
+		if channelID == "" || !slices.Contains(k.endorsements, channelID) {
 			return nil, fmt.Errorf("key %s is not endorsed for channel %q", kid, channelID)
 		}
 		return k.key, nil

@@ -128,7 +128,7 @@ func FuzzActivity(f *testing.F) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, req)
 		switch rec.Code {
-		case http.StatusOK, http.StatusAccepted, http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge, http.StatusNotImplemented:
+		case http.StatusOK, http.StatusAccepted, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusNotImplemented:
 		default:
 			t.Fatalf("HTTP %d for %q", rec.Code, body)
 		}

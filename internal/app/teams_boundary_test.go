@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/redistest"
+)
+
+// scrape returns the value of one series on a /metrics page ("" when the
+// series is absent).
+func scrape(t *testing.T, url, series string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkoutPO is who the store says is Checkout's Product Owner.
+func (w *teamsWorld) checkoutPO() string {
+	w.t.Helper()
+	d, err := w.store.Directory(context.Background(), ownership.TenantID("teams:"+e2eTenant))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d.Teams["checkout"].Roles[ownership.ProductOwner].Person.ID
+}
+
+// TestTeamsInboundPolicy: only Microsoft Teams activities that name their
+// tenant in conversation.tenantId get through; a Web Chat or Direct Line
+// activity, signed with the very keys that sign Teams ones, where the client
+// claims to be a lead and names the tenant only in channelData, is refused
+// with 403 before anything is handled or stored.
+func TestTeamsInboundPolicy(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	tenant := ownership.TenantID("teams:" + e2eTenant)
+
+	webchat := w.say("wc1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol)
+	webchat["channelId"] = "webchat"
+	delete(webchat["conversation"].(map[string]any), "tenantId")
+	webchat["conversation"].(map[string]any)["id"] = "dl-conversation-1"
+	webchat["channelData"] = map[string]any{"tenant": map[string]any{"id": e2eTenant}}
+	if code := w.postSigned("e2e-key", webchat); code != http.StatusForbidden {
+		t.Fatalf("Web Chat activity: HTTP %d, want 403", code)
+	}
+	directline := w.say("dl1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol)
+	directline["channelId"] = "directline"
+	if code := w.postSigned("e2e-key", directline); code != http.StatusForbidden {
+		t.Fatalf("Direct Line activity: HTTP %d, want 403", code)
+	}
+
+	// Teams' own channelId does not make up for a missing or disagreeing
+	// tenant.
+	noTenant := w.say("nt1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol)
+	delete(noTenant["conversation"].(map[string]any), "tenantId")
+	if code := w.postSigned("e2e-key", noTenant); code != http.StatusForbidden {
+		t.Fatalf("activity without conversation.tenantId: HTTP %d, want 403", code)
+	}
+	mismatch := w.say("mm1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol)
+	mismatch["conversation"].(map[string]any)["tenantId"] = "0badc0de-0000-0000-0000-000000000000"
+	if code := w.postSigned("e2e-key", mismatch); code != http.StatusForbidden {
+		t.Fatalf("activity whose tenants disagree: HTTP %d, want 403", code)
+	}
+
+	// The key must be endorsed for msteams: one endorsed for Web Chat only,
+	// or for nothing, does not sign a Teams activity.
+	for _, kid := range []string{"e2e-webchat", "e2e-unendorsed"} {
+		if code := w.postSigned(kid, w.say("k-"+kid, e2eLead, "set po <at>Carol</at> checkout", e2eCarol)); code != http.StatusUnauthorized {
+			t.Fatalf("activity signed with %s: HTTP %d, want 401", kid, code)
+		}
+	}
+
+	// Nothing was handled, answered or stored.
+	if po := w.checkoutPO(); po != e2eBob.ID {
+		t.Fatalf("Checkout's PO is %s after refused activities, want Bob", po)
+	}
+	for _, key := range []string{"teams:bot", "teams:channel:" + e2eChannel} {
+		if b, err := w.store.Ref(context.Background(), tenant, key); err != nil || b != nil {
+			t.Fatalf("ref %s = %q, %v after refused activities; want none", key, b, err)
+		}
+	}
+	w.quiet()
+	series := func(reason string) string {
+		return scrape(t, w.base+"/metrics", `whoowns_requests_rejected_total{platform="teams",reason="`+reason+`"}`)
+	}
+	if c, tn := series("channel"), series("tenant"); c != "2" || tn != "2" {
+		t.Fatalf("rejected: channel=%q tenant=%q, want 2 and 2", c, tn)
+	}
+
+	// A genuine Teams activity is answered, on the tenant named in
+	// conversation.tenantId.
+	w.post(w.say("ok1", e2eCarol, "who writes the acceptance criteria?"))
+	if r := w.next("reply"); r.activity != "ok1" || !strings.Contains(r.out.cardText(), "Bob Baker") {
+		t.Fatalf("answer to a Teams activity: %q", r.out.cardText())
+	}
+	w.quiet()
+}
+
+// TestTeamsAllowedTenants: with TEAMS_ALLOWED_TENANTS set, a tenant outside
+// the list is refused with 403 and nothing of it is stored.
+func TestTeamsAllowedTenants(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"TEAMS_APP_ID": e2eAppID, "TEAMS_APP_PASSWORD": "e2e-secret",
+		"TEAMS_ALLOWED_TENANTS": " 0badc0de-0000-0000-0000-000000000000 , " + strings.ToUpper(e2eTenant)}
+	envCfg, err := ConfigFromEnv(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, prefix := redistest.Client(t)
+	w := newTeamsWorldOn(t, redisstore.New(client, redisstore.WithPrefix(prefix)), func(c *Config) {
+		c.Teams.AllowedTenants = envCfg.Teams.AllowedTenants
+	})
+	w.post(w.say("q1", e2eCarol, "who writes the acceptance criteria?"))
+	if r := w.next("reply"); !strings.Contains(r.out.cardText(), "Bob Baker") {
+		t.Fatalf("answer in an allowed tenant: %q", r.out.cardText())
+	}
+
+	other := "33333333-4444-5555-6666-777777777777"
+	act := w.say("q2", e2eCarol, "who writes the acceptance criteria?")
+	act["conversation"].(map[string]any)["tenantId"] = other
+	act["channelData"].(map[string]any)["tenant"] = map[string]any{"id": other}
+	if code := w.postSigned("e2e-key", act); code != http.StatusForbidden {
+		t.Fatalf("activity of a tenant not allowed: HTTP %d, want 403", code)
+	}
+	if b, err := w.store.Ref(context.Background(), ownership.TenantID("teams:"+other), "teams:bot"); err != nil || b != nil {
+		t.Fatalf("the refused tenant's ref = %q, %v", b, err)
+	}
+	w.post(w.say("marker", e2eCarol, "help"))
+	if r := w.next("reply"); r.activity != "marker" {
+		t.Fatalf("reply to %q, want the marker", r.activity)
+	}
+	w.quiet()
+	if v := scrape(t, w.base+"/metrics", `whoowns_requests_rejected_total{platform="teams",reason="tenant"}`); v != "1" {
+		t.Fatalf("rejected tenant = %q, want 1", v)
+	}
+
+	for _, bad := range []string{"not-a-tenant", " , "} {
+		env["TEAMS_ALLOWED_TENANTS"] = bad
+		if _, err := ConfigFromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), "TEAMS_ALLOWED_TENANTS") {
+			t.Errorf("TEAMS_ALLOWED_TENANTS=%q: %v", bad, err)
+		}
+	}
+}
