@@ -31,13 +31,13 @@ func (s *instrumented) Directory(ctx context.Context, t ownership.TenantID) (*ow
 	return d, err
 }
 
-func (s *instrumented) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+func (s *instrumented) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
 	var fnErr error
 	d, ch, err := s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
 		c, err := fn(d)
 		fnErr = err
 		return c, err
-	})
+	}, opts...)
 	if err != nil && err != fnErr {
 		s.count("update", err)
 	}
@@ -83,5 +83,11 @@ func (s *instrumented) MarkOnboarded(ctx context.Context, t ownership.TenantID, 
 func (s *instrumented) AddFeedback(ctx context.Context, t ownership.TenantID, intent string, helpful bool) error {
 	err := s.Store.AddFeedback(ctx, t, intent, helpful)
 	s.count("add_feedback", err)
+	return err
+}
+
+func (s *instrumented) Release(ctx context.Context, keys ...string) error {
+	err := s.Store.Release(ctx, keys...)
+	s.count("release", err)
 	return err
 }

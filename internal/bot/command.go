@@ -318,7 +318,7 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 	var announce []string
 	var team TeamRef
 	var channels []ownership.Channel
-	_, changes, err := c.s.store.Update(ctx, c.m.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+	fn := func(d *ownership.Directory) ([]ownership.Change, error) {
 		reply, touched, announce, channels = "", nil, nil, nil
 		ch, err := c.apply(d, &reply, &touched, &announce)
 		if err != nil {
@@ -335,9 +335,15 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 			channels = append([]ownership.Channel(nil), touched.Channels...)
 		}
 		return ch, nil
-	})
+	}
+	_, changes, err := updateOnce(ctx, c.s.store, c.m, fn)
 	if err != nil {
 		return CommandResult{}, err
+	}
+	if reply == "" && len(changes) > 0 {
+		// Another delivery of this message made the change (fn did not run
+		// here): say it stands.
+		reply = "Done: that change was made when this message first arrived."
 	}
 	res := CommandResult{Text: reply, Changed: len(changes) > 0}
 	if res.Changed {

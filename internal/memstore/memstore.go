@@ -52,6 +52,15 @@ type tenant struct {
 	feedback   map[string]ownership.FeedbackCount
 	onboarded  map[string]bool
 	refs       map[string][]byte
+	// requests are the recorded results of Updates made with a request
+	// id, by id.
+	requests map[string]request
+}
+
+// request is an Update's recorded result.
+type request struct {
+	changes []ownership.Change
+	expires time.Time
 }
 
 // Option configures a Store.
@@ -101,6 +110,7 @@ func (s *Store) tenant(id ownership.TenantID) *tenant {
 			feedback:  map[string]ownership.FeedbackCount{},
 			onboarded: map[string]bool{},
 			refs:      map[string][]byte{},
+			requests:  map[string]request{},
 		}
 		s.tenants[id] = t
 	}
@@ -140,13 +150,24 @@ func (s *Store) Directory(ctx context.Context, id ownership.TenantID) (*ownershi
 }
 
 // Update implements ownership.Store. Updates are serialised, so fn runs
-// exactly once; it may read the store but must not call Update.
-func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+// exactly once (never, for a request id already recorded); it may read the
+// store but must not call Update.
+func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
 	if err := begin(ctx, id); err != nil {
 		return nil, nil, err
 	}
+	reqID := ownership.ReadUpdateOptions(opts).RequestID
 	s.updateMu.Lock()
 	defer s.updateMu.Unlock()
+	if reqID != "" {
+		if done, ok := s.recorded(id, reqID); ok {
+			cur, err := s.Directory(ctx, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			return cur, done, nil
+		}
+	}
 	cur, err := s.Directory(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -182,7 +203,36 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 	if n := len(t.audit) - AuditCap; n > 0 {
 		t.audit = append([]ownership.Change(nil), t.audit[n:]...)
 	}
+	if reqID != "" {
+		t.record(reqID, out, now)
+	}
 	return deepClone(next), append([]ownership.Change(nil), out...), nil
+}
+
+// recorded returns a copy of the changes recorded under a request id.
+func (s *Store) recorded(id ownership.TenantID, reqID string) ([]ownership.Change, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil {
+		return nil, false
+	}
+	r, ok := t.requests[reqID]
+	if !ok || !s.now().Before(r.expires) {
+		return nil, false
+	}
+	return append([]ownership.Change(nil), r.changes...), true
+}
+
+// record keeps an Update's result under its request id for
+// ownership.RequestTTL, dropping expired ones; callers hold s.mu.
+func (t *tenant) record(reqID string, out []ownership.Change, now time.Time) {
+	for k, r := range t.requests {
+		if !now.Before(r.expires) {
+			delete(t.requests, k)
+		}
+	}
+	t.requests[reqID] = request{changes: append([]ownership.Change(nil), out...), expires: now.Add(ownership.RequestTTL)}
 }
 
 // nextID returns an ordered id shaped like a Redis stream id
@@ -331,6 +381,19 @@ func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string)
 		s.claims[k] = now.Add(ttl)
 	}
 	return true, nil
+}
+
+// Release implements ownership.Store.
+func (s *Store) Release(ctx context.Context, keys ...string) error {
+	if err := ctx.Err(); err != nil {
+		return ownership.Unavailable(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		delete(s.claims, k)
+	}
+	return nil
 }
 
 // ClaimDirectory implements ownership.Store.

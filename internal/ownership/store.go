@@ -25,7 +25,17 @@ type Store interface {
 	// replicas are retried, never lost. fn may run more than once. An fn that
 	// returns no changes writes nothing. Update returns the stored directory
 	// and the changes with their store-assigned ids.
-	Update(ctx context.Context, tenant TenantID, fn func(*Directory) ([]Change, error)) (*Directory, []Change, error)
+	//
+	// With WithRequestID the update is applied at most once per request id
+	// and tenant: the same atomic step that stores the result records the
+	// id with the changes and their ids for RequestTTL. An Update with an
+	// id already recorded does not run fn and returns the current
+	// directory and the recorded changes, so a caller whose reply from the
+	// backend was lost calls Update again with the same id and learns
+	// whether its change stands (it gets the recorded changes) or never
+	// happened (it is applied now). An fn error or no changes records
+	// nothing.
+	Update(ctx context.Context, tenant TenantID, fn func(*Directory) ([]Change, error), opts ...UpdateOption) (*Directory, []Change, error)
 
 	// History returns up to limit audit entries, newest first; team "" means
 	// all teams.
@@ -62,6 +72,13 @@ type Store interface {
 	// directory is nil. An error means neither result is known.
 	ClaimDirectory(ctx context.Context, tenant TenantID, ttl time.Duration, keys ...string) (d *Directory, first bool, err error)
 
+	// Release gives back claims made with Claim, ClaimAll or
+	// ClaimDirectory, so that the next claim of those keys wins again:
+	// a delivery whose reply definitely failed is answered when the
+	// platform delivers it again. Keys that are not claimed are ignored;
+	// no keys is a no-op.
+	Release(ctx context.Context, keys ...string) error
+
 	// MarkOnboarded records that user was welcomed for team and reports
 	// whether this is the first time.
 	MarkOnboarded(ctx context.Context, tenant TenantID, user, team string) (bool, error)
@@ -76,4 +93,35 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
+}
+
+// RequestTTL is how long a store remembers an Update's request id and its
+// result (see WithRequestID): far longer than any retry of one request,
+// platform redeliveries included.
+const RequestTTL = 24 * time.Hour
+
+// UpdateOption adjusts one Update.
+type UpdateOption func(*UpdateOptions)
+
+// UpdateOptions are an Update's options, as stores read them.
+type UpdateOptions struct {
+	// RequestID names the update for idempotency; "" means none.
+	RequestID string
+}
+
+// WithRequestID makes an Update idempotent under id, unique within the
+// tenant (a delivery id, say): see Store.Update.
+func WithRequestID(id string) UpdateOption {
+	return func(o *UpdateOptions) { o.RequestID = id }
+}
+
+// ReadUpdateOptions applies opts to zero options.
+func ReadUpdateOptions(opts []UpdateOption) UpdateOptions {
+	var o UpdateOptions
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
 }

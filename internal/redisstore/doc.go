@@ -15,6 +15,8 @@
 //	<prefix>:{<tenant>}:feedback     hash  "+<intent>" = 👍 count, "-<intent>" = 👎 count
 //	<prefix>:{<tenant>}:onboarded    set of "<team>:<user>"
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
+//	<prefix>:{<tenant>}:req:<id>     list of change id, Change JSON, ...: the result of an Update
+//	                                 made with request id <id>, written with it; PEXPIRE 24h
 //	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
 //	                                 ClaimAll sets several in one script, all or nothing
 //
@@ -40,6 +42,8 @@
 // read.)
 // Update costs two in the steady state (that read, then a compare-and-set
 // script that writes the directory and appends the audit entries
-// atomically). Scripts are sent by SHA; the first use of each on a server
-// that does not know it costs one extra round trip, unless LoadScripts ran.
+// atomically); with a request id the same two, since the read and the
+// write also look for the request's recorded result. Scripts are sent by
+// SHA; the first use of each on a server that does not know it costs one
+// extra round trip, unless LoadScripts ran.
 package redisstore

@@ -122,7 +122,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, claimAllScript, claimDirScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, reqDirScript, claimAllScript, claimDirScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}
@@ -144,19 +144,66 @@ return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
 // atomic step. It returns the new stream ids, or nil when another writer
 // got there first.
 //
-// KEYS: dir, audit. ARGV: expected tag, new version, new tag, json, audit
-// cap, change JSON...
+// With a third key, the request key of an Update made with a request id, it
+// first returns what that request recorded ({"req", id, change, ...}) if
+// anything, and on success records the ids and changes there for ARGV[6]
+// ms: a retry after a lost reply (go-redis's own or the caller's) finds the
+// result instead of applying the change again.
+//
+// KEYS: dir, audit[, req]. ARGV: expected tag, new version, new tag, json,
+// audit cap, request ttl ms, change JSON...
 var casDirScript = redis.NewScript(`
+if KEYS[3] then
+  local done = redis.call('LRANGE', KEYS[3], 0, -1)
+  if #done > 0 then table.insert(done, 1, 'req') return done end
+end
 local cur = redis.call('HGET', KEYS[1], 'tag')
 if not cur then cur = '' end
 if cur ~= ARGV[1] then return false end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'tag', ARGV[3], 'json', ARGV[4])
 local ids = {}
-for i = 6, #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[i])
+for i = 7, #ARGV do
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[i])
+  ids[#ids + 1] = id
+  if KEYS[3] then redis.call('RPUSH', KEYS[3], id, ARGV[i]) end
 end
+if KEYS[3] then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
 return ids
 `)
+
+// reqDirScript is getDirScript on KEYS[1] for an Update with a request id,
+// unless the request key KEYS[2] recorded a result: then that, as
+// casDirScript returns it. One round trip either way.
+var reqDirScript = redis.NewScript(`
+local done = redis.call('LRANGE', KEYS[2], 0, -1)
+if #done > 0 then table.insert(done, 1, 'req') return done end
+local r = redis.call('HMGET', KEYS[1], 'v', 'tag')
+if not r[1] then return {} end
+if r[2] == ARGV[1] then return {r[1], r[2]} end
+return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
+`)
+
+// recordedTag starts a script reply that carries a request's recorded
+// result rather than a directory or new ids.
+const recordedTag = "req"
+
+// recordedChanges decodes a recorded result: "req", then id and change JSON
+// pairs.
+func recordedChanges(res []string) ([]ownership.Change, error) {
+	if len(res) == 0 || res[0] != recordedTag || len(res)%2 != 1 {
+		return nil, ownership.Unavailable(errors.New("redisstore: unexpected recorded request reply"))
+	}
+	out := make([]ownership.Change, 0, len(res)/2)
+	for i := 1; i < len(res); i += 2 {
+		var c ownership.Change
+		if err := json.Unmarshal([]byte(res[i+1]), &c); err != nil {
+			return nil, &ownership.Error{Code: ownership.ErrInternal, Message: "The stored history is damaged.", Err: err}
+		}
+		c.ID = res[i]
+		out = append(out, c)
+	}
+	return out, nil
+}
 
 // load returns the tenant's current directory and its stamp in one round
 // trip, from the cache when the stamp is unchanged. The directory is the
@@ -243,19 +290,34 @@ func (s *Store) Directory(ctx context.Context, id ownership.TenantID) (*ownershi
 // the result and the audit entries only if nobody wrote in between. A lost
 // race re-reads and re-runs fn, after a short random pause so that many
 // writers on one tenant do not collide in lockstep.
-func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+//
+// With a request id the read also looks for the request's recorded result
+// (still one round trip), and the write records it. A write whose reply was
+// lost (a network error or timeout, not an error Redis answered) is then
+// retried while ctx lasts: the retry finds the recorded result if the first
+// write landed, and writes otherwise.
+func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
 	if err := checkTenant(id); err != nil {
 		return nil, nil, err
 	}
+	reqID := ownership.ReadUpdateOptions(opts).RequestID
+	keys := []string{s.key(id, "dir"), s.key(id, "audit")}
+	if reqID != "" {
+		keys = append(keys, s.key(id, "req:"+reqID))
+	}
+	lost := 0 // writes whose reply was lost
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return nil, nil, fail(err)
 			}
 		}
-		cur, tag, err := s.load(ctx, id)
+		cur, tag, done, err := s.loadFor(ctx, id, keys)
 		if err != nil {
 			return nil, nil, err
+		}
+		if done != nil {
+			return s.recordedResult(ctx, id, done)
 		}
 		next := deepClone(cur)
 		changes, err := fn(next)
@@ -276,10 +338,10 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 		}
 		now := time.Now()
 		out := make([]ownership.Change, len(changes))
-		args := make([]any, 0, 5+len(changes))
+		args := make([]any, 0, 6+len(changes))
 		newTag := strconv.FormatInt(next.Version, 10) + "." + strconv.FormatUint(rand.Uint64(), 36)
 		version := strconv.FormatInt(next.Version, 10)
-		args = append(args, tag, version, newTag, data, AuditCap)
+		args = append(args, tag, version, newTag, data, AuditCap, ownership.RequestTTL.Milliseconds())
 		for i, c := range changes {
 			if c.At.IsZero() {
 				c.At = now
@@ -292,11 +354,18 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 			out[i] = c
 			args = append(args, b)
 		}
-		ids, err := casDirScript.Run(ctx, s.client, []string{s.key(id, "dir"), s.key(id, "audit")}, args...).StringSlice()
+		ids, err := casDirScript.Run(ctx, s.client, keys, args...).StringSlice()
 		if errors.Is(err, redis.Nil) {
 			continue // another writer won; re-read and retry
 		} else if err != nil {
+			if reqID != "" && replyLost(err) && ctx.Err() == nil && lost < maxLostReplies {
+				lost++
+				continue // the read finds the result if the write landed
+			}
 			return nil, nil, fail(err)
+		}
+		if len(ids) > 0 && ids[0] == recordedTag {
+			return s.recordedResult(ctx, id, ids)
 		}
 		if len(ids) != len(out) {
 			return nil, nil, ownership.Unavailable(errors.New("redisstore: unexpected update script reply"))
@@ -314,6 +383,52 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 		return deepClone(stored), out, nil
 	}
 	return nil, nil, ownership.Errorf(ownership.ErrConflict, "Too many changes are being made at once; please try again.")
+}
+
+// maxLostReplies bounds how often one Update retries a write whose reply
+// was lost before it reports the store unavailable.
+const maxLostReplies = 3
+
+// replyLost reports an error after which a script may or may not have run:
+// the connection failed or timed out, as opposed to an error Redis itself
+// answered, which means the script did not run to completion.
+func replyLost(err error) bool {
+	var re redis.Error
+	return !errors.As(err, &re) && !errors.Is(err, context.Canceled)
+}
+
+// loadFor is load for Update: with a request key among keys it reads the
+// directory with reqDirScript and returns the request's recorded result,
+// if any, as done.
+func (s *Store) loadFor(ctx context.Context, id ownership.TenantID, keys []string) (d *ownership.Directory, tag string, done []string, err error) {
+	if len(keys) < 3 {
+		d, tag, err = s.load(ctx, id)
+		return d, tag, nil, err
+	}
+	c, ok := s.cached(id)
+	res, err := reqDirScript.Run(ctx, s.client, []string{keys[0], keys[2]}, c.tag).StringSlice()
+	if err != nil {
+		return nil, "", nil, fail(err)
+	}
+	if len(res) > 0 && res[0] == recordedTag {
+		return nil, "", res, nil
+	}
+	d, tag, err = s.loaded(id, c, ok, res)
+	return d, tag, nil, err
+}
+
+// recordedResult is Update's answer for a request already applied: the
+// current directory and the recorded changes.
+func (s *Store) recordedResult(ctx context.Context, id ownership.TenantID, done []string) (*ownership.Directory, []ownership.Change, error) {
+	changes, err := recordedChanges(done)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := s.Directory(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, changes, nil
 }
 
 // backoff waits a random 0–(2^attempt) ms, at most 50 ms, or until ctx ends.
@@ -549,6 +664,25 @@ func (s *Store) claimKeys(keys []string) []string {
 		full[i] = s.prefix + ":claim:" + k
 	}
 	return full
+}
+
+// Release implements ownership.Store: one DEL per key, in one pipeline
+// (on a Cluster the untagged keys may live on different nodes, and go-redis
+// splits the pipeline by node).
+func (s *Store) Release(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if len(keys) == 1 {
+		return fail(s.client.Del(ctx, s.prefix+":claim:"+keys[0]).Err())
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range s.claimKeys(keys) {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return fail(err)
 }
 
 // claimDirScript is claimAllScript on KEYS[2..] with ttl ARGV[2], then,

@@ -3,6 +3,10 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -398,5 +402,122 @@ func TestKeySchema(t *testing.T) {
 		if ttl, _ := c.PTTL(ctx, k).Result(); ttl <= 0 {
 			t.Errorf("%s has no expiry (PTTL %v)", k, ttl)
 		}
+	}
+}
+
+// replyDropper is a go-redis hook that lets the first update script run on
+// the server and then reports a network timeout instead of its reply, as a
+// connection lost at that moment would.
+type replyDropper struct {
+	mu      sync.Mutex
+	left    int // replies still to drop
+	dropped int
+}
+
+// errLostReply is what the caller sees of the dropped reply.
+var errLostReply = &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+
+func (d *replyDropper) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (d *replyDropper) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		args := cmd.Args()
+		// EVALSHA sha numkeys dir audit [req] ...: the update script.
+		if (cmd.Name() != "evalsha" && cmd.Name() != "eval") || len(args) < 5 || !strings.HasSuffix(fmt.Sprint(args[4]), ":audit") {
+			return err
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if err == nil && d.left > 0 {
+			d.left--
+			d.dropped++
+			return errLostReply
+		}
+		return err
+	}
+}
+
+func (d *replyDropper) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestUpdateReplyLost: the reply to a committed update is lost. With a
+// request id Update finds the recorded result and reports the change once,
+// as committed; fn is not run against the changed directory.
+func TestUpdateReplyLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	drop := &replyDropper{left: 1}
+	c.AddHook(drop)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	runs := 0
+	d, ch, err := s.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+		runs++
+		if d.Teams["core"] != nil {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "A team called Core already exists.")
+		}
+		d.Teams["core"] = &ownership.Team{ID: "core", Name: "Core"}
+		return []ownership.Change{{Team: "core", Action: "team.create", New: "Core"}}, nil
+	}, ownership.WithRequestID("Ev1"))
+	if err != nil {
+		t.Fatalf("Update after a lost reply = %v; want the committed change", err)
+	}
+	if drop.dropped != 1 {
+		t.Fatalf("the hook dropped %d replies, want 1", drop.dropped)
+	}
+	if runs != 1 || len(ch) != 1 || ch[0].ID == "" || d.Teams["core"] == nil || d.Version != 1 {
+		t.Errorf("Update = version %d, %+v after %d runs of fn; want version 1, one change with its id, one run", d.Version, ch, runs)
+	}
+	h, err := s.History(ctx, "slack:T1", "", 10)
+	if err != nil || len(h) != 1 || h[0].ID != ch[0].ID {
+		t.Errorf("history = %+v, %v; want the one change", h, err)
+	}
+
+	// Without a request id the same loss can only be reported as a
+	// failure, though the change stands: callers that must know pass an id.
+	drop.mu.Lock()
+	drop.left = 1
+	drop.mu.Unlock()
+	_, _, err = s.Update(ctx, "slack:T2", func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["core"] = &ownership.Team{ID: "core", Name: "Core"}
+		return []ownership.Change{{Team: "core", Action: "team.create"}}, nil
+	})
+	if ownership.ErrorCode(err) != ownership.ErrUnavailable {
+		t.Errorf("Update without an id after a lost reply = %v, want unavailable", err)
+	}
+	if d, err := s.Directory(ctx, "slack:T2"); err != nil || d.Teams["core"] == nil {
+		t.Errorf("the update whose reply was lost did not land: %v", err)
+	}
+}
+
+// TestUpdateRequestRoundTrips: a request id costs no extra round trip.
+func TestUpdateRequestRoundTrips(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err := s.LoadScripts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	fn := func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Leads = append(d.Leads, ownership.Person{ID: "U1"})
+		return []ownership.Change{{Action: "lead.add"}}, nil
+	}
+	if _, _, err := s.Update(ctx, "slack:T1", fn, ownership.WithRequestID("Ev1")); err != nil {
+		t.Fatal(err)
+	}
+	if trips, _ := counter.reset(); trips != 2 {
+		t.Errorf("Update with a request id took %d round trips, want 2", trips)
+	}
+	if _, _, err := s.Update(ctx, "slack:T1", fn, ownership.WithRequestID("Ev1")); err != nil {
+		t.Fatal(err)
+	}
+	// The recorded result, then the directory it is returned with.
+	if trips, _ := counter.reset(); trips != 2 {
+		t.Errorf("a repeated request took %d round trips, want 2", trips)
 	}
 }

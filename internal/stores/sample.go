@@ -50,9 +50,9 @@ func (s *sampled) Directory(ctx context.Context, t ownership.TenantID) (*ownersh
 	return s.Store.Directory(ctx, t)
 }
 
-func (s *sampled) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error)) (*ownership.Directory, []ownership.Change, error) {
+func (s *sampled) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
 	if err := s.seed(ctx, t); err != nil {
 		return nil, nil, err
 	}
-	return s.Store.Update(ctx, t, fn)
+	return s.Store.Update(ctx, t, fn, opts...)
 }

@@ -60,6 +60,10 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"ClaimAllTakesNothingOnConflict", testClaimAllConflict},
 		{"ClaimDirectory", testClaimDirectory},
 		{"ClaimDirectorySeesOtherReplicasWrites", testClaimDirectoryFresh},
+		{"ReleaseLetsTheNextClaimWin", testRelease},
+		{"UpdateRequestAppliesOnce", testUpdateRequest},
+		{"UpdateRequestConcurrent", testUpdateRequestConcurrent},
+		{"UpdateRequestNothingRecordedOnError", testUpdateRequestNoRecord},
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
 		{"TenantsIsolated", testTenants},
@@ -1011,5 +1015,168 @@ func testPingClose(t *testing.T, open func(*testing.T) ownership.Store) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+}
+
+// testRelease: released keys can be claimed again by any replica, through
+// every claim method; keys not released stay claimed.
+func testRelease(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	seed(t, stores[0], tenantA)
+	if ok, err := stores[0].ClaimAll(ctx, time.Minute, "evt:Rel1", "msg:C1:rel1"); !ok || err != nil {
+		t.Fatalf("ClaimAll = %v, %v", ok, err)
+	}
+	if ok, err := stores[1].Claim(ctx, "evt:Rel2", time.Minute); !ok || err != nil {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if err := stores[1].Release(ctx, "evt:Rel1", "msg:C1:rel1"); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	d, first, err := stores[0].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Rel1", "msg:C1:rel1")
+	if err != nil || !first || d == nil || d.Version != 1 {
+		t.Fatalf("ClaimDirectory after Release = %v, %v, %v; want the directory, first", d, first, err)
+	}
+	if ok, err := stores[1].ClaimAll(ctx, time.Minute, "evt:Rel1", "msg:C1:rel1"); ok || err != nil {
+		t.Errorf("ClaimAll after the keys were claimed again = %v, %v; want false", ok, err)
+	}
+	if ok, err := stores[0].Claim(ctx, "evt:Rel2", time.Minute); ok || err != nil {
+		t.Errorf("a key that was not released: Claim = %v, %v; want false", ok, err)
+	}
+	if err := stores[0].Release(ctx, "evt:Rel2"); err != nil {
+		t.Fatalf("Release of one key: %v", err)
+	}
+	if ok, err := stores[1].Claim(ctx, "evt:Rel2", time.Minute); !ok || err != nil {
+		t.Errorf("Claim after releasing one key = %v, %v; want true", ok, err)
+	}
+	// Releasing what is not claimed, or nothing, is no error.
+	if err := stores[0].Release(ctx, "evt:never-claimed", "msg:never"); err != nil {
+		t.Errorf("Release of free keys: %v", err)
+	}
+	if err := stores[0].Release(ctx); err != nil {
+		t.Errorf("Release(): %v", err)
+	}
+}
+
+// addTeam is an Update fn creating team id, counting its runs.
+func addTeam(id string, runs *atomic.Int32) func(*ownership.Directory) ([]ownership.Change, error) {
+	return func(d *ownership.Directory) ([]ownership.Change, error) {
+		runs.Add(1)
+		if d.Teams[id] != nil {
+			return nil, ownership.Errorf(ownership.ErrInvalid, "A team called %s already exists.", id)
+		}
+		d.Teams[id] = &ownership.Team{ID: id, Name: id}
+		return []ownership.Change{
+			{Team: id, Action: "team.create", New: id, Summary: "created " + id},
+			{Team: id, Action: "member.add", New: "U1", Summary: "added U1 to " + id},
+		}, nil
+	}
+}
+
+// testUpdateRequest: an Update repeated with its request id, on any
+// replica, does not run fn again and returns the recorded changes with
+// their ids; another id, another tenant or no id applies as usual.
+func testUpdateRequest(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	var runs atomic.Int32
+	d1, ch1, err := stores[0].Update(ctx, tenantA, addTeam("alpha", &runs), ownership.WithRequestID("Ev1"))
+	if err != nil || len(ch1) != 2 || d1.Teams["alpha"] == nil {
+		t.Fatalf("first Update = %v, %v, %v", d1, ch1, err)
+	}
+	for i, s := range stores {
+		d, ch, err := s.Update(ctx, tenantA, addTeam("alpha", &runs), ownership.WithRequestID("Ev1"))
+		if err != nil {
+			t.Fatalf("store %d: repeated Update: %v", i, err)
+		}
+		if runs.Load() != 1 {
+			t.Errorf("store %d: a repeated request ran fn (%d runs)", i, runs.Load())
+		}
+		if len(ch) != len(ch1) {
+			t.Fatalf("store %d: repeated Update returned %d changes, want %d", i, len(ch), len(ch1))
+		}
+		for j := range ch {
+			if ch[j].ID != ch1[j].ID || ch[j].Summary != ch1[j].Summary || ch[j].Action != ch1[j].Action || !ch[j].At.Equal(ch1[j].At) {
+				t.Errorf("store %d: recorded change %d = %+v, want %+v", i, j, ch[j], ch1[j])
+			}
+		}
+		if d == nil || d.Version != 1 || d.Teams["alpha"] == nil {
+			t.Errorf("store %d: repeated Update returned directory %+v, want version 1 with alpha", i, d)
+		}
+	}
+	if h := mustHistory(t, stores[1], tenantA, "", 10); len(h) != 2 {
+		t.Errorf("history has %d entries after a repeated request, want 2", len(h))
+	}
+	// After another change the recorded result still answers the id, with
+	// the directory as it is now.
+	if _, _, err := stores[1].Update(ctx, tenantA, addTeam("beta", &runs), ownership.WithRequestID("Ev2")); err != nil {
+		t.Fatalf("Update with another id: %v", err)
+	}
+	d, ch, err := stores[0].Update(ctx, tenantA, addTeam("alpha", &runs), ownership.WithRequestID("Ev1"))
+	if err != nil || len(ch) != 2 || ch[0].ID != ch1[0].ID || d.Version != 2 || d.Teams["beta"] == nil {
+		t.Errorf("Ev1 after Ev2 = version %v, %v, %v; want the recorded changes and version 2", d.Version, ch, err)
+	}
+	// Ids are per tenant; without an id nothing is looked up.
+	if _, ch, err := stores[0].Update(ctx, tenantB, addTeam("alpha", &runs), ownership.WithRequestID("Ev1")); err != nil || len(ch) != 2 {
+		t.Errorf("Ev1 in another tenant = %v, %v; want applied", ch, err)
+	}
+	if _, _, err := stores[0].Update(ctx, tenantA, addTeam("alpha", &runs)); ownership.ErrorCode(err) != ownership.ErrInvalid {
+		t.Errorf("Update without an id ran fn on the current directory? err = %v, want fn's refusal", err)
+	}
+}
+
+// testUpdateRequestConcurrent: one request sent by several replicas at once
+// is applied once, and all of them get the same change ids.
+func testUpdateRequestConcurrent(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	const n = 8
+	var runs atomic.Int32
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, ch, err := stores[i%2].Update(ctx, tenantA, func(d *ownership.Directory) ([]ownership.Change, error) {
+				runs.Add(1)
+				d.Leads = append(d.Leads, ownership.Person{ID: "U9"})
+				return []ownership.Change{{Action: "lead.add", New: "U9", Summary: "U9 became a lead"}}, nil
+			}, ownership.WithRequestID("Ev-same"))
+			if err != nil || len(ch) != 1 {
+				t.Errorf("Update %d = %v, %v", i, ch, err)
+				return
+			}
+			ids[i] = ch[0].ID
+		})
+	}
+	wg.Wait()
+	for i := range ids {
+		if ids[i] != ids[0] {
+			t.Errorf("concurrent repeats of one request got change ids %v, want one id", ids)
+			break
+		}
+	}
+	if d := mustDir(t, stores[0], tenantA); len(d.Leads) != 1 || d.Version != 1 {
+		t.Errorf("after %d repeats of one request: leads %v, version %d; want one lead, version 1", n, d.Leads, d.Version)
+	}
+	if h := mustHistory(t, stores[0], tenantA, "", 10); len(h) != 1 {
+		t.Errorf("history has %d entries, want 1", len(h))
+	}
+}
+
+// testUpdateRequestNoRecord: a request whose fn failed or changed nothing
+// is not recorded, so its retry runs fn again.
+func testUpdateRequestNoRecord(t *testing.T, open func(*testing.T) ownership.Store) {
+	s := open(t)
+	ctx := context.Background()
+	refuse := errors.New("refused")
+	if _, _, err := s.Update(ctx, tenantA, func(*ownership.Directory) ([]ownership.Change, error) { return nil, refuse }, ownership.WithRequestID("Ev3")); !errors.Is(err, refuse) {
+		t.Fatalf("Update = %v, want fn's error", err)
+	}
+	if _, ch, err := s.Update(ctx, tenantA, func(*ownership.Directory) ([]ownership.Change, error) { return nil, nil }, ownership.WithRequestID("Ev3")); err != nil || ch != nil {
+		t.Fatalf("Update without changes = %v, %v", ch, err)
+	}
+	var runs atomic.Int32
+	if _, ch, err := s.Update(ctx, tenantA, addTeam("gamma", &runs), ownership.WithRequestID("Ev3")); err != nil || len(ch) != 2 || runs.Load() != 1 {
+		t.Errorf("retry after a refusal = %v, %v (%d runs); want applied", ch, err, runs.Load())
 	}
 }
