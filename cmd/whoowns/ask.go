@@ -81,6 +81,7 @@ type classification struct {
 	Intent       string      `json:"intent"`
 	Role         string      `json:"role"`
 	Score        float64     `json:"score"`
+	Confidence   string      `json:"confidence"`
 	NearTie      bool        `json:"near_tie,omitempty"`
 	Alternatives []candidate `json:"alternatives,omitempty"`
 }
@@ -113,21 +114,28 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	var tw *tabwriter.Writer
 	if !*asJSON {
 		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "INTENT\tROLE\tSCORE\tQUESTION")
+		fmt.Fprintln(tw, "INTENT\tROLE\tSCORE\tCONFIDENCE\tQUESTION")
 	}
 	for sc.Scan() {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		text := strings.TrimRight(sc.Text(), "\r")
-		r := cat.Match(text)
+		var r intent.Result
+		if strings.TrimSpace(text) == "" {
+			// no question at all: nothing to match, not a request for help
+			r = intent.Result{Intent: intent.NoneID, Role: ownership.None, Confidence: intent.ConfidenceLow}
+		} else {
+			r = cat.Match(text)
+		}
 		if *asJSON {
-			if err := enc.Encode(classification{Text: text, Intent: r.Intent, Role: string(r.Role), Score: round(r.Score), NearTie: r.NearTie, Alternatives: candidates(r.Alternatives)}); err != nil {
+			if err := enc.Encode(classification{Text: text, Intent: r.Intent, Role: string(r.Role), Score: round(r.Score), Confidence: string(r.Confidence),
+				NearTie: r.NearTie, Alternatives: candidates(r.Alternatives)}); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.Intent, r.Role, r.Score, text)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\n", r.Intent, r.Role, r.Score, r.Confidence, text)
 	}
 	if tw != nil {
 		tw.Flush()

@@ -4,6 +4,7 @@
 //	whoowns ask "who writes the acceptance criteria for checkout?"
 //	whoowns classify --json < questions.txt
 //	whoowns intents [--json]
+//	whoowns eval [--json] labelled.jsonl
 //	whoowns import teams.yaml      (REDIS_URL)
 //	whoowns export > teams.yaml
 //	whoowns serve                  (Slack and/or Teams, see README)
@@ -52,6 +53,7 @@ func init() {
 		{"ask", "answer one question from the command line", runAsk},
 		{"classify", "match questions (one per line on stdin) to intents; --json for machine output", runClassify},
 		{"intents", "list the intents the bot answers; --json adds every training phrase", runIntents},
+		{"eval", "measure the matcher on a labelled JSON-lines file: accuracy, out-of-scope precision/recall, confusions, per style", runEval},
 		{"import", "load teams, roles, members and channels from a YAML file into Redis", runImport},
 		{"export", "write a tenant's teams in the import format", runExport},
 		{"serve", "run the Slack and/or Teams bot", runServe},

@@ -76,13 +76,14 @@ func TestClassifyJSON(t *testing.T) {
 	if len(lines) != 5 {
 		t.Fatalf("want one line per input line, got %d:\n%s", len(lines), out)
 	}
-	want := []struct{ intent, role string }{{"acceptance_criteria", "product_owner"}, {"roadmap", "product_manager"}, {"help", "info"}, {"none", "none"}, {"help", "info"}}
+	want := []struct{ intent, role string }{{"acceptance_criteria", "product_owner"}, {"roadmap", "product_manager"}, {"none", "none"}, {"none", "none"}, {"help", "info"}}
 	for i, l := range lines {
 		var c struct {
-			Text   string   `json:"text"`
-			Intent string   `json:"intent"`
-			Role   string   `json:"role"`
-			Score  *float64 `json:"score"`
+			Text       string   `json:"text"`
+			Intent     string   `json:"intent"`
+			Role       string   `json:"role"`
+			Score      *float64 `json:"score"`
+			Confidence string   `json:"confidence"`
 		}
 		if err := json.Unmarshal([]byte(l), &c); err != nil {
 			t.Fatalf("line %d not JSON: %v", i, err)
@@ -90,6 +91,14 @@ func TestClassifyJSON(t *testing.T) {
 		if c.Intent != want[i].intent || c.Role != want[i].role || c.Score == nil || *c.Score < 0 || *c.Score > 1 {
 			t.Errorf("line %d = %+v, want %+v", i, c, want[i])
 		}
+		switch {
+		case c.Intent == "none" && c.Confidence != "low", c.Intent != "none" && c.Confidence != "high" && c.Confidence != "medium":
+			t.Errorf("line %d: intent %s with confidence %q", i, c.Intent, c.Confidence)
+		}
+	}
+	// an empty line is no question: none with score 0
+	if !strings.Contains(lines[2], `"score":0,`) {
+		t.Errorf("empty line: %s", lines[2])
 	}
 }
 

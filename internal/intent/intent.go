@@ -72,7 +72,24 @@ type Result struct {
 	// NearTie is set when the best and the runner-up are too close to call,
 	// so adapters can ask "did you mean …?".
 	NearTie bool
+	// Confidence is the band that says how to answer: ConfidenceHigh
+	// ("high") answers Intent; ConfidenceMedium ("medium") answers Intent
+	// but confirms it ("I read this as X, is that right?", offering
+	// Alternatives); ConfidenceLow ("low") says "I don't know" and is the
+	// band of every NoneID result. The bands are calibrated on the dev
+	// sets so that at least 97% of high answers are right.
+	Confidence Confidence
 }
+
+// Confidence is a Result's confidence band; see Result.Confidence.
+type Confidence string
+
+// The confidence bands, as `whoowns classify --json` spells them.
+const (
+	ConfidenceHigh   Confidence = "high"
+	ConfidenceMedium Confidence = "medium"
+	ConfidenceLow    Confidence = "low"
+)
 
 // Catalogue is a validated set of intents with its compiled matcher. It is
 // immutable and safe for concurrent use.

@@ -11,6 +11,9 @@ var informativeShare = 0.4
 // level carry a question together even when none does alone.
 var spreadFactor = 2.0
 
+// highScore is the least Score answered without confirmation.
+var highScore = 0.6
+
 // Match classifies one question. It is deterministic and safe for concurrent
 // use. An empty question (a bare mention) is a request for help.
 func (c *Catalogue) Match(text string) Result {
@@ -20,7 +23,7 @@ func (c *Catalogue) Match(text string) Result {
 	s.norm = appendNormalized(s.norm[:0], text)
 	if len(s.norm) == 0 {
 		if m.help >= 0 {
-			return Result{Intent: c.intents[m.help].ID, Role: c.intents[m.help].Role, Score: 1}
+			return Result{Intent: c.intents[m.help].ID, Role: c.intents[m.help].Role, Score: 1, Confidence: ConfidenceHigh}
 		}
 		return c.noneResult(s, 1, false)
 	}
@@ -153,13 +156,17 @@ func (c *Catalogue) Match(text string) Result {
 	if a1 >= 0 && s.intent[best]-s.intent[a1] < float32(nearTieMargin) {
 		r.NearTie = true
 	}
+	r.Confidence = ConfidenceHigh
+	if r.NearTie || r.Score < highScore {
+		r.Confidence = ConfidenceMedium
+	}
 	return r
 }
 
 // noneResult answers "I don't know", offering the three closest real intents
 // when scores were computed.
 func (c *Catalogue) noneResult(s *scratch, conf float64, scored bool) Result {
-	r := Result{Intent: NoneID, Role: ownership.None, Score: conf}
+	r := Result{Intent: NoneID, Role: ownership.None, Score: conf, Confidence: ConfidenceLow}
 	if scored {
 		m := c.m
 		a1 := m.top(s, m.none, -1, -1)
