@@ -175,7 +175,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.cfg.DebugAddr != "" {
 		go a.serveDebug(ctx)
 	}
-	a.log.Info("whoowns serving", "addr", ln.Addr().String(), "transports", len(a.transports))
+	a.logStartup(ctx, ln.Addr().String())
 
 	var runErr error
 	select {

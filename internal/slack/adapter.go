@@ -85,6 +85,8 @@ type Adapter struct {
 	retry      retryPolicy
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
+	// busyLog limits the warning about a full queue (see busy).
+	busyLog logLimiter
 
 	// The queue. mu guards closed against a send racing the close.
 	mu     sync.RWMutex

@@ -1,8 +1,11 @@
 package slack
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,7 +236,9 @@ func TestQueueFullAndShutdown(t *testing.T) {
 	fake := fakeslack.New(t)
 	h := &harness{t: t, fake: fake}
 	st := newHarness(t) // only for its service and store
-	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: fake.APIURL(), QueueSize: 3, Workers: 2, Logger: testLogger(t)}, st.svc, st.store)
+	var logs syncBuffer
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: fake.APIURL(), QueueSize: 3, Workers: 2,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, st.svc, st.store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,6 +257,10 @@ func TestQueueFullAndShutdown(t *testing.T) {
 			t.Fatalf("delivery %d: status %d, want %d", i, resp.StatusCode, want)
 		}
 	}
+	// Overload is visible in the log: platform and queue depth.
+	if l := logs.String(); !strings.Contains(l, `"level":"WARN","msg":"slack: overloaded`) || !strings.Contains(l, `"platform":"slack","queue_depth":3,"queue_capacity":3`) {
+		t.Errorf("no overload warning naming the platform and queue depth:\n%s", l)
+	}
 	// Run with a context that is already over: it must still drain the
 	// three acknowledged events, then return.
 	ctx, cancel := contextCancelled()
@@ -266,4 +275,25 @@ func TestQueueFullAndShutdown(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("after shutdown: status %d, want 503", resp.StatusCode)
 	}
+	if n := strings.Count(logs.String(), "overloaded"); n != 1 {
+		t.Errorf("%d overload warnings; shutting down is not overload", n)
+	}
+}
+
+// syncBuffer is a log sink for handlers running on other goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

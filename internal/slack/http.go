@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -107,6 +108,15 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 // down. Slack retries Events API deliveries it did not get a 2xx for.
 func (a *Adapter) busy(w http.ResponseWriter) {
 	a.metrics.Rejected(platform, rejectBusy)
+	if n, ok := a.busyLog.allow(time.Now()); ok {
+		a.mu.RLock()
+		closed := a.closed
+		a.mu.RUnlock()
+		if !closed {
+			a.log.Warn("slack: overloaded: the queue is full, answering 503 so Slack retries; add replicas or raise WHOOWNS_WORKERS",
+				"platform", platform, "queue_depth", len(a.jobs), "queue_capacity", cap(a.jobs), "workers", a.cfg.Workers, "refused", n)
+		}
+	}
 	w.Header().Set("Retry-After", "1")
 	http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
 }
@@ -211,4 +221,22 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	resp := a.runSlashCommand(ctx, cmd)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// logLimiter lets a repeated warning through at most once every 10 s and
+// counts the occurrences it held back, so overload shows in the log without
+// flooding it.
+type logLimiter struct {
+	last, count atomic.Int64
+}
+
+// allow counts one occurrence and reports whether to log it now, with the
+// number of occurrences since the last log line (this one included).
+func (l *logLimiter) allow(now time.Time) (int64, bool) {
+	l.count.Add(1)
+	last := l.last.Load()
+	if now.UnixNano()-last < int64(10*time.Second) || !l.last.CompareAndSwap(last, now.UnixNano()) {
+		return 0, false
+	}
+	return l.count.Swap(0), true
 }

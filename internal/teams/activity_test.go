@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -322,11 +323,18 @@ func TestShutdownDrains(t *testing.T) {
 func TestQueueFull(t *testing.T) {
 	t.Parallel()
 	h := newIdleHarness(t, 1)
+	var logs strings.Builder
+	h.a.log = slog.New(slog.NewJSONHandler(&logs, nil))
 	for i := range queuePerWorker {
 		h.send(h.channelMessage(fmt.Sprintf("q%d", i), alice, "hi"))
 	}
 	if code := h.post(h.channelMessage("over", alice, "hi"), "Bearer "+h.token()); code != http.StatusServiceUnavailable {
 		t.Errorf("HTTP %d, want 503", code)
+	}
+	// Overload is visible in the log: platform and queue depth.
+	if l := logs.String(); !strings.Contains(l, `"level":"WARN","msg":"teams: overloaded`) ||
+		!strings.Contains(l, fmt.Sprintf(`"platform":"teams","queue_depth":%d,"queue_capacity":%d`, queuePerWorker, queuePerWorker)) {
+		t.Errorf("no overload warning naming the platform and queue depth:\n%s", l)
 	}
 	if n := counter(t, h.metrics, "whoowns_requests_rejected_total", "reason", rejectBusy); n != 1 {
 		t.Errorf("busy rejections counted %v", n)

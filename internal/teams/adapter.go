@@ -114,6 +114,8 @@ type Adapter struct {
 	queue   chan *inbound
 	closed  bool
 	running atomic.Bool
+	// lastBusyLog and busyRefused limit the overload warning (see busy).
+	lastBusyLog, busyRefused atomic.Int64
 
 	// refs remembers which conversation references this replica already
 	// stored, so a busy channel does not cost a store write per message.
@@ -334,6 +336,7 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	if !a.enqueue(in) {
 		w.Header().Set("Retry-After", "5")
+		a.warnBusy()
 		a.reject(w, rejectBusy, http.StatusServiceUnavailable, "queue full", nil)
 		return
 	}
@@ -374,6 +377,25 @@ func clip(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// warnBusy makes overload visible: at most every 10 s, a warning with the
+// queue's depth and how many requests were refused since the last one.
+// Refusals while shutting down are not overload.
+func (a *Adapter) warnBusy() {
+	a.busyRefused.Add(1)
+	now, last := time.Now().UnixNano(), a.lastBusyLog.Load()
+	if now-last < int64(10*time.Second) || !a.lastBusyLog.CompareAndSwap(last, now) {
+		return
+	}
+	a.mu.RLock()
+	closed := a.closed
+	a.mu.RUnlock()
+	if closed {
+		return
+	}
+	a.log.Warn("teams: overloaded: the queue is full, answering 503 so the Bot Framework retries; add replicas or raise WHOOWNS_WORKERS",
+		"platform", bot.PlatformTeams, "queue_depth", len(a.queue), "queue_capacity", cap(a.queue), "workers", a.workers, "refused", a.busyRefused.Swap(0))
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, reason string, status int, msg string, err error) {
