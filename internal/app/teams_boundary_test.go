@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
@@ -156,6 +158,135 @@ func TestTeamsAllowedTenants(t *testing.T) {
 		env["TEAMS_ALLOWED_TENANTS"] = bad
 		if _, err := ConfigFromEnv(envOf(env)); err == nil || !strings.Contains(err.Error(), "TEAMS_ALLOWED_TENANTS") {
 			t.Errorf("TEAMS_ALLOWED_TENANTS=%q: %v", bad, err)
+		}
+	}
+}
+
+// dm is a message in the person's personal chat with the bot.
+func (w *teamsWorld) dm(id string, from ownership.Person, text string, mentioned ...ownership.Person) map[string]any {
+	act := w.say(id, from, text, mentioned...)
+	act["conversation"] = map[string]any{"id": "a:personal-" + from.ID, "conversationType": "personal", "tenantId": e2eTenant}
+	act["channelData"] = map[string]any{"tenant": map[string]any{"id": e2eTenant}}
+	return act
+}
+
+// inChannel moves a channel message to another channel of the same team.
+func inChannel(act map[string]any, channelID, name string) map[string]any {
+	act["conversation"].(map[string]any)["id"] = channelID + ";messageid=" + act["id"].(string)
+	act["channelData"].(map[string]any)["channel"] = map[string]any{"id": channelID, "name": name}
+	return act
+}
+
+// checkoutChannels lists the channel ids linked to Checkout.
+func (w *teamsWorld) checkoutChannels() []string {
+	w.t.Helper()
+	d, err := w.store.Directory(context.Background(), ownership.TenantID("teams:"+e2eTenant))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range d.Teams["checkout"].Channels {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// TestTeamsChannelLinksStayInTheTeam: a lead can link only a channel of the
+// Microsoft Teams team the command is typed in (as the Bot Connector lists
+// them); another organisation's channel id is refused with the reason and
+// nothing changes, so no announcement can ever be posted there.
+func TestTeamsChannelLinksStayInTheTeam(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	intruders := ownership.Person{ID: "19:intruders@thread.tacv2", Name: "intruders"}
+	general := ownership.Person{ID: e2eMSTeam, Name: "General"}
+	design := ownership.Person{ID: e2eDesign, Name: "design"}
+
+	w.post(w.say("x1", e2eLead, "channel <at>intruders</at> checkout", intruders))
+	w.next("channels")
+	if r := w.lead("x1"); !strings.Contains(r.out.Text, "not a channel of this team") {
+		t.Fatalf("linking another team's channel answered %q", r.out.Text)
+	}
+	w.quiet()
+	if got := strings.Join(w.checkoutChannels(), " "); got != e2eChannel {
+		t.Fatalf("Checkout's channels after a refused link: %s", got)
+	}
+
+	// A channel of this team is linked; the team's channel list is cached.
+	w.post(w.say("x2", e2eLead, "channel <at>General</at> checkout", general))
+	if r := w.lead("x2"); strings.Contains(r.out.Text, "can't") || strings.Contains(r.out.Text, "not a channel") {
+		t.Fatalf("linking the team's General channel answered %q", r.out.Text)
+	}
+	w.drain()
+	if got := strings.Join(w.checkoutChannels(), " "); got != e2eChannel+" "+e2eMSTeam {
+		t.Fatalf("Checkout's channels after linking General: %s", got)
+	}
+
+	// In a personal chat there is no team to check against: a channel the
+	// bot has never seen in this tenant is refused; "here" is impossible.
+	w.post(w.dm("p1", e2eLead, "channel <at>design</at> checkout", design))
+	if r := w.next("reply"); r.activity != "p1" || !strings.Contains(r.out.Text, "can't confirm that channel belongs to your organisation") {
+		t.Fatalf("linking an unseen channel from a personal chat answered %q", r.out.Text)
+	}
+	w.post(w.dm("p2", e2eLead, "channel here checkout"))
+	if r := w.next("reply"); r.activity != "p2" || !strings.Contains(r.out.Text, "only inside a channel") {
+		t.Fatalf("\"here\" in a personal chat answered %q", r.out.Text)
+	}
+	w.quiet()
+	if got := strings.Join(w.checkoutChannels(), " "); got != e2eChannel+" "+e2eMSTeam {
+		t.Fatalf("Checkout's channels after refused links: %s", got)
+	}
+	// Once a signed activity came from the channel, its team is known and
+	// checked.
+	w.post(inChannel(w.say("d1", e2eCarol, "who owns the roadmap?"), e2eDesign, "design"))
+	w.next("reply")
+	w.post(w.dm("p3", e2eLead, "channel <at>design</at> checkout", design))
+	if r := w.lead("p3"); r.activity != "p3" || strings.Contains(r.out.Text, "can't") {
+		t.Fatalf("linking a seen channel of the tenant from a personal chat answered %q", r.out.Text)
+	}
+	w.drain()
+	if got := strings.Join(w.checkoutChannels(), " "); got != e2eChannel+" "+e2eMSTeam+" "+e2eDesign {
+		t.Fatalf("Checkout's channels after linking design: %s", got)
+	}
+}
+
+// lead returns the answer to a lead's command id, skipping the channel-list
+// lookups the bot may make first (the list is cached for a while).
+func (w *teamsWorld) lead(id string) teamsCall {
+	w.t.Helper()
+	for {
+		select {
+		case c := <-w.calls:
+			if c.kind == "channels" {
+				continue
+			}
+			if c.kind != "reply" || c.activity != id {
+				w.t.Fatalf("the bot made a %s to %s/%s (%q), want the reply to %s", c.kind, c.conversation, c.activity, c.out.Text, id)
+			}
+			return c
+		case <-time.After(10 * time.Second):
+			w.t.Fatalf("timed out waiting for the answer to %s", id)
+		}
+	}
+}
+
+// drain lets the bot finish what it is doing (announcements, lookups): with
+// one worker, the answer to a marker question comes after all of it.
+func (w *teamsWorld) drain() []teamsCall {
+	w.t.Helper()
+	w.marks++
+	id := fmt.Sprintf("drain-%d", w.marks)
+	w.post(w.dm(id, e2eCarol, "help"))
+	var seen []teamsCall
+	for {
+		select {
+		case c := <-w.calls:
+			if c.kind == "reply" && c.activity == id {
+				return seen
+			}
+			seen = append(seen, c)
+		case <-time.After(10 * time.Second):
+			w.t.Fatalf("timed out waiting for the answer to %s", id)
 		}
 	}
 }

@@ -33,6 +33,8 @@ const (
 	e2eBotID   = "28:" + e2eAppID
 	e2eTenant  = "72f988bf-0000-0000-0000-e2e000000000"
 	e2eChannel = "19:checkout@thread.tacv2"
+	e2eMSTeam  = "19:team@thread.tacv2"
+	e2eDesign  = "19:design@thread.tacv2"
 	e2eToken   = "e2e-bot-token"
 )
 
@@ -56,6 +58,7 @@ type teamsWorld struct {
 	app       *App
 	base      string
 	store     ownership.Store
+	marks     int // markers posted by drain
 }
 
 // teamsCall is one request the bot made to the connector.
@@ -164,6 +167,18 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 				json.NewEncoder(rw).Encode(map[string]any{"id": "a:personal-" + c.out.Members[0].ID})
 			case "member":
 				json.NewEncoder(rw).Encode(map[string]any{"id": r.PathValue("user"), "name": "Dave Diaz"})
+			case "channels":
+				// Only the team the bot is installed in; the Bot Connector
+				// refuses others.
+				if r.PathValue("team") != e2eMSTeam {
+					http.Error(rw, `{"error":{"code":"BotNotInConversationRoster","message":"The bot is not part of the conversation roster."}}`, http.StatusForbidden)
+					return
+				}
+				json.NewEncoder(rw).Encode(map[string]any{"conversations": []map[string]any{
+					{"id": e2eMSTeam}, // General: no name, the team's id
+					{"id": e2eChannel, "name": "checkout"},
+					{"id": e2eDesign, "name": "design"},
+				}})
 			default:
 				json.NewEncoder(rw).Encode(map[string]any{"id": "posted"})
 			}
@@ -173,6 +188,7 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 	cm.HandleFunc("POST /v3/conversations/{conv}/activities", record("send"))
 	cm.HandleFunc("POST /v3/conversations", record("create"))
 	cm.HandleFunc("GET /v3/conversations/{conv}/members/{user}", record("member"))
+	cm.HandleFunc("GET /v3/teams/{team}/conversations", record("channels"))
 	w.connector = httptest.NewServer(cm)
 	t.Cleanup(w.connector.Close)
 
@@ -314,8 +330,8 @@ func (w *teamsWorld) say(id string, from ownership.Person, text string, mentione
 		"recipient": map[string]any{"id": e2eBotID, "name": "whoowns"},
 		"conversation": map[string]any{"id": e2eChannel + ";messageid=" + id, "conversationType": "channel",
 			"isGroup": true, "tenantId": e2eTenant},
-		"channelData": map[string]any{"tenant": map[string]any{"id": e2eTenant}, "teamsTeamId": "19:team@thread.tacv2",
-			"team": map[string]any{"id": "19:team@thread.tacv2"}, "channel": map[string]any{"id": e2eChannel, "name": "checkout"}},
+		"channelData": map[string]any{"tenant": map[string]any{"id": e2eTenant}, "teamsTeamId": e2eMSTeam,
+			"team": map[string]any{"id": e2eMSTeam}, "channel": map[string]any{"id": e2eChannel, "name": "checkout"}},
 		"text": "<at>whoowns</at> " + text, "entities": ents,
 	}
 }

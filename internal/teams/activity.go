@@ -148,6 +148,7 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 	}
 	f := NewFormat()
 	m := message(tenant, in, text, f)
+	m.CheckChannel = a.channelCheck(tenant, in)
 	lower := strings.ToLower(text)
 	switch {
 	case lower == "home" || (lower == "show" && m.DM):
@@ -461,6 +462,10 @@ func (a *Adapter) rememberConversation(ctx context.Context, tenant ownership.Ten
 	ref.Conversation = schema.ConversationAccount{ID: ch.ID, Name: ch.Name, ConversationType: in.Conversation.ConversationType,
 		IsGroup: true, TenantID: tenantOf(in)}
 	a.putRef(ctx, tenant, channelRefPrefix+ch.ID, ref)
+	if team := in.channelData.Team.ID; team != "" && in.Conversation.ConversationType == convChannel {
+		// Lets a lead link this channel from a personal chat later.
+		a.putRaw(ctx, tenant, teamOfChannelPrefix+ch.ID, []byte(team))
+	}
 }
 
 // putRef writes a reference unless this replica already wrote the same one.
@@ -469,6 +474,11 @@ func (a *Adapter) putRef(ctx context.Context, tenant ownership.TenantID, key str
 	if err != nil {
 		return
 	}
+	a.putRaw(ctx, tenant, key, b)
+}
+
+// putRaw writes a stored value unless this replica already wrote the same one.
+func (a *Adapter) putRaw(ctx context.Context, tenant ownership.TenantID, key string, b []byte) {
 	ck := string(tenant) + "|" + key
 	a.refsMu.Lock()
 	same := a.refs[ck] == string(b)

@@ -206,9 +206,13 @@ func TestBotAddedThenAnnounce(t *testing.T) {
 	h := newHarnessN(t, 1)
 	const general = "19:payments-general@thread.tacv2"
 	h.send(h.conversationUpdate("f:bot", general, testBotID))
-	// The lead links that channel to Payments from the Checkout channel…
-	h.send(h.channelMessage("l1", lena, "channel <at>General</at> Payments",
-		map[string]any{"type": "mention", "text": "<at>General</at>", "mentioned": map[string]any{"id": general, "name": "General"}}))
+	// The lead links that channel to Payments from inside it (a channel of
+	// another Microsoft Teams team could not be linked from Checkout's)…
+	link := h.channelMessage("l1", lena, "channel here Payments")
+	link["conversation"].(map[string]any)["id"] = general + ";messageid=l1"
+	link["channelData"] = map[string]any{"tenant": map[string]any{"id": testTenant}, "team": map[string]any{"id": general},
+		"channel": map[string]any{"id": general}}
+	h.send(link)
 	if r := h.conn.nextKind(t, "reply"); !strings.Contains(r.Text, "Linked **#General** to **Payments**") {
 		t.Fatalf("channel link reply %q", r.Text)
 	}

@@ -121,6 +121,10 @@ type Adapter struct {
 	// stored, so a busy channel does not cost a store write per message.
 	refsMu sync.Mutex
 	refs   map[string]string
+
+	// teamChans caches teams' channel lists for linking checks.
+	teamsMu   sync.Mutex
+	teamChans map[string]teamChannels
 }
 
 // New builds the transport. An empty AppID is refused: the library treats it
@@ -179,6 +183,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		workers:   cfg.Workers,
 		queue:     make(chan *inbound, cfg.Workers*queuePerWorker),
 		refs:      map[string]string{},
+		teamChans: map[string]teamChannels{},
 	}, nil
 }
 

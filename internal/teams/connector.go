@@ -394,3 +394,20 @@ func (c *Connector) fetchToken(ctx context.Context) (string, time.Duration, erro
 	}
 	return t.AccessToken, time.Duration(secs) * time.Second, nil
 }
+
+// TeamChannels lists the channels of a Microsoft Teams team the bot is
+// installed in (GET /v3/teams/{teamId}/conversations). The General channel's
+// id is the team's.
+func (c *Connector) TeamChannels(ctx context.Context, serviceURL, teamID string) ([]ChannelInfo, error) {
+	var r struct {
+		Conversations []ChannelInfo `json:"conversations"`
+	}
+	err := c.do(ctx, "team_channels", http.MethodGet, endpoint(serviceURL, "v3", "teams", teamID, "conversations"), nil, &r)
+	return r.Conversations, err
+}
+
+// ChannelInfo is a channel in a team's channel list.
+type ChannelInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
