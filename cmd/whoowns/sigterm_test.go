@@ -49,13 +49,12 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 		secret   = "sigterm-signing-secret"
 		shutdown = 15 * time.Second
 	)
-	api := newSlowSlack(hold)
-	apiSrv := httptest.NewServer(api)
-	t.Cleanup(apiSrv.Close)
-
 	// A tenant of its own, so a shared REDIS_URL server is safe to use.
 	id := randomID(t)
 	team := "TSIG" + id
+	api := newSlowSlack(hold, team)
+	apiSrv := httptest.NewServer(api)
+	t.Cleanup(apiSrv.Close)
 	redisURL := redistest.URL(t)
 	seedSigterm(t, redisURL, team, id)
 
@@ -253,13 +252,14 @@ func isRefused(err error) bool {
 // over and the bot still waits for it: a post the bot gave up on is lost.
 type slowSlack struct {
 	hold time.Duration
+	team string // the workspace auth.test names
 
 	mu    sync.Mutex
 	posts map[string][]string // channel → texts
 }
 
-func newSlowSlack(hold time.Duration) *slowSlack {
-	return &slowSlack{hold: hold, posts: map[string][]string{}}
+func newSlowSlack(hold time.Duration, team string) *slowSlack {
+	return &slowSlack{hold: hold, team: team, posts: map[string][]string{}}
 }
 
 func (s *slowSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -268,7 +268,7 @@ func (s *slowSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	switch strings.TrimPrefix(r.URL.Path, "/api/") {
 	case "auth.test":
-		io.WriteString(w, `{"ok":true,"user_id":"U0BOT","bot_id":"B0BOT","team_id":"T1"}`)
+		fmt.Fprintf(w, `{"ok":true,"user_id":"U0BOT","bot_id":"B0BOT","team_id":%q}`, s.team)
 	case "chat.postMessage":
 		timer := time.NewTimer(s.hold)
 		defer timer.Stop()

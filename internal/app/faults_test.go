@@ -266,6 +266,7 @@ func TestSlackRedisDownAndBack(t *testing.T) {
 	seedSlack(t, st)
 
 	w := &slackWorld{t: t, fake: fakeslack.New(t)}
+	w.fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-e2e", TeamID: e2eTeam})
 	a, err := New(Config{
 		// The real wiring: the store is built from the URL, as in serve.
 		Redis: redisstore.Config{URL: rp.url()},

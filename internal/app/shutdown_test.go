@@ -34,7 +34,7 @@ func TestServeReportsWorkCutShort(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true,"user_id":"U0BOT"}`))
+		_, _ = w.Write([]byte(`{"ok":true,"user_id":"U0BOT","team_id":"` + e2eTeam + `"}`))
 	}))
 	t.Cleanup(api.Close)
 	t.Cleanup(func() { close(release) })

@@ -53,6 +53,7 @@ func newSlackWorld(t *testing.T) *slackWorld {
 	t.Helper()
 	client, prefix := redistest.Client(t)
 	w := &slackWorld{t: t, fake: fakeslack.New(t), client: client, prefix: prefix}
+	w.fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-e2e", TeamID: e2eTeam})
 	w.fake.AddUser(fakeslack.User{ID: pNobody, Name: "nobody"})
 	w.fake.AddUser(fakeslack.User{ID: pJules, Name: "jules"})
 	st := redisstore.New(client, redisstore.WithPrefix(prefix))

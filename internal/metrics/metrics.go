@@ -31,6 +31,7 @@ type Metrics struct {
 	redeliveries *prometheus.CounterVec
 	commands     *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
+	foreign      *prometheus.CounterVec
 }
 
 // New creates the metrics on a fresh registry (with Go and process collectors).
@@ -51,6 +52,7 @@ func New() *Metrics {
 	m.redeliveries = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_redeliveries_deduplicated_total", Help: "Deliveries dropped because another delivery of the same event was already handled."}, []string{"platform"}))
 	m.commands = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_commands_total", Help: "Leads' commands, by platform, verb and outcome (ok, invalid, forbidden, error)."}, []string{"platform", "verb", "outcome"}))
 	m.rejected = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_requests_rejected_total", Help: "Inbound requests refused, by platform and reason (signature, stale, auth, too_large, bad_request, rate_limited)."}, []string{"platform", "reason"}))
+	m.foreign = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_foreign_requests_ignored_total", Help: "Signed requests from a workspace or tenant this deployment does not serve, acknowledged and ignored, by platform and kind (event, command, interaction)."}, []string{"platform", "kind"}))
 	return m
 }
 
@@ -149,6 +151,14 @@ func (m *Metrics) Command(platform, text string, err error) {
 func (m *Metrics) Rejected(platform, reason string) {
 	if m != nil {
 		m.rejected.WithLabelValues(platform, reason).Inc()
+	}
+}
+
+// ForeignIgnored counts a request from a workspace or tenant that is not
+// served. kind is one of a few fixed words.
+func (m *Metrics) ForeignIgnored(platform, kind string) {
+	if m != nil {
+		m.foreign.WithLabelValues(platform, kind).Inc()
 	}
 }
 

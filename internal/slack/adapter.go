@@ -94,10 +94,8 @@ type Adapter struct {
 	jobs   chan job
 
 	users *userCache
-	// botID is the bot's own user id, learned from auth.test.
-	botMu      sync.Mutex
-	botID      string
-	botRetryAt time.Time
+	// ws is the workspace policy: whom the bot token serves.
+	ws *workspacePolicy
 }
 
 // job is one unit of queued work.
@@ -164,11 +162,20 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 	if cfg.AppToken != "" {
 		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
 	}
+	// slack-go sends form calls with the token in the body only; Slack
+	// prefers the Authorization header, so every Web API call carries it.
+	apiHC := *hc
+	apiHC.Transport = bearerTransport{rt: hc.Transport, prefix: cfg.APIURL, botToken: cfg.BotToken, appToken: cfg.AppToken}
+	if cfg.APIURL == "" {
+		apiHC.Transport = bearerTransport{rt: hc.Transport, prefix: slackapi.APIURL, botToken: cfg.BotToken, appToken: cfg.AppToken}
+	}
+	opts[0] = slackapi.OptionHTTPClient(&apiHC)
 	a := &Adapter{
 		cfg:        cfg,
 		svc:        svc,
 		store:      store,
 		api:        slackapi.New(cfg.BotToken, opts...),
+		ws:         newWorkspacePolicy(),
 		httpClient: hc,
 		log:        cfg.Logger,
 		metrics:    cfg.Metrics,
@@ -207,7 +214,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	var bg sync.WaitGroup
 	defer bg.Wait()
-	bg.Go(func() { a.learnBotUser(jobCtx) })
+	// Learns (and on token errors re-learns) the workspace served; it
+	// stops with ctx, and a worker that still needs it asks itself.
+	bg.Go(func() { a.runIdentity(ctx) })
 
 	var socket sync.WaitGroup
 	if a.cfg.AppToken != "" {
@@ -290,32 +299,10 @@ func (a *Adapter) runJob(ctx context.Context, j job) {
 // tenant is the store key of a Slack workspace.
 func tenant(teamID string) ownership.TenantID { return ownership.TenantID("slack:" + teamID) }
 
-// learnBotUser asks auth.test who the bot is, so its own mention can be
-// removed from questions and its own joins ignored.
-func (a *Adapter) learnBotUser(ctx context.Context) {
-	_ = a.botUserID(ctx)
-}
-
-func (a *Adapter) botUserID(ctx context.Context) string {
-	a.botMu.Lock()
-	defer a.botMu.Unlock()
-	// After a failure, wait a minute before asking again rather than slow
-	// every message down with retries.
-	if a.botID != "" || a.now().Before(a.botRetryAt) {
-		return a.botID
+// botUserID is the bot's own user id, from auth.test; "" while unknown.
+func (a *Adapter) botUserID() string {
+	if id := a.ws.cur.Load(); id != nil {
+		return id.UserID
 	}
-	var id string
-	err := a.call(ctx, methodAuthTest, func(ctx context.Context) error {
-		r, err := a.api.AuthTestContext(ctx)
-		if err == nil {
-			id = r.UserID
-		}
-		return err
-	})
-	if err != nil {
-		a.botRetryAt = a.now().Add(time.Minute)
-		return ""
-	}
-	a.botID = id
-	return id
+	return ""
 }

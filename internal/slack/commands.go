@@ -22,12 +22,27 @@ func ephemeral(m message) slashResponse {
 	return slashResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}
 }
 
-// runSlashCommand runs /whoowns and returns the issuer's private reply.
+// runSlashCommand runs /whoowns and returns the issuer's private reply, nil
+// for a command from a workspace the bot token does not serve (acknowledged
+// with an empty body, so Slack shows nothing and does not retry).
 // Announcements and welcomes go onto the queue.
-func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand) slashResponse {
+func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand) *slashResponse {
 	ctx = withDelivery(ctx, "command:"+cmd.TriggerID)
+	o := origin{Team: cmd.TeamID, Enterprise: cmd.EnterpriseID}
+	if !a.admit(ctx, o, kindCommand) {
+		if a.ws.cur.Load() == nil {
+			r := ephemeral(notice("I can't reach Slack to confirm this workspace right now, so I did nothing. Please try again in a minute."))
+			return &r
+		}
+		return nil
+	}
+	r := a.slashCommand(ctx, o.key(), cmd)
+	return &r
+}
+
+func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.SlashCommand) slashResponse {
 	m := bot.Message{
-		Tenant:   tenant(cmd.TeamID),
+		Tenant:   tenant(team),
 		Platform: platform,
 		ID:       deliveryOf(ctx),
 		User:     ownership.Person{ID: cmd.UserID, Name: cmd.UserName},
@@ -80,6 +95,9 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 // log is unknown. The answer is cached for a few minutes.
 func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult, error) {
 	team := strings.TrimPrefix(string(m.Tenant), "slack:")
+	if m.CheckChannel == nil {
+		m.CheckChannel = a.checkChannel(team)
+	}
 	if m.User.Name == "" {
 		if u, err := a.lookupUser(ctx, team, m.User.ID); err == nil {
 			m.User.Name, m.PlatformAdmin = u.Name, u.Admin

@@ -64,7 +64,7 @@ func BenchmarkEventCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a.botID = fakeslack.BotUserID
+	a.setIdentity(identity{TeamID: testTeam, UserID: fakeslack.BotUserID})
 
 	// deliver sends body as Slack would and runs the job it queued.
 	deliver := func(b *testing.B, body []byte, hdr http.Header) {

@@ -45,10 +45,12 @@ var commandScopes = []string{"commands"}
 // envelope is the outer event_callback of the Events API, the same over
 // HTTP and inside a Socket Mode envelope.
 type envelope struct {
-	Type    string          `json:"type"`
-	TeamID  string          `json:"team_id"`
-	EventID string          `json:"event_id"`
-	Event   json.RawMessage `json:"event"`
+	Type   string `json:"type"`
+	TeamID string `json:"team_id"`
+	// EnterpriseID is the Enterprise Grid org, if any.
+	EnterpriseID string          `json:"enterprise_id"`
+	EventID      string          `json:"event_id"`
+	Event        json.RawMessage `json:"event"`
 	// Challenge is url_verification's, answered by the HTTP handler.
 	Challenge string `json:"challenge"`
 	// Authorizations name the bot user this delivery is for; a fallback
@@ -126,6 +128,14 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 		a.log.Debug("slack: ignoring event", "type", env.inner.Type, "event", env.EventID)
 		return
 	}
+	// Only the token's own workspace (or org) is served; nothing of another
+	// is claimed, read, stored or answered.
+	o := origin{Team: env.TeamID, Enterprise: env.EnterpriseID}
+	if !a.admit(ctx, o, kindEvent) {
+		return
+	}
+	// Handlers key the workspace's data by TeamID.
+	env.TeamID = o.key()
 	spec.handle(a, ctx, env)
 }
 
@@ -177,7 +187,7 @@ func messageKey(team, channel, ts string) string {
 // botUser returns the bot's user id: auth.test's answer, else the event's
 // authorizations.
 func (a *Adapter) botUser(ctx context.Context, env *envelope) string {
-	if id := a.botUserID(ctx); id != "" {
+	if id := a.botUserID(); id != "" {
 		return id
 	}
 	for _, au := range env.Authorizations {

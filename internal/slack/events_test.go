@@ -234,6 +234,7 @@ func TestRequestsRejected(t *testing.T) {
 func TestQueueFullAndShutdown(t *testing.T) {
 	t.Parallel()
 	fake := fakeslack.New(t)
+	fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-t", TeamID: testTeam})
 	h := &harness{t: t, fake: fake}
 	st := newHarness(t) // only for its service and store
 	var logs syncBuffer

@@ -35,6 +35,7 @@ func FuzzInbound(f *testing.F) {
 	}
 
 	fake := fakeslack.New(f)
+	fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-fuzz", TeamID: testTeam})
 	fake.AddUser(fakeslack.User{ID: uJules, Name: "Jules"})
 	fakeURL, _ := url.Parse(fake.APIURL())
 	cat, err := intent.Default()

@@ -90,6 +90,7 @@ type option func(*Config)
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
 	fake := fakeslack.New(t)
+	fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-test", TeamID: testTeam})
 	fake.AddUser(fakeslack.User{ID: uAdmin, Name: "admin", IsAdmin: true})
 	fake.AddUser(fakeslack.User{ID: uNobody, Name: "nobody"})
 	fake.AddUser(fakeslack.User{ID: uPriya, Name: "Priya"})

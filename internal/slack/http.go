@@ -219,6 +219,11 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(withDelivery(context.WithoutCancel(r.Context()), "command:"+cmd.TriggerID), commandTimeout)
 	defer cancel()
 	resp := a.runSlashCommand(ctx, cmd)
+	if resp == nil {
+		// Another workspace's command: acknowledged, nothing shown.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
 }

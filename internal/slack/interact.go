@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,12 +54,24 @@ func (a *Adapter) interactionJob(payload []byte) (job, error) {
 
 func (a *Adapter) processInteraction(ctx context.Context, cb *slackapi.InteractionCallback) {
 	if cb.Type != slackapi.InteractionTypeBlockActions {
+		// Nothing else (view_submission, shortcuts…) is handled yet; a
+		// foreign one is still counted.
+		_ = a.admit(ctx, origin{Team: cmp.Or(cb.Team.ID, cb.User.TeamID), Enterprise: cb.Enterprise.ID}, kindInteraction)
 		a.log.Debug("slack: ignoring interaction", "type", cb.Type)
+		return
+	}
+	// The workspace, as Slack documents it: team.id, else the user's
+	// team_id, else (an org-wide install) the enterprise.
+	o := origin{Team: cb.Team.ID, Enterprise: cb.Enterprise.ID}
+	if o.Team == "" {
+		o.Team = cb.User.TeamID
+	}
+	if !a.admit(ctx, o, kindInteraction) {
 		return
 	}
 	in := &interaction{
 		cb:        cb,
-		team:      cb.Team.ID,
+		team:      o.key(),
 		channel:   cb.Container.ChannelID,
 		messageTS: cb.Container.MessageTs,
 		threadTS:  cb.Container.ThreadTs,

@@ -112,6 +112,7 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 func TestPostMessageIsJSON(t *testing.T) {
 	t.Parallel()
 	fake := fakeslack.New(t)
+	fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-t", TeamID: testTeam})
 	cat, err := intent.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -77,7 +77,11 @@ func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 			defer func() { <-cmds }()
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commandTimeout)
 			defer cancel()
-			a.ack(ctx, client, req.EnvelopeID, a.runSlashCommand(cctx, cmd))
+			if resp := a.runSlashCommand(cctx, cmd); resp != nil {
+				a.ack(ctx, client, req.EnvelopeID, resp)
+			} else {
+				a.ack(ctx, client, req.EnvelopeID, nil)
+			}
 		})
 	case socketmode.EventTypeErrorBadMessage:
 		// slack-go could not parse the payload (an event type it does not

@@ -20,14 +20,15 @@ import (
 // which refuses a method missing from webAPIMethods, so this table is the
 // complete list and the manifest test checks it against the declared scopes.
 const (
-	methodPostMessage   = "chat.postMessage"
-	methodUpdate        = "chat.update"
-	methodPostEphemeral = "chat.postEphemeral"
-	methodOpenDM        = "conversations.open"
-	methodUserInfo      = "users.info"
-	methodPublishView   = "views.publish"
-	methodAuthTest      = "auth.test"
-	methodOpenSocket    = "apps.connections.open"
+	methodPostMessage      = "chat.postMessage"
+	methodUpdate           = "chat.update"
+	methodPostEphemeral    = "chat.postEphemeral"
+	methodOpenDM           = "conversations.open"
+	methodUserInfo         = "users.info"
+	methodPublishView      = "views.publish"
+	methodAuthTest         = "auth.test"
+	methodConversationInfo = "conversations.info"
+	methodOpenSocket       = "apps.connections.open"
 	// methodResponseURL is not a Web API method but a POST to the
 	// response_url of an interaction; it needs no scope.
 	methodResponseURL = "response_url"
@@ -52,8 +53,10 @@ var webAPIMethods = map[string]apiMethod{
 	methodUserInfo:      {Scope: "users:read"},
 	methodPublishView:   {},
 	methodAuthTest:      {},
-	methodOpenSocket:    {AppToken: true},
-	methodResponseURL:   {},
+	// Public channels need channels:read, private ones groups:read.
+	methodConversationInfo: {Scope: "channels:read"},
+	methodOpenSocket:       {AppToken: true},
+	methodResponseURL:      {},
 }
 
 // retryPolicy bounds how hard a failing call is retried.
@@ -106,6 +109,9 @@ func (a *Adapter) call(ctx context.Context, method string, fn func(context.Conte
 	}
 	a.metrics.APIError(platform, method)
 	a.log.Error("slack api call failed", "method", method, "delivery", deliveryOf(ctx), "err", err)
+	if tokenError(err) && method != methodOpenSocket {
+		a.onTokenError(method, err)
+	}
 	return err
 }
 
@@ -207,7 +213,10 @@ type postMessageBody struct {
 	Blocks   []slackapi.Block `json:"blocks,omitempty"`
 }
 
-const contentTypeJSON = "application/json; charset=utf-8"
+const (
+	contentTypeJSON = "application/json; charset=utf-8"
+	contentTypeForm = "application/x-www-form-urlencoded"
+)
 
 // encodePostMessage encodes m as chat.postMessage's body, in one pass into
 // one buffer. "<", ">" and "&" stay as they are (mrkdwn uses them, and
@@ -227,38 +236,45 @@ func encodePostMessage(m message) ([]byte, error) {
 // retries them the same way: *RateLimitedError for a 429 with Retry-After,
 // StatusCodeError for another status, SlackErrorResponse for ok:false.
 func (a *Adapter) postBody(ctx context.Context, method, contentType string, body []byte) (apiReply, error) {
+	var r apiReply
+	err := a.post(ctx, method, contentType, body, &r)
+	return r, err
+}
+
+// webReply is a decoded Web API answer: it embeds slackapi.SlackResponse.
+type webReply interface{ Err() error }
+
+// post calls a Web API method with body and decodes the answer into out;
+// see postBody for the errors.
+func (a *Adapter) post(ctx context.Context, method, contentType string, body []byte, out webReply) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.apiURL()+method, bytes.NewReader(body))
 	if err != nil {
-		return apiReply{}, err
+		return err
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+a.cfg.BotToken)
 	resp, err := a.httpClient.Do(req)
 	if err != nil {
-		return apiReply{}, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
 		secs, err := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
 		if err != nil {
-			return apiReply{}, err
+			return err
 		}
-		return apiReply{}, &slackapi.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+		return &slackapi.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
 	}
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return apiReply{}, slackapi.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
+		return slackapi.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
 	}
 	// Drained to EOF, so the connection goes back to the pool.
 	defer func() { _, _ = io.Copy(io.Discard, resp.Body) }()
-	var r apiReply
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return apiReply{}, err
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return err
 	}
-	if !r.Ok {
-		return apiReply{}, slackapi.SlackErrorResponse{Err: r.Error, ResponseMetadata: r.ResponseMetadata}
-	}
-	return r, nil
+	return out.Err()
 }
 
 // apiReply is what the bot reads of a Web API answer.

@@ -3,6 +3,12 @@
 // that sends envelopes and records acks. It records every call so tests can
 // assert on what the bot sent, and it can be told to fail calls (429 with
 // Retry-After, 5xx, Slack errors) to exercise retries.
+//
+// Like Slack, it authenticates every Web API call: the bot token (from the
+// Authorization header, or the form's token field, which Slack also takes)
+// must belong to a workspace added with AddWorkspace; a missing token gets
+// not_authed and an unknown one invalid_auth. App-level tokens (xapp-…)
+// open Socket Mode connections and nothing else.
 package fakeslack
 
 import (
@@ -30,6 +36,8 @@ type Call struct {
 	Method string
 	// Token is the bearer or form token the call used.
 	Token string
+	// Bearer is true when Token came in the Authorization header.
+	Bearer bool
 	// Params holds form values, or the top-level fields of a JSON body
 	// (strings unquoted, anything else as JSON text).
 	Params map[string]string
@@ -42,6 +50,39 @@ type User struct {
 	ID, Name         string
 	IsAdmin, IsBot   bool
 	IsOwner, Deleted bool
+}
+
+// Workspace is what a bot token belongs to: one workspace, or for an
+// org-wide install (EnterpriseInstall) every workspace of an Enterprise Grid
+// org.
+type Workspace struct {
+	// Token is the bot token (xoxb-…) that authenticates as this workspace.
+	Token  string
+	TeamID string
+	// TeamName defaults to TeamID.
+	TeamName     string
+	EnterpriseID string
+	// EnterpriseInstall marks an org-wide token.
+	EnterpriseInstall bool
+	// BotUserID defaults to BotUserID, BotID to "B0BOT".
+	BotUserID, BotID string
+}
+
+// Channel is a conversation conversations.info knows.
+type Channel struct {
+	ID, Name string
+	// TeamID is the workspace the channel was created in (context_team_id).
+	TeamID string
+	// EnterpriseID is the org of TeamID, if any: an org-wide token sees the
+	// org's channels.
+	EnterpriseID string
+	// SharedTeamIDs are the workspaces the channel is shared with
+	// (Slack Connect or across an org), TeamID included or not.
+	SharedTeamIDs []string
+	// Private channels are visible only while the bot is a member.
+	Private, BotMember bool
+	// IM marks a direct-message conversation.
+	IM bool
 }
 
 // Failure makes one call fail.
@@ -69,7 +110,10 @@ type Server struct {
 	calls    []Call
 	users    map[string]User
 	failures map[string][]Failure
-	seq      int64
+	// workspaces by bot token; channels by id.
+	workspaces map[string]Workspace
+	channels   map[string]Channel
+	seq        int64
 
 	// Socket Mode.
 	conns    int
@@ -81,7 +125,8 @@ type Server struct {
 
 // New starts a fake Slack; it is closed when the test ends.
 func New(tb testing.TB) *Server {
-	s := &Server{changed: make(chan struct{}), users: map[string]User{}, failures: map[string][]Failure{}}
+	s := &Server{changed: make(chan struct{}), users: map[string]User{}, failures: map[string][]Failure{},
+		workspaces: map[string]Workspace{}, channels: map[string]Channel{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
@@ -112,6 +157,40 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
+}
+
+// AddWorkspace makes w.Token a valid bot token of w.
+func (s *Server) AddWorkspace(w Workspace) {
+	if w.TeamName == "" {
+		w.TeamName = w.TeamID
+	}
+	if w.BotUserID == "" {
+		w.BotUserID = BotUserID
+	}
+	if w.BotID == "" {
+		w.BotID = "B0BOT"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.workspaces[w.Token] = w
+}
+
+// RevokeToken makes token invalid from now on, as uninstalling the app or
+// revoking the token does (token_revoked).
+func (s *Server) RevokeToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.workspaces[token]; ok {
+		delete(s.workspaces, token)
+		s.workspaces["revoked:"+token] = w
+	}
+}
+
+// AddChannel makes conversations.info know c.
+func (s *Server) AddChannel(c Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[c.ID] = c
 }
 
 // Fail queues failures for the next calls of method, in order.
@@ -229,11 +308,48 @@ func (s *Server) nextTS() string {
 func readCall(r *http.Request, method string) Call {
 	params, body := ReadParams(r)
 	c := Call{Method: method, Params: params, Body: body}
-	c.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if c.Token == "" {
+	if h := r.Header.Get("Authorization"); h != "" {
+		c.Token, c.Bearer = strings.TrimPrefix(h, "Bearer "), strings.HasPrefix(h, "Bearer ")
+	}
+	// Slack takes a token in a form body, never in a JSON one.
+	if c.Token == "" && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		c.Token = c.Params["token"]
 	}
 	return c
+}
+
+// authenticate finds the workspace of c's token, or the Slack error code
+// for a call it does not authenticate.
+func (s *Server) authenticate(c Call) (Workspace, string) {
+	if c.Token == "" {
+		return Workspace{}, "not_authed"
+	}
+	if strings.HasPrefix(c.Token, "xapp-") != (c.Method == "apps.connections.open") {
+		return Workspace{}, "not_allowed_token_type"
+	}
+	if c.Method == "apps.connections.open" {
+		return Workspace{}, ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.workspaces[c.Token]; ok {
+		return w, ""
+	}
+	if _, ok := s.workspaces["revoked:"+c.Token]; ok {
+		return Workspace{}, "token_revoked"
+	}
+	return Workspace{}, "invalid_auth"
+}
+
+// visible reports whether w's token can see channel ch.
+func (w Workspace) visible(ch Channel) bool {
+	if ch.Private && !ch.BotMember {
+		return false
+	}
+	if ch.TeamID == w.TeamID || slices.Contains(ch.SharedTeamIDs, w.TeamID) {
+		return true
+	}
+	return w.EnterpriseInstall && w.EnterpriseID != "" && ch.EnterpriseID == w.EnterpriseID
 }
 
 // ReadParams reads a Web API request's body and returns its parameters,
@@ -286,10 +402,39 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	ws, authErr := s.authenticate(c)
+	if authErr != "" {
+		writeJSON(w, map[string]any{"ok": false, "error": authErr})
+		return
+	}
 	p := c.Params
 	switch method {
 	case "auth.test":
-		writeJSON(w, map[string]any{"ok": true, "user_id": BotUserID, "bot_id": "B0BOT", "user": "whoowns", "team_id": "T1", "team": "Test"})
+		out := map[string]any{"ok": true, "url": "https://" + strings.ToLower(ws.TeamID) + ".slack.com/", "team": ws.TeamName, "user": "whoowns",
+			"team_id": ws.TeamID, "user_id": ws.BotUserID, "bot_id": ws.BotID, "is_enterprise_install": ws.EnterpriseInstall}
+		if ws.EnterpriseID != "" {
+			out["enterprise_id"] = ws.EnterpriseID
+		}
+		writeJSON(w, out)
+	case "conversations.info":
+		if p["channel"] == "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		s.mu.Lock()
+		ch, ok := s.channels[p["channel"]]
+		s.mu.Unlock()
+		if !ok || !ws.visible(ch) {
+			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			return
+		}
+		out := map[string]any{"id": ch.ID, "name": ch.Name, "is_channel": !ch.Private && !ch.IM, "is_group": ch.Private, "is_im": ch.IM,
+			"is_private": ch.Private || ch.IM, "is_member": ch.BotMember, "context_team_id": ch.TeamID,
+			"is_shared": len(ch.SharedTeamIDs) > 0, "created": 1700000000}
+		if len(ch.SharedTeamIDs) > 0 {
+			out["shared_team_ids"] = ch.SharedTeamIDs
+		}
+		writeJSON(w, map[string]any{"ok": true, "channel": out})
 	case "chat.postMessage":
 		writeJSON(w, map[string]any{"ok": true, "channel": p["channel"], "ts": s.nextTS()})
 	case "chat.update":

@@ -1,0 +1,297 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+// End-to-end tests of the Slack boundaries: which workspace is served,
+// which channels may be linked, where leads' replies go, how admin status
+// and feedback are checked.
+
+const tForeign = "T0FOREIGN"
+
+// startLogged runs a replica like start, with its log kept in buf.
+func (w *slackWorld) startLogged(appToken string, buf *logBuffer) *slackApp {
+	w.t.Helper()
+	a, err := New(Config{
+		Slack:  &slack.Config{BotToken: "xoxb-e2e", SigningSecret: e2eSecret, AppToken: appToken, APIURL: w.fake.APIURL(), Workers: 1},
+		Store:  redisstore.New(w.client, redisstore.WithPrefix(w.prefix)),
+		Logger: slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() {
+		if w.t.Failed() {
+			w.t.Logf("replica log:\n%s", buf.String())
+		}
+	})
+	return &slackApp{w: w, app: a, url: serveApp(w.t, a)}
+}
+
+// eventFrom is e2eEvent from another workspace (and org, if enterprise is set).
+func eventFrom(team, enterprise, eventID string, inner map[string]any) []byte {
+	env := map[string]any{
+		"type": "event_callback", "team_id": team, "api_app_id": "A1", "event_id": eventID, "event_time": time.Now().Unix(), "event": inner,
+		"authorizations": []map[string]any{{"team_id": team, "enterprise_id": enterprise, "user_id": fakeslack.BotUserID, "is_bot": true}},
+	}
+	if enterprise != "" {
+		env["enterprise_id"] = enterprise
+	}
+	b, _ := json.Marshal(env)
+	return b
+}
+
+// commandFrom runs /whoowns as if from form's workspace and returns the
+// status and raw body of the synchronous reply.
+func (s *slackApp) commandFrom(form url.Values) (int, string) {
+	s.w.t.Helper()
+	body := []byte(form.Encode())
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/slack/commands", strings.NewReader(string(body)))
+	for k, v := range slack.Sign(e2eSecret, time.Now(), body) {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// click sends a signed block_actions payload and expects a 200.
+func (s *slackApp) click(payload map[string]any) {
+	s.w.t.Helper()
+	raw, _ := json.Marshal(payload)
+	if code := s.send("/slack/interactivity", "application/x-www-form-urlencoded", []byte(url.Values{"payload": {string(raw)}}.Encode()), time.Now(), e2eSecret, nil); code != http.StatusOK {
+		s.w.t.Fatalf("click: status %d", code)
+	}
+}
+
+// metric reads one sample of the replica's /metrics, 0 if absent.
+func (s *slackApp) metric(name string, labels ...string) float64 {
+	s.w.t.Helper()
+	resp, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var sum float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		ok := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			if !strings.Contains(line, fmt.Sprintf("%s=%q", labels[i], labels[i+1])) {
+				ok = false
+			}
+		}
+		if ok {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			sum += v
+		}
+	}
+	return sum
+}
+
+// keysMatching lists the world's Redis keys matching the glob.
+func (w *slackWorld) keysMatching(glob string) []string {
+	w.t.Helper()
+	keys, err := w.client.Keys(context.Background(), w.prefix+glob).Result()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return keys
+}
+
+// TestSlackE2EForeignWorkspaceIgnored: with one SLACK_BOT_TOKEN, signed
+// events, slash commands and interactions from another workspace, over HTTP
+// and Socket Mode, are acknowledged with 200 and otherwise ignored: nothing
+// posted, nothing claimed or stored, nothing changed; each is counted, and
+// the workspace is logged at warn once (rate-limited).
+func TestSlackE2EForeignWorkspaceIgnored(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	buf := &logBuffer{}
+	a := w.startLogged("xapp-e2e", buf)
+	w.fake.WaitConnections(t, 1, e2eWait)
+	before := len(w.fake.Calls(""))
+
+	// Events API over HTTP: a mention and a DM, both of questions that
+	// would be answered in the served workspace.
+	for _, body := range [][]byte{
+		eventFrom(tForeign, "", "EvForeign1", e2eMention(pJules, chCheck, "1700000101.000001", "who writes the acceptance criteria?")),
+		eventFrom(tForeign, "", "EvForeign2", e2eDM(pLead, "1700000102.000001", "set po <@"+pJules+"> checkout")),
+	} {
+		if code := a.send("/slack/events", "application/json", body, time.Now(), e2eSecret, nil); code != http.StatusOK {
+			t.Fatalf("foreign event: status %d, want 200 so Slack does not retry", code)
+		}
+	}
+	// The same over Socket Mode: acked.
+	env := w.fake.Send(t, "events_api", json.RawMessage(eventFrom(tForeign, "", "EvForeign3", e2eMention(pJules, chCheck, "1700000103.000001", "who owns the roadmap?"))), 0)
+	w.fake.WaitAck(t, env, e2eWait)
+
+	// A slash command naming the served workspace's lead and channel.
+	form := url.Values{"team_id": {tForeign}, "channel_id": {chCheck}, "channel_name": {"checkout"}, "user_id": {pLead}, "user_name": {"morgan"},
+		"command": {"/whoowns"}, "text": {"set po <@" + pJules + "|jules> checkout"}, "response_url": {w.fake.ResponseURL("f")}, "trigger_id": {"tf"}}
+	code, body := a.commandFrom(form)
+	if code != http.StatusOK || strings.TrimSpace(body) != "" {
+		t.Errorf("foreign command: %d %q, want 200 with an empty body (nothing shown)", code, body)
+	}
+	// Over Socket Mode: acked with no payload.
+	env = w.fake.Send(t, "slash_commands", map[string]any{"team_id": tForeign, "channel_id": chCheck, "user_id": pLead, "user_name": "morgan",
+		"command": "/whoowns", "text": "show checkout", "response_url": w.fake.ResponseURL("fs"), "trigger_id": "tfs"}, 0)
+	if ack := w.fake.WaitAck(t, env, e2eWait); len(ack.Payload) > 0 && string(ack.Payload) != "null" {
+		t.Errorf("foreign socket command acked with %s, want no payload", ack.Payload)
+	}
+
+	// Interactions: the workspace in team.id, and in user.team_id when
+	// team is null.
+	vote := func(team any, userTeam string) map[string]any {
+		return map[string]any{
+			"type": "block_actions", "team": team, "user": map[string]any{"id": pJules, "team_id": userTeam},
+			"container":    map[string]any{"type": "message", "message_ts": "1700000104.000009", "channel_id": chCheck},
+			"channel":      map[string]any{"id": chCheck},
+			"message":      map[string]any{"ts": "1700000104.000009"},
+			"response_url": w.fake.ResponseURL("fa"),
+			"actions":      []any{map[string]any{"action_id": "helpful", "block_id": "b", "type": "button", "value": "acceptance_criteria", "action_ts": "1.1"}},
+		}
+	}
+	a.click(vote(map[string]any{"id": tForeign}, tForeign))
+	a.click(vote(nil, tForeign))
+
+	// Everything before the sentinel has been handled (one worker, in order).
+	a.sentinel("F")
+	for _, c := range w.fake.Calls("")[before:] {
+		if c.Method == "auth.test" || c.Method == "users.info" {
+			continue
+		}
+		if c.Params["channel"] != "DU0SENTF" {
+			t.Errorf("%s to %q for a foreign workspace:\n%s", c.Method, c.Params["channel"], c.AllText())
+		}
+	}
+	for _, glob := range []string{"*" + tForeign + "*", "*EvForeign*", "*vote*"} {
+		if keys := w.keysMatching(glob); len(keys) > 0 {
+			t.Errorf("Redis keys written for a foreign workspace: %v", keys)
+		}
+	}
+	if po := a.command(pNobody, "nobody", "show checkout"); !strings.Contains(po, "<@"+pMarco+">") {
+		t.Errorf("a foreign command changed the PO:\n%s", po)
+	}
+	for kind, want := range map[string]float64{"event": 3, "command": 2, "interaction": 2} {
+		if got := a.metric("whoowns_foreign_requests_ignored_total", "platform", "slack", "kind", kind); got != want {
+			t.Errorf("foreign %s requests counted %v, want %v", kind, got, want)
+		}
+	}
+	warned := regexp.MustCompile(`level=WARN[^\n]*team=`+tForeign).FindAllString(buf.String(), -1)
+	if len(warned) != 1 {
+		t.Errorf("foreign workspace logged at warn %d times, want once (rate-limited):\n%s", len(warned), strings.Join(warned, "\n"))
+	}
+	// Every Web API call carried the bot token in the Authorization header.
+	for _, c := range w.fake.Calls("") {
+		if c.Method != "response_url" && (!c.Bearer || (c.Token != "xoxb-e2e" && c.Token != "xapp-e2e")) {
+			t.Errorf("%s sent with token %q (header: %v)", c.Method, c.Token, c.Bearer)
+		}
+	}
+}
+
+// TestSlackE2EOrgWideToken: an org-wide token (auth.test's
+// is_enterprise_install) serves every workspace of its Enterprise Grid org,
+// and only those; a payload naming no workspace is placed by its
+// enterprise.
+func TestSlackE2EOrgWideToken(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-e2e", TeamID: e2eTeam, EnterpriseID: "E0ORG", EnterpriseInstall: true})
+	a := w.startLogged("", &logBuffer{})
+	sister, other := "T0SISTER", "T0OTHERORG"
+
+	ask := func(team, enterprise, id, user string) {
+		t.Helper()
+		if code := a.send("/slack/events", "application/json", eventFrom(team, enterprise, id, e2eDM(user, "1700000201.000001", "who owns the roadmap?")), time.Now(), e2eSecret, nil); code != http.StatusOK {
+			t.Fatalf("%s: status %d", id, code)
+		}
+	}
+	ask(other, "E0ELSE", "EvOrgOther", "U0OTHER") // another org: ignored
+	ask(sister, "E0ORG", "EvOrgSister", "U0SISTER")
+	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "DU0SISTER" })
+	ask(e2eTeam, "E0ORG", "EvOrgHome", pJules)
+	mustContain(t, "answer in the token's own workspace", w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool {
+		return c.Params["channel"] == "D"+pJules
+	}).AllText(), "<@"+pPriya+">")
+
+	// An interaction of the org that names no workspace.
+	a.click(map[string]any{
+		"type": "block_actions", "team": nil, "enterprise": map[string]any{"id": "E0ORG"}, "is_enterprise_install": true,
+		"user": map[string]any{"id": "W0ORGUSER"}, "container": map[string]any{"type": "message", "message_ts": "1700000202.000009", "channel_id": "C0ORG"},
+		"channel": map[string]any{"id": "C0ORG"}, "message": map[string]any{"ts": "1700000202.000009"}, "response_url": w.fake.ResponseURL("o"),
+		"actions": []any{map[string]any{"action_id": "more", "block_id": "b", "type": "button", "value": "acceptance_criteria", "action_ts": "1.1"}},
+	})
+	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "C0ORG" })
+	a.sentinel("O")
+	if n := len(w.postsTo("DU0OTHER", "")); n != 0 {
+		t.Errorf("answered a workspace of another org %d times", n)
+	}
+	if got := a.metric("whoowns_foreign_requests_ignored_total", "kind", "event"); got != 1 {
+		t.Errorf("foreign events counted %v, want 1", got)
+	}
+}
+
+// TestSlackE2EAuthTestAtStartAndOnTokenErrors: the workspace served is
+// learned from auth.test at start-up, retried with backoff while Slack is
+// unreachable (the first question is answered once it is), and asked again
+// when Slack refuses the token.
+func TestSlackE2EAuthTestAtStartAndOnTokenErrors(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.Fail("auth.test", fakeslack.Failure{Status: http.StatusServiceUnavailable}, fakeslack.Failure{Status: http.StatusBadGateway})
+	buf := &logBuffer{}
+	a := w.startLogged("", buf)
+	a.event("EvEarly", e2eDM(pJules, "1700000301.000001", "who owns the roadmap?"))
+	mustContain(t, "answer once auth.test worked", w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool {
+		return c.Params["channel"] == "D"+pJules
+	}).AllText(), "<@"+pPriya+">")
+	if n := len(w.fake.Calls("auth.test")); n < 3 {
+		t.Errorf("auth.test called %d times, want the two failures and a success", n)
+	}
+
+	// The token is revoked: the failed post makes the bot check it again.
+	calls := len(w.fake.Calls("auth.test"))
+	w.fake.RevokeToken("xoxb-e2e")
+	a.event("EvRevoked", e2eDM(pPriya, "1700000302.000001", "who owns the roadmap?"))
+	w.fake.WaitCalls(t, "auth.test", calls+1, e2eWait)
+	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "D"+pPriya })
+	// The refusal was logged as an error before auth.test was asked again.
+	if !regexp.MustCompile(`level=ERROR[^\n]*token_revoked`).MatchString(buf.String()) {
+		t.Error("no error logged for the revoked token")
+	}
+	// Meanwhile the workspace policy stays in force.
+	if code := a.send("/slack/events", "application/json", eventFrom(tForeign, "", "EvForeignRevoked", e2eDM(pJules, "1700000303.000001", "who owns the roadmap?")), time.Now(), e2eSecret, nil); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	w.fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-e2e", TeamID: e2eTeam})
+	a.sentinel("R")
+	if n := len(w.postsTo("D"+pJules, "")); n != 1 {
+		t.Errorf("%d posts to %s, want only the first answer", n, pJules)
+	}
+}
