@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +75,25 @@ func (s *slackApp) commandFrom(form url.Values) (int, string) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(raw)
+}
+
+var triggers atomic.Int64
+
+// lead runs /whoowns as the lead in the Checkout channel, with a trigger id
+// of its own (a repeated trigger id is a redelivery), and returns the reply.
+func (s *slackApp) lead(text string) string {
+	s.w.t.Helper()
+	code, body := s.commandFrom(url.Values{"team_id": {e2eTeam}, "channel_id": {chCheck}, "channel_name": {"checkout"}, "user_id": {pLead},
+		"user_name": {"morgan"}, "command": {"/whoowns"}, "text": {text}, "response_url": {s.w.fake.ResponseURL("l")},
+		"trigger_id": {fmt.Sprintf("trig%d", triggers.Add(1))}})
+	var r struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); err != nil || code != http.StatusOK || r.ResponseType != "ephemeral" {
+		s.w.t.Fatalf("command %q: status %d, %s, %v", text, code, body, err)
+	}
+	return r.Text
 }
 
 // click sends a signed block_actions payload and expects a 200.
@@ -293,5 +313,76 @@ func TestSlackE2EAuthTestAtStartAndOnTokenErrors(t *testing.T) {
 	a.sentinel("R")
 	if n := len(w.postsTo("D"+pJules, "")); n != 1 {
 		t.Errorf("%d posts to %s, want only the first answer", n, pJules)
+	}
+}
+
+// TestSlackE2EChannelLinksStayInTheWorkspace: a lead can link only a
+// channel that conversations.info, asked with the workspace's token, shows
+// as the workspace's own (or shared with it). Anything else is refused with
+// the reason, changes nothing, and later announcements never go there.
+func TestSlackE2EChannelLinksStayInTheWorkspace(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0INTRUDERS", Name: "intruders", TeamID: tForeign})
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0SECRET", Name: "secret", TeamID: e2eTeam, Private: true})
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0PAY", Name: "payments", TeamID: e2eTeam})
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0CONNECT", Name: "connect", TeamID: tForeign, SharedTeamIDs: []string{tForeign, e2eTeam}})
+	a := w.start("")
+
+	for _, tc := range []struct{ link, want string }{
+		{"<#C0INTRUDERS|intruders>", "not a channel of this workspace"},
+		{"<#C0SECRET|secret>", "invite me"},
+		{"<#C0NOSUCH>", "not a channel of this workspace"},
+	} {
+		mustContain(t, "refused link of "+tc.link, a.lead("channel "+tc.link+" payments"), tc.want)
+	}
+	// Slack cannot be asked: refused too, nothing changes.
+	w.fake.Fail("conversations.info", fakeslack.Failure{Status: 500}, fakeslack.Failure{Status: 500}, fakeslack.Failure{Status: 500}, fakeslack.Failure{Status: 500})
+	mustContain(t, "link while Slack fails", a.lead("channel <#C0PAY|payments> payments"), "couldn't check", "nothing changed")
+	show := a.command(pNobody, "nobody", "show payments")
+	for _, id := range []string{"C0INTRUDERS", "C0SECRET", "C0NOSUCH", "C0PAY"} {
+		if strings.Contains(show, id) {
+			t.Errorf("refused channel %s linked:\n%s", id, show)
+		}
+	}
+	// The workspace's own channel, and a Slack Connect channel shared with it.
+	mustContain(t, "link", a.lead("channel <#C0PAY|payments> payments"), "C0PAY")
+	mustContain(t, "shared link", a.lead("channel <#C0CONNECT|connect> payments"), "C0CONNECT")
+	for _, c := range w.fake.Calls("conversations.info") {
+		if !c.Bearer || c.Token != "xoxb-e2e" {
+			t.Errorf("conversations.info with token %q (header %v), want the workspace's", c.Token, c.Bearer)
+		}
+	}
+	// A change to the team is announced in its channels only.
+	a.lead("set po <@"+pJules+"|jules> payments")
+	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "C0PAY" })
+	a.sentinel("L")
+	for _, id := range []string{"C0INTRUDERS", "C0SECRET", "C0NOSUCH"} {
+		if n := len(w.postsTo(id, "")); n != 0 {
+			t.Errorf("%d posts to refused channel %s", n, id)
+		}
+	}
+}
+
+// TestSlackE2EOrgTokenLinksOnlyTheCommandsWorkspace: an org-wide token sees
+// the channels of every workspace of the org, yet a lead of one workspace
+// cannot link another workspace's channel (context_team_id).
+func TestSlackE2EOrgTokenLinksOnlyTheCommandsWorkspace(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-e2e", TeamID: e2eTeam, EnterpriseID: "E0ORG", EnterpriseInstall: true})
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0SISTER", Name: "sister", TeamID: "T0SISTER", EnterpriseID: "E0ORG"})
+	w.fake.AddChannel(fakeslack.Channel{ID: "C0HOME", Name: "home", TeamID: e2eTeam, EnterpriseID: "E0ORG"})
+	a := w.start("")
+	form := func(text string) url.Values {
+		return url.Values{"team_id": {e2eTeam}, "enterprise_id": {"E0ORG"}, "channel_id": {chCheck}, "user_id": {pLead}, "user_name": {"morgan"},
+			"command": {"/whoowns"}, "text": {text}, "response_url": {w.fake.ResponseURL("c")}, "trigger_id": {fmt.Sprintf("trig%d", triggers.Add(1))}}
+	}
+	_, body := a.commandFrom(form("channel <#C0SISTER|sister> payments"))
+	mustContain(t, "link of a sister workspace's channel", body, "another workspace")
+	_, body = a.commandFrom(form("channel <#C0HOME|home> payments"))
+	mustContain(t, "link of the workspace's channel", body, "C0HOME")
+	if show := a.command(pNobody, "nobody", "show payments"); strings.Contains(show, "C0SISTER") {
+		t.Errorf("sister workspace's channel linked:\n%s", show)
 	}
 }
