@@ -128,13 +128,26 @@ func (a *App) Store() ownership.Store { return a.store }
 // Handler returns the HTTP routes.
 func (a *App) Handler() http.Handler { return a.mux }
 
+// readier is a store that can tell whether answers can be read now, which
+// a Ping cannot on a Redis Cluster (any live node answers it).
+type readier interface {
+	Ready(ctx context.Context) error
+}
+
+// ready is /readyz: 503 while the store cannot serve the keyed read an
+// answer makes, so an orchestrator sees what users see.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := a.store.Ping(ctx); err != nil {
+	check := a.store.Ping
+	if rd, ok := a.store.(readier); ok {
+		check = rd.Ready
+	}
+	if err := check(ctx); err != nil {
+		a.log.Warn("not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready: the ownership store is unreachable")
+		fmt.Fprintln(w, "not ready: the ownership store is unreachable or cannot serve the reads answers need")
 		return
 	}
 	fmt.Fprintln(w, "ready")

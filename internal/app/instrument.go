@@ -91,3 +91,12 @@ func (s *instrumented) Release(ctx context.Context, keys ...string) error {
 	s.count("release", err)
 	return err
 }
+
+// Ready passes the store's readiness check through (Ping for a store
+// without one).
+func (s *instrumented) Ready(ctx context.Context) error {
+	if r, ok := s.Store.(interface{ Ready(context.Context) error }); ok {
+		return r.Ready(ctx)
+	}
+	return s.Store.Ping(ctx)
+}

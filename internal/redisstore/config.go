@@ -16,7 +16,7 @@ import (
 // on purpose: a chat reply that waits on an unreachable Redis should fail
 // with a clear message in a few seconds, not hang for go-redis's defaults.
 const (
-	DefaultDialTimeout  = 2 * time.Second
+	DefaultDialTimeout  = 500 * time.Millisecond
 	DefaultReadTimeout  = time.Second
 	DefaultWriteTimeout = time.Second
 	DefaultPoolTimeout  = 2 * time.Second
@@ -163,54 +163,119 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// NewClient returns a client for the configured Redis: a single-server,
-// Sentinel-backed or Cluster client, chosen by redis.NewUniversalClient. It
-// does not connect; the first command does. Every timeout is short and
-// retries are few, so an unreachable Redis yields an error in a few seconds
-// rather than a hang; context deadlines are honoured on the socket too.
+// NewClient returns a client for the configured Redis: a single-server
+// (*redis.Client), Sentinel-backed (a failover *redis.Client) or Cluster
+// (*redis.ClusterClient) client. It does not connect; the first command
+// does. Every timeout is short and retries are few, so an unreachable Redis
+// yields an error quickly rather than a hang; context deadlines are
+// honoured on the socket too.
+//
+// The options are built here rather than through redis.UniversalOptions,
+// which cannot say how to follow a failover:
+//   - a node whose dial failed is given up on for FastFailWindow, so a dead
+//     node costs a question next to nothing, and the pool never falls back
+//     to go-redis's once-a-second redial (see poolSize);
+//   - behind Sentinel every new connection asks the Sentinels for the
+//     master, so the first dial after +switch-master (at most
+//     FastFailWindow later) reaches the new one;
+//   - on a Cluster the slot map is reloaded every ClusterReloadInterval and
+//     at once when a command fails without being run, and that command is
+//     sent once more, to the new master (see clusterFollower).
 func (c Config) NewClient() (redis.UniversalClient, error) {
+	cl, _, err := c.newClient()
+	return cl, err
+}
+
+// newClient is NewClient plus a function that releases what the client
+// needs besides itself (the Cluster follower's connections), for Close.
+func (c Config) newClient() (redis.UniversalClient, func(), error) {
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !c.Enabled() {
-		return nil, fmt.Errorf("no Redis is configured: set %s, %s with %s, or %s", EnvURL, EnvSentinelAddrs, EnvMasterName, EnvClusterAddrs)
+		return nil, nil, fmt.Errorf("no Redis is configured: set %s, %s with %s, or %s", EnvURL, EnvSentinelAddrs, EnvMasterName, EnvClusterAddrs)
 	}
-	o := &redis.UniversalOptions{
-		Password:              c.Password,
-		DialTimeout:           orDefault(c.DialTimeout, DefaultDialTimeout),
-		ReadTimeout:           orDefault(c.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:          orDefault(c.WriteTimeout, DefaultWriteTimeout),
-		PoolTimeout:           orDefault(c.PoolTimeout, DefaultPoolTimeout),
-		ContextTimeoutEnabled: true,
-		// One command retry covers a connection the server closed while it
-		// sat idle in the pool; more would only multiply the wait when Redis
-		// is really gone. Likewise one dial attempt per connection.
-		MaxRetries:    1,
-		DialerRetries: 1,
-		// Sentinel/Cluster redirects after a failover.
-		MaxRedirects: 3,
-	}
+	dial := orDefault(c.DialTimeout, DefaultDialTimeout)
+	read := orDefault(c.ReadTimeout, DefaultReadTimeout)
+	write := orDefault(c.WriteTimeout, DefaultWriteTimeout)
+	poolTimeout := orDefault(c.PoolTimeout, DefaultPoolTimeout)
+	nop := func() {}
 	switch {
 	case c.URL != "":
-		u, err := redis.ParseURL(c.URL)
+		o, err := redis.ParseURL(c.URL)
 		if err != nil { // unreachable after Validate, kept for safety
-			return nil, fmt.Errorf("%s: %s", EnvURL, redact(err.Error(), c.URL))
+			return nil, nil, fmt.Errorf("%s: %s", EnvURL, redact(err.Error(), c.URL))
 		}
-		o.Addrs = []string{u.Addr}
-		o.DB = u.DB
-		o.Username = u.Username
-		if u.Password != "" {
-			o.Password = u.Password
+		if o.Password == "" {
+			o.Password = c.Password
 		}
-		o.TLSConfig = u.TLSConfig
+		c.nodeOptions(o, dial, read, write, poolTimeout)
+		cl := redis.NewClient(o)
+		cl.AddHook(&fastFail{})
+		return cl, nop, nil
 	case len(c.SentinelAddrs) > 0:
-		o.Addrs = c.SentinelAddrs
-		o.MasterName = c.MasterName
+		o := &redis.FailoverOptions{
+			MasterName:    c.MasterName,
+			SentinelAddrs: c.SentinelAddrs,
+			Password:      c.Password,
+		}
+		n := &redis.Options{}
+		c.nodeOptions(n, dial, read, write, poolTimeout)
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = n.DialTimeout, n.ReadTimeout, n.WriteTimeout, n.PoolTimeout
+		o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.PoolSize = n.ContextTimeoutEnabled, n.MaxRetries, n.DialerRetries, n.PoolSize
+		o.MinRetryBackoff, o.MaxRetryBackoff = n.MinRetryBackoff, n.MaxRetryBackoff
+		cl := redis.NewFailoverClient(o)
+		cl.AddHook(&fastFail{})
+		return cl, nop, nil
 	default:
-		o.Addrs = c.ClusterAddrs
-		o.IsClusterMode = true // even with a single seed address
+		n := &redis.Options{Password: c.Password}
+		c.nodeOptions(n, dial, read, write, poolTimeout)
+		f := newClusterFollower(c.ClusterAddrs, n)
+		o := &redis.ClusterOptions{
+			Addrs:                      c.ClusterAddrs,
+			Password:                   c.Password,
+			DialTimeout:                n.DialTimeout,
+			ReadTimeout:                n.ReadTimeout,
+			WriteTimeout:               n.WriteTimeout,
+			PoolTimeout:                n.PoolTimeout,
+			PoolSize:                   n.PoolSize,
+			ContextTimeoutEnabled:      true,
+			MaxRetries:                 n.MaxRetries,
+			DialerRetries:              n.DialerRetries,
+			MinRetryBackoff:            n.MinRetryBackoff,
+			MaxRetryBackoff:            n.MaxRetryBackoff,
+			MaxRedirects:               3,
+			ClusterSlots:               f.slots,
+			ClusterStateReloadInterval: ClusterReloadInterval,
+			// A node that failed is avoided for this long when another can
+			// serve; a second is plenty on a cluster that fails over in two.
+			FailingTimeoutSeconds: 1,
+			NewClient: func(o *redis.Options) *redis.Client {
+				cl := redis.NewClient(o)
+				cl.AddHook(&fastFail{})
+				return cl
+			},
+		}
+		cl := redis.NewClusterClient(o)
+		f.client = cl
+		cl.AddHook(f)
+		return cl, f.Close, nil
 	}
-	return redis.NewUniversalClient(o), nil
+}
+
+// nodeOptions sets what every connection to a Redis server shares.
+func (c Config) nodeOptions(o *redis.Options, dial, read, write, poolTimeout time.Duration) {
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = dial, read, write, poolTimeout
+	o.ContextTimeoutEnabled = true
+	// One command retry covers a connection the server closed while it sat
+	// idle in the pool; more would only multiply the wait when Redis is
+	// really gone. Likewise one dial attempt per connection, and short
+	// pauses between attempts: a question should not wait on back-off.
+	o.MaxRetries = 1
+	o.DialerRetries = 1
+	o.MinRetryBackoff = time.Millisecond
+	o.MaxRetryBackoff = 5 * time.Millisecond
+	o.PoolSize = poolSize
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -39,6 +39,8 @@ type Store struct {
 	client redis.UniversalClient
 	prefix string
 	owned  bool // Close closes client: the store made it (Open)
+	// release frees what an owned client needs besides itself.
+	release func()
 
 	mu    sync.RWMutex
 	cache map[ownership.TenantID]cached
@@ -81,12 +83,12 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 // closes the client. It does not connect; call Ping or LoadScripts to check
 // the connection at start-up.
 func Open(cfg Config, opts ...Option) (*Store, error) {
-	c, err := cfg.NewClient()
+	c, release, err := cfg.newClient()
 	if err != nil {
 		return nil, err
 	}
 	s := New(c, opts...)
-	s.owned = true
+	s.owned, s.release = true, release
 	return s, nil
 }
 
@@ -792,6 +794,7 @@ func (s *Store) Close() error {
 	s.cache = map[ownership.TenantID]cached{}
 	s.mu.Unlock()
 	if s.owned {
+		s.release()
 		return s.client.Close()
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,31 +81,77 @@ func ClusterClient(tb testing.TB, addrs []string) *redis.ClusterClient {
 
 // startNode runs one cluster node on port (bus on port+10000, Redis's
 // default, which freePorts checked too) and kills it at cleanup.
-func startNode(tb testing.TB, port int) {
+func startNode(tb testing.TB, port int) *Server {
+	tb.Helper()
+	return startServer(tb, port,
+		"--cluster-enabled", "yes",
+		"--cluster-node-timeout", "5000",
+	)
+}
+
+// Server is one redis-server process a test started.
+type Server struct {
+	Addr string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	dead bool
+}
+
+// Kill ends the server at once (SIGKILL), as a crash would. Killing it
+// twice is harmless.
+func (s *Server) Kill(tb testing.TB) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return
+	}
+	s.dead = true
+	if err := s.cmd.Process.Kill(); err != nil {
+		tb.Fatalf("redistest: kill %s: %v", s.Addr, err)
+	}
+	_ = s.cmd.Wait()
+}
+
+// startServer runs redis-server on port with args (a config file, if
+// any, first) in a fresh directory, and kills it at cleanup, logging the
+// tail of its log if the test failed.
+func startServer(tb testing.TB, port int, args ...string) *Server {
 	tb.Helper()
 	dir := tb.TempDir()
 	logf, err := os.Create(filepath.Join(dir, "redis.log"))
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
-	cmd := exec.Command("redis-server",
+	var conf []string
+	if len(args) > 0 && strings.HasSuffix(args[0], ".conf") {
+		conf, args = args[:1], args[1:]
+	}
+	all := append(conf,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
-		"--cluster-enabled", "yes",
-		"--cluster-config-file", filepath.Join(dir, "nodes.conf"),
-		"--cluster-node-timeout", "5000",
 		"--dir", dir,
 		"--save", "",
 		"--appendonly", "no",
 	)
+	if len(args) > 0 && args[0] == "--cluster-enabled" {
+		all = append(all, "--cluster-config-file", filepath.Join(dir, "nodes.conf"))
+	}
+	cmd := exec.Command("redis-server", append(all, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		tb.Fatalf("redistest: start redis-server on %d: %v", port, err)
 	}
+	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd}
 	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		s.mu.Lock()
+		if !s.dead {
+			s.dead = true
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		s.mu.Unlock()
 		logf.Close()
 		if tb.Failed() {
 			if b, err := os.ReadFile(logf.Name()); err == nil {
@@ -112,6 +159,7 @@ func startNode(tb testing.TB, port int) {
 			}
 		}
 	})
+	return s
 }
 
 // freePorts finds n ports p with p and p+10000 (the cluster bus) both free
@@ -162,7 +210,8 @@ func waitFor(ctx context.Context, tb testing.TB, addr, cmd string, ok func(strin
 		for _, f := range strings.Fields(cmd) {
 			args = append(args, f)
 		}
-		v, err := c.Do(ctx, args...).Text()
+		r, err := c.Do(ctx, args...).Result()
+		v := fmt.Sprint(r) // arrays as "[a b …]"
 		if err == nil && ok(v) {
 			return
 		}
