@@ -408,7 +408,7 @@ func TestTeamsRedisDownAndBack(t *testing.T) {
 		t.Errorf("question while Redis is down answered:\n%s", got)
 	}
 	w.post(w.say("set-down", e2eLead, "set po <at>Carol</at> checkout", e2eCarol))
-	if r := w.next("reply"); !strings.Contains(r.out.Text, unavailableText) || strings.Contains(r.out.Text, "Done") {
+	if r := w.private(e2eLead, "set-down"); !strings.Contains(r.out.Text, unavailableText) || strings.Contains(r.out.Text, "Done") {
 		t.Errorf("set while Redis is down answered %q", r.out.Text)
 	}
 	waitReady(t, w.base, http.StatusServiceUnavailable)

@@ -85,7 +85,7 @@ func TestRateLimitsReplyPolitely(t *testing.T) {
 			{"second question", "q2", "carol", "who owns the roadmap?", rateLimited},
 			{"someone else's question", "q3", "alice", "who owns the roadmap?", "<at>Alice Archer</at>"},
 			{"first command", "c1", "carol", "show checkout", "Checkout"},
-			{"second command", "c2", "carol", "history checkout", rateLimited},
+			{"second command", "c2", "carol", "teams", rateLimited},
 		}
 		for _, c := range cases {
 			if got := reply(c.id, c.from, c.text); !strings.Contains(got, c.want) || strings.Contains(got, internalText) {

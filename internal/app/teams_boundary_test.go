@@ -250,8 +250,9 @@ func TestTeamsChannelLinksStayInTheTeam(t *testing.T) {
 	}
 }
 
-// lead returns the answer to a lead's command id, skipping the channel-list
-// lookups the bot may make first (the list is cached for a while).
+// lead returns the answer to a lead's command id: in the personal chat,
+// where one typed in a channel is answered too. It skips the channel-list lookups the bot may make first (the
+// list is cached for a while).
 func (w *teamsWorld) lead(id string) teamsCall {
 	w.t.Helper()
 	for {
@@ -260,10 +261,10 @@ func (w *teamsWorld) lead(id string) teamsCall {
 			if c.kind == "channels" {
 				continue
 			}
-			if c.kind != "reply" || c.activity != id {
-				w.t.Fatalf("the bot made a %s to %s/%s (%q), want the reply to %s", c.kind, c.conversation, c.activity, c.out.Text, id)
+			if c.kind == "reply" && c.activity == id && strings.HasPrefix(c.conversation, "a:personal-") {
+				return c // typed in the personal chat
 			}
-			return c
+			return w.privateAfter(c, e2eLead, id)
 		case <-time.After(10 * time.Second):
 			w.t.Fatalf("timed out waiting for the answer to %s", id)
 		}
@@ -289,4 +290,49 @@ func (w *teamsWorld) drain() []teamsCall {
 			w.t.Fatalf("timed out waiting for the answer to %s", id)
 		}
 	}
+}
+
+// TestTeamsLeadViewsStayPrivate: the unanswered queue (askers and their
+// questions), home, history and every change typed by a lead in a channel
+// are answered in the lead's personal chat; the channel gets a note without
+// any of it, and a change's announcement.
+func TestTeamsLeadViewsStayPrivate(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	const question = "who feeds the office goldfish on weekends?"
+	w.post(w.say("q1", e2eCarol, question))
+	if r := w.next("reply"); r.activity != "q1" || !strings.Contains(r.out.cardText(), "don't know") {
+		t.Fatalf("unknown question answered %q", r.out.cardText())
+	}
+
+	w.post(w.say("u1", e2eLead, "unanswered"))
+	if r := w.private(e2eLead, "u1"); !strings.Contains(r.out.Text+r.out.cardText(), "goldfish") {
+		t.Fatalf("the lead's private unanswered queue: %q", r.out.Text+r.out.cardText())
+	}
+	w.post(w.say("home1", e2eLead, "home"))
+	if r := w.private(e2eLead, "home1"); len(r.out.Attachments) == 0 {
+		t.Fatalf("home sent privately without its card: %q", r.out.Text)
+	}
+	w.post(w.say("h1", e2eLead, "history checkout"))
+	if r := w.private(e2eLead, "h1"); !strings.Contains(r.out.Text, "Checkout") {
+		t.Fatalf("history sent privately: %q", r.out.Text)
+	}
+	w.post(w.say("s1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol))
+	if r := w.private(e2eLead, "s1"); !strings.Contains(r.out.Text, "is now Product Owner") {
+		t.Fatalf("change confirmed privately: %q", r.out.Text)
+	}
+	if a := w.next("send"); a.conversation != e2eChannel || !strings.Contains(a.out.Text, "made <at>Carol Chen</at> Product Owner of Checkout") {
+		t.Fatalf("announcement %q in %q", a.out.Text, a.conversation)
+	}
+
+	// When the personal chat cannot be opened, the reply is dropped rather
+	// than posted in the channel; the note says what to do.
+	w.refuseCreate.Store(true)
+	w.post(w.say("u2", e2eLead, "unanswered"))
+	if r := w.next("reply"); r.activity != "u2" || strings.Contains(r.out.Text, "goldfish") || !strings.Contains(r.out.Text, "couldn't reach you in a personal chat") {
+		t.Fatalf("note when the personal chat is unreachable: %q", r.out.Text)
+	}
+	w.refuseCreate.Store(false)
+	w.drain()
+	w.quiet()
 }

@@ -59,6 +59,8 @@ type teamsWorld struct {
 	base      string
 	store     ownership.Store
 	marks     int // markers posted by drain
+	// refuseCreate makes the connector refuse to open personal chats.
+	refuseCreate atomic.Bool
 }
 
 // teamsCall is one request the bot made to the connector.
@@ -82,7 +84,8 @@ type teamsOut struct {
 			} `json:"msteams"`
 		} `json:"content"`
 	} `json:"attachments"`
-	Members []schema.ChannelAccount `json:"members"`
+	Members  []schema.ChannelAccount `json:"members"`
+	TenantID string                  `json:"tenantId"`
 }
 
 // cardText is the text of the reply's card, block by block.
@@ -160,6 +163,11 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 				if err := json.Unmarshal(b, &c.out); err != nil {
 					t.Errorf("the bot sent a malformed %s: %v", kind, err)
 				}
+			}
+			if kind == "create" && w.refuseCreate.Load() {
+				// As for a user who blocked the bot's personal chat.
+				http.Error(rw, `{"error":{"code":"Forbidden","message":"The user has blocked the bot."}}`, http.StatusForbidden)
+				return
 			}
 			w.calls <- c
 			switch kind {
@@ -306,6 +314,30 @@ func (w *teamsWorld) next(kind string) teamsCall {
 	return teamsCall{}
 }
 
+// private returns the reply to activity id that went to user in their
+// personal chat with the bot, after checking that the chat was opened for
+// them in the tenant and that the activity's thread got only a note.
+func (w *teamsWorld) private(user ownership.Person, id string) teamsCall {
+	w.t.Helper()
+	return w.privateAfter(w.next("create"), user, id)
+}
+
+// privateAfter is private once the opening of the personal chat, c, was read.
+func (w *teamsWorld) privateAfter(c teamsCall, user ownership.Person, id string) teamsCall {
+	w.t.Helper()
+	if c.kind != "create" || len(c.out.Members) != 1 || c.out.Members[0].ID != user.ID || c.out.TenantID != e2eTenant {
+		w.t.Fatalf("personal chat opened with %+v in tenant %q, want %s", c.out.Members, c.out.TenantID, user.ID)
+	}
+	s := w.next("send")
+	if s.conversation != "a:personal-"+user.ID {
+		w.t.Fatalf("private reply to %s sent to %q", id, s.conversation)
+	}
+	if n := w.next("reply"); n.activity != id || n.out.Text != "I've answered you privately, in our personal chat." || len(n.out.Attachments) != 0 {
+		w.t.Fatalf("public note for %s: %q (in reply to %s)", id, n.out.Text, n.activity)
+	}
+	return s
+}
+
 // quiet checks that the bot made no call it was not expected to.
 func (w *teamsWorld) quiet() {
 	w.t.Helper()
@@ -357,14 +389,14 @@ func TestTeamsEndToEnd(t *testing.T) {
 
 	// A non-lead cannot change the owner.
 	w.post(w.say("n1", e2eAlice, "set po <at>Alice</at> checkout", e2eAlice))
-	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+	if r := w.private(e2eAlice, "n1"); !strings.Contains(r.out.Text, "Only leads") {
 		t.Fatalf("non-lead got %q", r.out.Text)
 	}
 
 	// A lead (listed in WHOOWNS_ADMINS by from.id) makes Carol the PO.
 	w.post(w.say("l1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol))
-	r = w.next("reply")
-	if !strings.Contains(r.out.Text, "Done: <at>Carol Chen</at> is now Product Owner of **Checkout** (was <at>Bob Baker</at>)") || r.out.ReplyToID != "l1" {
+	r = w.private(e2eLead, "l1")
+	if !strings.Contains(r.out.Text, "Done: <at>Carol Chen</at> is now Product Owner of **Checkout** (was <at>Bob Baker</at>)") {
 		t.Fatalf("lead's change answered %q", r.out.Text)
 	}
 	ids := map[string]bool{}
@@ -385,7 +417,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 		t.Fatalf("answer after the change:\n%s", r.out.cardText())
 	}
 	w.post(w.say("h1", e2eAlice, "history checkout"))
-	if r := w.next("reply"); !strings.Contains(r.out.Text, "Lena Lead made Carol Chen Product Owner of Checkout (was Bob Baker)") {
+	if r := w.private(e2eAlice, "h1"); !strings.Contains(r.out.Text, "Lena Lead made Carol Chen Product Owner of Checkout (was Bob Baker)") {
 		t.Fatalf("history %q", r.out.Text)
 	}
 

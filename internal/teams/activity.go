@@ -150,11 +150,17 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 	m := message(tenant, in, text, f)
 	m.CheckChannel = a.channelCheck(tenant, in)
 	lower := strings.ToLower(text)
+	// Leads' views and changes typed where others read along are answered
+	// in the person's personal chat with the bot.
+	out := a.replier(in)
+	if !m.DM && (lower == "home" || bot.PrivateOnly(text)) {
+		out = a.privateReplier(in)
+	}
 	switch {
 	case lower == "home" || (lower == "show" && m.DM):
-		a.home(ctx, in, m, f)
+		a.home(ctx, in, m, f, out)
 	case text == "" || bot.LooksLikeCommand(text):
-		a.command(ctx, in, m, f)
+		a.command(ctx, in, m, f, out)
 	default:
 		// "ask" is listed as a command in the app manifest; the question
 		// is what follows it.
@@ -171,9 +177,9 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 }
 
 // command runs a leads' command and delivers everything it produced: the
-// reply in the thread, announcements in linked channels, welcomes by
-// personal message.
-func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Format) {
+// reply through out, announcements in linked channels, welcomes by personal
+// message.
+func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Format, out replier) {
 	res, err := a.svc.Command(ctx, m)
 	a.metrics.Command(bot.PlatformTeams, m.Text, err)
 	if err != nil {
@@ -182,13 +188,13 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Fo
 			// into WHOOWNS_ADMINS.
 			a.log.Info("teams: command refused: not a lead", "user", in.From.ID, "aad_object_id", in.From.AadObjectID, "name", in.From.Name)
 		}
-		a.replyError(ctx, in, m, f, "command", err)
+		out(ctx, a.errorActivity(in, m, f, "command", err))
 		return
 	}
 	if res.Answer != nil {
-		a.reply(ctx, in, cardActivity(answerCard(*res.Answer, f)))
+		out(ctx, cardActivity(answerCard(*res.Answer, f)))
 	} else {
-		a.reply(ctx, in, textActivity(res.Text, f))
+		out(ctx, textActivity(res.Text, f))
 	}
 	for _, an := range res.Announcements {
 		a.announce(ctx, m.Tenant, an, f)
@@ -198,13 +204,13 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Fo
 	}
 }
 
-func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Format) {
+func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Format, out replier) {
 	h, err := a.svc.Home(ctx, m)
 	if err != nil {
-		a.replyError(ctx, in, m, f, "home", err)
+		out(ctx, a.errorActivity(in, m, f, "home", err))
 		return
 	}
-	a.reply(ctx, in, cardActivity(homeCard(h)))
+	out(ctx, cardActivity(homeCard(h)))
 }
 
 // onSubmit handles a card button: an Action.Submit arrives as a message
@@ -506,15 +512,60 @@ func (a *Adapter) reply(ctx context.Context, in *inbound, act Activity) {
 	}
 }
 
-// replyError tells the user what went wrong in words fit for them; the
-// cause of an internal error goes to the log only.
+// replier delivers the replies to one activity.
+type replier func(ctx context.Context, act Activity)
+
+// replier answers in the activity's conversation and thread.
+func (a *Adapter) replier(in *inbound) replier {
+	return func(ctx context.Context, act Activity) { a.reply(ctx, in, act) }
+}
+
+// privateReplier answers the person who wrote the activity in their
+// personal chat with the bot, opened as for a proactive message (Teams
+// returns the existing one), and leaves a note without any of the reply in
+// the activity's thread. When the personal chat cannot be reached the reply
+// is dropped, not posted publicly: the note says so.
+func (a *Adapter) privateReplier(in *inbound) replier {
+	noted := false
+	return func(ctx context.Context, act Activity) {
+		conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: in.From.ID}, tenantOf(in))
+		if err == nil {
+			act.From = &in.Recipient
+			_, err = a.conn.Send(ctx, in.ServiceURL, conv, act)
+		}
+		note := privateNote
+		if err != nil {
+			a.log.Error("teams: private reply failed", "activity", in.ID, "user", in.From.ID, "err", err)
+			note = privateFailedNote
+		}
+		if !noted {
+			noted = true
+			a.reply(ctx, in, textActivity(note, NewFormat()))
+		}
+	}
+}
+
+// The public notes left where a private reply was asked for. They name
+// nothing from the reply.
+const (
+	privateNote       = "I've answered you privately, in our personal chat."
+	privateFailedNote = "This reply is for you only, and I couldn't reach you in a personal chat with me. Open a chat with whoowns and type the command there; a change you made is announced in its team's channels."
+)
+
+// replyError tells the user what went wrong in words fit for them.
 func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, f *Format, op string, err error) {
+	a.reply(ctx, in, a.errorActivity(in, m, f, op, err))
+}
+
+// errorActivity is the message for an error; the cause of an internal error
+// goes to the log only.
+func (a *Adapter) errorActivity(in *inbound, m bot.Message, f *Format, op string, err error) Activity {
 	switch ownership.ErrorCode(err) {
 	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
 		a.log.Error("teams: "+op+" failed", "activity", in.ID, "user", m.User.ID, "err", err)
 	}
 	// f rendered the message, mentions included; its entities go along.
-	a.reply(ctx, in, textActivity(ownership.ErrorMessage(err), f))
+	return textActivity(ownership.ErrorMessage(err), f)
 }
 
 // textActivity is a markdown message carrying the entities of the mentions

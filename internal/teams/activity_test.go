@@ -213,7 +213,7 @@ func TestBotAddedThenAnnounce(t *testing.T) {
 	link["channelData"] = map[string]any{"tenant": map[string]any{"id": testTenant}, "team": map[string]any{"id": general},
 		"channel": map[string]any{"id": general}}
 	h.send(link)
-	if r := h.conn.nextKind(t, "reply"); !strings.Contains(r.Text, "Linked **#General** to **Payments**") {
+	if r := h.conn.private(t, lena.ID, "l1"); !strings.Contains(r.Text, "Linked **#General** to **Payments**") {
 		t.Fatalf("channel link reply %q", r.Text)
 	}
 	if a := h.conn.nextKind(t, "send"); a.Conversation != general {
@@ -221,7 +221,7 @@ func TestBotAddedThenAnnounce(t *testing.T) {
 	}
 	// …then sets Payments' PM: the reply, and an announcement there.
 	h.send(h.channelMessage("l2", lena, "set pm <at>Carol</at> Payments", mention(carol, "<at>Carol</at>")))
-	r := h.conn.nextKind(t, "reply")
+	r := h.conn.private(t, lena.ID, "l2")
 	if !strings.Contains(r.Text, "<at>Carol Chen</at> is now Product Manager of **Payments**") || len(r.Entities) != 1 || r.Entities[0].Mentioned.ID != carol.ID {
 		t.Errorf("reply %q with entities %+v", r.Text, r.Entities)
 	}
@@ -236,7 +236,7 @@ func TestNonLeadRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarnessN(t, 1)
 	h.send(h.channelMessage("n1", alice, "set po <at>Carol</at> checkout", mention(carol, "<at>Carol</at>")))
-	if r := h.conn.nextKind(t, "reply"); !strings.Contains(r.Text, "Only leads") {
+	if r := h.conn.private(t, alice.ID, "n1"); !strings.Contains(r.Text, "Only leads") {
 		t.Errorf("reply %q", r.Text)
 	}
 	d, _ := h.store.Directory(context.Background(), "teams:"+testTenant)
@@ -370,7 +370,7 @@ func TestCommandErrorsAndAsk(t *testing.T) {
 	t.Parallel()
 	h := newHarnessN(t, 1)
 	h.send(h.channelMessage("e1", lena, "member remove <at>Carol</at> Payments", mention(carol, "<at>Carol</at>")))
-	r := h.conn.nextKind(t, "reply")
+	r := h.conn.private(t, lena.ID, "e1")
 	if !strings.Contains(r.Text, "<at>Carol Chen</at> is not a member of Payments") || len(r.Entities) != 1 || r.Entities[0].Mentioned.ID != carol.ID {
 		t.Errorf("error reply %q with entities %+v", r.Text, r.Entities)
 	}

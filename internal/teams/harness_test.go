@@ -281,6 +281,24 @@ func (c *connector) nextKind(t *testing.T, kind string) sent {
 	return s
 }
 
+// private returns the reply to activity id that went to user in their
+// personal chat, after checking the chat was opened for them and that the
+// thread got only the note pointing there.
+func (c *connector) private(t *testing.T, user, id string) sent {
+	t.Helper()
+	if cr := c.nextKind(t, "create"); len(cr.Members) != 1 || cr.Members[0].ID != user || cr.TenantID != testTenant {
+		t.Fatalf("personal chat opened with %+v in %q, want %s", cr.Members, cr.TenantID, user)
+	}
+	s := c.nextKind(t, "send")
+	if s.Conversation != "a:personal-"+user {
+		t.Fatalf("private reply sent to %q", s.Conversation)
+	}
+	if n := c.nextKind(t, "reply"); n.ActivityID != id || n.Text != privateNote {
+		t.Fatalf("note in the thread of %s: %q (to %s)", id, n.Text, n.ActivityID)
+	}
+	return s
+}
+
 // none checks that nothing else reached the connector.
 func (c *connector) none(t *testing.T) {
 	t.Helper()
