@@ -22,6 +22,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
 )
@@ -82,16 +83,14 @@ type Adapter struct {
 	httpClient *http.Client
 	log        *slog.Logger
 	metrics    *metrics.Metrics
-	retry      retryPolicy
+	retry      delivery.Retry
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 	// busyLog limits the warning about a full queue (see busy).
 	busyLog logLimiter
 
-	// The queue. mu guards closed against a send racing the close.
-	mu     sync.RWMutex
-	closed bool
-	jobs   chan job
+	// pool is the queue and its workers.
+	pool *delivery.Pool
 
 	users *userCache
 	// ws is the workspace policy: whom the bot token serves.
@@ -182,9 +181,10 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		retry:      defaultRetry,
 		now:        time.Now,
 		sleep:      sleepCtx,
-		jobs:       make(chan job, cfg.QueueSize),
 		users:      newUserCache(10*time.Minute, time.Now),
 	}
+	a.pool = delivery.NewPool(delivery.PoolConfig{Name: "slack", Workers: cfg.Workers, QueueSize: cfg.QueueSize,
+		DrainTimeout: cfg.DrainTimeout, JobTimeout: jobTimeout, Claims: store, Logger: cfg.Logger})
 	return a, nil
 }
 
@@ -200,18 +200,6 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 // the workers finish what was already acknowledged within DrainTimeout, and
 // returns.
 func (a *Adapter) Run(ctx context.Context) error {
-	// Jobs outlive ctx so that acknowledged work is finished on shutdown;
-	// the drain deadline cancels them.
-	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelJobs()
-	var workers sync.WaitGroup
-	for range a.cfg.Workers {
-		workers.Go(func() {
-			for j := range a.jobs {
-				a.runJob(jobCtx, j)
-			}
-		})
-	}
 	var bg sync.WaitGroup
 	defer bg.Wait()
 	// Learns (and on token errors re-learns) the workspace served; it
@@ -222,78 +210,28 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.cfg.AppToken != "" {
 		socket.Go(func() { a.runSocketMode(ctx) })
 	}
-	<-ctx.Done()
-	// Stop taking work: from here HTTP deliveries get 503 and Slack retries
-	// them elsewhere. A Socket Mode hand-off waiting for room gives up on
-	// ctx, so the lock is free shortly.
-	a.mu.Lock()
-	a.closed = true
-	close(a.jobs)
-	a.mu.Unlock()
+	// From ctx's end HTTP deliveries get 503 and Slack retries them
+	// elsewhere; a Socket Mode hand-off waiting for room gives up on ctx.
+	err := a.pool.Run(ctx)
 	socket.Wait()
-
-	done := make(chan struct{})
-	go func() { workers.Wait(); close(done) }()
-	timer := time.NewTimer(a.cfg.DrainTimeout)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-		a.log.Error("slack: queued work not finished before the drain deadline; cancelling it", "timeout", a.cfg.DrainTimeout, "left", len(a.jobs))
-		cancelJobs()
-		<-done
-		// Say so: the process must not exit as if nothing was lost.
-		return fmt.Errorf("slack: shutdown: events still in progress after %s were cancelled", a.cfg.DrainTimeout)
-	}
-	return nil
+	return err
 }
 
 // enqueue hands a job to the pool without blocking; false means the queue
 // is full or shut down, and the caller must make Slack retry. Jobs queued
 // before Run starts wait for its workers.
-func (a *Adapter) enqueue(j job) bool {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.closed {
-		return false
-	}
-	select {
-	case a.jobs <- j:
-		return true
-	default:
-		return false
-	}
-}
+func (a *Adapter) enqueue(j job) bool { return a.pool.TryEnqueue(j.delivery()) }
 
 // enqueueWait hands a job to the pool, waiting for room until ctx ends. Socket
 // Mode uses it after the ack: waiting there holds back the reader, which
-// applies back-pressure to Slack instead of losing acknowledged events. Only
-// the Socket Mode loop calls it, and Run closes the queue only after that
-// loop has returned, so holding the read lock while waiting is safe.
+// applies back-pressure to Slack instead of losing acknowledged events.
 func (a *Adapter) enqueueWait(ctx context.Context, j job) bool {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.closed {
-		return false
-	}
-	select {
-	case a.jobs <- j:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return a.pool.Enqueue(ctx, j.delivery())
 }
 
-func (a *Adapter) runJob(ctx context.Context, j job) {
-	ctx, cancel := context.WithTimeout(withDelivery(ctx, j.id), jobTimeout)
-	defer cancel()
-	defer func() {
-		// One bad payload must not take a worker, and with it the pool, down.
-		if r := recover(); r != nil {
-			a.log.Error("slack: job panicked", "delivery", j.id, "panic", r)
-		}
-	}()
-	j.run(ctx)
+// delivery is j as the pool runs it, its context tagged with its id.
+func (j job) delivery() delivery.Job {
+	return delivery.Job{ID: j.id, Run: func(ctx context.Context) { j.run(withDelivery(ctx, j.id)) }}
 }
 
 // tenant is the store key of a Slack workspace.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -25,11 +26,15 @@ func BenchmarkEventAck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	drain, stop := context.WithCancel(context.Background())
+	defer stop()
 	go func() {
-		for range a.jobs { // the workers' part is not measured
+		for { // the workers' part is not measured
+			if _, ok := a.pool.Take(drain); !ok {
+				return
+			}
 		}
 	}()
-	defer close(a.jobs)
 	body := eventBody("EvBench", mention(uJules, cCheck, "1.1", "who owns the roadmap?"))
 	hdr := Sign(testSecret, time.Now(), body)
 	for b.Loop() {

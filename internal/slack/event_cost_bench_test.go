@@ -75,7 +75,8 @@ func BenchmarkEventCost(b *testing.B) {
 		if rec.Code != http.StatusOK {
 			b.Fatalf("status %d", rec.Code)
 		}
-		a.runJob(ctx, <-a.jobs)
+		j, _ := a.pool.Take(ctx)
+		a.pool.Do(ctx, j)
 	}
 	questions := []string{
 		"who writes the acceptance criteria for checkout?",

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/ownership"
 )
 
@@ -169,8 +170,10 @@ func (a *Adapter) claimed(ctx context.Context, env *envelope, keys []string) boo
 	}
 	if !first {
 		a.duplicate(env, keys)
+		return false
 	}
-	return first
+	delivery.Claimed(ctx, keys...)
+	return true
 }
 
 // duplicate counts and logs a delivery dropped because another came first.
@@ -339,6 +342,10 @@ func (a *Adapter) answer(ctx context.Context, env *envelope, keys []string, m bo
 	if err == nil && !first {
 		a.duplicate(env, keys)
 		return
+	}
+	if first {
+		// Given back if the answer cannot be posted, for Slack's retry.
+		delivery.Claimed(ctx, keys...)
 	}
 	if err != nil {
 		a.logCoreError("ask", m, err)

@@ -94,15 +94,13 @@ func FuzzInbound(f *testing.F) {
 		}
 		// Work the queue as a worker would, but with panics left to surface.
 		for {
-			select {
-			case j := <-a.jobs:
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				j.run(ctx)
-				cancel()
-				continue
-			default:
+			j, ok := a.pool.TryTake()
+			if !ok {
+				break
 			}
-			break
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			j.Run(ctx)
+			cancel()
 		}
 	})
 }

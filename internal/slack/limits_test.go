@@ -12,6 +12,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/memstore"
 )
@@ -47,7 +48,7 @@ func TestOutboundResponsesAreCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.retry = retryPolicy{Attempts: 1}
+	a.retry = delivery.Retry{Attempts: 1}
 	ctx := context.Background()
 	calls := []struct {
 		name string

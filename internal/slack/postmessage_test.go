@@ -11,6 +11,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/memstore"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
@@ -122,7 +123,7 @@ func TestPostMessageIsJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.retry = retryPolicy{Attempts: 1}
+	a.retry = delivery.Retry{Attempts: 1}
 	ctx := context.Background()
 	for i, s := range awkward[1:] {
 		m := message{Channel: "C1", ThreadTS: "1700000000.000001", Text: s, Blocks: []slackapi.Block{section(s)}}

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/delivery"
 )
 
 // Web API methods the adapter calls. Every call goes through Adapter.call,
@@ -42,34 +42,32 @@ type apiMethod struct {
 	// whose scope (connections:write) is granted to the token itself, not
 	// listed among the bot scopes.
 	AppToken bool
+	// Idempotent methods may be repeated after a call whose outcome is
+	// unknown (a timeout after the request left): reads, chat.update,
+	// views.publish, conversations.open. The posts may not: a repeat could
+	// show a message twice.
+	Idempotent bool
+	// Post marks the methods that show something in the chat: how they end
+	// decides whether a failed delivery's claim is released.
+	Post bool
 }
 
 // webAPIMethods lists every outbound call with the scope it needs.
 var webAPIMethods = map[string]apiMethod{
-	methodPostMessage:   {Scope: "chat:write"},
-	methodUpdate:        {Scope: "chat:write"},
-	methodPostEphemeral: {Scope: "chat:write"},
-	methodOpenDM:        {Scope: "im:write"},
-	methodUserInfo:      {Scope: "users:read"},
-	methodPublishView:   {},
-	methodAuthTest:      {},
+	methodPostMessage:   {Scope: "chat:write", Post: true},
+	methodUpdate:        {Scope: "chat:write", Idempotent: true, Post: true},
+	methodPostEphemeral: {Scope: "chat:write", Post: true},
+	methodOpenDM:        {Scope: "im:write", Idempotent: true},
+	methodUserInfo:      {Scope: "users:read", Idempotent: true},
+	methodPublishView:   {Idempotent: true},
+	methodAuthTest:      {Idempotent: true},
 	// Public channels need channels:read, private ones groups:read.
-	methodConversationInfo: {Scope: "channels:read"},
-	methodOpenSocket:       {AppToken: true},
-	methodResponseURL:      {},
+	methodConversationInfo: {Scope: "channels:read", Idempotent: true},
+	methodOpenSocket:       {AppToken: true, Idempotent: true},
+	methodResponseURL:      {Post: true},
 }
 
-// retryPolicy bounds how hard a failing call is retried.
-type retryPolicy struct {
-	// Attempts is the total number of tries, the first included.
-	Attempts int
-	// Base is the first backoff after a transient error; it doubles.
-	Base time.Duration
-	// MaxWait caps a single wait, including a 429's Retry-After.
-	MaxWait time.Duration
-}
-
-var defaultRetry = retryPolicy{Attempts: 4, Base: 250 * time.Millisecond, MaxWait: 30 * time.Second}
+var defaultRetry = delivery.Retry{Attempts: 4, Base: 250 * time.Millisecond, MaxWait: 30 * time.Second}
 
 type deliveryKey struct{}
 
@@ -84,88 +82,79 @@ func deliveryOf(ctx context.Context) string {
 	return id
 }
 
-// call runs fn, retrying 429s after their Retry-After and transient
-// failures with exponential backoff. A call that finally fails is logged with
-// the delivery id and counted, and its error returned.
+// call runs fn with the retries delivery.Retry allows for the method (see
+// classify). A call that finally fails is logged with the delivery id and
+// counted, and its error returned; a post's outcome is noted for the
+// delivery, whose claim is released if nothing it posted can have arrived.
 func (a *Adapter) call(ctx context.Context, method string, fn func(context.Context) error) error {
-	if _, ok := webAPIMethods[method]; !ok {
+	spec, ok := webAPIMethods[method]
+	if !ok {
 		// A programming error: the manifest would not grant the scope.
 		return fmt.Errorf("slack: %s is not declared in webAPIMethods", method)
 	}
-	var err error
-	for attempt := 1; ; attempt++ {
-		if err = fn(ctx); err == nil {
-			return nil
-		}
-		wait, ok := a.retryAfter(err, attempt)
-		if !ok || attempt >= a.retry.Attempts || ctx.Err() != nil {
-			break
-		}
-		a.metrics.APIRetry(platform, method)
-		a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
-		if serr := a.sleep(ctx, wait); serr != nil {
-			break
-		}
+	r := a.retry
+	r.Sleep = a.sleep
+	err := r.Do(ctx, delivery.Call{
+		Method:     method,
+		Idempotent: spec.Idempotent,
+		Classify:   classify,
+		OnRetry: func(attempt int, wait time.Duration, err error) {
+			a.metrics.APIRetry(platform, method)
+			a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
+		},
+	}, fn)
+	if spec.Post {
+		delivery.Posted(ctx, err)
 	}
-	a.metrics.APIError(platform, method)
-	a.log.Error("slack api call failed", "method", method, "delivery", deliveryOf(ctx), "err", err)
-	if tokenError(err) && method != methodOpenSocket {
-		a.onTokenError(method, err)
+	if err != nil {
+		a.metrics.APIError(platform, method)
+		a.log.Error("slack api call failed", "method", method, "delivery", deliveryOf(ctx), "outcome", delivery.ClassOf(err).String(), "err", err)
+		if tokenError(err) && method != methodOpenSocket {
+			a.onTokenError(method, err)
+		}
 	}
 	return err
 }
 
-// retryAfter says whether err is worth another try and how long to wait.
-func (a *Adapter) retryAfter(err error, attempt int) (time.Duration, bool) {
+// classify reads a Web API error (see delivery.Class):
+//   - Transient, the call did nothing and may work later: the request never
+//     left (sent false), HTTP 429 (with its Retry-After) or 503, and the
+//     errors Slack documents as doing nothing: ratelimited,
+//     service_unavailable, request_timeout (the POST body arrived
+//     incomplete).
+//   - Unknown, the call may have done its work: a network failure or
+//     timeout after the request left, HTTP 500, 502 and 504, an unreadable
+//     answer, and internal_error and fatal_error, which Slack documents as
+//     "some aspect of the operation may have succeeded".
+//   - Refused: any other answer (another 4xx status; ok:false with
+//     channel_not_found, not_in_channel, is_archived, invalid_auth, ...).
+func classify(err error, sent bool) delivery.Outcome {
 	var rl *slackapi.RateLimitedError
 	if errors.As(err, &rl) {
-		return min(max(rl.RetryAfter, time.Second), a.retry.MaxWait), true
-	}
-	if !transient(err) {
-		return 0, false
-	}
-	d := a.retry.Base << (attempt - 1)
-	// Jitter keeps replicas that failed together from retrying together.
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	return min(d, a.retry.MaxWait), true
-}
-
-// transient reports errors that a later identical call may not hit: 5xx,
-// network failures and timeouts, and Slack's own "try again" error codes.
-func transient(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
+		return delivery.Outcome{Class: delivery.Transient, Wait: max(rl.RetryAfter, time.Second)}
 	}
 	var sc slackapi.StatusCodeError
 	if errors.As(err, &sc) {
-		return sc.Code >= 500 || sc.Code == http.StatusTooManyRequests
+		switch {
+		case sc.Code == http.StatusTooManyRequests, sc.Code == http.StatusServiceUnavailable:
+			return delivery.Outcome{Class: delivery.Transient}
+		case sc.Code >= 500:
+			return delivery.Outcome{Class: delivery.Unknown}
+		}
+		return delivery.Outcome{Class: delivery.Refused}
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
 		switch se.Err {
-		case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited":
-			return true
+		case "ratelimited", "service_unavailable", "request_timeout":
+			return delivery.Outcome{Class: delivery.Transient}
+		case "internal_error", "fatal_error":
+			return delivery.Outcome{Class: delivery.Unknown}
 		}
-		return false
+		return delivery.Outcome{Class: delivery.Refused}
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var oe *net.OpError
-	return errors.As(err, &oe)
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// No answer from Slack (or none it could read).
+	return delivery.NetworkOutcome(sent)
 }
 
 // message is one outgoing Slack message.
@@ -409,3 +398,6 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// sleepCtx waits d or until ctx ends.
+var sleepCtx = delivery.SleepCtx

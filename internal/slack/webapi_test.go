@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"net"
 	"strings"
 	"testing"
@@ -26,10 +27,15 @@ func TestRetries(t *testing.T) {
 		retries  float64
 	}{
 		{"429 waits Retry-After", []fakeslack.Failure{{Status: 429, RetryAfter: 3}}, true, []time.Duration{3 * time.Second}, 1},
-		{"5xx backs off", []fakeslack.Failure{{Status: 503}, {Status: 502}}, true, nil, 2},
-		{"transient Slack error", []fakeslack.Failure{{Error: "internal_error"}}, true, nil, 1},
-		{"gives up after the attempts", []fakeslack.Failure{{Status: 500}, {Status: 500}, {Status: 500}, {Status: 500}}, false, nil, 3},
+		{"503 backs off", []fakeslack.Failure{{Status: 503}, {Status: 503}}, true, nil, 2},
+		{"Slack's try-again errors", []fakeslack.Failure{{Error: "service_unavailable"}, {Error: "ratelimited"}}, true, nil, 2},
+		{"gives up after the attempts", []fakeslack.Failure{{Status: 503}, {Status: 503}, {Status: 503}, {Status: 503}}, false, nil, 3},
 		{"permanent error is not retried", []fakeslack.Failure{{Error: "channel_not_found"}}, false, nil, 0},
+		// These may follow a post that went through: repeating it could
+		// show the answer twice.
+		{"500 is not repeated", []fakeslack.Failure{{Status: 500}}, false, nil, 0},
+		{"502 is not repeated", []fakeslack.Failure{{Status: 502}}, false, nil, 0},
+		{"internal_error is not repeated", []fakeslack.Failure{{Error: "internal_error"}}, false, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -98,23 +104,37 @@ func TestRetryStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestTransient(t *testing.T) {
+// TestClassify: what each Web API failure says about the call's effect,
+// which decides retries and whether a failed delivery's claim is released.
+func TestClassify(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		err  error
-		want bool
+		sent bool
+		want delivery.Class
 	}{
-		{slackapi.StatusCodeError{Code: 500}, true},
-		{slackapi.StatusCodeError{Code: 404}, false},
-		{slackapi.SlackErrorResponse{Err: "fatal_error"}, true},
-		{slackapi.SlackErrorResponse{Err: "not_in_channel"}, false},
-		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
-		{context.DeadlineExceeded, true},
-		{context.Canceled, false},
-		{errors.New("json: cannot unmarshal"), false},
+		{&slackapi.RateLimitedError{RetryAfter: time.Second}, true, delivery.Transient},
+		{slackapi.StatusCodeError{Code: 429}, true, delivery.Transient},
+		{slackapi.StatusCodeError{Code: 503}, true, delivery.Transient},
+		{slackapi.StatusCodeError{Code: 500}, true, delivery.Unknown},
+		{slackapi.StatusCodeError{Code: 504}, true, delivery.Unknown},
+		{slackapi.StatusCodeError{Code: 404}, true, delivery.Refused},
+		{slackapi.StatusCodeError{Code: 400}, true, delivery.Refused},
+		{slackapi.SlackErrorResponse{Err: "ratelimited"}, true, delivery.Transient},
+		{slackapi.SlackErrorResponse{Err: "service_unavailable"}, true, delivery.Transient},
+		{slackapi.SlackErrorResponse{Err: "request_timeout"}, true, delivery.Transient},
+		{slackapi.SlackErrorResponse{Err: "fatal_error"}, true, delivery.Unknown},
+		{slackapi.SlackErrorResponse{Err: "internal_error"}, true, delivery.Unknown},
+		{slackapi.SlackErrorResponse{Err: "not_in_channel"}, true, delivery.Refused},
+		{slackapi.SlackErrorResponse{Err: "channel_not_found"}, true, delivery.Refused},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, false, delivery.Transient},
+		{&net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, true, delivery.Unknown},
+		{context.DeadlineExceeded, true, delivery.Unknown},
+		{context.DeadlineExceeded, false, delivery.Transient},
+		{errors.New("json: cannot unmarshal"), true, delivery.Unknown},
 	} {
-		if got := transient(tc.err); got != tc.want {
-			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := classify(tc.err, tc.sent).Class; got != tc.want {
+			t.Errorf("classify(%v, sent %v) = %v, want %v", tc.err, tc.sent, got, tc.want)
 		}
 	}
 }

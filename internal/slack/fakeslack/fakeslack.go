@@ -93,6 +93,10 @@ type Failure struct {
 	RetryAfter int
 	// Error is a Slack error code returned with ok:false.
 	Error string
+	// Drop does what the call asks (a message is posted) and then closes
+	// the connection without an answer, as a network failure after the
+	// request arrived would: the caller cannot know that it worked.
+	Drop bool
 }
 
 // Ack is a Socket Mode acknowledgement the bot sent.
@@ -388,7 +392,18 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	c := readCall(r, method)
-	if f, failed := s.record(c); failed {
+	f, failed := s.record(c)
+	if failed && f.Drop {
+		// The call is recorded as made; the answer never leaves.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	if failed {
 		switch {
 		case f.Status == http.StatusTooManyRequests:
 			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))

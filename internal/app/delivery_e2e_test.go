@@ -1,0 +1,81 @@
+package app
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+// redeliver sends an event again as Slack's retry does.
+func (s *slackApp) redeliver(eventID string, inner map[string]any) {
+	s.w.t.Helper()
+	hdr := http.Header{}
+	hdr.Set("X-Slack-Retry-Num", "1")
+	hdr.Set("X-Slack-Retry-Reason", "http_timeout")
+	if code := s.send("/slack/events", "application/json", e2eEvent(eventID, inner), time.Now(), e2eSecret, hdr); code != http.StatusOK {
+		s.w.t.Fatalf("redelivery of %s: status %d", eventID, code)
+	}
+}
+
+// TestSlackE2EDefinitiveFailureAnsweredOnRedelivery: chat.postMessage
+// refuses the answer (nothing was posted), so the claim is given back and
+// Slack's redelivery of the event is answered; the 503s that outlast the
+// retries do the same.
+func TestSlackE2EDefinitiveFailureAnsweredOnRedelivery(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	for i, tc := range []struct {
+		name     string
+		failures []fakeslack.Failure
+	}{
+		{"refused", []fakeslack.Failure{{Error: "not_in_channel"}}},
+		{"4xx", []fakeslack.Failure{{Status: http.StatusForbidden}}},
+		{"503 until the retries ran out", []fakeslack.Failure{{Status: 503}, {Status: 503}, {Status: 503}, {Status: 503}}},
+	} {
+		ts := "1700000100.00000" + string(rune('1'+i))
+		ev := e2eMention(pJules, chCheck, ts, "who owns the roadmap?")
+		id := "EvFail" + string(rune('A'+i))
+		w.fake.Fail("chat.postMessage", tc.failures...)
+		a.event(id, ev)
+		a.sentinel(string(rune('a' + i))) // one worker: the failed job is done
+		if n := len(w.postsTo(chCheck, ts)); n != len(tc.failures) {
+			t.Fatalf("%s: %d tries before the redelivery, want %d", tc.name, n, len(tc.failures))
+		}
+		a.redeliver(id, ev)
+		a.sentinel(string(rune('k' + i)))
+		posts := w.postsTo(chCheck, ts)
+		if n := len(posts); n != len(tc.failures)+1 {
+			t.Errorf("%s: %d tries in all, want the failed ones and one answer on the redelivery", tc.name, n)
+			continue
+		}
+		mustContain(t, tc.name+": the answer on redelivery", posts[len(posts)-1].AllText(), "<@"+pPriya+">")
+		// Answered now: a further redelivery is a duplicate.
+		a.redeliver(id, ev)
+		a.sentinel(string(rune('u' + i)))
+		if n := len(w.postsTo(chCheck, ts)); n != len(tc.failures)+1 {
+			t.Errorf("%s: a redelivery after the answer posted again (%d tries)", tc.name, n)
+		}
+	}
+}
+
+// TestSlackE2EAmbiguousPostNotRepeated: the connection drops after
+// chat.postMessage arrived, so the answer may be in the channel. It is not
+// posted again, neither by a retry nor on Slack's redelivery.
+func TestSlackE2EAmbiguousPostNotRepeated(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	ts := "1700000200.000001"
+	ev := e2eMention(pJules, chCheck, ts, "who owns the roadmap?")
+	w.fake.Fail("chat.postMessage", fakeslack.Failure{Drop: true})
+	a.event("EvAmbiguous", ev)
+	a.sentinel("1")
+	a.redeliver("EvAmbiguous", ev)
+	a.sentinel("2")
+	if n := len(w.postsTo(chCheck, ts)); n != 1 {
+		t.Errorf("the answer was posted %d times after an ambiguous failure, want once", n)
+	}
+}
