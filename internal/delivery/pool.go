@@ -290,3 +290,13 @@ func (p *Pool) TryTake() (Job, bool) {
 // Do runs j now on the caller's goroutine as a worker would: with its
 // timeout, its record, and its claims released if its reply failed.
 func (p *Pool) Do(ctx context.Context, j Job) { p.run(ctx, j) }
+
+// Cap is how many jobs may wait.
+func (p *Pool) Cap() int { return cap(p.jobs) }
+
+// Closed reports whether shutdown has begun: refusals are then expected.
+func (p *Pool) Closed() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.closed
+}

@@ -109,12 +109,9 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 func (a *Adapter) busy(w http.ResponseWriter) {
 	a.metrics.Rejected(platform, rejectBusy)
 	if n, ok := a.busyLog.allow(time.Now()); ok {
-		a.mu.RLock()
-		closed := a.closed
-		a.mu.RUnlock()
-		if !closed {
+		if !a.pool.Closed() {
 			a.log.Warn("slack: overloaded: the queue is full, answering 503 so Slack retries; add replicas or raise WHOOWNS_WORKERS",
-				"platform", platform, "queue_depth", len(a.jobs), "queue_capacity", cap(a.jobs), "workers", a.cfg.Workers, "refused", n)
+				"platform", platform, "queue_depth", a.pool.Len(), "queue_capacity", a.pool.Cap(), "workers", a.cfg.Workers, "refused", n)
 		}
 	}
 	w.Header().Set("Retry-After", "1")
