@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/dirfile"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
@@ -48,15 +49,26 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if q == "" {
 		return usagef(`the question is missing: whoowns ask "who owns the roadmap for checkout?"`)
 	}
+	if isChatCommand(q) {
+		return usagef("%q is a command, and commands run in chat: type /whoowns %s in Slack or @whoowns %s in Teams. whoowns ask answers questions, such as \"who owns the roadmap for checkout?\"", q, q, q)
+	}
+	if err := dirfile.CheckTenant(*tenant); err != nil {
+		return usagef("%v", err)
+	}
 	cat, err := intent.Default()
 	if err != nil {
 		return err
 	}
-	st, _, err := openStore(e, cat)
+	st, sampled, err := openStore(e, cat)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if sampled {
+		// Without Redis every tenant starts from the same sample teams: say
+		// so, or an answer "for" a real workspace would look like its data.
+		fmt.Fprintf(e.stderr, "note: REDIS_URL is not set, so this answer comes from the built-in sample teams, not from tenant %s's data\n", *tenant)
+	}
 	svc := bot.New(st, cat)
 	a, err := svc.Ask(ctx, bot.Message{
 		Tenant: ownership.TenantID(*tenant), Platform: bot.PlatformCLI,
@@ -72,6 +84,35 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, a.Text(bot.Plain{}))
 	return nil
+}
+
+// isChatCommand reports whether a question given to `whoowns ask` is one of
+// the chat commands ("show checkout", "set po @jules checkout"): they run in
+// Slack or Teams, where the bot knows who is typing. "ask <question>" and
+// "help" are questions here too.
+func isChatCommand(q string) bool {
+	if bot.LooksLikeCommand(q) && !strings.EqualFold(q, "help") {
+		return true
+	}
+	words := strings.Fields(strings.ToLower(q))
+	if len(words) == 0 || !bot.IsCommandVerb(words[0]) || words[0] == "ask" || words[0] == "help" || strings.Contains(q, "?") {
+		return false
+	}
+	for _, w := range words[1:] {
+		if cliQuestionWords[strings.Trim(w, ",.!")] {
+			return false
+		}
+	}
+	return len(words) > 1 || words[0] == "teams" || words[0] == "history" || words[0] == "unanswered"
+}
+
+// cliQuestionWords make a line that starts with a command verb a question
+// ("show me who owns checkout", "role of a product owner").
+var cliQuestionWords = map[string]bool{
+	"who": true, "whom": true, "whose": true, "what": true, "which": true, "why": true, "how": true, "when": true,
+	"where": true, "me": true, "my": true, "our": true, "owns": true, "own": true, "owner": true, "owns?": true,
+	"responsible": true, "decides": true, "does": true, "do": true, "is": true, "are": true, "of": true,
+	"should": true, "can": true,
 }
 
 // classification is one line of `classify --json`, as ../shared/intents.md

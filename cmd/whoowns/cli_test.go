@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +88,78 @@ func TestJSONLogsShowReadableDurations(t *testing.T) {
 	if s := buf.String(); !strings.Contains(s, `"timeout":"20s"`) || !strings.Contains(s, `"took":"1.5ms"`) {
 		t.Errorf("durations not readable: %s", s)
 	}
+}
+
+func TestAskGivenACommandSaysCommandsRunInChat(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"show checkout", "set po @x checkout", "set po jules checkout", "team frob checkout", "teams", "cover po @jules until friday"} {
+		code, out, errs := runCmd(t, nil, "", "ask", q)
+		if code != 2 || out != "" || !strings.Contains(errs, "commands run in chat") || !strings.Contains(errs, "/whoowns "+q) {
+			t.Errorf("ask %q: exit %d\nstdout %q\nstderr %q", q, code, out, errs)
+		}
+	}
+	for _, q := range []string{"show me who owns checkout", "who owns the roadmap for checkout?", "role of a product owner", "help", "ask who grooms the backlog?"} {
+		if code, _, errs := runCmd(t, nil, "", "ask", q); code != 0 || strings.Contains(errs, "commands run in chat") {
+			t.Errorf("ask %q is a question: exit %d %s", q, code, errs)
+		}
+	}
+}
+
+func TestAskWithoutRedisSaysItUsesTheSample(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCmd(t, nil, "", "ask", "--tenant", "slack:TNOPE", "who owns the roadmap for checkout?")
+	if code != 0 || !strings.Contains(out, "Priya Shah") || !strings.Contains(errs, "sample teams, not from tenant slack:TNOPE") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	code, out, errs = runCmd(t, nil, "", "ask", "--json", "who owns the roadmap for checkout?")
+	if code != 0 || !strings.HasPrefix(out, "{") || !strings.Contains(errs, "built-in sample teams") {
+		t.Errorf("--json keeps stdout clean: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestTenantNamesAreChecked(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"ask", "--tenant", "slack:nope", "who owns the roadmap?"},
+		{"export", "--tenant", "teams:contoso"},
+		{"import", "--dry-run", "--tenant", "T0123", writeFile(t, "teams: [{name: A}]\n")},
+		{"import", "--dry-run", writeFile(t, "tenant: Slack:T1\nteams: [{name: A}]\n")},
+	} {
+		if code, _, errs := runCmd(t, nil, "", args...); code == 0 || !strings.Contains(errs, "use slack:<team id>") {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, map[string]string{"WHOOWNS_TENANT": "workspace"}, "", "export"); code != 2 || !strings.Contains(errs, `tenant "workspace"`) {
+		t.Errorf("WHOOWNS_TENANT=workspace: exit %d %s", code, errs)
+	}
+}
+
+func TestImportRefusesSeveralDocuments(t *testing.T) {
+	t.Parallel()
+	f := writeFile(t, "teams:\n  - name: A\n---\nteams:\n  - name: B\n")
+	if code, _, errs := runCmd(t, nil, "", "import", "--dry-run", f); code != 1 || !strings.Contains(errs, "more than one YAML document") {
+		t.Errorf("exit %d %s", code, errs)
+	}
+}
+
+func TestImportDropsEndedCoversAndAcceptsNoTeams(t *testing.T) {
+	t.Parallel()
+	f := writeFile(t, "teams:\n  - name: A\n    covers:\n      - {role: po, person: {id: U2}, until: 2020-01-01T00:00:00Z}\n")
+	code, out, errs := runCmd(t, nil, "", "import", "--dry-run", f)
+	if code != 0 || !strings.Contains(out, "is valid") || !strings.Contains(errs, "note: ") || !strings.Contains(errs, ":4: A: the product_owner cover by U2 ended at 2020-01-01T00:00:00Z; it is not imported") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCmd(t, nil, "", "import", "--dry-run", writeFile(t, "tenant: slack:T1\nteams: []\n"))
+	if code != 0 || !strings.Contains(out, "0 teams") || !strings.Contains(errs, "removes every team of tenant slack:T1") {
+		t.Errorf("teams: []: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "teams.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

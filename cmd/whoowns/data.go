@@ -33,9 +33,17 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := dirfile.Parse(filepath.Base(pos[0]), data, "", stores.KnownIntents(cat))
+	opts := stores.KnownIntents(cat)
+	var notes []string
+	opts.Note = func(line int, msg string) {
+		notes = append(notes, fmt.Sprintf("note: %s:%d: %s", filepath.Base(pos[0]), line, msg))
+	}
+	d, err := dirfile.Parse(filepath.Base(pos[0]), data, "", opts)
 	if err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(e.stderr, n)
 	}
 	if _, err := cat.Extend(d.Intents, d.Phrases); err != nil {
 		return fmt.Errorf("%s: custom intents or phrases are not usable (%v); nothing was changed", filepath.Base(pos[0]), err)
@@ -47,7 +55,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if t == "" {
 		t = tenantFlag(e)
 	}
+	if err := dirfile.CheckTenant(t); err != nil {
+		return usagef("%v", err)
+	}
 	d.Tenant = ownership.TenantID(t)
+	if len(d.Teams) == 0 {
+		fmt.Fprintf(e.stderr, "note: %s lists no teams: importing it removes every team of tenant %s\n", pos[0], t)
+	}
 	if *dry {
 		fmt.Fprintf(e.stdout, "%s is valid: %d teams for tenant %s. Nothing was written (--dry-run).\n", pos[0], len(d.Teams), t)
 		return nil
@@ -102,6 +116,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usagef("export takes no arguments; got %q (use -o FILE to write a file)", pos)
+	}
+	if err := dirfile.CheckTenant(*tenant); err != nil {
+		return usagef("%v", err)
 	}
 	cat, err := intent.Default()
 	if err != nil {

@@ -117,6 +117,32 @@ type Options struct {
 	KnownIntent func(id string) bool
 	// Now is the clock covers are checked against (default time.Now).
 	Now func() time.Time
+	// Note, when set, hears about what a valid file loses on the way in:
+	// covers that already ended (an export taken after a cover ran out
+	// still imports; the cover is dropped).
+	Note func(line int, msg string)
+}
+
+var (
+	slackTenant = regexp.MustCompile(`^slack:[TE][A-Z0-9]+$`)
+	teamsTenant = regexp.MustCompile(`^teams:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// CheckTenant reports whether t names a tenant: a Slack workspace or
+// Enterprise org (slack:T0123ABC, slack:E0123ABC), a Microsoft 365 tenant
+// (teams:<tenant id, a GUID>) or local (the sample data).
+func CheckTenant(t string) error {
+	if t == "local" || slackTenant.MatchString(t) || teamsTenant.MatchString(t) {
+		return nil
+	}
+	hint := "use slack:<team id> (slack:T0123ABC), teams:<tenant id> (teams:72f988bf-86f1-41af-91ab-2d7cd011db47) or local"
+	switch {
+	case strings.HasPrefix(t, "slack:"):
+		return fmt.Errorf("tenant %q is not a Slack workspace: a team id starts with T (or E for an Enterprise org) and is upper-case letters and digits; %s", t, hint)
+	case strings.HasPrefix(t, "teams:"):
+		return fmt.Errorf("tenant %q is not a Microsoft 365 tenant: the tenant id is a GUID (Azure portal → Microsoft Entra ID → Overview → Tenant ID); %s", t, hint)
+	}
+	return fmt.Errorf("tenant %q is not a tenant name; %s", t, hint)
 }
 
 // Parse reads and validates a directory file. name is used in messages. On
@@ -136,6 +162,19 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 		return nil, probs
 	}
 	doc := root.Content[0]
+	// A second document (after ---) would be silently ignored: refuse it.
+	multi := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if multi.Decode(&first) == nil {
+		if err := multi.Decode(&second); err == nil && len(second.Content) > 0 && second.Content[0].Tag != "!!null" {
+			add(second.Line, "the file holds more than one YAML document (separated by ---); only one is read, so put every team in one document")
+		}
+	}
+	if f := fileTenant(doc); f != nil {
+		if err := CheckTenant(f.Value); err != nil {
+			add(f.Line, "%v", err)
+		}
+	}
 	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -239,8 +278,9 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 			d.Phrases = append(d.Phrases, ownership.TaughtPhrase{Phrase: strings.TrimSpace(p.Phrase), Intent: p.Intent})
 		}
 	}
-	if len(f.Teams) == 0 {
-		add(lineOf("teams"), "there are no teams; list them under \"teams:\", each with a name")
+	if len(f.Teams) == 0 && !hasKey(doc, "teams") {
+		// An explicit "teams: []" (the export of an empty tenant) is valid.
+		add(lineOf("teams"), "there are no teams; list them under \"teams:\", each with a name (or write \"teams: []\" to remove them all)")
 	}
 	channelOwner := map[string]string{}
 	for i, ft := range f.Teams {
@@ -345,7 +385,9 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 				case !ok:
 					add(cl, "%s: cover %d: can't read %q as a time; use 2026-12-24T17:00:00Z, \"2026-12-24 17:00\" or 2026-12-24 (UTC)", name, j+1, c.Until)
 				case !until.After(now()):
-					add(cl, "%s: cover %d ended at %s, in the past; drop it or give a future time", name, j+1, until.Format(time.RFC3339))
+					if opts.Note != nil {
+						opts.Note(cl, fmt.Sprintf("%s: the %s cover by %s ended at %s; it is not imported", name, r.ID, c.Person.ID, until.Format(time.RFC3339)))
+					}
 				default:
 					if t.Covers == nil {
 						t.Covers = map[ownership.Role]ownership.Cover{}
@@ -512,4 +554,30 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// fileTenant is the document's tenant: value node, if any.
+func fileTenant(doc *yaml.Node) *yaml.Node {
+	if doc.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "tenant" && doc.Content[i+1].Kind == yaml.ScalarNode {
+			return doc.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// hasKey reports whether the document's top-level mapping has key.
+func hasKey(doc *yaml.Node, key string) bool {
+	if doc.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package dirfile
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -177,7 +178,7 @@ phrases:
 		t.Fatalf("unknown phrase intent: %v", err)
 	}
 	in = strings.Replace(in, "acceptance_criteria_x", "roadmap", 1)
-	d, err := Parse("a.yaml", []byte(in), "t", known)
+	d, err := Parse("a.yaml", []byte(in), "local", known)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,8 @@ phrases:
 func TestCoverTimesAndShapeErrorsAreProblemsWithLines(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	opts := Options{KnownIntent: known.KnownIntent, Now: func() time.Time { return now }}
+	var notes []string
+	opts := Options{KnownIntent: known.KnownIntent, Now: func() time.Time { return now }, Note: func(line int, msg string) { notes = append(notes, fmt.Sprint(line, " ", msg)) }}
 	in := `teams:
   - name: A
     owner: {id: U1}
@@ -210,13 +212,18 @@ func TestCoverTimesAndShapeErrorsAreProblemsWithLines(t *testing.T) {
 `
 	_, err := Parse("c.yaml", []byte(in), "t", opts)
 	var p *Problems
-	if !errors.As(err, &p) || len(p.List) != 3 {
-		t.Fatalf("want 3 problems, got %v", err)
+	if !errors.As(err, &p) || len(p.List) != 2 {
+		t.Fatalf("want 2 problems, got %v", err)
+	}
+	// A cover that already ended is dropped with a note, not refused: an
+	// export taken after a cover ran out imports again.
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "6 A: the product_manager cover by U3 ended at 2026-01-01T23:59:59Z") {
+		t.Errorf("notes = %q", notes)
 	}
 	for i, want := range []struct {
 		line int
 		sub  string
-	}{{3, "field owner not found"}, {6, "in the past"}, {9, `can't read "someday"`}} {
+	}{{3, "field owner not found"}, {9, `can't read "someday"`}} {
 		if p.List[i].Line != want.line || !strings.Contains(p.List[i].Message, want.sub) {
 			t.Errorf("problem %d = %d %q, want line %d with %q", i, p.List[i].Line, p.List[i].Message, want.line, want.sub)
 		}
@@ -234,5 +241,60 @@ func TestReplaceUnchangedRecordsNothing(t *testing.T) {
 	ch := Replace(a, b, ownership.Person{ID: "cli"}, time.Now(), "same.yaml")
 	if len(ch) != 0 {
 		t.Errorf("unchanged import recorded %+v", ch)
+	}
+}
+
+func TestSeveralDocumentsAreRefused(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"teams:\n  - name: A\n---\nteams:\n  - name: B\n", "teams: [{name: A}]\n---\ntenant: local\n"} {
+		_, err := Parse("m.yaml", []byte(in), "t", known)
+		if err == nil || !strings.Contains(err.Error(), "more than one YAML document") {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	// A leading or trailing separator alone is one document.
+	for _, in := range []string{"---\nteams: [{name: A}]\n", "teams: [{name: A}]\n---\n", "teams: [{name: A}]\n...\n"} {
+		if _, err := Parse("one.yaml", []byte(in), "t", known); err != nil {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+}
+
+func TestTenantNames(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"local", "slack:T0123ABC", "slack:E01ORG", "teams:72f988bf-86f1-41af-91ab-2d7cd011db47"} {
+		if err := CheckTenant(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+		if _, err := Parse("t.yaml", []byte("tenant: "+ok+"\nteams: [{name: A}]\n"), "t", known); err != nil {
+			t.Errorf("tenant: %s: %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"slack:t0123": "not a Slack workspace", "slack:": "not a Slack workspace", "teams:contoso": "is a GUID",
+		"T0123ABC": "not a tenant name", "Local": "not a tenant name", "slack:T01 ": "not a Slack workspace",
+	} {
+		if err := CheckTenant(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	_, err := Parse("t.yaml", []byte("tenant: slack:nope\nteams: [{name: A}]\n"), "t", known)
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:1:") {
+		t.Errorf("bad tenant: field: %v", err)
+	}
+}
+
+func TestEmptyTenantRoundTrips(t *testing.T) {
+	t.Parallel()
+	out, err := Marshal(ownership.NewDirectory("slack:T1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse("empty.yaml", out, "slack:T1", known)
+	if err != nil || len(d.Teams) != 0 {
+		t.Fatalf("export of an empty tenant does not import: %v\n%s", err, out)
+	}
+	if _, err := Parse("none.yaml", []byte("tenant: local\n"), "t", known); err == nil || !strings.Contains(err.Error(), "there are no teams") {
+		t.Errorf("a file without teams: %v", err)
 	}
 }

@@ -11,7 +11,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("teams:\n  - name: A\n    roles: {pm: {id: U1}}\n"))
 	f.Add([]byte("teams: [{name: x, channels: [{id: C}, {id: C}]}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := Parse("fuzz.yaml", data, "t", known)
+		d, err := Parse("fuzz.yaml", data, "local", known)
 		if err != nil {
 			return
 		}
@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
-		if _, err := Parse("again.yaml", out, "t", known); err != nil {
+		if _, err := Parse("again.yaml", out, "local", known); err != nil {
 			t.Fatalf("export does not parse again: %v\n%s", err, out)
 		}
 	})
