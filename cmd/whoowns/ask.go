@@ -13,6 +13,7 @@ import (
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/rich"
 	"github.com/whoowns/whoowns/internal/sample"
 	"github.com/whoowns/whoowns/internal/stores"
 )
@@ -72,7 +73,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	svc := bot.New(st, cat)
 	a, err := svc.Ask(ctx, bot.Message{
 		Tenant: ownership.TenantID(*tenant), Platform: bot.PlatformCLI,
-		User: ownership.Person{ID: *user}, Channel: ownership.Channel{ID: *channel}, Text: q, Format: bot.Plain{},
+		User: ownership.Person{ID: *user}, Channel: ownership.Channel{ID: *channel}, Text: q,
 	})
 	if err != nil {
 		return fmt.Errorf("%s", ownership.ErrorMessage(err))
@@ -82,7 +83,7 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(a)
 	}
-	fmt.Fprintln(e.stdout, a.Text(bot.Plain{}))
+	fmt.Fprintln(e.stdout, a.Text().Plain(rich.DefaultPrefix))
 	return nil
 }
 

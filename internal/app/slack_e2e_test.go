@@ -262,7 +262,7 @@ func TestSlackE2ENearTie(t *testing.T) {
 		"who orders the backlog?", "who is responsible for sprint progress",
 		"who talks to sales and marketing about the product direction", "who owns the sprint goal and the roadmap"} {
 		got, err := a.app.Service().Ask(context.Background(), bot.Message{Tenant: ownership.TenantID("slack:" + e2eTeam), Platform: bot.PlatformSlack,
-			User: ownership.Person{ID: pJules}, Channel: ownership.Channel{ID: chCheck}, Text: cand, Format: slack.Format{}})
+			User: ownership.Person{ID: pJules}, Channel: ownership.Channel{ID: chCheck}, Text: cand})
 		if err == nil && got.NearTie && (got.Kind == bot.KindPerson || got.Kind == bot.KindBoth) {
 			q, first = cand, got
 			break

@@ -1,7 +1,9 @@
 // Package bot is the platform-neutral heart of whoowns: it turns a question
 // into an Answer, a lead's command into a CommandResult, and a new member into
 // an Onboarding. Chat transports translate their platform's events into a
-// Message and render what comes back; nothing here knows Slack or Teams.
+// Message and render what comes back; nothing here knows Slack or Teams, nor
+// any markup: every reply is typed text (package rich) that the transports'
+// renderers escape.
 package bot
 
 import (
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Platform names, used for metrics, rate-limit keys and the unanswered queue.
@@ -32,8 +35,6 @@ type Message struct {
 	// PlatformAdmin is true when the platform itself says the user is a
 	// workspace admin or owner; such users are leads.
 	PlatformAdmin bool
-	// Format renders mentions and emphasis for the platform that asked.
-	Format Format
 	// CheckChannel, when set, confirms that a channel a lead links belongs
 	// to the tenant the command came from (Slack: conversations.info with the
 	// workspace's token; Teams: a channel of the team the command is typed
@@ -119,10 +120,10 @@ type Answer struct {
 	// SamePerson is set when one person holds both PM and PO on the team.
 	SamePerson bool `json:"same_person,omitempty"`
 	// FillHint tells a lead exactly how to fill an empty role.
-	FillHint string `json:"fill_hint,omitempty"`
+	FillHint rich.Text `json:"fill_hint,omitempty"`
 
 	// Knowledge is the text of a KindKnowledge answer.
-	Knowledge string `json:"knowledge,omitempty"`
+	Knowledge rich.Text `json:"knowledge,omitempty"`
 
 	NearTie      bool     `json:"near_tie,omitempty"`
 	Alternatives []Choice `json:"alternatives,omitempty"`
@@ -135,49 +136,3 @@ const (
 	RuleCatalogue = "catalogue"
 	RuleOverride  = "team override"
 )
-
-// Format renders platform markup. Each transport supplies its own; Plain
-// serves the command line.
-type Format interface {
-	// Mention renders a person so that the platform notifies them.
-	Mention(p ownership.Person) string
-	// Channel renders a link to a channel.
-	Channel(c ownership.Channel) string
-	// Bold emphasises text.
-	Bold(s string) string
-	// Code renders a literal command or id.
-	Code(s string) string
-	// CommandPrefix is how users address commands ("/whoowns" or "@whoowns").
-	CommandPrefix() string
-}
-
-// Plain is the Format of the command line: names instead of mentions.
-type Plain struct{}
-
-// Mention returns the person's name.
-func (Plain) Mention(p ownership.Person) string { return "@" + p.Label() }
-
-// Channel returns the channel's name.
-func (Plain) Channel(c ownership.Channel) string {
-	if c.Name != "" {
-		return "#" + c.Name
-	}
-	return "#" + c.ID
-}
-
-// Bold returns s unchanged.
-func (Plain) Bold(s string) string { return s }
-
-// Code quotes s.
-func (Plain) Code(s string) string { return "`" + s + "`" }
-
-// CommandPrefix returns the Slack form: the command line has no lead
-// commands of its own, so hints point to where they run.
-func (Plain) CommandPrefix() string { return "/whoowns" }
-
-func formatOf(m Message) Format {
-	if m.Format == nil {
-		return Plain{}
-	}
-	return m.Format
-}

@@ -65,7 +65,7 @@ func BenchmarkAsk(b *testing.B) {
 			for _, q := range questions {
 				b.Run(l.name+"/"+q.name, func(b *testing.B) {
 					s := bot.New(st, cat, quiet, l.opt)
-					m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, User: ownership.Person{ID: "U03JULES"}, Text: q.text, Format: bot.Plain{}}
+					m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, User: ownership.Person{ID: "U03JULES"}, Text: q.text}
 					if _, err := s.Ask(context.Background(), m); err != nil { // warm the cache
 						b.Fatal(err)
 					}
@@ -86,7 +86,7 @@ func BenchmarkAsk(b *testing.B) {
 		for _, q := range questions {
 			b.Run(q.name, func(b *testing.B) {
 				s := bot.New(memstore.New(memstore.WithDirectory(d)), cat, quiet)
-				m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, User: ownership.Person{ID: "U03JULES"}, Text: q.text, Format: bot.Plain{}}
+				m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, User: ownership.Person{ID: "U03JULES"}, Text: q.text}
 				b.ReportAllocs()
 				for b.Loop() {
 					if _, err := s.Ask(context.Background(), m); err != nil {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func newService(t *testing.T, opts ...bot.Option) (*bot.Service, *memstore.Store
 }
 
 func msg(u ownership.Person, channel, text string) bot.Message {
-	return bot.Message{Tenant: tenant, Platform: bot.PlatformCLI, User: u, Channel: ownership.Channel{ID: channel}, Text: text, Format: bot.Plain{}}
+	return bot.Message{Tenant: tenant, Platform: bot.PlatformCLI, User: u, Channel: ownership.Channel{ID: channel}, Text: text}
 }
 
 func ask(t *testing.T, s *bot.Service, m bot.Message) bot.Answer {
@@ -99,11 +100,10 @@ func TestAskResolvesRolePersonAndTeam(t *testing.T) {
 func TestAnswerDetails(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t)
-	f := bot.Plain{}
 
 	over := ask(t, s, msg(stranger, "", "who owns the roadmap for payments?"))
-	if over.Rule != bot.RuleOverride || !strings.Contains(strings.Join(over.Reasoning(f), " "), "overrides") {
-		t.Errorf("override not explained: %s %v", over.Rule, over.Reasoning(f))
+	if over.Rule != bot.RuleOverride || !strings.Contains(fmt.Sprint(over.Reasoning()), "overrides") {
+		t.Errorf("override not explained: %s %v", over.Rule, over.Reasoning())
 	}
 	def := ask(t, s, msg(stranger, "", "who owns the roadmap for checkout?"))
 	if def.Rule != bot.RuleCatalogue {
@@ -111,20 +111,20 @@ func TestAnswerDetails(t *testing.T) {
 	}
 
 	same := ask(t, s, msg(stranger, "C0MOBILE", "who writes user stories?"))
-	if !same.SamePerson || !strings.Contains(same.Text(f), "both Product Manager and Product Owner") {
-		t.Errorf("one person in both roles not said plainly:\n%s", same.Text(f))
+	if !same.SamePerson || !strings.Contains(same.Text().String(), "both Product Manager and Product Owner") {
+		t.Errorf("one person in both roles not said plainly:\n%s", same.Text().String())
 	}
 
 	empty := ask(t, s, msg(stranger, "C0SEARCH", "who accepts finished stories?"))
-	if !empty.Holder.Empty() || !strings.Contains(empty.FillHint, "whoowns set po @person Search") {
+	if !empty.Holder.Empty() || !strings.Contains(empty.FillHint.String(), "whoowns set po @person Search") {
 		t.Errorf("empty role: holder=%+v hint=%q", empty.Holder, empty.FillHint)
 	}
-	if !strings.Contains(empty.Text(f), "Search has no Product Owner") {
-		t.Errorf("empty role text:\n%s", empty.Text(f))
+	if !strings.Contains(empty.Text().String(), "Search has no Product Owner") {
+		t.Errorf("empty role text:\n%s", empty.Text().String())
 	}
 
 	both := ask(t, s, msg(stranger, "C0CHECKOUT", "who decides priorities?"))
-	txt := both.Text(f)
+	txt := both.Text().String()
 	if len(both.Both) != 2 || !strings.Contains(txt, "@Priya Shah") || !strings.Contains(txt, "@Marco Rossi") || !strings.Contains(txt, "backlog") {
 		t.Errorf("both answer:\n%s", txt)
 	}
@@ -150,8 +150,8 @@ func TestUnknownQuestionIsQueued(t *testing.T) {
 	if a.Kind != bot.KindUnknown || a.Intent != "none" || len(a.Alternatives) != 3 {
 		t.Fatalf("kind=%s intent=%s alternatives=%v", a.Kind, a.Intent, a.Alternatives)
 	}
-	if !strings.Contains(a.Text(bot.Plain{}), "I don't know") {
-		t.Errorf("text: %s", a.Text(bot.Plain{}))
+	if !strings.Contains(a.Text().String(), "I don't know") {
+		t.Errorf("text: %s", a.Text().String())
 	}
 	q, err := st.Unanswered(context.Background(), tenant, 10)
 	if err != nil || len(q) != 1 || q[0].Text != "who is on call tonight?" || q[0].Asker.ID != dev.ID || len(q[0].Closest) != 3 {
@@ -164,7 +164,7 @@ func TestKnowledgeAnswers(t *testing.T) {
 	s, _ := newService(t)
 	for _, q := range []string{"what's the difference between a PM and a PO?", "help"} {
 		a := ask(t, s, msg(dev, "", q))
-		if a.Kind != bot.KindKnowledge || a.Knowledge == "" || a.Team != nil {
+		if a.Kind != bot.KindKnowledge || a.Knowledge.Empty() || a.Team != nil {
 			t.Errorf("%q: kind=%s knowledge=%q", q, a.Kind, a.Knowledge)
 		}
 	}
@@ -181,7 +181,7 @@ func TestCoverNamesCoverAndUsualHolderAndEnds(t *testing.T) {
 	if a.Holder.Person.ID != "U03JULES" || a.Holder.Usual.ID != "U02MARCO" || !a.Holder.CoverUntil.Equal(time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)) {
 		t.Fatalf("holder = %+v", a.Holder)
 	}
-	if txt := a.Text(bot.Plain{}); !strings.Contains(txt, "covers until") || !strings.Contains(txt, "usual") {
+	if txt := a.Text().String(); !strings.Contains(txt, "covers until") || !strings.Contains(txt, "usual") {
 		t.Errorf("text: %s", txt)
 	}
 	// After the cover ends, the usual holder answers again without anyone acting.
@@ -212,11 +212,11 @@ func TestLeadSetsPOThenAnswerHistoryAndAnnouncement(t *testing.T) {
 	s, st := newService(t)
 	ctx := context.Background()
 	r := command(t, s, msg(lead, "", `set "product owner" <@U03JULES|jules> checkout`))
-	if !r.Changed || !strings.Contains(r.Text, "@jules is now Product Owner of Checkout (was @Marco Rossi)") {
+	if !r.Changed || !strings.Contains(r.Text.String(), "@jules is now Product Owner of Checkout (was @Marco Rossi)") {
 		t.Fatalf("reply: %q", r.Text)
 	}
 	if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != "C0CHECKOUT" ||
-		r.Announcements[0].Text != "@Morgan Lee made @jules Product Owner of Checkout (was @Marco Rossi)." {
+		r.Announcements[0].Text.String() != "@Morgan Lee made @jules Product Owner of Checkout (was @Marco Rossi)." {
 		t.Fatalf("announcements: %+v", r.Announcements)
 	}
 	a := ask(t, s, msg(stranger, "", "who writes the acceptance criteria for checkout?"))
@@ -228,7 +228,7 @@ func TestLeadSetsPOThenAnswerHistoryAndAnnouncement(t *testing.T) {
 		t.Fatalf("history: %+v %v", h, err)
 	}
 	hr := command(t, s, msg(dev, "", "history checkout"))
-	if !strings.Contains(hr.Text, "Morgan Lee made jules Product Owner of Checkout (was Marco Rossi)") {
+	if !strings.Contains(hr.Text.String(), "Morgan Lee made jules Product Owner of Checkout (was Marco Rossi)") {
 		t.Errorf("history text: %s", hr.Text)
 	}
 }
@@ -318,7 +318,7 @@ func TestTeamChannelMemberRouteCommands(t *testing.T) {
 	command(t, s, msg(lead, "C0GROW", "channel here growth hacking"))
 	// Moving a channel unlinks it from its old team.
 	r := command(t, s, msg(lead, "", "channel <#C0SEARCH|search> growth hacking"))
-	if !strings.Contains(r.Text, "moved from Search") {
+	if !strings.Contains(r.Text.String(), "moved from Search") {
 		t.Errorf("move reply: %s", r.Text)
 	}
 	command(t, s, msg(lead, "", "member add <@U21|hal> growth hacking"))
@@ -388,7 +388,7 @@ func TestWelcomeOncePerTeam(t *testing.T) {
 	}
 	n := msg(stranger, "", "")
 	o, send, _ = s.Welcome(ctx, n, "")
-	if !send || o.Team != nil || len(o.Teams) != 4 || !strings.Contains(o.Text(bot.Plain{}), "Which team are you on?") {
+	if !send || o.Team != nil || len(o.Teams) != 4 || !strings.Contains(o.Text().String(), "Which team are you on?") {
 		t.Fatalf("unknown team: %+v", o)
 	}
 	j, err := s.JoinTeam(ctx, n, "mobile")
@@ -434,7 +434,7 @@ func TestReadOnlyCommands(t *testing.T) {
 	} {
 		ch := "C0SEARCH"
 		r := command(t, s, msg(dev, ch, text))
-		if !strings.Contains(r.Text, want) {
+		if !strings.Contains(r.Text.String(), want) {
 			t.Errorf("%q: %q lacks %q", text, r.Text, want)
 		}
 	}
@@ -489,7 +489,7 @@ func TestEveryChangeIsAnnounced(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := command(t, s, msg(lead, "", c.text))
-		if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != c.channel || !strings.HasPrefix(r.Announcements[0].Text, c.want) {
+		if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != c.channel || !strings.HasPrefix(r.Announcements[0].Text.String(), c.want) {
 			t.Errorf("%q: announcements %+v, want %q in %s", c.text, r.Announcements, c.want, c.channel)
 		}
 	}

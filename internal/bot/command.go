@@ -9,13 +9,14 @@ import (
 
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // CommandResult is what a command produced: a reply for the person who typed
 // it, and messages the transport delivers elsewhere.
 type CommandResult struct {
 	// Text is the reply to the issuer (ephemeral on Slack).
-	Text string
+	Text rich.Text
 	// Answer is set for "ask": transports render it like any answer.
 	Answer *Answer
 	// Announcements go to the channels linked to the changed team.
@@ -30,7 +31,7 @@ type CommandResult struct {
 type Announcement struct {
 	Team    TeamRef
 	Channel ownership.Channel
-	Text    string
+	Text    rich.Text
 }
 
 // Command runs one command of the leads' grammar. m.Text holds the command
@@ -38,26 +39,25 @@ type Announcement struct {
 // a refusal comes back as an *ownership.Error whose message says what was
 // wrong and how to do it right; nothing changes then.
 func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error) {
-	f := formatOf(m)
 	ts, err := tokenize(m.Text)
 	if err != nil {
 		return CommandResult{}, err
 	}
 	if len(ts) == 0 {
-		return CommandResult{Text: s.commandHelp(f, false)}, nil
+		return CommandResult{Text: s.commandHelp(false)}, nil
 	}
 	verb := strings.ToLower(ts[0].text)
 	args := ts[1:]
 	if _, ok := usage[verb]; !ok {
 		return CommandResult{}, ownership.Errorf(ownership.ErrInvalid, "I don't know the command %q. %s lists them; to ask a question use %s.",
-			ts[0].text, f.Code(f.CommandPrefix()+" help"), f.Code(f.CommandPrefix()+" ask <question>"))
+			ts[0].text, rich.Command("help"), rich.Command("ask <question>"))
 	}
 	if err := s.allow("c", s.limits.Commands, m); err != nil {
 		return CommandResult{}, err
 	}
 	if verb == "ask" {
 		if len(args) == 0 {
-			return CommandResult{}, usageError(f, verb, "The question is missing.")
+			return CommandResult{}, usageError(verb, rich.Plain("The question is missing."))
 		}
 		q := m
 		q.Text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(m.Text), ts[0].text))
@@ -65,14 +65,14 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 		if err != nil {
 			return CommandResult{}, err
 		}
-		return CommandResult{Answer: &a, Text: a.Text(f)}, nil
+		return CommandResult{Answer: &a, Text: a.Text()}, nil
 	}
 	if verb == "help" {
 		d, err := s.store.Directory(ctx, m.Tenant)
 		if err != nil {
 			return CommandResult{}, err
 		}
-		return CommandResult{Text: s.commandHelp(f, s.isLead(d, m))}, nil
+		return CommandResult{Text: s.commandHelp(s.isLead(d, m))}, nil
 	}
 	d, err := s.store.Directory(ctx, m.Tenant)
 	if err != nil {
@@ -82,9 +82,9 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 	if (mutating[verb] || verb == "unanswered") && !lead {
 		return CommandResult{}, ownership.Errorf(ownership.ErrForbidden,
 			"Only leads can use %s. Ask a lead to make the change, or to make you a lead with %s.",
-			f.Code(f.CommandPrefix()+" "+verb), f.Code(f.CommandPrefix()+" lead add @you"))
+			rich.Command(verb), rich.Command("lead add @you"))
 	}
-	c := &cmd{s: s, m: m, f: f, d: d, args: args, verb: verb, now: s.now().UTC()}
+	c := &cmd{s: s, m: m, d: d, args: args, verb: verb, now: s.now().UTC()}
 	if verb == "channel" {
 		if err := c.checkChannel(ctx); err != nil {
 			return CommandResult{}, err
@@ -109,14 +109,17 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 type cmd struct {
 	s    *Service
 	m    Message
-	f    Format
 	d    *ownership.Directory
 	args []token
 	verb string
 	now  time.Time
 }
 
-func (c *cmd) usage(problem string) error { return usageError(c.f, c.verb, problem) }
+// usage refuses the command with a problem (formatted like rich.Sprintf)
+// and the verb's usage.
+func (c *cmd) usage(format string, args ...any) error {
+	return usageError(c.verb, rich.Sprintf(format, args...))
+}
 
 // team resolves an optional team argument: named, else the channel's team,
 // else the issuer's only team.
@@ -126,7 +129,7 @@ func (c *cmd) team(d *ownership.Directory, ts []token) (*ownership.Team, error) 
 			if t := d.ChannelTeam(ts[0].channel.ID); t != nil {
 				return t, nil
 			}
-			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not linked to a team. Name the team instead.", c.f.Channel(*ts[0].channel))
+			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not linked to a team. Name the team instead.", channelLink(*ts[0].channel))
 		}
 		name := joinTokens(ts)
 		if t := d.Team(name); t != nil {
@@ -150,9 +153,9 @@ func (c *cmd) team(d *ownership.Directory, ts []token) (*ownership.Team, error) 
 		names = append(names, t.Name)
 	}
 	if len(names) == 0 {
-		return nil, ownership.Errorf(ownership.ErrNotFound, "No teams exist yet. Create one with %s.", c.f.Code(c.f.CommandPrefix()+" team create <name>"))
+		return nil, ownership.Errorf(ownership.ErrNotFound, "No teams exist yet. Create one with %s.", rich.Command("team create <name>"))
 	}
-	return nil, c.usage(fmt.Sprintf("Which team? This channel isn't linked to one. Teams: %s.", strings.Join(names, ", ")))
+	return nil, c.usage("Which team? This channel isn't linked to one. Teams: %s.", strings.Join(names, ", "))
 }
 
 func (c *cmd) role(d *ownership.Directory, t token) (ownership.RoleDef, error) {
@@ -182,58 +185,56 @@ func (c *cmd) show() (CommandResult, error) {
 	if err != nil {
 		return CommandResult{}, err
 	}
-	return CommandResult{Text: describeTeam(c.f, c.d, t, c.now)}, nil
+	return CommandResult{Text: describeTeam(c.d, t, c.now)}, nil
 }
 
-func describeTeam(f Format, d *ownership.Directory, t *ownership.Team, now time.Time) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", f.Bold(t.Name))
+func describeTeam(d *ownership.Directory, t *ownership.Team, now time.Time) rich.Text {
+	lines := []rich.Text{rich.Strong(t.Name)}
 	for _, r := range d.RoleDefs() {
 		_, assigned := t.Roles[r.ID]
 		_, covered := t.Covers[r.ID]
 		if r.ID != ownership.ProductManager && r.ID != ownership.ProductOwner && !assigned && !covered {
 			continue
 		}
-		b.WriteString("• " + holderLine(f, holder(d, t, r.ID, now)) + "\n")
+		lines = append(lines, rich.Sprintf("• %s", holderLine(holder(d, t, r.ID, now))))
 	}
 	if len(t.Routes) > 0 {
 		var rs []string
 		for _, k := range sortedKeys(t.Routes) {
 			rs = append(rs, fmt.Sprintf("%s → %s", k, d.RoleName(t.Routes[k])))
 		}
-		fmt.Fprintf(&b, "• Overrides: %s\n", strings.Join(rs, ", "))
+		lines = append(lines, rich.Sprintf("• Overrides: %s", strings.Join(rs, ", ")))
 	}
 	if len(t.Channels) > 0 {
-		var cs []string
+		var cs []rich.Text
 		for _, ch := range t.Channels {
-			cs = append(cs, f.Channel(ch))
+			cs = append(cs, channelLink(ch))
 		}
-		fmt.Fprintf(&b, "• Channels: %s\n", strings.Join(cs, ", "))
+		lines = append(lines, rich.Sprintf("• Channels: %s", rich.Join(cs, ", ")))
 	}
-	fmt.Fprintf(&b, "• Members: %d", len(t.Members))
-	return b.String()
+	lines = append(lines, rich.Sprintf("• Members: %d", len(t.Members)))
+	return rich.Lines(lines...)
 }
 
 func (c *cmd) teams() (CommandResult, error) {
 	teams := c.d.SortedTeams()
 	if len(teams) == 0 {
-		return CommandResult{Text: fmt.Sprintf("No teams yet. A lead can create one with %s.", c.f.Code(c.f.CommandPrefix()+" team create <name>"))}, nil
+		return CommandResult{Text: rich.Sprintf("No teams yet. A lead can create one with %s.", rich.Command("team create <name>"))}, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d teams:\n", len(teams))
+	lines := []rich.Text{rich.Sprintf("%d teams:", len(teams))}
 	for _, t := range teams {
 		pm := holder(c.d, t, ownership.ProductManager, c.now)
 		po := holder(c.d, t, ownership.ProductOwner, c.now)
-		fmt.Fprintf(&b, "• %s: PM %s, PO %s\n", c.f.Bold(t.Name), personOrNobody(c.f, pm), personOrNobody(c.f, po))
+		lines = append(lines, rich.Sprintf("• %s: PM %s, PO %s", rich.Strong(t.Name), personOrNobody(pm), personOrNobody(po)))
 	}
-	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+	return CommandResult{Text: rich.Lines(lines...)}, nil
 }
 
-func personOrNobody(f Format, h Holder) string {
+func personOrNobody(h Holder) rich.Text {
 	if h.Empty() {
-		return "nobody yet"
+		return rich.Plain("nobody yet")
 	}
-	return f.Mention(h.Person)
+	return mention(h.Person)
 }
 
 func (c *cmd) history(ctx context.Context) (CommandResult, error) {
@@ -251,14 +252,13 @@ func (c *cmd) history(ctx context.Context) (CommandResult, error) {
 		return CommandResult{}, err
 	}
 	if len(hs) == 0 {
-		return CommandResult{Text: fmt.Sprintf("No changes recorded for %s yet.", name)}, nil
+		return CommandResult{Text: rich.Sprintf("No changes recorded for %s yet.", name)}, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Latest changes for %s:\n", name)
+	lines := []rich.Text{rich.Sprintf("Latest changes for %s:", name)}
 	for _, h := range hs {
-		fmt.Fprintf(&b, "• %s · %s\n", h.At.UTC().Format("2006-01-02 15:04 UTC"), h.Summary)
+		lines = append(lines, rich.Sprintf("• %s · %s", h.At.UTC().Format("2006-01-02 15:04 UTC"), h.Summary))
 	}
-	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+	return CommandResult{Text: rich.Lines(lines...)}, nil
 }
 
 func (c *cmd) unanswered(ctx context.Context) (CommandResult, error) {
@@ -267,25 +267,24 @@ func (c *cmd) unanswered(ctx context.Context) (CommandResult, error) {
 		return CommandResult{}, err
 	}
 	if len(qs) == 0 {
-		return CommandResult{Text: "No unanswered questions. 🎉"}, nil
+		return CommandResult{Text: rich.Plain("No unanswered questions. 🎉")}, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Questions I couldn't answer (newest first). Teach me with %s:\n", c.f.Code(c.f.CommandPrefix()+` teach "<phrase>" <intent>`))
+	lines := []rich.Text{rich.Sprintf("Questions I couldn't answer (newest first). Teach me with %s:", TeachCommand())}
 	for _, q := range qs {
-		fmt.Fprintf(&b, "• %s · %s asked %q", q.At.UTC().Format("2006-01-02 15:04"), c.f.Mention(q.Asker), q.Text)
+		l := rich.Sprintf("• %s · %s asked %q", q.At.UTC().Format("2006-01-02 15:04"), mention(q.Asker), q.Text)
 		if len(q.Closest) > 0 {
-			fmt.Fprintf(&b, " (closest: %s)", strings.Join(q.Closest, ", "))
+			l = append(l, rich.Sprintf(" (closest: %s)", strings.Join(q.Closest, ", "))...)
 		}
-		b.WriteString("\n")
+		lines = append(lines, l)
 	}
-	return CommandResult{Text: strings.TrimRight(b.String(), "\n")}, nil
+	return CommandResult{Text: rich.Lines(lines...)}, nil
 }
 
 func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
 	if len(c.args) == 0 {
 		return CommandResult{}, c.usage("Who should I welcome? Mention them.")
 	}
-	u, err := userArg(c.f, c.verb, c.args[0])
+	u, err := userArg(c.verb, c.args[0])
 	if err != nil {
 		return CommandResult{}, err
 	}
@@ -308,18 +307,18 @@ func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
 	um := c.m
 	um.User = u
 	o := c.s.onboarding(c.d, um, t)
-	return CommandResult{Text: fmt.Sprintf("I've sent %s the welcome message.", c.f.Mention(u)), Welcomes: []Onboarding{o}}, nil
+	return CommandResult{Text: rich.Sprintf("I've sent %s the welcome message.", mention(u)), Welcomes: []Onboarding{o}}, nil
 }
 
 // change runs a mutating command inside one atomic store update.
 func (c *cmd) change(ctx context.Context) (CommandResult, error) {
-	var reply string
+	var reply rich.Text
 	var touched *ownership.Team
-	var announce []string
+	var announce []rich.Text
 	var team TeamRef
 	var channels []ownership.Channel
 	fn := func(d *ownership.Directory) ([]ownership.Change, error) {
-		reply, touched, announce, channels = "", nil, nil, nil
+		reply, touched, announce, channels = nil, nil, nil, nil
 		ch, err := c.apply(d, &reply, &touched, &announce)
 		if err != nil {
 			return nil, err
@@ -340,10 +339,10 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 	if err != nil {
 		return CommandResult{}, err
 	}
-	if reply == "" && len(changes) > 0 {
+	if reply.Empty() && len(changes) > 0 {
 		// Another delivery of this message made the change (fn did not run
 		// here): say it stands.
-		reply = "Done: that change was made when this message first arrived."
+		reply = rich.Plain("Done: that change was made when this message first arrived.")
 	}
 	res := CommandResult{Text: reply, Changed: len(changes) > 0}
 	if res.Changed {
@@ -379,9 +378,8 @@ var intentID = regexp.MustCompile(`^[a-z][a-z0-9_]{1,40}$`)
 
 // apply validates the command against d and mutates d; it returns the audit
 // entries, the reply, the team to announce in and the announcement lines.
-func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.Team, announce *[]string) ([]ownership.Change, error) {
-	f := c.f
-	me := f.Mention(c.m.User)
+func (c *cmd) apply(d *ownership.Directory, reply *rich.Text, touched **ownership.Team, announce *[]rich.Text) ([]ownership.Change, error) {
+	me := mention(c.m.User)
 	args := c.args
 	switch c.verb {
 	case "team":
@@ -399,7 +397,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			id := ownership.Slug(name)
 			if id == "" {
-				return nil, c.usage(fmt.Sprintf("%q is not a usable team name: use letters or digits.", name))
+				return nil, c.usage("%q is not a usable team name: use letters or digits.", name)
 			}
 			if t := d.Team(name); t != nil {
 				return nil, ownership.Errorf(ownership.ErrInvalid, "A team called %s already exists.", t.Name)
@@ -409,8 +407,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			t := &ownership.Team{ID: id, Name: name}
 			d.Teams[id] = t
-			*reply = fmt.Sprintf("Created the team %s. Next: %s and %s.", f.Bold(name),
-				f.Code(fmt.Sprintf("%s set pm @person %s", f.CommandPrefix(), teamArg(name))), f.Code(fmt.Sprintf("%s channel #channel %s", f.CommandPrefix(), teamArg(name))))
+			*reply = rich.Sprintf("Created the team %s. Next: %s and %s.", rich.Strong(name),
+				rich.Command(fmt.Sprintf("set pm @person %s", teamArg(name))), rich.Command(fmt.Sprintf("channel #channel %s", teamArg(name))))
 			return []ownership.Change{{Team: id, Action: "team.create", New: name, Summary: fmt.Sprintf("%s created the team %s", c.m.User.Label(), name)}}, nil
 		case "rename":
 			t, rest, err := c.leadingTeam(d, args[1:])
@@ -430,8 +428,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			old := t.Name
 			t.Name = newName
 			*touched = t
-			*reply = fmt.Sprintf("Renamed %s to %s.", old, f.Bold(newName))
-			*announce = []string{fmt.Sprintf("%s renamed the team %s to %s.", me, old, f.Bold(newName))}
+			*reply = rich.Sprintf("Renamed %s to %s.", old, rich.Strong(newName))
+			*announce = []rich.Text{rich.Sprintf("%s renamed the team %s to %s.", me, old, rich.Strong(newName))}
 			return []ownership.Change{{Team: t.ID, Action: "team.rename", Old: old, New: newName, Summary: fmt.Sprintf("%s renamed %s to %s", c.m.User.Label(), old, newName)}}, nil
 		case "delete":
 			t, err := c.team(d, args[1:])
@@ -440,11 +438,11 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			delete(d.Teams, t.ID)
 			*touched = t // still holds its channels, for the announcement
-			*reply = fmt.Sprintf("Deleted the team %s. Its channels are no longer linked.", t.Name)
-			*announce = []string{fmt.Sprintf("%s deleted the team %s; this channel is no longer linked to a team.", me, t.Name)}
+			*reply = rich.Sprintf("Deleted the team %s. Its channels are no longer linked.", t.Name)
+			*announce = []rich.Text{rich.Sprintf("%s deleted the team %s; this channel is no longer linked to a team.", me, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "team.delete", Old: t.Name, Summary: fmt.Sprintf("%s deleted the team %s", c.m.User.Label(), t.Name)}}, nil
 		}
-		return nil, c.usage(fmt.Sprintf("%q is not a team action.", args[0].text))
+		return nil, c.usage("%q is not a team action.", args[0].text)
 
 	case "set":
 		r, rest, err := c.splitRole(d, args)
@@ -454,7 +452,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		if len(rest) == 0 {
 			return nil, c.usage("Who should hold the role? Mention them.")
 		}
-		u, err := userArg(f, c.verb, rest[0])
+		u, err := userArg(c.verb, rest[0])
 		if err != nil {
 			return nil, err
 		}
@@ -467,20 +465,21 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		old := t.Roles[r.ID].Person
 		if old.ID == u.ID {
-			*reply = fmt.Sprintf("%s is already %s of %s; nothing changed.", f.Mention(u), r.Name, t.Name)
+			*reply = rich.Sprintf("%s is already %s of %s; nothing changed.", mention(u), r.Name, t.Name)
 			return nil, nil
 		}
 		t.Roles[r.ID] = ownership.Assignment{Person: u, AssignedBy: c.m.User, AssignedAt: c.now}
 		if !t.HasMember(u.ID) {
 			t.Members = append(t.Members, u)
 		}
-		was, wasPlain := "", ""
+		var was rich.Text
+		wasPlain := ""
 		if !old.IsZero() {
-			was, wasPlain = fmt.Sprintf(" (was %s)", f.Mention(old)), fmt.Sprintf(" (was %s)", old.Label())
+			was, wasPlain = rich.Sprintf(" (was %s)", mention(old)), fmt.Sprintf(" (was %s)", old.Label())
 		}
 		*touched = t
-		*reply = fmt.Sprintf("Done: %s is now %s of %s%s.", f.Mention(u), r.Name, f.Bold(t.Name), was)
-		*announce = []string{fmt.Sprintf("%s made %s %s of %s%s.", me, f.Mention(u), r.Name, t.Name, was)}
+		*reply = rich.Sprintf("Done: %s is now %s of %s%s.", mention(u), r.Name, rich.Strong(t.Name), was)
+		*announce = []rich.Text{rich.Sprintf("%s made %s %s of %s%s.", me, mention(u), r.Name, t.Name, was)}
 		return []ownership.Change{{Team: t.ID, Action: "set", Field: string(r.ID), Old: old.ID, New: u.ID,
 			Summary: fmt.Sprintf("%s made %s %s of %s%s", c.m.User.Label(), u.Label(), r.Name, t.Name, wasPlain)}}, nil
 
@@ -495,13 +494,13 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		old, ok := t.Roles[r.ID]
 		if !ok {
-			*reply = fmt.Sprintf("%s has no %s; nothing changed.", t.Name, r.Name)
+			*reply = rich.Sprintf("%s has no %s; nothing changed.", t.Name, r.Name)
 			return nil, nil
 		}
 		delete(t.Roles, r.ID)
 		*touched = t
-		*reply = fmt.Sprintf("Done: %s no longer has a %s (was %s).", f.Bold(t.Name), r.Name, f.Mention(old.Person))
-		*announce = []string{fmt.Sprintf("%s removed %s as %s of %s.", me, f.Mention(old.Person), r.Name, t.Name)}
+		*reply = rich.Sprintf("Done: %s no longer has a %s (was %s).", rich.Strong(t.Name), r.Name, mention(old.Person))
+		*announce = []rich.Text{rich.Sprintf("%s removed %s as %s of %s.", me, mention(old.Person), r.Name, t.Name)}
 		return []ownership.Change{{Team: t.ID, Action: "unset", Field: string(r.ID), Old: old.Person.ID,
 			Summary: fmt.Sprintf("%s removed %s as %s of %s", c.m.User.Label(), old.Person.Label(), r.Name, t.Name)}}, nil
 
@@ -519,12 +518,12 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			t := d.ChannelTeam(ch.ID)
 			if t == nil {
-				return nil, ownership.Errorf(ownership.ErrNotFound, "%s isn't linked to any team; nothing changed.", f.Channel(ch))
+				return nil, ownership.Errorf(ownership.ErrNotFound, "%s isn't linked to any team; nothing changed.", channelLink(ch))
 			}
 			*touched = &ownership.Team{ID: t.ID, Name: t.Name, Channels: []ownership.Channel{ch}}
 			t.Channels = removeChannel(t.Channels, ch.ID)
-			*reply = fmt.Sprintf("Unlinked %s from %s.", f.Channel(ch), t.Name)
-			*announce = []string{fmt.Sprintf("%s unlinked this channel from %s.", me, t.Name)}
+			*reply = rich.Sprintf("Unlinked %s from %s.", channelLink(ch), t.Name)
+			*announce = []rich.Text{rich.Sprintf("%s unlinked this channel from %s.", me, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s unlinked #%s from %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}}, nil
 		}
 		ch, err := c.channelArg(args[0])
@@ -539,7 +538,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			return nil, err
 		}
 		if t.HasChannel(ch.ID) {
-			*reply = fmt.Sprintf("%s is already linked to %s; nothing changed.", f.Channel(ch), t.Name)
+			*reply = rich.Sprintf("%s is already linked to %s; nothing changed.", channelLink(ch), t.Name)
 			return nil, nil
 		}
 		moved := ""
@@ -551,8 +550,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		t.Channels = append(t.Channels, ch)
 		*touched = t
-		*reply = fmt.Sprintf("Linked %s to %s%s. Questions asked there now default to %s, and changes to the team are announced there (invite me to the channel if I'm not in it yet).", f.Channel(ch), f.Bold(t.Name), moved, t.Name)
-		*announce = []string{fmt.Sprintf("%s linked %s to %s.", me, f.Channel(ch), t.Name)}
+		*reply = rich.Sprintf("Linked %s to %s%s. Questions asked there now default to %s, and changes to the team are announced there (invite me to the channel if I'm not in it yet).", channelLink(ch), rich.Strong(t.Name), moved, t.Name)
+		*announce = []rich.Text{rich.Sprintf("%s linked %s to %s.", me, channelLink(ch), t.Name)}
 		return append(ch0, ownership.Change{Team: t.ID, Action: "channel.add", New: ch.ID, Summary: fmt.Sprintf("%s linked #%s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}), nil
 
 	case "member":
@@ -561,9 +560,9 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		op := strings.ToLower(args[0].text)
 		if op != "add" && op != "remove" {
-			return nil, c.usage(fmt.Sprintf("%q is not add or remove.", args[0].text))
+			return nil, c.usage("%q is not add or remove.", args[0].text)
 		}
-		u, err := userArg(f, c.verb, args[1])
+		u, err := userArg(c.verb, args[1])
 		if err != nil {
 			return nil, err
 		}
@@ -573,17 +572,17 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		if op == "add" {
 			if t.HasMember(u.ID) {
-				*reply = fmt.Sprintf("%s is already on %s; nothing changed.", f.Mention(u), t.Name)
+				*reply = rich.Sprintf("%s is already on %s; nothing changed.", mention(u), t.Name)
 				return nil, nil
 			}
 			t.Members = append(t.Members, u)
 			*touched = t
-			*reply = fmt.Sprintf("Added %s to %s.", f.Mention(u), f.Bold(t.Name))
-			*announce = []string{fmt.Sprintf("%s added %s to %s.", me, f.Mention(u), t.Name)}
+			*reply = rich.Sprintf("Added %s to %s.", mention(u), rich.Strong(t.Name))
+			*announce = []rich.Text{rich.Sprintf("%s added %s to %s.", me, mention(u), t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "member.add", New: u.ID, Summary: fmt.Sprintf("%s added %s to %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
 		}
 		if !t.HasMember(u.ID) {
-			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a member of %s; nothing changed.", f.Mention(u), t.Name)
+			return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a member of %s; nothing changed.", mention(u), t.Name)
 		}
 		var keep []ownership.Person
 		for _, p := range t.Members {
@@ -593,8 +592,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		t.Members = keep
 		*touched = t
-		*reply = fmt.Sprintf("Removed %s from %s.", f.Mention(u), f.Bold(t.Name))
-		*announce = []string{fmt.Sprintf("%s removed %s from %s.", me, f.Mention(u), t.Name)}
+		*reply = rich.Sprintf("Removed %s from %s.", mention(u), rich.Strong(t.Name))
+		*announce = []rich.Text{rich.Sprintf("%s removed %s from %s.", me, mention(u), t.Name)}
 		return []ownership.Change{{Team: t.ID, Action: "member.remove", Old: u.ID, Summary: fmt.Sprintf("%s removed %s from %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
 
 	case "cover":
@@ -613,26 +612,26 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			delete(t.Covers, r.ID)
 			*touched = t
-			*reply = fmt.Sprintf("Ended %s's cover as %s of %s.", f.Mention(cv.Person), r.Name, t.Name)
-			*announce = []string{fmt.Sprintf("%s ended %s's cover as %s of %s.", me, f.Mention(cv.Person), r.Name, t.Name)}
+			*reply = rich.Sprintf("Ended %s's cover as %s of %s.", mention(cv.Person), r.Name, t.Name)
+			*announce = []rich.Text{rich.Sprintf("%s ended %s's cover as %s of %s.", me, mention(cv.Person), r.Name, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "cover.end", Field: string(r.ID), Old: cv.Person.ID, Summary: fmt.Sprintf("%s ended %s's cover as %s of %s", c.m.User.Label(), cv.Person.Label(), r.Name, t.Name)}}, nil
 		}
 		if len(rest) < 3 {
 			return nil, c.usage("Say who covers and until when.")
 		}
-		u, err := userArg(f, c.verb, rest[0])
+		u, err := userArg(c.verb, rest[0])
 		if err != nil {
 			return nil, err
 		}
 		if !strings.EqualFold(rest[1].text, "until") {
-			return nil, c.usage(fmt.Sprintf("Expected \"until\" after the person, got %q.", rest[1].text))
+			return nil, c.usage("Expected \"until\" after the person, got %q.", rest[1].text)
 		}
 		until, n, perr := parseUntil(rest[2:], c.now)
 		if perr != nil {
 			return nil, c.usage(perr.Error() + ". Try 2026-12-24, \"2026-12-24 17:00\", tomorrow, friday or 3d (times are UTC).")
 		}
 		if !until.After(c.now) {
-			return nil, c.usage(fmt.Sprintf("%s is in the past; a cover has to end in the future.", until.Format("2 Jan 2006 15:04 UTC")))
+			return nil, c.usage("%s is in the past; a cover has to end in the future.", until.Format("2 Jan 2006 15:04 UTC"))
 		}
 		t, err := c.team(d, rest[2+n:])
 		if err != nil {
@@ -643,13 +642,13 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		t.Covers[r.ID] = ownership.Cover{Person: u, Until: until, By: c.m.User, At: c.now}
 		usual := t.Roles[r.ID].Person
-		forWhom := ""
+		var forWhom rich.Text
 		if !usual.IsZero() {
-			forWhom = fmt.Sprintf(" for %s", f.Mention(usual))
+			forWhom = rich.Sprintf(" for %s", mention(usual))
 		}
 		*touched = t
-		*reply = fmt.Sprintf("Done: %s covers as %s of %s%s until %s. It ends by itself.", f.Mention(u), r.Name, f.Bold(t.Name), forWhom, when(until))
-		*announce = []string{fmt.Sprintf("%s asked %s to cover as %s of %s%s until %s.", me, f.Mention(u), r.Name, t.Name, forWhom, when(until))}
+		*reply = rich.Sprintf("Done: %s covers as %s of %s%s until %s. It ends by itself.", mention(u), r.Name, rich.Strong(t.Name), forWhom, when(until))
+		*announce = []rich.Text{rich.Sprintf("%s asked %s to cover as %s of %s%s until %s.", me, mention(u), r.Name, t.Name, forWhom, when(until))}
 		return []ownership.Change{{Team: t.ID, Action: "cover", Field: string(r.ID), New: u.ID + " until " + until.Format(time.RFC3339),
 			Summary: fmt.Sprintf("%s asked %s to cover as %s of %s until %s", c.m.User.Label(), u.Label(), r.Name, t.Name, when(until))}}, nil
 
@@ -663,7 +662,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		in, ok := cat.Get(strings.ToLower(args[0].text))
 		if !ok {
-			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. %s lists them.", args[0].text, f.Code(f.CommandPrefix()+" help"))
+			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. %s lists them.", args[0].text, rich.Command("help"))
 		}
 		if in.Role == ownership.Info || in.Role == ownership.None || in.Role == intent.RoleLookup {
 			return nil, ownership.Errorf(ownership.ErrInvalid, "%s is not answered by a role, so it can't be routed. Route an ownership intent such as roadmap or backlog.", in.ID)
@@ -679,8 +678,8 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			}
 			delete(t.Routes, in.ID)
 			*touched = t
-			*reply = fmt.Sprintf("%s on %s goes back to the default, the %s.", in.Title, t.Name, roleTitle(in.Role))
-			*announce = []string{fmt.Sprintf("%s reset %s on %s to the default.", me, in.ID, t.Name)}
+			*reply = rich.Sprintf("%s on %s goes back to the default, the %s.", in.Title, t.Name, roleTitle(in.Role))
+			*announce = []rich.Text{rich.Sprintf("%s reset %s on %s to the default.", me, in.ID, t.Name)}
 			return []ownership.Change{{Team: t.ID, Action: "route.reset", Field: in.ID, Old: string(old), Summary: fmt.Sprintf("%s reset %s on %s to the default (%s)", c.m.User.Label(), in.ID, t.Name, roleTitle(in.Role))}}, nil
 		}
 		var role ownership.Role
@@ -704,33 +703,33 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		old := t.Routes[in.ID]
 		t.Routes[in.ID] = role
 		*touched = t
-		*reply = fmt.Sprintf("On %s, %s now goes to the %s (default: the %s).", f.Bold(t.Name), in.Title, roleTitle(role), roleTitle(in.Role))
-		*announce = []string{fmt.Sprintf("%s routed %s on %s to the %s.", me, in.Title, t.Name, roleTitle(role))}
+		*reply = rich.Sprintf("On %s, %s now goes to the %s (default: the %s).", rich.Strong(t.Name), in.Title, roleTitle(role), roleTitle(in.Role))
+		*announce = []rich.Text{rich.Sprintf("%s routed %s on %s to the %s.", me, in.Title, t.Name, roleTitle(role))}
 		return []ownership.Change{{Team: t.ID, Action: "route", Field: in.ID, Old: string(old), New: string(role), Summary: fmt.Sprintf("%s routed %s on %s to the %s", c.m.User.Label(), in.ID, t.Name, roleTitle(role))}}, nil
 
 	case "lead":
 		if len(args) != 2 {
 			return nil, c.usage("Say add or remove, and whom.")
 		}
-		u, err := userArg(f, c.verb, args[1])
+		u, err := userArg(c.verb, args[1])
 		if err != nil {
 			return nil, err
 		}
 		switch strings.ToLower(args[0].text) {
 		case "add":
 			if d.IsLead(u.ID) || c.s.admins[u.ID] {
-				*reply = fmt.Sprintf("%s is already a lead; nothing changed.", f.Mention(u))
+				*reply = rich.Sprintf("%s is already a lead; nothing changed.", mention(u))
 				return nil, nil
 			}
 			d.Leads = append(d.Leads, u)
-			*reply = fmt.Sprintf("%s is now a lead and can change ownership here.", f.Mention(u))
+			*reply = rich.Sprintf("%s is now a lead and can change ownership here.", mention(u))
 			return []ownership.Change{{Action: "lead.add", New: u.ID, Summary: fmt.Sprintf("%s made %s a lead", c.m.User.Label(), u.Label())}}, nil
 		case "remove":
 			if c.s.admins[u.ID] && !d.IsLead(u.ID) {
-				return nil, ownership.Errorf(ownership.ErrInvalid, "%s is a lead through the WHOOWNS_ADMINS setting; remove them there.", f.Mention(u))
+				return nil, ownership.Errorf(ownership.ErrInvalid, "%s is a lead through the WHOOWNS_ADMINS setting; remove them there.", mention(u))
 			}
 			if !d.IsLead(u.ID) {
-				return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a lead; nothing changed.", f.Mention(u))
+				return nil, ownership.Errorf(ownership.ErrNotFound, "%s is not a lead; nothing changed.", mention(u))
 			}
 			var keep []ownership.Person
 			for _, l := range d.Leads {
@@ -739,10 +738,10 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 				}
 			}
 			d.Leads = keep
-			*reply = fmt.Sprintf("%s is no longer a lead.", f.Mention(u))
+			*reply = rich.Sprintf("%s is no longer a lead.", mention(u))
 			return []ownership.Change{{Action: "lead.remove", Old: u.ID, Summary: fmt.Sprintf("%s removed %s as a lead", c.m.User.Label(), u.Label())}}, nil
 		}
-		return nil, c.usage(fmt.Sprintf("%q is not add or remove.", args[0].text))
+		return nil, c.usage("%q is not add or remove.", args[0].text)
 
 	case "role":
 		if len(args) < 2 || !strings.EqualFold(args[0].text, "add") {
@@ -750,7 +749,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		id := strings.ToLower(args[1].text)
 		if !intentID.MatchString(id) {
-			return nil, c.usage(fmt.Sprintf("%q is not a valid role id: use lower-case letters, digits and _, starting with a letter.", args[1].text))
+			return nil, c.usage("%q is not a valid role id: use lower-case letters, digits and _, starting with a letter.", args[1].text)
 		}
 		if _, ok := d.LookupRole(id); ok || id == string(ownership.Both) || id == string(ownership.Info) || id == string(ownership.None) {
 			return nil, ownership.Errorf(ownership.ErrInvalid, "The role %q already exists or is reserved.", id)
@@ -766,7 +765,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			return nil, ownership.Errorf(ownership.ErrInvalid, "This workspace already has %d custom roles, the most I keep.", len(d.Roles))
 		}
 		d.Roles = append(d.Roles, ownership.RoleDef{ID: ownership.Role(id), Name: name})
-		*reply = fmt.Sprintf("Added the role %s (%s). Assign it with %s.", f.Bold(name), id, f.Code(fmt.Sprintf("%s set %s @person <team>", f.CommandPrefix(), id)))
+		*reply = rich.Sprintf("Added the role %s (%s). Assign it with %s.", rich.Strong(name), id, rich.Command(fmt.Sprintf("set %s @person <team>", id)))
 		return []ownership.Change{{Action: "role.add", New: id, Summary: fmt.Sprintf("%s added the role %s", c.m.User.Label(), name)}}, nil
 
 	case "teach":
@@ -790,11 +789,11 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		id := strings.ToLower(args[1].text)
 		in, ok := cat.Get(id)
 		if !ok {
-			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. Use an id from the catalogue (for example acceptance_criteria or roadmap) or add one with %s.", args[1].text, f.Code(f.CommandPrefix()+` intent add <id> <role> "<why>"`))
+			return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. Use an id from the catalogue (for example acceptance_criteria or roadmap) or add one with %s.", args[1].text, rich.Command(`intent add <id> <role> "<why>"`))
 		}
 		for _, p := range d.Phrases {
 			if strings.EqualFold(p.Phrase, phrase) && p.Intent == id {
-				*reply = fmt.Sprintf("I already know %q as %s; nothing changed.", phrase, in.Title)
+				*reply = rich.Sprintf("I already know %q as %s; nothing changed.", phrase, in.Title)
 				return nil, nil
 			}
 		}
@@ -803,7 +802,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			c.s.log.Warn("teach rejected by the catalogue", "err", err)
 			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't learn %q: use words people would ask with, for an intent that exists.", phrase)
 		}
-		*reply = fmt.Sprintf("Learned: questions like %q now go to %s (%s). It works from the next question on.", phrase, f.Bold(in.Title), in.ID)
+		*reply = rich.Sprintf("Learned: questions like %q now go to %s (%s). It works from the next question on.", phrase, rich.Strong(in.Title), in.ID)
 		return []ownership.Change{{Action: "teach", Field: id, New: phrase, Summary: fmt.Sprintf("%s taught %q as %s", c.m.User.Label(), phrase, id)}}, nil
 
 	case "intent":
@@ -812,14 +811,14 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 		}
 		id := strings.ToLower(args[1].text)
 		if !intentID.MatchString(id) {
-			return nil, c.usage(fmt.Sprintf("%q is not a valid intent id: use lower-case letters, digits and _, starting with a letter.", args[1].text))
+			return nil, c.usage("%q is not a valid intent id: use lower-case letters, digits and _, starting with a letter.", args[1].text)
 		}
 		if _, ok := c.s.catalogue.Get(id); ok {
 			return nil, ownership.Errorf(ownership.ErrInvalid, "%s is a built-in intent; custom intents need an id of their own.", id)
 		}
 		for _, ci := range d.Intents {
 			if ci.ID == id {
-				return nil, ownership.Errorf(ownership.ErrInvalid, "The custom intent %s already exists; teach it phrases with %s.", id, f.Code(fmt.Sprintf(`%s teach "<phrase>" %s`, f.CommandPrefix(), id)))
+				return nil, ownership.Errorf(ownership.ErrInvalid, "The custom intent %s already exists; teach it phrases with %s.", id, rich.Command(fmt.Sprintf(`teach "<phrase>" %s`, id)))
 			}
 		}
 		var role ownership.Role
@@ -848,7 +847,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *string, touched **ownership.T
 			c.s.log.Warn("intent rejected by the catalogue", "err", err)
 			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't add the intent %s; check the id and the role.", id)
 		}
-		*reply = fmt.Sprintf("Added the intent %s, owned by the %s. Teach it the words people use with %s.", f.Bold(id), roleTitle(role), f.Code(fmt.Sprintf(`%s teach "<phrase>" %s`, f.CommandPrefix(), id)))
+		*reply = rich.Sprintf("Added the intent %s, owned by the %s. Teach it the words people use with %s.", rich.Strong(id), roleTitle(role), rich.Command(fmt.Sprintf(`teach "<phrase>" %s`, id)))
 		return []ownership.Change{{Action: "intent.add", Field: id, New: string(role), Summary: fmt.Sprintf("%s added the intent %s for the %s", c.m.User.Label(), id, roleTitle(role))}}, nil
 	}
 	return nil, c.usage("That command is not complete.")
@@ -895,7 +894,7 @@ func (c *cmd) channelArg(t token) (ownership.Channel, error) {
 		}
 		return c.m.Channel, nil
 	}
-	return ownership.Channel{}, c.usage(fmt.Sprintf("%q is not a channel link. Type # and pick the channel, or use \"here\" inside it.", t.text))
+	return ownership.Channel{}, c.usage("%q is not a channel link. Type # and pick the channel, or use \"here\" inside it.", t.text)
 }
 
 func removeChannel(cs []ownership.Channel, id string) []ownership.Channel {
@@ -915,25 +914,23 @@ func nameOr(name, id string) string {
 	return id
 }
 
-func (s *Service) commandHelp(f Format, lead bool) string {
-	var b strings.Builder
-	p := f.CommandPrefix()
-	b.WriteString("Ask me who owns product work in plain words, or use these commands:\n")
+func (s *Service) commandHelp(lead bool) rich.Text {
+	lines := []rich.Text{rich.Plain("Ask me who owns product work in plain words, or use these commands:")}
 	for _, v := range verbOrder {
 		if mutating[v] || v == "unanswered" {
 			continue
 		}
-		b.WriteString("• " + f.Code(p+" "+usage[v]) + "\n")
+		lines = append(lines, rich.Sprintf("• %s", rich.Command(usage[v])))
 	}
-	b.WriteString("Leads keep ownership current with:\n")
+	lines = append(lines, rich.Plain("Leads keep ownership current with:"))
 	for _, v := range verbOrder {
 		if mutating[v] || v == "unanswered" {
-			b.WriteString("• " + f.Code(p+" "+usage[v]) + "\n")
+			lines = append(lines, rich.Sprintf("• %s", rich.Command(usage[v])))
 		}
 	}
-	b.WriteString("Roles: pm (Product Manager), po (Product Owner) and any role a lead adds. Name users with @mentions and channels with #links; quote names with spaces.")
+	lines = append(lines, rich.Plain("Roles: pm (Product Manager), po (Product Owner) and any role a lead adds. Name users with @mentions and channels with #links; quote names with spaces."))
 	if !lead {
-		b.WriteString("\nOnly leads can change anything; ask one if an answer is out of date.")
+		lines = append(lines, rich.Plain("Only leads can change anything; ask one if an answer is out of date."))
 	}
-	return b.String()
+	return rich.Lines(lines...)
 }

@@ -3,10 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // The two roles in a sentence each, used by onboarding and the knowledge
@@ -17,32 +17,30 @@ const (
 	poInShort = "The Product Owner owns the how and the when of delivery: the backlog and its order, user stories and acceptance criteria, sprint goals, accepting finished work and answering the team's day-to-day product questions. They look inward and a few sprints ahead."
 )
 
-func knowledge(id string, in intent.Intent, f Format) string {
+func knowledge(id string, in intent.Intent) rich.Text {
 	switch id {
 	case "help":
-		return helpText(f)
+		return helpText()
 	case "role_difference":
 		if in.More != "" {
-			return in.More
+			return rich.Plain(in.More)
 		}
-		return pmInShort + "\n" + poInShort
+		return rich.Lines(rich.Plain(pmInShort), rich.Plain(poInShort))
 	}
 	if in.More != "" {
-		return in.More
+		return rich.Plain(in.More)
 	}
-	return in.Why
+	return rich.Plain(in.Why)
 }
 
-func helpText(f Format) string {
-	p := f.CommandPrefix()
-	ask := "mention me in a channel"
-	return strings.Join([]string{
-		"I answer \"who owns this?\" for product work: I tell you whether it is the Product Manager's or the Product Owner's call, and who that is on your team.",
-		fmt.Sprintf("Ask in plain words: %s, or send me a direct message. For example: %s, %s, %s.", ask,
-			f.Code("who writes the acceptance criteria for checkout?"), f.Code("who owns the roadmap?"), f.Code("who is the PO of payments?")),
-		fmt.Sprintf("Name a team in the question, or ask in a channel linked to one. %s shows a team's roles; %s lists the teams.", f.Code(p+" show checkout"), f.Code(p+" teams")),
-		fmt.Sprintf("Leads keep the answers current with %s (set and unset owners, link channels, temporary cover, overrides, history).", f.Code(p+" help")),
-	}, "\n")
+func helpText() rich.Text {
+	return rich.Lines(
+		rich.Plain("I answer \"who owns this?\" for product work: I tell you whether it is the Product Manager's or the Product Owner's call, and who that is on your team."),
+		rich.Sprintf("Ask in plain words: mention me in a channel, or send me a direct message. For example: %s, %s, %s.",
+			rich.Code("who writes the acceptance criteria for checkout?"), rich.Code("who owns the roadmap?"), rich.Code("who is the PO of payments?")),
+		rich.Sprintf("Name a team in the question, or ask in a channel linked to one. %s shows a team's roles; %s lists the teams.", rich.Command("show checkout"), rich.Command("teams")),
+		rich.Sprintf("Leads keep the answers current with %s (set and unset owners, link channels, temporary cover, overrides, history).", rich.Command("help")),
+	)
 }
 
 // Onboarding is the welcome a new member gets by direct message.
@@ -57,8 +55,8 @@ type Onboarding struct {
 	PO         Holder `json:"po"`
 	SamePerson bool   `json:"same_person,omitempty"`
 	// Roles explains the two roles; HowToAsk says how to use the bot.
-	Roles    []string `json:"roles"`
-	HowToAsk string   `json:"how_to_ask"`
+	Roles    []string  `json:"roles"`
+	HowToAsk rich.Text `json:"how_to_ask"`
 }
 
 // Welcome prepares the onboarding message for user on team (team "" when
@@ -117,11 +115,9 @@ func (s *Service) JoinTeam(ctx context.Context, m Message, teamID string) (Onboa
 }
 
 func (s *Service) onboarding(d *ownership.Directory, m Message, t *ownership.Team) Onboarding {
-	f := formatOf(m)
 	o := Onboarding{User: m.User, Roles: []string{pmInShort, poInShort}}
-	p := f.CommandPrefix()
-	o.HowToAsk = fmt.Sprintf("Ask me \"who owns …?\" questions in plain words: mention me in a channel or write to me here. Try %s or %s. %s lists everything I can do.",
-		f.Code("who writes the acceptance criteria?"), f.Code("who owns the roadmap?"), f.Code(p+" help"))
+	o.HowToAsk = rich.Sprintf("Ask me \"who owns …?\" questions in plain words: mention me in a channel or write to me here. Try %s or %s. %s lists everything I can do.",
+		rich.Code("who writes the acceptance criteria?"), rich.Code("who owns the roadmap?"), rich.Command("help"))
 	if t == nil {
 		for _, tt := range d.SortedTeams() {
 			o.Teams = append(o.Teams, TeamRef{ID: tt.ID, Name: tt.Name})
@@ -136,40 +132,39 @@ func (s *Service) onboarding(d *ownership.Directory, m Message, t *ownership.Tea
 	return o
 }
 
-// Text renders the onboarding as plain lines in the given format, for
-// transports without richer layouts and for the command line.
-func (o Onboarding) Text(f Format) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Welcome, %s! I'm whoowns: I tell you who owns what in product work.\n", f.Mention(o.User))
+// Text is the onboarding as lines, for transports without richer layouts
+// and for the command line.
+func (o Onboarding) Text() rich.Text {
+	lines := []rich.Text{rich.Sprintf("Welcome, %s! I'm whoowns: I tell you who owns what in product work.", mention(o.User))}
 	for _, r := range o.Roles {
-		b.WriteString("• " + r + "\n")
+		lines = append(lines, rich.Sprintf("• %s", r))
 	}
 	if o.Team != nil {
-		fmt.Fprintf(&b, "On %s:\n", f.Bold(o.Team.Name))
+		lines = append(lines, rich.Sprintf("On %s:", rich.Strong(o.Team.Name)))
 		if o.SamePerson {
-			fmt.Fprintf(&b, "• %s is both Product Manager and Product Owner.\n", f.Mention(o.PM.Person))
+			lines = append(lines, rich.Sprintf("• %s is both Product Manager and Product Owner.", mention(o.PM.Person)))
 		} else {
 			for _, h := range []Holder{o.PM, o.PO} {
-				b.WriteString("• " + holderLine(f, h) + "\n")
+				lines = append(lines, rich.Sprintf("• %s", holderLine(h)))
 			}
 		}
 	} else if len(o.Teams) > 0 {
-		b.WriteString("Which team are you on? Pick it and I'll show you who's who.\n")
+		lines = append(lines, rich.Plain("Which team are you on? Pick it and I'll show you who's who."))
 	}
-	b.WriteString(o.HowToAsk)
-	return b.String()
+	lines = append(lines, o.HowToAsk)
+	return rich.Lines(lines...)
 }
 
-func holderLine(f Format, h Holder) string {
+func holderLine(h Holder) rich.Text {
 	switch {
 	case h.Empty():
-		return fmt.Sprintf("%s: nobody yet", h.RoleName)
+		return rich.Sprintf("%s: nobody yet", h.RoleName)
 	case h.Covering():
-		usual := ""
+		var usual rich.Text
 		if !h.Usual.IsZero() {
-			usual = fmt.Sprintf(" for %s", f.Mention(h.Usual))
+			usual = rich.Sprintf(" for %s", mention(h.Usual))
 		}
-		return fmt.Sprintf("%s: %s (covering%s until %s)", h.RoleName, f.Mention(h.Person), usual, when(h.CoverUntil))
+		return rich.Sprintf("%s: %s (covering%s until %s)", h.RoleName, mention(h.Person), usual, when(h.CoverUntil))
 	}
-	return fmt.Sprintf("%s: %s", h.RoleName, f.Mention(h.Person))
+	return rich.Sprintf("%s: %s", h.RoleName, mention(h.Person))
 }

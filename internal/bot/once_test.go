@@ -66,7 +66,7 @@ func TestChangeReportedWhenStoreReplyLost(t *testing.T) {
 	ctx := context.Background()
 	admin := ownership.Person{ID: "UADMIN", Name: "Admin"}
 	m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, ID: "Ev0001", User: admin,
-		Channel: ownership.Channel{ID: "D0ADMIN"}, DM: true, Text: "set po <@U03JULES|jules> checkout", Format: bot.Plain{}}
+		Channel: ownership.Channel{ID: "D0ADMIN"}, DM: true, Text: "set po <@U03JULES|jules> checkout"}
 	r, err := s.Command(ctx, m)
 	if err != nil {
 		t.Fatalf("Command after a lost store reply = %v; want the change reported as made", err)
@@ -74,7 +74,7 @@ func TestChangeReportedWhenStoreReplyLost(t *testing.T) {
 	if st.updates != 2 {
 		t.Errorf("%d updates sent, want the lost one and its confirmation", st.updates)
 	}
-	if !r.Changed || r.Text == "" {
+	if !r.Changed || r.Text.Empty() {
 		t.Errorf("reply %+v: want a changed result with the command's reply", r)
 	}
 	if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != "C0CHECKOUT" {
@@ -104,7 +104,7 @@ func TestChangeStoreDownStaysAnError(t *testing.T) {
 	st.down = true
 	ctx := context.Background()
 	m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, ID: "Ev0002", User: ownership.Person{ID: "UADMIN"},
-		Text: "set po <@U03JULES|jules> checkout", Format: bot.Plain{}}
+		Text: "set po <@U03JULES|jules> checkout"}
 	if r, err := s.Command(ctx, m); ownership.ErrorCode(err) != ownership.ErrUnavailable || r.Changed {
 		t.Errorf("Command on an unreachable store = %+v, %v; want unavailable", r, err)
 	}

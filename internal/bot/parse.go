@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // token is one word of a command: a plain word, a quoted string, a user
@@ -129,23 +130,23 @@ var mutating = map[string]bool{
 	"route": true, "lead": true, "role": true, "teach": true, "intent": true, "onboard": true,
 }
 
-func usageError(f Format, verb, problem string) error {
-	return ownership.Errorf(ownership.ErrInvalid, "%s Usage: %s", problem, f.Code(f.CommandPrefix()+" "+usage[verb]))
+func usageError(verb string, problem rich.Text) error {
+	return ownership.Errorf(ownership.ErrInvalid, "%s Usage: %s", problem, rich.Command(usage[verb]))
 }
 
 // userArg requires a mention.
-func userArg(f Format, verb string, t token) (ownership.Person, error) {
+func userArg(verb string, t token) (ownership.Person, error) {
 	if t.user != nil {
 		return *t.user, nil
 	}
-	return ownership.Person{}, usageError(f, verb, fmt.Sprintf("%q is not a mention of a person. Type @ and pick them from the list so I get who they are.", t.text))
+	return ownership.Person{}, usageError(verb, rich.Sprintf("%q is not a mention of a person. Type @ and pick them from the list so I get who they are.", t.text))
 }
 
 // unknownTeam names the closest teams and lists them all.
 func unknownTeam(d *ownership.Directory, name string) error {
 	teams := d.SortedTeams()
 	if len(teams) == 0 {
-		return ownership.Errorf(ownership.ErrNotFound, "There is no team called %q, and no teams exist yet. A lead can create one with `team create <name>`.", name)
+		return ownership.Errorf(ownership.ErrNotFound, "There is no team called %q, and no teams exist yet. A lead can create one with %s.", name, rich.Command("team create <name>"))
 	}
 	var close, all []string
 	for _, t := range teams {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Service answers questions and runs commands for every tenant. It holds no
@@ -282,7 +283,7 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 		return a
 	case ownership.Info:
 		a.Kind = KindKnowledge
-		a.Knowledge = knowledge(r.Intent, in, formatOf(m))
+		a.Knowledge = knowledge(r.Intent, in)
 		return a
 	}
 	t, from, choices := s.findTeam(d, m)
@@ -330,7 +331,7 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 		po.Decides = "orders the backlog and sets what the team picks up next"
 		a.Both = []Holder{pm, po}
 		if pm.Empty() || po.Empty() {
-			a.FillHint = fillHint(formatOf(m), firstEmpty(pm, po), t)
+			a.FillHint = fillHint(firstEmpty(pm, po), t)
 		}
 		return a
 	}
@@ -344,7 +345,7 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 		a.Counterpart = &pm
 	}
 	if h.Empty() {
-		a.FillHint = fillHint(formatOf(m), h, t)
+		a.FillHint = fillHint(h, t)
 	}
 	return a
 }
@@ -371,14 +372,14 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 	return h
 }
 
-func fillHint(f Format, h Holder, t *ownership.Team) string {
-	return fmt.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName, FillCommand(f, h.Role, t.Name))
+func fillHint(h Holder, t *ownership.Team) rich.Text {
+	return rich.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName, FillCommand(h.Role, t.Name))
 }
 
-// FillCommand is the command a lead types to fill role on team, rendered as
-// code for the platform: "/whoowns set po @person Checkout".
-func FillCommand(f Format, role ownership.Role, team string) string {
-	return f.Code(fmt.Sprintf("%s set %s @person %s", f.CommandPrefix(), shortRole(role), teamArg(team)))
+// FillCommand is the command a lead types to fill role on team
+// ("set po @person Checkout"), for the renderer to prefix.
+func FillCommand(role ownership.Role, team string) rich.Text {
+	return rich.Command(fmt.Sprintf("set %s @person %s", shortRole(role), teamArg(team)))
 }
 
 func shortRole(r ownership.Role) string {
@@ -520,10 +521,10 @@ func (s *Service) Teams(ctx context.Context, tenant ownership.TenantID) ([]TeamR
 // Reasoning explains how an answer was reached, for the "Why?" button: the
 // matched intent and its confidence, the rule that chose the role, and who
 // assigned the person and when.
-func (a Answer) Reasoning(f Format) []string {
-	var out []string
+func (a Answer) Reasoning() []rich.Text {
+	var out []rich.Text
 	if a.Intent != "" && a.Intent != "none" {
-		out = append(out, fmt.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", f.Bold(a.Title), f.Code(a.Intent), a.Score*100))
+		out = append(out, rich.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", rich.Strong(a.Title), rich.Code(a.Intent), a.Score*100))
 	}
 	if a.Team != nil {
 		from := map[string]string{
@@ -536,13 +537,13 @@ func (a Answer) Reasoning(f Format) []string {
 		if from == "" {
 			from = "resolved from context"
 		}
-		out = append(out, fmt.Sprintf("Team: %s (%s).", f.Bold(a.Team.Name), from))
+		out = append(out, rich.Sprintf("Team: %s (%s).", rich.Strong(a.Team.Name), from))
 	}
 	switch a.Rule {
 	case RuleOverride:
-		out = append(out, fmt.Sprintf("%s overrides the default here: it routes %s to the %s.", a.Team.Name, f.Code(a.Intent), roleTitle(a.Role)))
+		out = append(out, rich.Sprintf("%s overrides the default here: it routes %s to the %s.", a.Team.Name, rich.Code(a.Intent), roleTitle(a.Role)))
 	case RuleCatalogue:
-		out = append(out, fmt.Sprintf("By default %s belongs to the %s.", f.Code(a.Intent), roleTitle(a.Role)))
+		out = append(out, rich.Sprintf("By default %s belongs to the %s.", rich.Code(a.Intent), roleTitle(a.Role)))
 	}
 	hs := a.Both
 	if a.Holder != nil {
@@ -551,23 +552,23 @@ func (a Answer) Reasoning(f Format) []string {
 	for _, h := range hs {
 		switch {
 		case h.Empty():
-			out = append(out, fmt.Sprintf("Nobody holds the %s role yet.", h.RoleName))
+			out = append(out, rich.Sprintf("Nobody holds the %s role yet.", h.RoleName))
 		case h.Covering():
-			out = append(out, fmt.Sprintf("%s covers as %s until %s, set by %s on %s.", f.Mention(h.Person), h.RoleName, when(h.CoverUntil), by(f, h.AssignedBy), when(h.AssignedAt)))
+			out = append(out, rich.Sprintf("%s covers as %s until %s, set by %s on %s.", mention(h.Person), h.RoleName, when(h.CoverUntil), by(h.AssignedBy), when(h.AssignedAt)))
 		case !h.AssignedAt.IsZero():
-			out = append(out, fmt.Sprintf("%s was made %s by %s on %s.", f.Mention(h.Person), h.RoleName, by(f, h.AssignedBy), when(h.AssignedAt)))
+			out = append(out, rich.Sprintf("%s was made %s by %s on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
 		default:
-			out = append(out, fmt.Sprintf("%s is %s (from the imported directory).", f.Mention(h.Person), h.RoleName))
+			out = append(out, rich.Sprintf("%s is %s (from the imported directory).", mention(h.Person), h.RoleName))
 		}
 	}
 	return out
 }
 
-func by(f Format, p ownership.Person) string {
+func by(p ownership.Person) rich.Text {
 	if p.IsZero() {
-		return "an import"
+		return rich.Plain("an import")
 	}
-	return f.Mention(p)
+	return mention(p)
 }
 
 func when(t time.Time) string {

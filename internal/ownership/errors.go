@@ -3,6 +3,8 @@ package ownership
 import (
 	"errors"
 	"fmt"
+
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Error codes. Adapters map them to replies; the message is always safe to
@@ -19,8 +21,12 @@ const (
 
 // Error is a domain error with a code and a message fit for a user.
 type Error struct {
-	Code    string
+	Code string
+	// Message is the message as plain text, for logs and the command line.
 	Message string
+	// Text is the message as typed parts for chat renderers; when it is
+	// empty the message is Message, as plain text.
+	Text rich.Text
 	// Err is the underlying cause, for logs only.
 	Err error
 }
@@ -34,9 +40,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns an *Error with a formatted user-safe message.
+// Errorf returns an *Error with a formatted user-safe message. It formats
+// like rich.Sprintf: format is a constant of ours, rich arguments (a command,
+// a mention) keep their type and every other argument is plain text.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	t := rich.Sprintf(format, args...)
+	return &Error{Code: code, Message: t.String(), Text: t}
 }
 
 // Unavailable wraps a backend failure; the user sees a fixed message.
@@ -56,8 +65,12 @@ func ErrorCode(err error) string {
 	return ErrInternal
 }
 
-// ErrorMessage returns the user-safe message of err; a foreign error yields a
-// generic message so that internals never leak into a chat.
+// internalMessage is what a user sees of an error that is not ours to explain.
+const internalMessage = "Something went wrong on my side; the team that runs whoowns has been told."
+
+// ErrorMessage returns the user-safe message of err as plain text, for logs
+// and the command line; a foreign error yields a generic message so that
+// internals never leak.
 func ErrorMessage(err error) string {
 	var e *Error
 	if err == nil {
@@ -65,5 +78,20 @@ func ErrorMessage(err error) string {
 	} else if errors.As(err, &e) {
 		return e.Message
 	}
-	return "Something went wrong on my side; the team that runs whoowns has been told."
+	return internalMessage
+}
+
+// ErrorText returns the user-safe message of err as typed text, for chat
+// replies; a foreign error yields the generic message.
+func ErrorText(err error) rich.Text {
+	var e *Error
+	if err == nil {
+		return nil
+	} else if errors.As(err, &e) {
+		if len(e.Text) > 0 {
+			return e.Text
+		}
+		return rich.Plain(e.Message)
+	}
+	return rich.Plain(internalMessage)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // slashResponse is the synchronous reply to a slash command (HTTP body, or
@@ -31,7 +32,7 @@ func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand
 	o := origin{Team: cmd.TeamID, Enterprise: cmd.EnterpriseID}
 	if !a.admit(ctx, o, kindCommand) {
 		if a.ws.cur.Load() == nil {
-			r := ephemeral(notice("I can't reach Slack to confirm this workspace right now, so I did nothing. Please try again in a minute."))
+			r := ephemeral(notice(rich.Plain("I can't reach Slack to confirm this workspace right now, so I did nothing. Please try again in a minute.")))
 			return &r
 		}
 		return nil
@@ -49,11 +50,10 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 		Channel:  ownership.Channel{ID: cmd.ChannelID, Name: cmd.ChannelName},
 		DM:       strings.HasPrefix(cmd.ChannelID, "D") || cmd.ChannelName == "directmessage",
 		Text:     strings.TrimSpace(cmd.Text),
-		Format:   Format{},
 	}
 	res, err := a.command(ctx, m)
 	if err != nil {
-		return ephemeral(notice(ownership.ErrorMessage(err)))
+		return ephemeral(notice(ownership.ErrorText(err)))
 	}
 	if len(res.Announcements) > 0 || len(res.Welcomes) > 0 {
 		id := m.ID
@@ -61,7 +61,7 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 			// The change itself is made; say plainly that the news is not out.
 			a.metrics.APIError(platform, "queue")
 			a.log.Error("slack: queue full; announcements and welcomes not sent", "delivery", id, "announcements", len(res.Announcements), "welcomes", len(res.Welcomes))
-			res.Text += "\n(I'm overloaded and could not announce this change; please tell the team yourself.)"
+			res.Text = rich.Lines(res.Text, rich.Plain("(I'm overloaded and could not announce this change; please tell the team yourself.)"))
 		}
 	}
 	if res.Answer != nil {
@@ -76,7 +76,7 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 	var msg message
 	switch {
 	case err != nil:
-		msg = notice(ownership.ErrorMessage(err))
+		msg = notice(ownership.ErrorText(err))
 	case res.Answer != nil:
 		msg = answerMessage(*res.Answer, m.User.ID)
 	default:
@@ -122,7 +122,7 @@ func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult
 // the rest.
 func (a *Adapter) deliver(ctx context.Context, res bot.CommandResult) {
 	for _, an := range res.Announcements {
-		_, _ = a.postMessage(ctx, message{Channel: an.Channel.ID, Text: an.Text})
+		_, _ = a.postMessage(ctx, message{Channel: an.Channel.ID, Text: mrkdwnOf(an.Text)})
 	}
 	for _, o := range res.Welcomes {
 		_ = a.sendWelcome(ctx, o)

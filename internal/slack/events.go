@@ -13,6 +13,7 @@ import (
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // eventSpec describes one Events API event type the adapter handles.
@@ -222,18 +223,22 @@ func botMention(botID string) *regexp.Regexp {
 	return m.re
 }
 
-// questionText removes the bot's own mention and undoes the &amp; escape.
-// &lt; and &gt; stay escaped, so a stored question can never turn into
-// markup when shown back in Slack.
+// questionText removes the bot's own mention and undoes Slack's escapes, so
+// the core sees what the person typed; the renderers escape it again
+// wherever it is shown. Real mentions and channel links arrive as "<@…>" and
+// "<#…>"; typed ones arrive escaped and lose their bracket here, so they can
+// never pass for real ones in a command.
 func questionText(text, botID string) string {
 	if botID != "" {
 		text = botMention(botID).ReplaceAllString(text, " ")
 	} else {
 		text = leadingMention.ReplaceAllString(text, "")
 	}
-	text = strings.ReplaceAll(text, "&amp;", "&")
+	text = unescaper.Replace(text)
 	return strings.Join(strings.Fields(text), " ")
 }
+
+var unescaper = strings.NewReplacer("&lt;@", "@", "&lt;#", "#", "&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // newMessage builds the core's neutral message.
 func (a *Adapter) newMessage(ctx context.Context, team, user, channel, text string) bot.Message {
@@ -245,7 +250,6 @@ func (a *Adapter) newMessage(ctx context.Context, team, user, channel, text stri
 		Channel:  ownership.Channel{ID: channel},
 		DM:       strings.HasPrefix(channel, "D"),
 		Text:     text,
-		Format:   Format{},
 	}
 }
 
@@ -280,9 +284,8 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 		}
 		// Changes typed in a channel would be shown to everyone before they
 		// are made; point to the private ways instead.
-		f := Format{}
-		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: "That looks like a command that changes ownership. Run it with " +
-			f.Code(f.CommandPrefix()) + " (only you see the reply), or send it to me in a direct message."})
+		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: mrkdwnOf(rich.Sprintf(
+			"That looks like a command that changes ownership. Run it with %s (only you see the reply), or send it to me in a direct message.", rich.Command("")))})
 		return
 	}
 	if bot.LooksLikeCommand(text) {
@@ -349,7 +352,7 @@ func (a *Adapter) answer(ctx context.Context, env *envelope, keys []string, m bo
 	}
 	if err != nil {
 		a.logCoreError("ask", m, err)
-		msg = notice(ownership.ErrorMessage(err))
+		msg = notice(ownership.ErrorText(err))
 	} else {
 		msg = answerMessage(ans, m.User.ID)
 	}
@@ -421,7 +424,7 @@ func (a *Adapter) onMemberJoinedChannel(ctx context.Context, env *envelope) {
 // welcome sends the onboarding DM unless the person already had it for
 // that team; the core's MarkOnboarded makes that hold across replicas.
 func (a *Adapter) welcome(ctx context.Context, team string, p ownership.Person, teamID string) {
-	m := bot.Message{Tenant: tenant(team), Platform: platform, ID: deliveryOf(ctx), User: p, DM: true, Format: Format{}}
+	m := bot.Message{Tenant: tenant(team), Platform: platform, ID: deliveryOf(ctx), User: p, DM: true}
 	o, send, err := a.svc.Welcome(ctx, m, teamID)
 	if err != nil {
 		a.logCoreError("welcome", m, err)
@@ -464,7 +467,7 @@ func (a *Adapter) onHomeOpened(ctx context.Context, env *envelope) {
 	blocks := homeBlocks(h)
 	if err != nil {
 		a.logCoreError("home", m, err)
-		blocks = homeErrorBlocks(ownership.ErrorMessage(err))
+		blocks = homeErrorBlocks(ownership.ErrorText(err))
 	}
 	_ = a.publishHome(ctx, ev.User, blocks)
 }

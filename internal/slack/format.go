@@ -1,37 +1,90 @@
 package slack
 
 import (
+	"regexp"
 	"strings"
 
-	"github.com/whoowns/whoowns/internal/bot"
-	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
-// Format renders bot output as Slack mrkdwn: real mentions that notify,
-// channel links, and the /whoowns slash command as the command prefix.
-type Format struct{}
+// The mrkdwn renderer: the only code that writes Slack markup. Every span's
+// text is escaped (&, <, >), so a team called "<!channel>" or a question
+// holding "<https://evil|SSO>" shows as those characters; mentions and
+// channel links come only from typed spans with a well-formed id.
 
-var _ bot.Format = Format{}
-
-// Mention renders <@U123>, which Slack shows as the person's name and which
-// notifies them.
-func (Format) Mention(p ownership.Person) string { return "<@" + p.ID + ">" }
-
-// Channel renders <#C123>, a clickable channel link.
-func (Format) Channel(c ownership.Channel) string { return "<#" + c.ID + ">" }
-
-// Bold renders *s*; the text is escaped so a team named "<!here>" cannot
-// ping a channel.
-func (Format) Bold(s string) string { return "*" + escape(s) + "*" }
-
-// Code renders `s`. Usage strings such as "<phrase>" must be escaped, or
-// Slack would read them as links.
-func (Format) Code(s string) string { return "`" + escape(s) + "`" }
-
-// CommandPrefix is the slash command declared in app-manifest.yml.
-func (Format) CommandPrefix() string { return "/whoowns" }
+// commandPrefix is the slash command declared in app-manifest.yml.
+const commandPrefix = "/whoowns"
 
 // escaper applies the three escapes Slack requires in mrkdwn text.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escape(s string) string { return escaper.Replace(s) }
+
+// Ids Slack gives users (U…, W… in Enterprise Grid, B… for bots) and
+// conversations (C…, G…, D…). Anything else is not rendered as markup.
+var (
+	userID    = regexp.MustCompile(`^[UWB][A-Z0-9]{1,30}$`)
+	channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{1,30}$`)
+)
+
+// mrkdwnOf renders t as Slack mrkdwn.
+func mrkdwnOf(t rich.Text) string {
+	var b strings.Builder
+	for _, s := range t {
+		writeSpan(&b, s)
+	}
+	return b.String()
+}
+
+func writeSpan(b *strings.Builder, s rich.Span) {
+	switch s.Kind {
+	case rich.KindText:
+		b.WriteString(escape(s.Text))
+	case rich.KindStrong:
+		if s.Text = oneLine(s.Text); s.Text != "" {
+			b.WriteString("*" + escape(s.Text) + "*")
+		}
+	case rich.KindCode:
+		b.WriteString(code(s.Text))
+	case rich.KindCommand:
+		b.WriteString(code(rich.CommandLine(commandPrefix, s.Text)))
+	case rich.KindMention:
+		if userID.MatchString(s.ID) {
+			b.WriteString("<@" + s.ID + ">")
+		} else {
+			b.WriteString(escape("@" + nameOr(s.Text, s.ID)))
+		}
+	case rich.KindChannel:
+		if channelID.MatchString(s.ID) {
+			b.WriteString("<#" + s.ID + ">")
+		} else {
+			b.WriteString(escape("#" + nameOr(s.Text, s.ID)))
+		}
+	case rich.KindBreak:
+		b.WriteByte('\n')
+	}
+}
+
+// code renders s as inline code. mrkdwn has no escape for a backtick inside
+// code, so one would end the span early; it becomes a quote.
+func code(s string) string {
+	s = strings.ReplaceAll(oneLine(s), "`", "'")
+	if s == "" {
+		return ""
+	}
+	return "`" + escape(s) + "`"
+}
+
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func nameOr(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}

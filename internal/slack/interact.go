@@ -12,6 +12,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // actionHandlers dispatches block actions by the action id's prefix.
@@ -163,7 +164,7 @@ func (a *Adapter) onChoose(ctx context.Context, in *interaction, act *slackapi.B
 	ans, err := a.svc.AnswerFor(ctx, m, c.Intent, c.Team)
 	if err != nil {
 		a.logCoreError("answer_for", m, err)
-		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
 	}
 	_ = a.replace(ctx, in, answerMessage(ans, asker))
@@ -173,20 +174,20 @@ func (a *Adapter) onChoose(ctx context.Context, in *interaction, act *slackapi.B
 func (a *Adapter) onMore(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
 	it, err := a.svc.Intent(ctx, tenant(in.team), act.Value)
 	if err != nil {
-		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
 	}
 	text := it.More
 	if text == "" {
 		text = it.Why
 	}
-	_ = a.reply(ctx, in, textMessage(fmt.Sprintf("*More on %s*\n%s", escape(it.Title), text)))
+	_ = a.reply(ctx, in, textMessage(rich.Lines(rich.Sprintf("More on %s", rich.Strong(it.Title)), rich.Plain(text))))
 }
 
 // onWhy shows the clicker how the answer was reached; the reasoning was
 // rendered into the button when the answer was.
 func (a *Adapter) onWhy(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
-	_ = a.tell(ctx, in, textMessage("*Why this answer*\n"+act.Value))
+	_ = a.tell(ctx, in, textMessage(rich.Lines(rich.Strong("Why this answer"), rich.Plain(act.Value))))
 }
 
 // onFeedback counts a 👍 or 👎 for the answer's intent, once per person and
@@ -197,19 +198,18 @@ func (a *Adapter) onFeedback(ctx context.Context, in *interaction, act *slackapi
 	if in.messageTS != "" {
 		first, err := a.store.Claim(ctx, fmt.Sprintf("slack:vote:%s:%s:%s:%s", in.team, in.channel, in.messageTS, in.cb.User.ID), voteTTL)
 		if err == nil && !first {
-			_ = a.tell(ctx, in, notice("You've already voted on this answer; thanks!"))
+			_ = a.tell(ctx, in, notice(rich.Plain("You've already voted on this answer; thanks!")))
 			return
 		}
 	}
 	if err := a.svc.Feedback(ctx, m, act.Value, helpful); err != nil {
 		a.logCoreError("feedback", m, err)
-		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
 	}
-	thanks := "Thanks! Glad it helped. 👍"
+	thanks := rich.Plain("Thanks! Glad it helped. 👍")
 	if !helpful {
-		f := Format{}
-		thanks = fmt.Sprintf("Thanks for telling me. 👎 The leads see the count; if the answer is out of date, ask a lead to fix it with %s.", f.Code(f.CommandPrefix()+" set <role> @person <team>"))
+		thanks = rich.Sprintf("Thanks for telling me. 👎 The leads see the count; if the answer is out of date, ask a lead to fix it with %s.", rich.Command("set <role> @person <team>"))
 	}
 	_ = a.tell(ctx, in, notice(thanks))
 }
@@ -221,7 +221,7 @@ func (a *Adapter) onOnboardTeam(ctx context.Context, in *interaction, act *slack
 	o, err := a.svc.JoinTeam(ctx, m, act.SelectedOption.Value)
 	if err != nil {
 		a.logCoreError("join_team", m, err)
-		_ = a.tell(ctx, in, notice(ownership.ErrorMessage(err)))
+		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
 	}
 	_ = a.replace(ctx, in, onboardingMessage(o))

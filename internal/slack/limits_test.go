@@ -15,6 +15,7 @@ import (
 	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // TestOutboundResponsesAreCapped: a Web API or response_url answer that
@@ -56,7 +57,7 @@ func TestOutboundResponsesAreCapped(t *testing.T) {
 	}{
 		{"chat.postMessage", func() error { _, err := a.postMessage(ctx, message{Channel: "C1", Text: "hi"}); return err }},
 		{"response_url", func() error { return a.respond(ctx, srv.URL+"/response/x", false, message{Text: "hi"}) }},
-		{"views.publish", func() error { return a.publishHome(ctx, "U1", []slackapi.Block{section("hi")}) }},
+		{"views.publish", func() error { return a.publishHome(ctx, "U1", []slackapi.Block{section(rich.Plain("hi"))}) }},
 	}
 	for _, c := range calls {
 		sent.Store(0)

@@ -72,7 +72,7 @@ func TestManifestMatchesCode(t *testing.T) {
 	if m.Features.BotUser.DisplayName == "" {
 		t.Error("features.bot_user.display_name is missing")
 	}
-	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != (Format{}).CommandPrefix() ||
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != commandPrefix ||
 		!m.Features.SlashCommands[0].ShouldEscape || m.Features.SlashCommands[0].URL != "https://whoowns.example.com/slack/commands" {
 		t.Errorf("slash_commands = %+v, want /whoowns with should_escape and the /slack/commands URL", m.Features.SlashCommands)
 	}

@@ -41,7 +41,7 @@ func TestEncodePostMessage(t *testing.T) {
 				m.ThreadTS = "1700000000.000001"
 			}
 			if s != "" {
-				m.Blocks = []slackapi.Block{section(s), contextBlock(s)}
+				m.Blocks = []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(s), nil, nil), slackapi.NewContextBlock("", mrkdwn(s))}
 			}
 			body, err := encodePostMessage(m)
 			if err != nil {
@@ -126,7 +126,7 @@ func TestPostMessageIsJSON(t *testing.T) {
 	a.retry = delivery.Retry{Attempts: 1}
 	ctx := context.Background()
 	for i, s := range awkward[1:] {
-		m := message{Channel: "C1", ThreadTS: "1700000000.000001", Text: s, Blocks: []slackapi.Block{section(s)}}
+		m := message{Channel: "C1", ThreadTS: "1700000000.000001", Text: s, Blocks: []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(s), nil, nil)}}
 		ts, err := a.postMessage(ctx, m)
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)

@@ -10,6 +10,8 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Block Kit renderer: turns the core's neutral Answer, Onboarding and Home
@@ -102,18 +104,23 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// mrkdwn is a text object of rendered mrkdwn; only the renderer makes one.
 func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncate(s, maxSectionText), false, false)
 }
 
+// plain is a plain_text object: Slack shows it as it is, so it is not
+// escaped (that would show "&amp;").
 func plain(s string, n int) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(s, n), true, false)
 }
 
-func section(s string) *slackapi.SectionBlock { return slackapi.NewSectionBlock(mrkdwn(s), nil, nil) }
+func section(t rich.Text) *slackapi.SectionBlock {
+	return slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(t)), nil, nil)
+}
 
-func contextBlock(s string) *slackapi.ContextBlock {
-	return slackapi.NewContextBlock("", mrkdwn(s))
+func contextBlock(t rich.Text) *slackapi.ContextBlock {
+	return slackapi.NewContextBlock("", mrkdwn(mrkdwnOf(t)))
 }
 
 func button(actionID, label, value string) *slackapi.ButtonBlockElement {
@@ -122,20 +129,21 @@ func button(actionID, label, value string) *slackapi.ButtonBlockElement {
 
 // sections splits long text into sections at line breaks, since one section
 // holds at most 3000 characters.
-func sections(text string) []slackapi.Block {
+func sections(t rich.Text) []slackapi.Block {
 	var out []slackapi.Block
 	var cur strings.Builder
 	flush := func() {
 		if s := strings.TrimSpace(cur.String()); s != "" {
-			out = append(out, section(s))
+			out = append(out, slackapi.NewSectionBlock(mrkdwn(s), nil, nil))
 		}
 		cur.Reset()
 	}
-	for _, line := range strings.Split(text, "\n") {
-		if cur.Len()+len(line)+1 > maxSectionText {
+	for _, line := range t.Split() {
+		l := mrkdwnOf(line)
+		if cur.Len()+len(l)+1 > maxSectionText {
 			flush()
 		}
-		cur.WriteString(line + "\n")
+		cur.WriteString(l + "\n")
 	}
 	flush()
 	return out
@@ -152,99 +160,97 @@ var teamFrom = map[string]string{
 
 // answerBlocks renders an Answer to asker's question.
 func answerBlocks(a bot.Answer, asker string) []slackapi.Block {
-	f := Format{}
 	var out []slackapi.Block
 	switch a.Kind {
 	case bot.KindPerson:
-		out = append(out, section(a.Headline(f)))
+		out = append(out, section(a.Headline()))
 		if a.Why != "" {
-			out = append(out, section("*Why:* "+a.Why))
+			out = append(out, section(rich.Sprintf("%s %s", rich.Strong("Why:"), a.Why)))
 		}
 		out = append(out, contextBlock(personContext(a)))
-		if a.FillHint != "" {
-			out = append(out, section(":bulb: "+a.FillHint))
+		if !a.FillHint.Empty() {
+			out = append(out, section(rich.Sprintf(":bulb: %s", a.FillHint)))
 		}
 	case bot.KindBoth:
-		out = append(out, section(a.Headline(f)))
+		out = append(out, section(a.Headline()))
 		out = append(out, section(bothLines(a)))
 		if a.Why != "" {
-			out = append(out, section("*Why:* "+a.Why))
+			out = append(out, section(rich.Sprintf("%s %s", rich.Strong("Why:"), a.Why)))
 		}
 		if a.Team != nil {
 			out = append(out, contextBlock(teamLine(a)))
 		}
-		if a.FillHint != "" {
-			out = append(out, section(":bulb: "+a.FillHint))
+		if !a.FillHint.Empty() {
+			out = append(out, section(rich.Sprintf(":bulb: %s", a.FillHint)))
 		}
 	case bot.KindKnowledge:
-		out = append(out, section("*"+escape(a.Title)+"*"))
+		out = append(out, section(rich.Strong(a.Title)))
 		out = append(out, sections(a.Knowledge)...)
 	case bot.KindUnknown:
-		out = append(out, section(a.Headline(f)))
+		out = append(out, section(a.Headline()))
 		if len(a.Alternatives) > 0 {
-			out = append(out, section("Closest things I can answer:"))
+			out = append(out, section(rich.Plain("Closest things I can answer:")))
 			out = append(out, choiceButtons(a, asker))
 		}
-		out = append(out, contextBlock(fmt.Sprintf("I've kept your question for the leads; a lead can teach me with %s.",
-			f.Code(f.CommandPrefix()+` teach "<phrase>" <intent>`))))
+		out = append(out, contextBlock(rich.Sprintf("I've kept your question for the leads; a lead can teach me with %s.", bot.TeachCommand())))
 		return out
 	case bot.KindPickTeam:
-		out = append(out, section(a.Headline(f)))
+		out = append(out, section(a.Headline()))
 		if len(a.Teams) == 0 {
-			out = append(out, contextBlock(fmt.Sprintf("A lead can create one with %s.", f.Code(f.CommandPrefix()+" team create <name>"))))
+			out = append(out, contextBlock(rich.Sprintf("A lead can create one with %s.", rich.Command("team create <name>"))))
 			return out
 		}
 		return append(out, teamPicker(a, asker))
 	default:
-		return append(out, sections(a.Text(f))...)
+		return append(out, sections(a.Text())...)
 	}
 	if a.NearTie && len(a.Alternatives) > 0 {
-		out = append(out, section("Did you mean something else?"), choiceButtons(a, asker))
+		out = append(out, section(rich.Plain("Did you mean something else?")), choiceButtons(a, asker))
 	}
 	return append(out, answerActions(a))
 }
 
+func personSpan(p ownership.Person) rich.Text { return rich.Mention(p.ID, p.Label()) }
+
 // personContext is the line under a one-person answer: the counterpart and
 // the team the question resolved to.
-func personContext(a bot.Answer) string {
-	f := Format{}
-	var parts []string
+func personContext(a bot.Answer) rich.Text {
+	var parts []rich.Text
 	switch {
 	case a.SamePerson && a.Holder != nil && !a.Holder.Empty():
-		parts = append(parts, fmt.Sprintf("%s is both Product Manager and Product Owner here", f.Mention(a.Holder.Person)))
+		parts = append(parts, rich.Sprintf("%s is both Product Manager and Product Owner here", personSpan(a.Holder.Person)))
 	case a.Counterpart != nil && a.Counterpart.Empty():
-		parts = append(parts, fmt.Sprintf("Counterpart: no %s yet", a.Counterpart.RoleName))
+		parts = append(parts, rich.Sprintf("Counterpart: no %s yet", a.Counterpart.RoleName))
 	case a.Counterpart != nil:
-		parts = append(parts, fmt.Sprintf("Counterpart: %s, the %s", f.Mention(a.Counterpart.Person), a.Counterpart.RoleName))
+		parts = append(parts, rich.Sprintf("Counterpart: %s, the %s", personSpan(a.Counterpart.Person), a.Counterpart.RoleName))
 	}
 	if a.Team != nil {
 		parts = append(parts, teamLine(a))
 	}
-	return strings.Join(parts, " · ")
+	return rich.Join(parts, " · ")
 }
 
-func teamLine(a bot.Answer) string {
-	s := "Team: " + Format{}.Bold(a.Team.Name)
+func teamLine(a bot.Answer) rich.Text {
+	s := rich.Sprintf("Team: %s", rich.Strong(a.Team.Name))
 	if from := teamFrom[a.TeamFrom]; from != "" {
-		s += " (" + from + ")"
+		s = append(s, rich.Sprintf(" (%s)", from)...)
 	}
 	return s
 }
 
-func bothLines(a bot.Answer) string {
-	f := Format{}
+func bothLines(a bot.Answer) rich.Text {
 	if a.SamePerson && len(a.Both) == 2 {
-		return fmt.Sprintf("%s holds both roles: they %s, and %s.", f.Mention(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides)
+		return rich.Sprintf("%s holds both roles: they %s, and %s.", personSpan(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides)
 	}
-	var lines []string
+	var lines []rich.Text
 	for _, h := range a.Both {
 		if h.Empty() {
-			lines = append(lines, fmt.Sprintf("• *%s* (nobody yet) %s.", h.RoleName, h.Decides))
+			lines = append(lines, rich.Sprintf("• %s (nobody yet) %s.", rich.Strong(h.RoleName), h.Decides))
 		} else {
-			lines = append(lines, fmt.Sprintf("• %s, the *%s*, %s.", f.Mention(h.Person), h.RoleName, h.Decides))
+			lines = append(lines, rich.Sprintf("• %s, the %s, %s.", personSpan(h.Person), rich.Strong(h.RoleName), h.Decides))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return rich.Lines(lines...)
 }
 
 // choiceButtons offers the alternative intents; choosing one answers in place.
@@ -270,8 +276,10 @@ func answerActions(a bot.Answer) *slackapi.ActionBlock {
 		els = append(els, button(actionMore, "More", a.Intent))
 	}
 	// The reasoning travels in the button itself, so "Why?" explains exactly
-	// the answer on screen, even after the directory has changed.
-	if why := strings.Join(a.Reasoning(Format{}), "\n"); why != "" {
+	// the answer on screen, even after the directory has changed. It travels
+	// as plain text and is escaped again when shown: a button value is never
+	// trusted as markup.
+	if why := rich.Lines(a.Reasoning()...).Plain(commandPrefix); why != "" {
 		els = append(els, button(actionWhy, "Why?", truncate(why, maxValue)))
 	}
 	els = append(els, button(actionHelpful, "👍 Helpful", a.Intent), button(actionNotHelpful, "👎 Not helpful", a.Intent))
@@ -308,54 +316,52 @@ func teamOptions(teams []bot.TeamRef) []*slackapi.OptionBlockObject {
 
 // answerMessage is an answer with its notification fallback.
 func answerMessage(a bot.Answer, asker string) message {
-	return message{Text: truncate(a.Text(Format{}), maxFallback), Blocks: answerBlocks(a, asker)}
+	return message{Text: truncate(mrkdwnOf(a.Text()), maxFallback), Blocks: answerBlocks(a, asker)}
 }
 
 // onboardingBlocks renders the welcome DM.
 func onboardingBlocks(o bot.Onboarding) []slackapi.Block {
-	f := Format{}
-	out := []slackapi.Block{section(fmt.Sprintf("Welcome, %s! I'm whoowns: I tell you who owns what in product work.", f.Mention(o.User)))}
-	var roles []string
+	out := []slackapi.Block{section(rich.Sprintf("Welcome, %s! I'm whoowns: I tell you who owns what in product work.", personSpan(o.User)))}
+	var roles []rich.Text
 	for _, r := range o.Roles {
-		roles = append(roles, "• "+r)
+		roles = append(roles, rich.Sprintf("• %s", r))
 	}
 	if len(roles) > 0 {
-		out = append(out, section(strings.Join(roles, "\n")))
+		out = append(out, section(rich.Lines(roles...)))
 	}
 	switch {
 	case o.Team != nil:
-		lines := []string{fmt.Sprintf("On %s:", f.Bold(o.Team.Name))}
+		lines := []rich.Text{rich.Sprintf("On %s:", rich.Strong(o.Team.Name))}
 		if o.SamePerson {
-			lines = append(lines, fmt.Sprintf("• %s is both Product Manager and Product Owner.", f.Mention(o.PM.Person)))
+			lines = append(lines, rich.Sprintf("• %s is both Product Manager and Product Owner.", personSpan(o.PM.Person)))
 		} else {
-			lines = append(lines, "• "+holderLine(o.PM), "• "+holderLine(o.PO))
+			lines = append(lines, rich.Sprintf("• %s", holderLine(o.PM)), rich.Sprintf("• %s", holderLine(o.PO)))
 		}
-		out = append(out, section(strings.Join(lines, "\n")))
+		out = append(out, section(rich.Lines(lines...)))
 	case len(o.Teams) > 0:
 		sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Choose your team", maxButtonText), actionOnboardTeam, teamOptions(o.Teams)...)
-		out = append(out, slackapi.NewSectionBlock(mrkdwn("Which team are you on? Pick it and I'll show you who's who."), nil, slackapi.NewAccessory(sel)))
+		out = append(out, slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(rich.Plain("Which team are you on? Pick it and I'll show you who's who."))), nil, slackapi.NewAccessory(sel)))
 	}
 	return append(out, contextBlock(o.HowToAsk))
 }
 
 // holderLine says who holds a role, with any cover.
-func holderLine(h bot.Holder) string {
-	f := Format{}
+func holderLine(h bot.Holder) rich.Text {
 	switch {
 	case h.Empty():
-		return fmt.Sprintf("*%s*: nobody yet", h.RoleName)
+		return rich.Sprintf("%s: nobody yet", rich.Strong(h.RoleName))
 	case h.Covering():
-		usual := ""
+		var usual rich.Text
 		if !h.Usual.IsZero() {
-			usual = " for " + f.Mention(h.Usual)
+			usual = rich.Sprintf(" for %s", personSpan(h.Usual))
 		}
-		return fmt.Sprintf("*%s*: %s (covering%s until %s)", h.RoleName, f.Mention(h.Person), usual, h.CoverUntil.UTC().Format("2 Jan 2006 15:04 UTC"))
+		return rich.Sprintf("%s: %s (covering%s until %s)", rich.Strong(h.RoleName), personSpan(h.Person), usual, h.CoverUntil.UTC().Format("2 Jan 2006 15:04 UTC"))
 	}
-	return fmt.Sprintf("*%s*: %s", h.RoleName, f.Mention(h.Person))
+	return rich.Sprintf("%s: %s", rich.Strong(h.RoleName), personSpan(h.Person))
 }
 
 func onboardingMessage(o bot.Onboarding) message {
-	return message{Text: truncate(o.Text(Format{}), maxFallback), Blocks: onboardingBlocks(o)}
+	return message{Text: truncate(mrkdwnOf(o.Text()), maxFallback), Blocks: onboardingBlocks(o)}
 }
 
 // maxHomeBlocks is Slack's limit for a view.
@@ -363,13 +369,12 @@ const maxHomeBlocks = 100
 
 // homeBlocks renders the App Home tab.
 func homeBlocks(h bot.Home) []slackapi.Block {
-	f := Format{}
 	out := []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150))}
 	switch {
 	case len(h.Teams) == 0:
-		out = append(out, section(fmt.Sprintf("No teams are set up yet. A lead can create one with %s.", f.Code(f.CommandPrefix()+" team create <name>"))))
+		out = append(out, section(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>"))))
 	case h.AllTeams:
-		out = append(out, contextBlock("You're not on a team yet, so here are all of them. Ask a lead to add you to yours, or pick it when I welcome you."))
+		out = append(out, contextBlock(rich.Plain("You're not on a team yet, so here are all of them. Ask a lead to add you to yours, or pick it when I welcome you.")))
 	}
 	// Leave room for the leads' part, which matters more than the tenth team.
 	teamBudget := maxHomeBlocks - 1
@@ -379,40 +384,39 @@ func homeBlocks(h bot.Home) []slackapi.Block {
 	for _, t := range h.Teams {
 		need := 2 + len(t.Roles)
 		if len(out)+need > teamBudget {
-			out = append(out, contextBlock("More teams are not shown; "+f.Code(f.CommandPrefix()+" teams")+" lists them all."))
+			out = append(out, contextBlock(rich.Sprintf("More teams are not shown; %s lists them all.", rich.Command("teams"))))
 			break
 		}
-		out = append(out, slackapi.NewDividerBlock(), section(f.Bold(t.Team.Name)))
+		out = append(out, slackapi.NewDividerBlock(), section(rich.Strong(t.Team.Name)))
 		for _, r := range t.Roles {
 			s := holderLine(r.Holder)
 			if len(r.Answers) > 0 {
-				s += "\nAnswers: " + strings.Join(r.Answers, ", ")
+				s = rich.Lines(s, rich.Sprintf("Answers: %s", strings.Join(r.Answers, ", ")))
 			}
 			out = append(out, section(s))
 		}
 	}
 	if !h.Lead {
-		return append(out, slackapi.NewDividerBlock(), contextBlock(fmt.Sprintf("Ask me in any channel by mentioning me, or write to me in Messages. %s lists what I can do.", f.Code(f.CommandPrefix()+" help"))))
+		return append(out, slackapi.NewDividerBlock(), contextBlock(rich.Sprintf("Ask me in any channel by mentioning me, or write to me in Messages. %s lists what I can do.", rich.Command("help"))))
 	}
 	out = append(out, slackapi.NewDividerBlock(), slackapi.NewHeaderBlock(plain("For leads", 150)))
 	if len(h.Unanswered) == 0 {
-		out = append(out, section("*Unanswered questions*\nNone. 🎉"))
+		out = append(out, section(rich.Lines(rich.Strong("Unanswered questions"), rich.Plain("None. 🎉"))))
 	} else {
-		lines := []string{fmt.Sprintf("*Unanswered questions* (teach me with %s)", f.Code(f.CommandPrefix()+` teach "<phrase>" <intent>`))}
+		lines := []rich.Text{rich.Sprintf("%s (teach me with %s)", rich.Strong("Unanswered questions"), bot.TeachCommand())}
 		for _, q := range h.Unanswered {
-			lines = append(lines, fmt.Sprintf("• %s %s asked “%s”", q.At.UTC().Format("2 Jan 15:04"), f.Mention(q.Asker), q.Text))
+			lines = append(lines, rich.Sprintf("• %s %s asked “%s”", q.At.UTC().Format("2 Jan 15:04"), personSpan(q.Asker), q.Text))
 		}
-		out = append(out, sections(strings.Join(lines, "\n"))...)
+		out = append(out, sections(rich.Lines(lines...))...)
 	}
 	if len(h.EmptyRoles) == 0 {
-		out = append(out, section("*Teams with empty roles*\nNone: every team has both roles filled."))
+		out = append(out, section(rich.Lines(rich.Strong("Teams with empty roles"), rich.Plain("None: every team has both roles filled."))))
 	} else {
-		lines := []string{"*Teams with empty roles*"}
+		lines := []rich.Text{rich.Strong("Teams with empty roles")}
 		for _, e := range h.EmptyRoles {
-			lines = append(lines, fmt.Sprintf("• %s has no %s: %s", escape(e.Team.Name), e.RoleName,
-				bot.FillCommand(f, e.Role, e.Team.Name)))
+			lines = append(lines, rich.Sprintf("• %s has no %s: %s", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
 		}
-		out = append(out, sections(strings.Join(lines, "\n"))...)
+		out = append(out, sections(rich.Lines(lines...))...)
 	}
 	if len(out) > maxHomeBlocks {
 		out = out[:maxHomeBlocks]
@@ -420,15 +424,15 @@ func homeBlocks(h bot.Home) []slackapi.Block {
 	return out
 }
 
-// notice is a short plain reply: feedback thanks, errors, command output.
-func notice(text string) message { return message{Text: truncate(text, 39000)} }
+// notice is a short reply: feedback thanks, errors, command output.
+func notice(t rich.Text) message { return message{Text: truncate(mrkdwnOf(t), 39000)} }
 
-// textMessage renders longer mrkdwn text as sections, for command output.
-func textMessage(text string) message {
-	return message{Text: truncate(text, maxFallback), Blocks: sections(text)}
+// textMessage renders longer text as sections, for command output.
+func textMessage(t rich.Text) message {
+	return message{Text: truncate(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
 }
 
 // homeErrorBlocks is the App Home when the directory cannot be read.
-func homeErrorBlocks(msg string) []slackapi.Block {
-	return []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150)), section(msg)}
+func homeErrorBlocks(t rich.Text) []slackapi.Block {
+	return []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150)), section(t)}
 }

@@ -33,7 +33,7 @@ func benchAnswers(b *testing.B) []struct {
 		{"unknown", "who fixes the coffee machine?"},
 	} {
 		a, err := svc.Ask(context.Background(), bot.Message{Tenant: tenant(testTeam), Platform: platform,
-			User: ownership.Person{ID: uJules}, Channel: ownership.Channel{ID: cCheck}, Text: q.text, Format: Format{}})
+			User: ownership.Person{ID: uJules}, Channel: ownership.Channel{ID: cCheck}, Text: q.text})
 		if err != nil {
 			b.Fatal(err)
 		}

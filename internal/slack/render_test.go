@@ -15,6 +15,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current renderer")
@@ -52,7 +53,7 @@ func goldenAnswers() map[string]bot.Answer {
 
 	empty := personAnswer()
 	empty.Holder = &bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}
-	empty.FillHint = "Checkout has no Product Owner yet. A lead can fill the role with `/whoowns set po @person Checkout`."
+	empty.FillHint = rich.Sprintf("Checkout has no Product Owner yet. A lead can fill the role with %s.", rich.Command("set po @person Checkout"))
 	out["answer_person_empty"] = empty
 
 	cover := personAnswer()
@@ -76,7 +77,7 @@ func goldenAnswers() map[string]bot.Answer {
 	out["answer_knowledge"] = bot.Answer{
 		Kind: bot.KindKnowledge, Question: "what is the difference between a PM and a PO?", Intent: "role_difference",
 		Title: "PM vs PO", Score: 0.95, Role: ownership.Info,
-		Knowledge: "The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when.",
+		Knowledge: rich.Plain("The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when."),
 	}
 	out["answer_unknown"] = bot.Answer{
 		Kind: bot.KindUnknown, Question: "who fixes the coffee machine?", Intent: "none", Role: ownership.None,
@@ -113,7 +114,7 @@ func TestOnboardingGolden(t *testing.T) {
 	base := bot.Onboarding{
 		User:     ownership.Person{ID: "U09NEW", Name: "Nell"},
 		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
-		HowToAsk: "Ask me \"who owns …?\" questions in plain words. Try `who owns the roadmap?`.",
+		HowToAsk: rich.Sprintf("Ask me \"who owns …?\" questions in plain words. Try %s.", rich.Code("who owns the roadmap?")),
 	}
 	known := base
 	known.Team = &bot.TeamRef{ID: "checkout", Name: "Checkout"}
@@ -185,19 +186,27 @@ func TestChoiceFitsLimits(t *testing.T) {
 	checkLimits(t, answerBlocks(a, "U1"))
 }
 
-func TestFormat(t *testing.T) {
+func TestMrkdwn(t *testing.T) {
 	t.Parallel()
-	f := Format{}
-	for _, tc := range []struct{ got, want string }{
-		{f.Mention(ownership.Person{ID: "U123", Name: "x"}), "<@U123>"},
-		{f.Channel(ownership.Channel{ID: "C1", Name: "general"}), "<#C1>"},
-		{f.Bold("Checkout"), "*Checkout*"},
-		{f.Bold("<!here> & co"), "*&lt;!here&gt; &amp; co*"},
-		{f.Code("/whoowns teach \"<phrase>\" <intent>"), "`/whoowns teach \"&lt;phrase&gt;\" &lt;intent&gt;`"},
-		{f.CommandPrefix(), "/whoowns"},
+	for _, tc := range []struct {
+		in   rich.Text
+		want string
+	}{
+		{rich.Mention("U123", "x"), "<@U123>"},
+		{rich.Mention("", "Nell"), "@Nell"},
+		{rich.Mention("!channel", "x"), "@x"},
+		{rich.Channel("C1", "general"), "<#C1>"},
+		{rich.Channel("!here", "x"), "#x"},
+		{rich.Strong("Checkout"), "*Checkout*"},
+		{rich.Strong("<!here> & co"), "*&lt;!here&gt; &amp; co*"},
+		{rich.Plain("<!channel> <https://evil.example|SSO>"), "&lt;!channel&gt; &lt;https://evil.example|SSO&gt;"},
+		{rich.Code("a`b<c>"), "`a'b&lt;c&gt;`"},
+		{rich.Command(`teach "<phrase>" <intent>`), "`/whoowns teach \"&lt;phrase&gt;\" &lt;intent&gt;`"},
+		{rich.Command(""), "`/whoowns`"},
+		{rich.Sprintf("%s made %s PO of %s.\nDone", rich.Mention("U1", "a"), "<@U2>", rich.Strong("@channel")), "<@U1> made &lt;@U2&gt; PO of *@channel*.\nDone"},
 	} {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
+		if got := mrkdwnOf(tc.in); got != tc.want {
+			t.Errorf("mrkdwnOf(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Teams conversation types.
@@ -123,7 +124,7 @@ func channelOf(in *inbound) ownership.Channel {
 }
 
 // message is the core's view of an activity.
-func message(tenant ownership.TenantID, in *inbound, text string, f *Format) bot.Message {
+func message(tenant ownership.TenantID, in *inbound, text string) bot.Message {
 	return bot.Message{
 		Tenant:   tenant,
 		Platform: bot.PlatformTeams,
@@ -135,7 +136,6 @@ func message(tenant ownership.TenantID, in *inbound, text string, f *Format) bot
 		Channel: channelOf(in),
 		DM:      in.Conversation.ConversationType == convPersonal,
 		Text:    text,
-		Format:  f,
 	}
 }
 
@@ -146,8 +146,7 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 		// message; whoowns speaks only when spoken to.
 		return
 	}
-	f := NewFormat()
-	m := message(tenant, in, text, f)
+	m := message(tenant, in, text)
 	m.CheckChannel = a.channelCheck(tenant, in)
 	lower := strings.ToLower(text)
 	// Leads' views and changes typed where others read along are answered
@@ -158,9 +157,9 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 	}
 	switch {
 	case lower == "home" || (lower == "show" && m.DM):
-		a.home(ctx, in, m, f, out)
+		a.home(ctx, in, m, out)
 	case text == "" || bot.LooksLikeCommand(text):
-		a.command(ctx, in, m, f, out)
+		a.command(ctx, in, m, out)
 	default:
 		// "ask" is listed as a command in the app manifest; the question
 		// is what follows it.
@@ -169,17 +168,17 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 		}
 		ans, err := a.svc.Ask(ctx, m)
 		if err != nil {
-			a.replyError(ctx, in, m, f, "ask", err)
+			a.replyError(ctx, in, m, "ask", err)
 			return
 		}
-		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
+		a.reply(ctx, in, cardActivity(answerCard(ans)))
 	}
 }
 
 // command runs a leads' command and delivers everything it produced: the
 // reply through out, announcements in linked channels, welcomes by personal
 // message.
-func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Format, out replier) {
+func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out replier) {
 	res, err := a.svc.Command(ctx, m)
 	a.metrics.Command(bot.PlatformTeams, m.Text, err)
 	if err != nil {
@@ -188,26 +187,26 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, f *Fo
 			// into WHOOWNS_ADMINS.
 			a.log.Info("teams: command refused: not a lead", "user", in.From.ID, "aad_object_id", in.From.AadObjectID, "name", in.From.Name)
 		}
-		out(ctx, a.errorActivity(in, m, f, "command", err))
+		out(ctx, a.errorActivity(in, m, "command", err))
 		return
 	}
 	if res.Answer != nil {
-		out(ctx, cardActivity(answerCard(*res.Answer, f)))
+		out(ctx, cardActivity(answerCard(*res.Answer)))
 	} else {
-		out(ctx, textActivity(res.Text, f))
+		out(ctx, textActivity(res.Text))
 	}
 	for _, an := range res.Announcements {
-		a.announce(ctx, m.Tenant, an, f)
+		a.announce(ctx, m.Tenant, an)
 	}
 	for _, o := range res.Welcomes {
 		a.sendWelcome(ctx, in, o)
 	}
 }
 
-func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Format, out replier) {
+func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, out replier) {
 	h, err := a.svc.Home(ctx, m)
 	if err != nil {
-		out(ctx, a.errorActivity(in, m, f, "home", err))
+		out(ctx, a.errorActivity(in, m, "home", err))
 		return
 	}
 	out(ctx, cardActivity(homeCard(h)))
@@ -216,31 +215,30 @@ func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, f *Forma
 // onSubmit handles a card button: an Action.Submit arrives as a message
 // with a value, an Action.Execute as an adaptiveCard/action invoke.
 func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *inbound, d submitData) {
-	f := NewFormat()
-	m := message(tenant, in, d.Question, f)
+	m := message(tenant, in, d.Question)
 	switch d.Action {
 	case actChoose:
 		if d.Intent == "" {
-			a.reply(ctx, in, textActivity("Pick one of the choices first.", f))
+			a.reply(ctx, in, textActivity(rich.Plain("Pick one of the choices first.")))
 			return
 		}
 		ans, err := a.svc.AnswerFor(ctx, m, d.Intent, d.Team)
 		if err != nil {
-			a.replyError(ctx, in, m, f, "choose", err)
+			a.replyError(ctx, in, m, "choose", err)
 			return
 		}
-		a.reply(ctx, in, cardActivity(answerCard(ans, f)))
+		a.reply(ctx, in, cardActivity(answerCard(ans)))
 	case actMore:
 		it, err := a.svc.Intent(ctx, tenant, d.Intent)
 		if err != nil {
-			a.replyError(ctx, in, m, f, "more", err)
+			a.replyError(ctx, in, m, "more", err)
 			return
 		}
 		more := it.More
 		if more == "" {
 			more = it.Why
 		}
-		a.reply(ctx, in, textActivity(f.Bold(it.Title)+"\n"+more, f))
+		a.reply(ctx, in, textActivity(rich.Lines(rich.Strong(it.Title), rich.Plain(more))))
 	case actFeedback:
 		if d.Helpful == nil || d.Intent == "" {
 			return
@@ -253,17 +251,17 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			}
 		}
 		if err := a.svc.Feedback(ctx, m, d.Intent, *d.Helpful); err != nil {
-			a.replyError(ctx, in, m, f, "feedback", err)
+			a.replyError(ctx, in, m, "feedback", err)
 			return
 		}
-		a.reply(ctx, in, textActivity("Thanks for the feedback; the leads see it when they tune the answers.", f))
+		a.reply(ctx, in, textActivity(rich.Plain("Thanks for the feedback; the leads see it when they tune the answers.")))
 	case actJoin:
 		o, err := a.svc.JoinTeam(ctx, m, d.Team)
 		if err != nil {
-			a.replyError(ctx, in, m, f, "join", err)
+			a.replyError(ctx, in, m, "join", err)
 			return
 		}
-		a.reply(ctx, in, cardActivity(onboardingCard(o, f)))
+		a.reply(ctx, in, cardActivity(onboardingCard(o)))
 	default:
 		a.log.Debug("teams: unknown card action ignored", "activity", in.ID, "action", d.Action)
 	}
@@ -390,8 +388,7 @@ func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, 
 			}
 		}
 	}
-	f := NewFormat()
-	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: mem.ID, Name: mem.Name}, Channel: ch, Format: f}
+	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: mem.ID, Name: mem.Name}, Channel: ch}
 	o, send, err := a.svc.Welcome(ctx, m, teamID)
 	if err != nil {
 		a.log.Error("teams: onboarding failed", "user", mem.ID, "activity", in.ID, "err", err)
@@ -416,7 +413,7 @@ func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, 
 func (a *Adapter) sendWelcome(ctx context.Context, in *inbound, o bot.Onboarding) {
 	conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: o.User.ID}, tenantOf(in))
 	if err == nil {
-		_, err = a.conn.Send(ctx, in.ServiceURL, conv, cardActivity(onboardingCard(o, NewFormat())))
+		_, err = a.conn.Send(ctx, in.ServiceURL, conv, cardActivity(onboardingCard(o)))
 	}
 	if err != nil {
 		a.log.Error("teams: welcome message failed", "user", o.User.ID, "activity", in.ID, "err", err)
@@ -424,13 +421,13 @@ func (a *Adapter) sendWelcome(ctx context.Context, in *inbound, o bot.Onboarding
 }
 
 // announce posts a change to a channel linked to the team, as a new message.
-func (a *Adapter) announce(ctx context.Context, tenant ownership.TenantID, an bot.Announcement, f *Format) {
+func (a *Adapter) announce(ctx context.Context, tenant ownership.TenantID, an bot.Announcement) {
 	ref, ok := a.channelRef(ctx, tenant, an.Channel.ID)
 	if !ok {
 		a.log.Warn("teams: cannot announce: whoowns has not seen this channel or tenant yet", "channel", an.Channel.ID, "tenant", tenant)
 		return
 	}
-	if _, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, textActivity(an.Text, f)); err != nil {
+	if _, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, textActivity(an.Text)); err != nil {
 		a.log.Error("teams: announcement failed", "channel", an.Channel.ID, "err", err)
 	}
 }
@@ -540,7 +537,7 @@ func (a *Adapter) privateReplier(in *inbound) replier {
 		}
 		if !noted {
 			noted = true
-			a.reply(ctx, in, textActivity(note, NewFormat()))
+			a.reply(ctx, in, textActivity(rich.Plain(note)))
 		}
 	}
 }
@@ -553,26 +550,26 @@ const (
 )
 
 // replyError tells the user what went wrong in words fit for them.
-func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, f *Format, op string, err error) {
-	a.reply(ctx, in, a.errorActivity(in, m, f, op, err))
+func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, op string, err error) {
+	a.reply(ctx, in, a.errorActivity(in, m, op, err))
 }
 
 // errorActivity is the message for an error; the cause of an internal error
 // goes to the log only.
-func (a *Adapter) errorActivity(in *inbound, m bot.Message, f *Format, op string, err error) Activity {
+func (a *Adapter) errorActivity(in *inbound, m bot.Message, op string, err error) Activity {
 	switch ownership.ErrorCode(err) {
 	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
 		a.log.Error("teams: "+op+" failed", "activity", in.ID, "user", m.User.ID, "err", err)
 	}
-	// f rendered the message, mentions included; its entities go along.
-	return textActivity(ownership.ErrorMessage(err), f)
+	return textActivity(ownership.ErrorText(err))
 }
 
-// textActivity is a markdown message carrying the entities of the mentions
-// in it. Teams markdown needs a blank line to break a line.
-func textActivity(text string, f *Format) Activity {
-	text = strings.ReplaceAll(text, "\n", "\n\n")
-	return Activity{Type: string(schema.Message), Text: text, TextFormat: schema.MARKDOWN, Entities: f.entitiesIn(text)}
+// textActivity renders t as a markdown message carrying the entities of the
+// mentions in it.
+func textActivity(t rich.Text) Activity {
+	r := newRenderer()
+	text := r.markdown(t)
+	return Activity{Type: string(schema.Message), Text: text, TextFormat: schema.MARKDOWN, Entities: r.entitiesIn(text)}
 }
 
 func cardActivity(att schema.Attachment) Activity {

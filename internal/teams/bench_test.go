@@ -24,7 +24,7 @@ func BenchmarkRenderAdaptiveCard(b *testing.B) {
 		{"unknown", "who fixes the coffee machine?"},
 	} {
 		a, err := svc.Ask(context.Background(), bot.Message{Tenant: "teams:" + testTenant, Platform: bot.PlatformTeams,
-			User: carol, Text: q.text, Format: NewFormat()})
+			User: carol, Text: q.text})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -32,7 +32,7 @@ func BenchmarkRenderAdaptiveCard(b *testing.B) {
 			b.ReportAllocs()
 			var size int
 			for b.Loop() {
-				act := cardActivity(answerCard(a, NewFormat()))
+				act := cardActivity(answerCard(a))
 				raw, err := json.Marshal(act)
 				if err != nil {
 					b.Fatal(err)

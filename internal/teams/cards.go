@@ -7,6 +7,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Adaptive Card wire types, only the parts whoowns uses. Version 1.4 is what
@@ -93,22 +94,31 @@ const (
 	actJoin     = "join"     // the team picked in the onboarding message
 )
 
-// card builds one Adaptive Card; every text goes through cardText and is
-// remembered, so only mentions that appear get entities.
+// card builds one Adaptive Card; every text is rendered by the card's
+// renderer and remembered, so only mentions that appear get entities.
 type card struct {
-	f       *Format
+	r       *renderer
 	body    []element
 	actions []action
 	texts   []string
 }
 
-func newCard(f *Format) *card { return &card{f: f} }
+func newCard(r *renderer) *card { return &card{r: r} }
 
-func (c *card) text(s string, style ...func(*element)) {
+// text adds t as one TextBlock per line.
+func (c *card) text(t rich.Text, style ...func(*element)) {
+	for _, l := range t.Split() {
+		c.line(l, style...)
+	}
+}
+
+// line adds one line of text as a TextBlock.
+func (c *card) line(t rich.Text, style ...func(*element)) {
+	s := c.r.line(t)
 	if strings.TrimSpace(s) == "" {
 		return
 	}
-	e := element{Type: "TextBlock", Text: cardText(s), Wrap: true}
+	e := element{Type: "TextBlock", Text: s, Wrap: true}
 	for _, st := range style {
 		st(&e)
 	}
@@ -120,11 +130,12 @@ func heading(e *element) { e.Weight, e.Size = "Bolder", "Medium" }
 func subtle(e *element)  { e.IsSubtle = true }
 func spaced(e *element)  { e.Spacing = "Medium" }
 
+// facts adds a FactSet; values are plain text, escaped like any text.
 func (c *card) facts(fs ...fact) {
 	var keep []fact
 	for _, f := range fs {
 		if f.Value != "" {
-			f.Value = cardText(f.Value)
+			f.Value = c.r.line(rich.Plain(f.Value))
 			c.texts = append(c.texts, f.Value)
 			keep = append(keep, f)
 		}
@@ -172,7 +183,7 @@ func submit(title string, d submitData) action {
 
 func (c *card) attachment() schema.Attachment {
 	ac := adaptiveCard{Schema: cardSchema, Type: "AdaptiveCard", Version: cardVersion, Body: c.body, Actions: c.actions}
-	if ents := c.f.entitiesIn(c.texts...); len(ents) > 0 {
+	if ents := c.r.entitiesIn(c.texts...); len(ents) > 0 {
 		ac.MSTeams = &cardTeams{Entities: ents}
 	}
 	return schema.Attachment{ContentType: cardContentType, Content: ac}
@@ -182,20 +193,20 @@ func (c *card) attachment() schema.Attachment {
 // naming the person (a real mention), role and team, why, the counterpart,
 // "did you mean" and closest-intent choices, a team picker, and the Why?,
 // More and feedback actions.
-func answerCard(a bot.Answer, f *Format) schema.Attachment {
-	c := newCard(f)
-	lines := strings.Split(a.Text(f), "\n")
+func answerCard(a bot.Answer) schema.Attachment {
+	c := newCard(cardRenderer(false))
+	lines := a.Text().Split()
 	if a.Kind == bot.KindKnowledge {
-		c.text(a.Title, heading)
+		c.line(rich.Plain(a.Title), heading)
 	} else {
-		c.text(lines[0], heading)
+		c.line(lines[0], heading)
 		lines = lines[1:]
 	}
 	if a.Kind == bot.KindPerson && a.Holder != nil && a.Team != nil {
 		c.facts(fact{Title: "Role", Value: a.Holder.RoleName}, fact{Title: "Team", Value: a.Team.Name})
 	}
 	for _, l := range lines {
-		c.text(l)
+		c.line(l)
 	}
 	q := truncate(a.Question, maxQuestion)
 	team := ""
@@ -224,8 +235,8 @@ func answerCard(a bot.Answer, f *Format) schema.Attachment {
 		// Why? opens in place: the reasoning is exact for this answer (a
 		// round trip would re-match and lose the score), costs no call,
 		// and names people without notifying them again.
-		why := newCard(quietFormat())
-		for _, l := range a.Reasoning(why.f) {
+		why := newCard(cardRenderer(true))
+		for _, l := range a.Reasoning() {
 			why.text(l)
 		}
 		c.actions = append(c.actions, action{Type: "Action.ShowCard", Title: "Why?", Card: &adaptiveCard{Type: "AdaptiveCard", Body: why.body}})
@@ -244,14 +255,14 @@ func answerCard(a bot.Answer, f *Format) schema.Attachment {
 
 // onboardingCard renders the welcome: the two roles, who holds them on the
 // person's team, and how to ask; without a known team, a team picker.
-func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
-	c := newCard(f)
+func onboardingCard(o bot.Onboarding) schema.Attachment {
+	c := newCard(cardRenderer(false))
 	// The text ends with how to ask; the team picker goes just before it,
 	// under the question it answers.
-	lines := strings.Split(o.Text(f), "\n")
-	c.text(lines[0], heading)
+	lines := o.Text().Split()
+	c.line(lines[0], heading)
 	for _, l := range lines[1 : len(lines)-1] {
-		c.text(l)
+		c.line(l)
 	}
 	if o.Team == nil {
 		opts := make([]choice, 0, len(o.Teams))
@@ -261,7 +272,7 @@ func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
 		c.picker("Your team", "team", opts, submitData{Action: actJoin})
 	}
 	if len(lines) > 1 {
-		c.text(lines[len(lines)-1], spaced)
+		c.line(lines[len(lines)-1], spaced)
 	}
 	return c.attachment()
 }
@@ -269,49 +280,48 @@ func onboardingCard(o bot.Onboarding, f *Format) schema.Attachment {
 // homeCard renders the personal home view. People are named, not mentioned:
 // looking at one's home should not notify a dozen colleagues.
 func homeCard(h bot.Home) schema.Attachment {
-	f := quietFormat()
-	c := newCard(f)
+	c := newCard(cardRenderer(true))
 	if h.AllTeams {
-		c.text("Teams", heading)
-		c.text("You're not on a team yet, so here are all of them. A lead can add you with "+f.Code(f.CommandPrefix()+" member add @you <team>")+".", subtle)
+		c.text(rich.Plain("Teams"), heading)
+		c.text(rich.Sprintf("You're not on a team yet, so here are all of them. A lead can add you with %s.", rich.Command("member add @you <team>")), subtle)
 	} else {
-		c.text("Your teams", heading)
+		c.text(rich.Plain("Your teams"), heading)
 	}
 	if len(h.Teams) == 0 {
-		c.text("No teams are set up yet. A lead can create one with " + f.Code(f.CommandPrefix()+" team create <name>") + ".")
+		c.text(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>")))
 	}
 	for _, t := range h.Teams {
-		c.text(f.Bold(t.Team.Name), spaced)
+		c.text(rich.Strong(t.Team.Name), spaced)
 		for _, r := range t.Roles {
 			hd := r.Holder
-			who := "nobody yet"
+			who := rich.Plain("nobody yet")
 			if !hd.Empty() {
-				who = f.Mention(hd.Person)
+				who = rich.Mention(hd.Person.ID, hd.Person.Label())
 				if hd.Covering() {
-					who += fmt.Sprintf(" (covering until %s)", hd.CoverUntil.UTC().Format("2 Jan 2006"))
+					who = append(who, rich.Sprintf(" (covering until %s)", hd.CoverUntil.UTC().Format("2 Jan 2006"))...)
 				}
 			}
-			c.text(fmt.Sprintf("%s: %s", hd.RoleName, who))
+			c.text(rich.Sprintf("%s: %s", hd.RoleName, who))
 			if len(r.Answers) > 0 {
 				ans := r.Answers
 				more := ""
 				if len(ans) > 6 {
 					ans, more = ans[:6], fmt.Sprintf(" and %d more", len(r.Answers)-6)
 				}
-				c.text("Answers: "+strings.Join(ans, ", ")+more, subtle)
+				c.text(rich.Sprintf("Answers: %s%s", strings.Join(ans, ", "), more), subtle)
 			}
 		}
 	}
 	if h.Lead && (len(h.EmptyRoles) > 0 || len(h.Unanswered) > 0) {
-		c.text("Waiting for a lead", heading, spaced)
+		c.text(rich.Plain("Waiting for a lead"), heading, spaced)
 		for _, e := range h.EmptyRoles {
-			c.text(fmt.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(f, e.Role, e.Team.Name)))
+			c.text(rich.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
 		}
 		for _, q := range h.Unanswered {
-			c.text(fmt.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, f.Mention(q.Asker), q.At.UTC().Format("2 Jan")), subtle)
+			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan")), subtle)
 		}
 	}
-	c.text("Ask me anything about who owns what, or type "+f.Code(f.CommandPrefix()+" help")+" for the commands.", subtle, spaced)
+	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)
 	return c.attachment()
 }
 

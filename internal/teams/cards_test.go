@@ -14,6 +14,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -56,7 +57,7 @@ func TestCardsGolden(t *testing.T) {
 			{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice, Decides: "ranks initiatives and themes by business impact"},
 			{Role: ownership.ProductOwner, RoleName: "Product Owner", Decides: "orders the backlog and sets what the team picks up next"},
 		},
-		FillHint: "Checkout has no Product Owner yet. A lead can fill the role with `@whoowns set po @person checkout`.",
+		FillHint: rich.Sprintf("Checkout has no Product Owner yet. A lead can fill the role with %s.", rich.Command("set po @person checkout")),
 	}
 	unknown := bot.Answer{Kind: bot.KindUnknown, Question: "where is the coffee?", Intent: "none", Role: ownership.None,
 		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}, {Intent: "backlog", Title: "Backlog"},
@@ -67,12 +68,12 @@ func TestCardsGolden(t *testing.T) {
 	pickMany.Teams = manyTeams(7)
 	knowledge := bot.Answer{Kind: bot.KindKnowledge, Question: "what is a PO?", Intent: "role_difference",
 		Title: "Product Manager or Product Owner?", Role: ownership.Info,
-		Knowledge: "The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when."}
+		Knowledge: rich.Plain("The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when.")}
 	onboarded := bot.Onboarding{User: carol, Team: checkout(),
 		PM:       bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice},
 		PO:       bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: bob, CoverUntil: assigned.AddDate(0, 1, 0), Usual: lena},
 		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
-		HowToAsk: "Ask me in plain words. `@whoowns help` lists everything I can do."}
+		HowToAsk: rich.Sprintf("Ask me in plain words. %s lists everything I can do.", rich.Command("help"))}
 	picker := bot.Onboarding{User: carol, Teams: manyTeams(2), Roles: onboarded.Roles, HowToAsk: onboarded.HowToAsk}
 	home := bot.Home{Viewer: lena, Lead: true,
 		Teams: []bot.HomeTeam{{Team: *checkout(), Roles: []bot.HomeRole{
@@ -84,14 +85,14 @@ func TestCardsGolden(t *testing.T) {
 	}
 
 	for name, att := range map[string]schema.Attachment{
-		"answer_person":    answerCard(person, NewFormat()),
-		"answer_both":      answerCard(both, NewFormat()),
-		"answer_unknown":   answerCard(unknown, NewFormat()),
-		"answer_pick_team": answerCard(pick, NewFormat()),
-		"answer_pick_many": answerCard(pickMany, NewFormat()),
-		"answer_knowledge": answerCard(knowledge, NewFormat()),
-		"onboarding_team":  onboardingCard(onboarded, NewFormat()),
-		"onboarding_pick":  onboardingCard(picker, NewFormat()),
+		"answer_person":    answerCard(person),
+		"answer_both":      answerCard(both),
+		"answer_unknown":   answerCard(unknown),
+		"answer_pick_team": answerCard(pick),
+		"answer_pick_many": answerCard(pickMany),
+		"answer_knowledge": answerCard(knowledge),
+		"onboarding_team":  onboardingCard(onboarded),
+		"onboarding_pick":  onboardingCard(picker),
 		"home_lead":        homeCard(home),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -168,46 +169,49 @@ func TestCardsSubmitData(t *testing.T) {
 	t.Parallel()
 	a := bot.Answer{Kind: bot.KindUnknown, Question: strings.Repeat("long question ", 100), Intent: "none",
 		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}}}
-	c := answerCard(a, NewFormat()).Content.(adaptiveCard)
+	c := answerCard(a).Content.(adaptiveCard)
 	d := c.Body[len(c.Body)-1].Actions[0].Data
 	if d.Action != actChoose || d.Intent != "roadmap" || len([]rune(d.Question)) != maxQuestion {
 		t.Errorf("choose data %+v", d)
 	}
 }
 
-func TestCardText(t *testing.T) {
+func TestRenderer(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"plain":                     "plain",
-		"use `@whoowns help` here":  "use “@whoowns help” here",
-		"`a` and `b`":               "“a” and “b”",
-		"**bold** with <at>X</at>":  "**bold** with <at>X</at>",
-		"`teach \"<phrase>\" <id>`": "“teach \"<phrase>\" <id>”",
+	for _, tc := range []struct {
+		in         rich.Text
+		text, card string
+	}{
+		{rich.Plain("plain"), "plain", "plain"},
+		{rich.Command("help"), "`@whoowns help`", "“@whoowns help”"},
+		{rich.Command(`teach "<phrase>" <id>`), "“@whoowns teach \"&lt;phrase&gt;\" &lt;id&gt;”", "“@whoowns teach \"&lt;phrase&gt;\" &lt;id&gt;”"},
+		{rich.Strong("x"), "**x**", "**x**"},
+		{rich.Channel("19:a", "checkout"), "**#checkout**", "**#checkout**"},
+		{rich.Plain("<at>Boss</at> [x](https://evil) *_~ # 1. &"), "&lt;at&gt;Boss&lt;/at&gt; \\[x\\](https://evil) \\*\\_\\~ # 1. &amp;", ""},
+		{rich.Plain("# heading"), "\\# heading", ""},
+		{rich.Plain("- item"), "\\- item", ""},
+		{rich.Plain("12. item"), "12\\. item", ""},
+		{rich.Mention("29:x", "X <Y>"), "<at>X Y</at>", "<at>X Y</at>"},
+		{rich.Mention("29:x", "a_b"), "<at>a\\_b</at>", ""},
+		{rich.Mention("", "Nell"), "**Nell**", ""},
+		{rich.Sprintf("a\nb"), "a\n\nb", ""},
 	} {
-		if got := cardText(in); got != want {
-			t.Errorf("cardText(%q) = %q, want %q", in, got, want)
+		if got := newRenderer().markdown(tc.in); got != tc.text {
+			t.Errorf("markdown(%v) = %q, want %q", tc.in, got, tc.text)
+		}
+		if tc.card == "" {
+			continue
+		}
+		if got := cardRenderer(false).line(tc.in); got != tc.card {
+			t.Errorf("card line(%v) = %q, want %q", tc.in, got, tc.card)
 		}
 	}
-}
-
-func TestFormat(t *testing.T) {
-	t.Parallel()
-	f := NewFormat()
-	if got := f.Mention(ownership.Person{ID: "29:x", Name: "X <Y>"}); got != "<at>X Y</at>" {
-		t.Errorf("Mention = %q", got)
-	}
-	f.Mention(ownership.Person{ID: "29:x", Name: "X <Y>"})
-	f.Mention(alice)
-	if ents := f.entitiesIn("hello <at>X Y</at>"); len(ents) != 1 || ents[0].Mentioned.ID != "29:x" {
+	r := newRenderer()
+	r.markdown(rich.Concat(rich.Mention("29:x", "X <Y>"), rich.Mention("29:x", "X <Y>"), rich.Mention(alice.ID, alice.Name)))
+	if ents := r.entitiesIn("hello <at>X Y</at>"); len(ents) != 1 || ents[0].Mentioned.ID != "29:x" {
 		t.Errorf("entities %+v, want only the one in the text", ents)
 	}
-	if got := quietFormat().Mention(alice); got != "**Alice Archer**" {
-		t.Errorf("quiet Mention = %q", got)
-	}
-	if got := f.Channel(ownership.Channel{ID: "19:a", Name: "checkout"}); got != "**#checkout**" {
-		t.Errorf("Channel = %q", got)
-	}
-	if f.CommandPrefix() != "@whoowns" || f.Bold("x") != "**x**" || f.Code("x") != "`x`" {
-		t.Error("prefix, bold or code")
+	if got := cardRenderer(true).line(rich.Mention(alice.ID, alice.Name)); got != "**Alice Archer**" {
+		t.Errorf("quiet mention = %q", got)
 	}
 }

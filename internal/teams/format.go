@@ -2,87 +2,125 @@ package teams
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/whoowns/whoowns/internal/bot"
-	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
-// Format renders the core's text for Teams markdown. Teams turns
-// <at>Name</at> into a mention only when the activity (or card) carries a
-// matching mention entity, so Format records everyone it mentions; the
-// sender attaches, to each outgoing message, the entities of the mentions
-// that made it into that message's text. Use one Format per activity handled.
-type Format struct {
+// The Teams renderer: the only code that writes Teams markdown, for message
+// text and Adaptive Card TextBlocks. Every span's text is escaped: markdown
+// characters get a backslash (no emphasis, list, heading or [link](url) can
+// come from a name or a question) and &, < and > become entities, so no
+// <at> tag appears except the ones rendered from typed mentions, each with
+// its mention entity.
+
+// commandPrefix is how Teams users address the bot: by mentioning it.
+const commandPrefix = "@whoowns"
+
+// renderer turns rich text into Teams markdown and records the mentions it
+// renders: Teams makes <at>Name</at> a mention only when the activity (or
+// card) carries a matching entity. Use one renderer per outgoing message.
+type renderer struct {
 	// quiet renders people as bold names instead of mentions, for text
 	// that should not notify them (explanations, the home card).
 	quiet bool
+	// card renders for an Adaptive Card TextBlock, which has no inline
+	// code: code becomes “quoted”.
+	card bool
 
-	mu       sync.Mutex
 	mentions []schema.Mention
 }
 
-// NewFormat returns a Format that mentions people.
-func NewFormat() *Format { return &Format{} }
+// newRenderer returns a renderer for message text that mentions people.
+func newRenderer() *renderer { return &renderer{} }
 
-// quietFormat returns a Format that names people without notifying them.
-func quietFormat() *Format { return &Format{quiet: true} }
+// cardRenderer returns a renderer for card text; quiet names people
+// without notifying them.
+func cardRenderer(quiet bool) *renderer { return &renderer{card: true, quiet: quiet} }
 
-var _ bot.Format = (*Format)(nil)
-
-// Mention renders p as <at>Name</at> and records the mention entity.
-func (f *Format) Mention(p ownership.Person) string {
-	name := mentionName(p)
-	if f.quiet || p.ID == "" {
-		return f.Bold(name)
+// markdown renders t as message text. Teams markdown needs a blank line to
+// break a line.
+func (r *renderer) markdown(t rich.Text) string {
+	lines := t.Split()
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, r.line(l))
 	}
-	text := "<at>" + name + "</at>"
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, m := range f.mentions {
-		if m.Text == text && m.Mentioned.ID == p.ID {
+	return strings.Join(out, "\n\n")
+}
+
+// line renders one line (t holds no break).
+func (r *renderer) line(t rich.Text) string {
+	var b strings.Builder
+	for _, s := range t {
+		start := b.Len() == 0
+		switch s.Kind {
+		case rich.KindText:
+			b.WriteString(escapeMarkdown(s.Text, start))
+		case rich.KindStrong:
+			if txt := oneLine(s.Text); strings.TrimSpace(txt) != "" {
+				b.WriteString("**" + escapeMarkdown(txt, false) + "**")
+			}
+		case rich.KindCode:
+			b.WriteString(r.code(s.Text))
+		case rich.KindCommand:
+			b.WriteString(r.code(rich.CommandLine(commandPrefix, s.Text)))
+		case rich.KindMention:
+			b.WriteString(r.mention(s.ID, s.Text))
+		case rich.KindChannel:
+			// Teams has no inline channel link a bot can build from a
+			// channel id alone (a deep link needs the team's group id).
+			b.WriteString("**" + escapeMarkdown("#"+oneLine(nameOr(s.Text, s.ID)), false) + "**")
+		case rich.KindBreak:
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// code renders a literal. Message text keeps `code` when nothing in it
+// needs escaping (inside code no escape works); otherwise, and always in
+// cards, it is “quoted” escaped text.
+func (r *renderer) code(s string) string {
+	s = oneLine(s)
+	if s == "" {
+		return ""
+	}
+	if !r.card && !strings.ContainsAny(s, "`<>&") {
+		return "`" + s + "`"
+	}
+	return "“" + escapeMarkdown(s, false) + "”"
+}
+
+// mention renders <at>Name</at> and records its entity; without an id, or
+// when quiet, the name in bold.
+func (r *renderer) mention(id, name string) string {
+	name = oneLine(nameOr(name, id))
+	if r.quiet || id == "" {
+		return "**" + escapeMarkdown(name, false) + "**"
+	}
+	text := "<at>" + mentionName(name) + "</at>"
+	for _, m := range r.mentions {
+		if m.Text == text && m.Mentioned.ID == id {
 			return text
 		}
 	}
-	f.mentions = append(f.mentions, schema.Mention{Type: "mention", Text: text, Mentioned: schema.ChannelAccount{ID: p.ID, Name: name}})
+	r.mentions = append(r.mentions, schema.Mention{Type: "mention", Text: text, Mentioned: schema.ChannelAccount{ID: id, Name: name}})
 	return text
 }
 
-// mentionName is the name inside <at>…</at>; angle brackets would end the tag.
-func mentionName(p ownership.Person) string {
-	return strings.NewReplacer("<", "", ">", "").Replace(p.Label())
+// mentionName is the name inside <at>…</at>: angle brackets would end the
+// tag, so they go, and markdown characters are escaped.
+func mentionName(name string) string {
+	return escapeMarkdown(strings.NewReplacer("<", "", ">", "").Replace(name), false)
 }
-
-// Channel names a channel. Teams has no inline channel link a bot can build
-// from a channel id alone (a deep link needs the team's group id), so it is
-// the channel's name in bold.
-func (f *Format) Channel(c ownership.Channel) string {
-	name := c.Name
-	if name == "" {
-		name = c.ID
-	}
-	return f.Bold("#" + name)
-}
-
-// Bold emphasises s.
-func (f *Format) Bold(s string) string { return "**" + s + "**" }
-
-// Code renders a literal command. Cards have no inline code; the card
-// builder turns these spans into quotes (see cardText).
-func (f *Format) Code(s string) string { return "`" + s + "`" }
-
-// CommandPrefix is how Teams users address the bot: by mentioning it.
-func (f *Format) CommandPrefix() string { return "@whoowns" }
 
 // entitiesIn returns the recorded mentions whose text occurs in texts: Teams
 // rejects a message whose mention entity is missing from its text.
-func (f *Format) entitiesIn(texts ...string) []schema.Mention {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (r *renderer) entitiesIn(texts ...string) []schema.Mention {
 	var out []schema.Mention
-	for _, m := range f.mentions {
+	for _, m := range r.mentions {
 		for _, t := range texts {
 			if strings.Contains(t, m.Text) {
 				out = append(out, m)
@@ -93,25 +131,61 @@ func (f *Format) entitiesIn(texts ...string) []schema.Mention {
 	return out
 }
 
-// cardText adapts markdown for Adaptive Cards, whose TextBlocks support
-// bold, italics, lists and links but not inline code: `x` becomes “x”.
-func cardText(s string) string {
-	if !strings.Contains(s, "`") {
-		return s
-	}
+// escapeMarkdown escapes s for Teams markdown. atStart says s begins a
+// line, where "-", "+", "=", "#", "1." and leading spaces also mean
+// something.
+func escapeMarkdown(s string, atStart bool) string {
 	var b strings.Builder
-	open := false
-	for _, r := range s {
-		if r == '`' {
-			if open {
-				b.WriteRune('”')
-			} else {
-				b.WriteRune('“')
+	b.Grow(len(s) + 8)
+	if atStart {
+		s = strings.TrimLeft(s, " \t")
+		switch {
+		case s == "":
+		case strings.IndexByte("-+=#", s[0]) >= 0:
+			b.WriteByte('\\')
+		default:
+			// "1. text" or "1) text" would start a numbered list.
+			i := 0
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+				i++
 			}
-			open = !open
-			continue
+			if i > 0 && i < len(s) && (s[i] == '.' || s[i] == ')') {
+				b.WriteString(s[:i])
+				b.WriteByte('\\')
+				s = s[i:]
+			}
 		}
-		b.WriteRune(r)
+	}
+	for _, c := range s {
+		switch c {
+		case '\\', '`', '*', '_', '~', '[', ']':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\r', '\n':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(c)
+		}
 	}
 	return b.String()
+}
+
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func nameOr(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
 }

@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
+)
+
+// The answer's words. They are typed text (see package rich): names, teams
+// and whys people typed stay plain parts that each renderer escapes.
+
+// mention names p so that the platform notifies them.
+func mention(p ownership.Person) rich.Text { return rich.Mention(p.ID, p.Label()) }
+
+// channelLink links c.
+func channelLink(c ownership.Channel) rich.Text { return rich.Channel(c.ID, c.Name) }
+
+// Headline is the answer's first line: the role and the person.
+func (a Answer) Headline() rich.Text {
+	switch a.Kind {
+	case KindPerson:
+		h := a.Holder
+		if h.Empty() {
+			return rich.Sprintf("%s is the %s's call, but %s has no %s yet.", a.Title, h.RoleName, a.Team.Name, h.RoleName)
+		}
+		s := rich.Sprintf("%s: %s, the %s of %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name))
+		if a.Intent == "role_lookup" {
+			s = rich.Sprintf("The %s of %s is %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person))
+		}
+		if h.Covering() {
+			s = append(s, rich.Sprintf(" %s covers until %s", mention(h.Person), when(h.CoverUntil))...)
+			if !h.Usual.IsZero() {
+				s = append(s, rich.Sprintf("; %s is the usual %s", mention(h.Usual), h.RoleName)...)
+			}
+			s = append(s, rich.Plain(".")...)
+		}
+		return s
+	case KindBoth:
+		return rich.Sprintf("Two people share this on %s: the Product Manager and the Product Owner each decide a part.", rich.Strong(a.Team.Name))
+	case KindKnowledge:
+		return rich.Plain(a.Title)
+	case KindUnknown:
+		return rich.Plain("I don't know who owns that. It doesn't look like a product ownership question I can answer.")
+	case KindPickTeam:
+		if len(a.Teams) == 0 {
+			return rich.Plain("No teams are set up yet, so I can't name a person.")
+		}
+		return rich.Sprintf("Which team do you mean? %s is a question for a person on a team.", a.Title)
+	}
+	return nil
+}
+
+// Text is the whole answer as lines, for transports without richer
+// layouts, notification fallbacks and the command line.
+func (a Answer) Text() rich.Text {
+	var lines []rich.Text
+	add := func(t rich.Text) {
+		if !t.Empty() {
+			lines = append(lines, t)
+		}
+	}
+	switch a.Kind {
+	case KindKnowledge:
+		add(a.Knowledge)
+	case KindUnknown:
+		add(a.Headline())
+		if len(a.Alternatives) > 0 {
+			titles := make([]rich.Text, 0, len(a.Alternatives))
+			for _, c := range a.Alternatives {
+				titles = append(titles, rich.Sprintf("%s (%s)", c.Title, rich.Code(c.Intent)))
+			}
+			add(rich.Sprintf("Closest things I can answer: %s.", rich.Join(titles, ", ")))
+		}
+		add(rich.Sprintf("I've kept the question for the leads; they can teach me with %s.", TeachCommand()))
+	case KindPickTeam:
+		add(a.Headline())
+		if len(a.Teams) > 0 {
+			names := make([]rich.Text, 0, len(a.Teams))
+			for _, t := range a.Teams {
+				names = append(names, rich.Plain(t.Name))
+			}
+			add(rich.Sprintf("Teams: %s. Ask again naming one, e.g. \"… for %s\".", rich.Join(names, ", "), a.Teams[0].Name))
+		} else {
+			add(rich.Sprintf("A lead can create one with %s.", rich.Command("team create <name>")))
+		}
+	case KindPerson:
+		add(a.Headline())
+		if a.Why != "" {
+			add(rich.Sprintf("Why: %s", a.Why))
+		}
+		if a.SamePerson && a.Holder != nil && !a.Holder.Empty() {
+			add(rich.Sprintf("%s is both Product Manager and Product Owner on %s.", mention(a.Holder.Person), a.Team.Name))
+		} else if c := a.Counterpart; c != nil {
+			if c.Empty() {
+				add(rich.Sprintf("Counterpart: no %s on %s yet.", c.RoleName, a.Team.Name))
+			} else {
+				add(rich.Sprintf("Counterpart: %s is the %s.", mention(c.Person), c.RoleName))
+			}
+		}
+		add(a.FillHint)
+	case KindBoth:
+		add(a.Headline())
+		if a.SamePerson {
+			add(rich.Sprintf("On %s both roles are held by %s, who %s, and %s.", a.Team.Name, mention(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides))
+		} else {
+			for _, h := range a.Both {
+				if h.Empty() {
+					add(rich.Sprintf("• %s (nobody yet) %s.", h.RoleName, h.Decides))
+				} else {
+					add(rich.Sprintf("• %s, the %s, %s.", mention(h.Person), h.RoleName, h.Decides))
+				}
+			}
+		}
+		if a.Why != "" {
+			add(rich.Sprintf("Why: %s", a.Why))
+		}
+		add(a.FillHint)
+	}
+	if a.NearTie && len(a.Alternatives) > 0 && a.Kind != KindUnknown {
+		add(rich.Sprintf("Did you mean %s instead?", a.Alternatives[0].Title))
+	}
+	return rich.Lines(lines...)
+}
+
+// TeachCommand is the command that teaches the bot a phrase, shown with
+// questions it could not answer.
+func TeachCommand() rich.Text { return rich.Command(`teach "<phrase>" <intent>`) }

@@ -1,0 +1,345 @@
+// Package rich is the typed text the core hands to the chat renderers. A
+// message is a sequence of spans: plain text, strong text, code, a mention
+// of a person, a link to a channel, a command line and line breaks. Only
+// a renderer turns spans into platform markup, and it escapes every span's
+// text for its platform, so words a person typed (a team name, a question,
+// a display name) can never become a mention, a broadcast or a link.
+//
+// Messages are built with Sprintf, whose format is a constant written by
+// us and whose arguments become escaped plain text unless they are already
+// rich values:
+//
+//	rich.Sprintf("%s is now %s of %s.", rich.Mention(id, name), role, rich.Strong(team))
+//
+// The package imports only the standard library.
+package rich
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Kind says what a span is.
+type Kind uint8
+
+// Span kinds.
+const (
+	// KindText is plain text. A '\n' in it is a line break.
+	KindText Kind = iota
+	// KindStrong is emphasised text.
+	KindStrong
+	// KindCode is a literal: an id, a usage string, an example question.
+	KindCode
+	// KindMention names a person so that the platform notifies them: ID is
+	// the platform's user id, Text the display name.
+	KindMention
+	// KindChannel links a channel: ID is the channel id, Text its name.
+	KindChannel
+	// KindCommand is a command line of the bot ("set po @person checkout"),
+	// rendered as code after the platform's prefix ("/whoowns" in Slack,
+	// "@whoowns" in Teams).
+	KindCommand
+	// KindBreak ends a line.
+	KindBreak
+)
+
+// Span is one typed piece of a message.
+type Span struct {
+	Kind Kind
+	// Text is the span's words: the text, the command line after the
+	// prefix, a mention's display name or a channel's name.
+	Text string
+	// ID is the user id of a mention or the channel id of a channel link.
+	ID string
+}
+
+// Text is a message: a sequence of spans. The zero value is empty.
+type Text []Span
+
+// DefaultPrefix is the command prefix of plain text (String, logs and the
+// command line, which runs no chat commands of its own): the slash command.
+const DefaultPrefix = "/whoowns"
+
+// Plain returns s as plain text.
+func Plain(s string) Text {
+	if s == "" {
+		return nil
+	}
+	return Text{{Kind: KindText, Text: s}}
+}
+
+// Strong returns s emphasised.
+func Strong(s string) Text { return Text{{Kind: KindStrong, Text: s}} }
+
+// Code returns s as a literal.
+func Code(s string) Text { return Text{{Kind: KindCode, Text: s}} }
+
+// Mention returns a mention of the person with platform user id id and
+// display name name. A mention without an id renders as the name.
+func Mention(id, name string) Text { return Text{{Kind: KindMention, ID: id, Text: name}} }
+
+// Channel returns a link to the channel with id id, called name.
+func Channel(id, name string) Text { return Text{{Kind: KindChannel, ID: id, Text: name}} }
+
+// Command returns a command line of the bot, without its prefix: args is
+// what follows it ("help", "set po @person checkout"); empty for the bare
+// prefix.
+func Command(args string) Text { return Text{{Kind: KindCommand, Text: args}} }
+
+// Break returns a line break.
+func Break() Text { return Text{{Kind: KindBreak}} }
+
+// Concat returns the texts one after the other.
+func Concat(ts ...Text) Text {
+	n := 0
+	for _, t := range ts {
+		n += len(t)
+	}
+	out := make(Text, 0, n)
+	for _, t := range ts {
+		out = append(out, t...)
+	}
+	return out
+}
+
+// Join returns the texts separated by the plain text sep.
+func Join(ts []Text, sep string) Text {
+	var out Text
+	for i, t := range ts {
+		if i > 0 && sep != "" {
+			out = append(out, Span{Kind: KindText, Text: sep})
+		}
+		out = append(out, t...)
+	}
+	return out
+}
+
+// Lines returns the non-empty texts as lines.
+func Lines(ts ...Text) Text {
+	var out Text
+	for _, t := range ts {
+		if t.Empty() {
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, Span{Kind: KindBreak})
+		}
+		out = append(out, t...)
+	}
+	return out
+}
+
+// Empty reports whether t shows nothing.
+func (t Text) Empty() bool {
+	for _, s := range t {
+		switch s.Kind {
+		case KindBreak:
+		case KindText, KindStrong, KindCode:
+			if s.Text != "" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Split returns t's lines: it cuts at breaks and at newlines inside text.
+// Every line is non-nil; a text without breaks is one line.
+func (t Text) Split() []Text {
+	out := []Text{{}}
+	for _, s := range t {
+		if s.Kind == KindBreak {
+			out = append(out, Text{})
+			continue
+		}
+		if s.Kind != KindText || !strings.Contains(s.Text, "\n") {
+			out[len(out)-1] = append(out[len(out)-1], s)
+			continue
+		}
+		parts := strings.Split(s.Text, "\n")
+		for i, p := range parts {
+			if i > 0 {
+				out = append(out, Text{})
+			}
+			if p != "" {
+				out[len(out)-1] = append(out[len(out)-1], Span{Kind: KindText, Text: p})
+			}
+		}
+	}
+	return out
+}
+
+// TrimSpace removes white space and breaks at both ends of t.
+func (t Text) TrimSpace() Text {
+	for len(t) > 0 {
+		s := t[0]
+		if s.Kind == KindBreak {
+			t = t[1:]
+			continue
+		}
+		if s.Kind == KindText {
+			if s.Text = strings.TrimLeft(s.Text, " \t\n"); s.Text == "" {
+				t = t[1:]
+				continue
+			}
+			t = append(Text{s}, t[1:]...)
+		}
+		break
+	}
+	for len(t) > 0 {
+		s := t[len(t)-1]
+		if s.Kind == KindBreak {
+			t = t[:len(t)-1]
+			continue
+		}
+		if s.Kind == KindText {
+			if s.Text = strings.TrimRight(s.Text, " \t\n"); s.Text == "" {
+				t = t[:len(t)-1]
+				continue
+			}
+			t = append(t[:len(t)-1:len(t)-1], s)
+		}
+		break
+	}
+	return t
+}
+
+// Plain renders t as plain text with prefix before commands: mentions as
+// "@Name", channels as "#name", code and commands in backticks.
+func (t Text) Plain(prefix string) string {
+	var b strings.Builder
+	for _, s := range t {
+		switch s.Kind {
+		case KindText, KindStrong:
+			b.WriteString(s.Text)
+		case KindCode:
+			b.WriteString("`" + s.Text + "`")
+		case KindCommand:
+			b.WriteString("`" + CommandLine(prefix, s.Text) + "`")
+		case KindMention:
+			b.WriteString("@" + nameOr(s.Text, s.ID))
+		case KindChannel:
+			b.WriteString("#" + nameOr(s.Text, s.ID))
+		case KindBreak:
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// String renders t as plain text with DefaultPrefix, for logs.
+func (t Text) String() string { return t.Plain(DefaultPrefix) }
+
+// CommandLine joins a prefix and a command's arguments.
+func CommandLine(prefix, args string) string {
+	if args == "" {
+		return prefix
+	}
+	return prefix + " " + args
+}
+
+// MarshalJSON writes t as its plain text, for JSON output and logs.
+func (t Text) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
+// UnmarshalJSON reads a JSON string as plain text: what comes back from
+// JSON is never markup.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = Plain(s)
+	return nil
+}
+
+func nameOr(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}
+
+// Sprintf formats like fmt.Sprintf, but into a Text. format must be a
+// constant written by us; a '\n' in it is a line break. An argument that is
+// a Text or a Span (verb %s or %v) is inserted as it is; every other argument
+// is formatted by fmt for its verb and becomes plain text, which the
+// renderers escape: whatever a person typed stays words.
+func Sprintf(format string, args ...any) Text {
+	var out Text
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			out = appendPlain(out, lit.String())
+			lit.Reset()
+		}
+	}
+	argi := 0
+	for i := 0; i < len(format); {
+		c := format[i]
+		if c == '\n' {
+			flush()
+			out = append(out, Span{Kind: KindBreak})
+			i++
+			continue
+		}
+		if c != '%' {
+			lit.WriteByte(c)
+			i++
+			continue
+		}
+		// A verb: flags, width and precision, then the verb letter.
+		j := i + 1
+		for j < len(format) && strings.IndexByte("+-# 0", format[j]) >= 0 {
+			j++
+		}
+		for j < len(format) && (format[j] >= '0' && format[j] <= '9' || format[j] == '.') {
+			j++
+		}
+		if j >= len(format) {
+			lit.WriteString(format[i:])
+			break
+		}
+		verb := format[i : j+1]
+		i = j + 1
+		if verb == "%%" {
+			lit.WriteByte('%')
+			continue
+		}
+		if argi >= len(args) {
+			lit.WriteString("%!" + verb[len(verb)-1:] + "(MISSING)")
+			continue
+		}
+		a := args[argi]
+		argi++
+		if v := verb[len(verb)-1]; v == 's' || v == 'v' {
+			switch r := a.(type) {
+			case Text:
+				flush()
+				out = append(out, r...)
+				continue
+			case Span:
+				flush()
+				out = append(out, r)
+				continue
+			}
+		}
+		lit.WriteString(fmt.Sprintf(verb, a))
+	}
+	if argi < len(args) {
+		lit.WriteString("%!(EXTRA)")
+	}
+	flush()
+	return out
+}
+
+// appendPlain appends s as plain text, merging with a plain span before it.
+func appendPlain(t Text, s string) Text {
+	if n := len(t); n > 0 && t[n-1].Kind == KindText {
+		t[n-1].Text += s
+		return t
+	}
+	return append(t, Span{Kind: KindText, Text: s})
+}
