@@ -31,12 +31,15 @@ type transport interface {
 
 // App is one running bot replica.
 type App struct {
-	cfg        Config
-	log        *slog.Logger
-	store      ownership.Store
-	svc        *bot.Service
-	metrics    *metrics.Metrics
-	mux        *http.ServeMux
+	cfg     Config
+	log     *slog.Logger
+	store   ownership.Store
+	svc     *bot.Service
+	metrics *metrics.Metrics
+	mux     *http.ServeMux
+	// opsMux serves /metrics (and pprof) on WHOOWNS_METRICS_ADDR; nil
+	// when /metrics is on the main listener.
+	opsMux     *http.ServeMux
 	transports []transport
 	ownStore   bool
 }
@@ -93,7 +96,16 @@ func New(cfg Config) (*App, error) {
 	for _, t := range a.transports {
 		t.Register(a.mux)
 	}
-	a.mux.Handle("GET /metrics", a.metrics.Handler())
+	ops := a.mux
+	if cfg.MetricsAddr != "" || cfg.MetricsListener != nil {
+		// WHOOWNS_METRICS_ADDR: the main listener no longer serves it.
+		a.opsMux = http.NewServeMux()
+		ops = a.opsMux
+		if cfg.MetricsPprof {
+			registerPprof(a.opsMux)
+		}
+	}
+	ops.Handle("GET /metrics", a.metrics.Handler())
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -159,6 +171,28 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 // returns nil only when everything acknowledged was finished: if the
 // timeout cut the drain short, or a transport failed, it says so.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.opsMux != nil {
+		oln := a.cfg.MetricsListener
+		if oln == nil {
+			var err error
+			if oln, err = net.Listen("tcp", a.cfg.MetricsAddr); err != nil {
+				ln.Close()
+				if a.ownStore {
+					a.store.Close()
+				}
+				return fmt.Errorf("listen on %s (WHOOWNS_METRICS_ADDR): %w", a.cfg.MetricsAddr, err)
+			}
+		}
+		ops := &http.Server{Handler: a.opsMux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}
+		go func() {
+			if err := ops.Serve(oln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Warn("metrics listener", "addr", oln.Addr().String(), "err", err)
+			}
+		}()
+		// Metrics stay up while the transports drain.
+		defer ops.Close()
+		a.log.Info("metrics served on their own listener", "addr", oln.Addr().String(), "pprof", a.cfg.MetricsPprof)
+	}
 	srv := &http.Server{
 		Handler:           a.mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -242,13 +276,19 @@ func (a *App) ListenAndServe(ctx context.Context) error {
 // serveDebug serves pprof for profiling a replica under load.
 func (a *App) serveDebug(ctx context.Context) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	registerPprof(mux)
 	srv := &http.Server{Addr: a.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { <-ctx.Done(); srv.Close() }()
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.Warn("debug listener", "addr", a.cfg.DebugAddr, "err", err)
 	}
+}
+
+// registerPprof adds Go's pprof handlers under /debug/pprof/.
+func registerPprof(mux *http.ServeMux) {
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 }

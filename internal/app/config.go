@@ -50,6 +50,17 @@ type Config struct {
 	// (WHOOWNS_DEBUG_ADDR). It must be a loopback address unless
 	// WHOOWNS_DEBUG_ALLOW_REMOTE=1: profiles expose memory contents.
 	DebugAddr string
+	// MetricsAddr, when set, moves /metrics off the main listener onto its
+	// own (WHOOWNS_METRICS_ADDR), for operators who don't want it public;
+	// Go's pprof profiles are served there too when MetricsPprof is true.
+	MetricsAddr string
+	// MetricsPprof serves pprof on the metrics listener: ConfigFromEnv sets
+	// it when WHOOWNS_METRICS_ADDR is a loopback address or
+	// WHOOWNS_DEBUG_ALLOW_REMOTE=1 (profiles expose memory contents).
+	MetricsPprof bool
+	// MetricsListener, when set, is used instead of listening on
+	// MetricsAddr (tests).
+	MetricsListener net.Listener
 	// PrivacyURL and TermsURL, when set, are where /privacy and /terms
 	// redirect (WHOOWNS_PRIVACY_URL, WHOOWNS_TERMS_URL); unset, the bot
 	// serves its own short pages there.
@@ -93,6 +104,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_LOG_FORMAT", "json (default off a terminal) or text"},
 	{"WHOOWNS_LOG_LEVEL", "debug, info (default), warn or error"},
 	{"WHOOWNS_DEBUG_ADDR", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (loopback only)"},
+	{"WHOOWNS_METRICS_ADDR", "serve /metrics (and pprof, on a loopback address) on this address instead of the main one, e.g. 127.0.0.1:9090 or :9090"},
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
 }
@@ -154,6 +166,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fail("WHOOWNS_DEBUG_ADDR=%q is not a loopback address: pprof profiles expose the process's memory, so serve them on 127.0.0.1:6060 (reach it with kubectl port-forward or ssh -L), or set WHOOWNS_DEBUG_ALLOW_REMOTE=1 if a firewall guards that address", v)
 		}
 		c.DebugAddr = v
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_METRICS_ADDR")); v != "" {
+		host, port, err := net.SplitHostPort(v)
+		if err != nil || port == "" {
+			fail("WHOOWNS_METRICS_ADDR=%q is not a listen address; use host:port such as 127.0.0.1:9090, or :9090 for every interface", v)
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			fail("WHOOWNS_METRICS_ADDR=%q has a bad port; use a number from 0 to 65535", v)
+		} else if v == c.Addr || (c.DebugAddr != "" && v == c.DebugAddr) {
+			fail("WHOOWNS_METRICS_ADDR=%q is already WHOOWNS_ADDR or WHOOWNS_DEBUG_ADDR; give it an address of its own", v)
+		}
+		c.MetricsAddr = v
+		c.MetricsPprof = isLoopback(host) || strings.TrimSpace(getenv("WHOOWNS_DEBUG_ALLOW_REMOTE")) == "1"
 	}
 	if v := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ALLOW_REMOTE")); v != "" && v != "1" && v != "0" {
 		fail("WHOOWNS_DEBUG_ALLOW_REMOTE=%q: use 1 to allow a non-loopback WHOOWNS_DEBUG_ADDR, or leave it unset", v)
