@@ -20,7 +20,7 @@ func (c *Catalogue) Match(text string) Result {
 	m := c.m
 	s := m.pool.Get().(*scratch)
 	defer m.pool.Put(s)
-	s.norm = appendNormalized(s.norm[:0], text)
+	normalizeSentences(s, text)
 	if len(s.norm) == 0 {
 		if m.help >= 0 {
 			return Result{Intent: c.intents[m.help].ID, Role: c.intents[m.help].Role, Score: 1, Confidence: ConfidenceHigh}
@@ -45,8 +45,8 @@ func (c *Catalogue) Match(text string) Result {
 	}
 	var spread float32
 	s.qw = s.qw[:0]
-	for _, f := range feats {
-		w := m.idf[f] * m.termWeight(s, f)
+	for i, f := range feats {
+		w := m.idf[f] * m.termWeight(s, f) * s.fw[i]
 		if topic && m.roleFeat[f] {
 			w *= float32(roleDamp)
 		}
@@ -68,7 +68,8 @@ func (c *Catalogue) Match(text string) Result {
 	for _, t := range s.terms {
 		// words the lexicon knows but no phrase uses count as unknown too
 		if (t.id < 0 || m.idf[t.id] == 0) && !t.team {
-			qn += float32(unknownWeight * unknownWeight)
+			u := float32(unknownWeight) * t.ctx
+			qn += u * u
 		}
 	}
 	if qn == 0 {

@@ -181,6 +181,7 @@ type posting struct {
 type term struct {
 	id     int32   // canonical stem id, -1 if unknown
 	weight float32 // 1, or less for typo corrections
+	ctx    float32 // weight of the word's sentence: 1 in the ask, less in context
 	team   bool    // unknown word that looks like a team name
 	prep   bool    // a preposition that can introduce a team ("for", "on")
 }
@@ -477,7 +478,9 @@ type scratch struct {
 	intent  []float32
 	cent    []float32
 	qw      []float32
+	fw      []float32 // sentence weight of each of feats
 	z       []float64
+	sents   []sentence
 }
 
 func (m *model) newScratch() *scratch {
@@ -492,6 +495,8 @@ func (m *model) newScratch() *scratch {
 		intent:  make([]float32, m.nIntents),
 		cent:    make([]float32, m.nIntents),
 		qw:      make([]float32, 0, 128),
+		fw:      make([]float32, 0, 128),
+		sents:   make([]sentence, 0, 16),
 		z:       make([]float64, m.nIntents),
 	}
 }
@@ -503,7 +508,15 @@ func (m *model) analyze(s *scratch, building bool) {
 	s.stems = s.stems[:0]
 	text := s.norm
 	prevPrep := false
+	sent, sw := 0, float32(1)
 	for len(text) > 0 {
+		if !building && len(s.sents) > 0 {
+			pos := int32(len(s.norm) - len(text))
+			for sent < len(s.sents)-1 && pos >= s.sents[sent].end {
+				sent++
+			}
+			sw = s.sents[sent].weight
+		}
 		i := 0
 		for i < len(text) && text[i] != ' ' {
 			i++
@@ -519,7 +532,7 @@ func (m *model) analyze(s *scratch, building bool) {
 		isPrep := m.teamPrep[string(w)]
 		if sp, ok := m.surface[string(w)]; ok {
 			for _, id := range m.expand[sp.off : sp.off+sp.n] {
-				s.stems = append(s.stems, term{id: id, weight: 1, prep: isPrep})
+				s.stems = append(s.stems, term{id: id, weight: 1, ctx: sw, prep: isPrep})
 			}
 			prevPrep = isPrep
 			continue
@@ -527,7 +540,7 @@ func (m *model) analyze(s *scratch, building bool) {
 		s.word = append(s.word[:0], w...)
 		st := stem(s.word)
 		if id, ok := m.stemID[string(st)]; ok {
-			s.stems = append(s.stems, term{id: id, weight: 1})
+			s.stems = append(s.stems, term{id: id, weight: 1, ctx: sw})
 			prevPrep = false
 			continue
 		}
@@ -548,13 +561,13 @@ func (m *model) analyze(s *scratch, building bool) {
 			if c >= 0 {
 				sp := m.typoSpan[c]
 				for _, id := range m.expand[sp.off : sp.off+sp.n] {
-					s.stems = append(s.stems, term{id: id, weight: wt})
+					s.stems = append(s.stems, term{id: id, weight: wt, ctx: sw})
 				}
 				prevPrep = false
 				continue
 			}
 		}
-		s.stems = append(s.stems, term{id: -1, weight: 1, team: prevPrep})
+		s.stems = append(s.stems, term{id: -1, weight: 1, ctx: sw, team: prevPrep})
 		prevPrep = false
 	}
 	m.markTeamNames(s.stems)
@@ -565,7 +578,7 @@ func (m *model) analyze(s *scratch, building bool) {
 		matched := false
 		for n := min(m.maxSpan, len(s.stems)-i); n >= 2; n-- {
 			ok := true
-			w := float32(1)
+			w, cw := float32(1), float32(0)
 			for j := 0; j < n; j++ {
 				if s.stems[i+j].id < 0 {
 					ok = false
@@ -573,13 +586,14 @@ func (m *model) analyze(s *scratch, building bool) {
 				}
 				key[j] = s.stems[i+j].id
 				w = min(w, s.stems[i+j].weight)
+				cw = max(cw, s.stems[i+j].ctx)
 			}
 			if !ok {
 				continue
 			}
 			if sp, hit := m.concepts[packKey(key[:n])]; hit {
 				for _, id := range m.expand[sp.off : sp.off+sp.n] {
-					s.terms = append(s.terms, term{id: id, weight: w})
+					s.terms = append(s.terms, term{id: id, weight: w, ctx: cw})
 				}
 				i += n
 				matched = true
@@ -663,7 +677,7 @@ func (m *model) markTeamNames(ts []term) {
 				if words > 0 {
 					for k := j + 1; k < i; k++ {
 						if ts[k].id < 0 || !m.stop[m.fold[ts[k].id]] {
-							ts[k] = term{id: -1, weight: 1, team: true}
+							ts[k] = term{id: -1, weight: 1, ctx: ts[k].ctx, team: true}
 						}
 					}
 				}
@@ -683,12 +697,14 @@ func (m *model) markTeamNames(ts []term) {
 // word pairs. While building, new pairs are added to the feature space.
 func (m *model) features(s *scratch, building bool) []int32 {
 	s.feats = s.feats[:0]
+	s.fw = s.fw[:0]
 	prev := int32(-1)
+	prevCtx := float32(1)
 	for _, t := range s.terms {
 		if t.id < 0 {
 			continue
 		}
-		s.feats = appendUnique(s.feats, t.id)
+		s.feats, s.fw = appendFeature(s.feats, s.fw, t.id, t.ctx)
 		if m.function[t.id] {
 			// "who decides" pairs would tie a question to whichever intent
 			// happens to start its phrases the same way
@@ -706,21 +722,24 @@ func (m *model) features(s *scratch, building bool) []int32 {
 				ok = true
 			}
 			if ok {
-				s.feats = appendUnique(s.feats, f)
+				s.feats, s.fw = appendFeature(s.feats, s.fw, f, min(prevCtx, t.ctx))
 			}
 		}
-		prev = t.id
+		prev, prevCtx = t.id, t.ctx
 	}
 	return s.feats
 }
 
-func appendUnique(fs []int32, f int32) []int32 {
-	for _, g := range fs {
+// appendFeature adds feature f with sentence weight w, or raises the weight
+// of f already listed.
+func appendFeature(fs []int32, ws []float32, f int32, w float32) ([]int32, []float32) {
+	for i, g := range fs {
 		if g == f {
-			return fs
+			ws[i] = max(ws[i], w)
+			return fs, ws
 		}
 	}
-	return append(fs, f)
+	return append(fs, f), append(ws, w)
 }
 
 // exactKey identifies a text by its canonical terms, so a question worded

@@ -1,0 +1,138 @@
+package intent
+
+// Long messages: people explain the situation first and ask last, or ask
+// first and add context after ("Who signs off the claims form? The agency
+// handed it over on Monday and…"). The context says what the question is
+// about, but a long story must not outvote the sentence that asks. Match
+// therefore normalises a message sentence by sentence and weighs each word
+// by its sentence: words of a sentence that asks count fully, words of the
+// other sentences count contextWeight. A message with no asking sentence
+// (a situation told as statements) or with nothing but asking sentences
+// weighs every sentence alike.
+
+// contextWeight is the weight of a word outside the asking sentences of a
+// message that has both.
+var contextWeight = 0.4
+
+// sentence is one sentence of a normalised message: it ends (exclusive) at
+// end in scratch.norm.
+type sentence struct {
+	end    int32
+	weight float32
+	ask    bool
+}
+
+// askStart are words that make a sentence a question or a request when it
+// starts with them ("who…", "can someone…", "need someone to…").
+var askStart = map[string]bool{
+	"who": true, "whos": true, "whose": true, "whom": true, "which": true, "what": true, "whats": true,
+	"where": true, "how": true, "can": true, "could": true, "does": true, "do": true, "is": true,
+	"are": true, "should": true, "would": true, "anyone": true, "anybody": true, "someone": true,
+	"somebody": true, "need": true, "needs": true, "looking": true, "please": true, "pls": true,
+	"any": true, "wondering": true, "whom's": true,
+}
+
+// askWord are words that make a sentence an ask wherever they stand ("the
+// ticket for X, who fills in the details").
+var askWord = map[string]bool{
+	"who": true, "whos": true, "whose": true, "whom": true, "someone": true, "somebody": true,
+	"anyone": true, "anybody": true,
+}
+
+// normalizeSentences normalises text into s.norm one sentence at a time,
+// recording the sentences in s.sents with their weights.
+func normalizeSentences(s *scratch, text string) {
+	s.norm = s.norm[:0]
+	s.sents = s.sents[:0]
+	asks := 0
+	for len(text) > 0 {
+		n := sentenceEnd(text)
+		seg := text[:n]
+		text = text[n:]
+		start := len(s.norm)
+		if start > 0 {
+			s.norm = append(s.norm, ' ')
+		}
+		s.norm = appendNormalized(s.norm, seg)
+		if len(s.norm) == start+1 || len(s.norm) == start {
+			s.norm = s.norm[:start] // nothing but punctuation or markup
+			continue
+		}
+		ask := endsWithQuestionMark(seg) || isAsk(s.norm[start:])
+		if ask {
+			asks++
+		}
+		s.sents = append(s.sents, sentence{end: int32(len(s.norm)), weight: 1, ask: ask})
+	}
+	if asks == 0 || asks == len(s.sents) {
+		return
+	}
+	for i := range s.sents {
+		if !s.sents[i].ask {
+			s.sents[i].weight = float32(contextWeight)
+		}
+	}
+}
+
+// sentenceEnd returns the length of the first sentence of text: up to and
+// including a '.', '?', '!' or ';' followed by white space (or the end), or
+// a line break. Dots inside words ("v2.1", "docs.example.com") do not end a
+// sentence.
+func sentenceEnd(text string) int {
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\n':
+			return i + 1
+		case '.', '?', '!', ';':
+			j := i + 1
+			for j < len(text) && (text[j] == '.' || text[j] == '?' || text[j] == '!') {
+				j++
+			}
+			if j == len(text) || text[j] == ' ' || text[j] == '\n' || text[j] == '\t' || text[j] == '\r' {
+				return j
+			}
+			i = j - 1
+		}
+	}
+	return len(text)
+}
+
+func endsWithQuestionMark(seg string) bool {
+	for i := len(seg) - 1; i >= 0; i-- {
+		switch c := seg[i]; c {
+		case ' ', '\t', '\r', '\n', '.', '!', ')', '"', '\'':
+			continue
+		case '?':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// isAsk reports whether a normalised sentence asks something: it starts
+// with a question or request word, or names the person wanted ("who",
+// "someone") anywhere.
+func isAsk(norm []byte) bool {
+	first := true
+	for len(norm) > 0 {
+		i := 0
+		for i < len(norm) && norm[i] != ' ' {
+			i++
+		}
+		w := norm[:i]
+		if i < len(norm) {
+			i++
+		}
+		norm = norm[i:]
+		if len(w) == 0 {
+			continue
+		}
+		if first && askStart[string(w)] || askWord[string(w)] {
+			return true
+		}
+		first = false
+	}
+	return false
+}

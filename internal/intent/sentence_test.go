@@ -1,0 +1,48 @@
+package intent
+
+import "testing"
+
+func TestSentences(t *testing.T) {
+	c := mustDefault(t)
+	s := c.m.newScratch()
+	for _, tc := range []struct {
+		text    string
+		weights []float32
+	}{
+		{"who owns the roadmap?", []float32{1}},
+		{"Our release moved to v2.1 (see docs.example.com). Who signs it off?", []float32{float32(contextWeight), 1}},
+		{"Who signs it off? The agency handed it over on Monday!", []float32{1, float32(contextWeight)}},
+		{"The tickets are vague. Nobody reads them.", []float32{1, 1}},
+		{"hi!!! :wave:\nneed someone to sort the backlog", []float32{float32(contextWeight), 1}},
+		{"... ?? !!", nil},
+	} {
+		normalizeSentences(s, tc.text)
+		if len(s.sents) != len(tc.weights) {
+			t.Errorf("%q: %d sentences %+v, want %d", tc.text, len(s.sents), s.sents, len(tc.weights))
+			continue
+		}
+		for i, w := range tc.weights {
+			if s.sents[i].weight != w {
+				t.Errorf("%q: sentence %d weighs %v, want %v", tc.text, i, s.sents[i].weight, w)
+			}
+		}
+		if got, want := string(s.norm), Normalize(tc.text); got != want {
+			t.Errorf("%q: normalised %q, want %q", tc.text, got, want)
+		}
+	}
+}
+
+// TestAskOutweighsContext: a long story about one topic followed by a
+// question about another is answered for the question.
+func TestAskOutweighsContext(t *testing.T) {
+	c := mustDefault(t)
+	for _, tc := range []struct{ text, want string }{
+		{"Marketing booked a big launch event for the spring release and invited forty customers. The press kit is half done. Who writes the acceptance criteria for the export screen?", "acceptance_criteria"},
+		{"Who decides what goes into the next sprint? Our competitors shipped three features last month, the market is moving and leadership keeps asking about revenue.", "sprint_planning"},
+		{"Thanks in advance :pray:. Who grooms the backlog for the mobile app? Cheers!", "backlog"},
+	} {
+		if r := c.Match(tc.text); r.Intent != tc.want {
+			t.Errorf("%q → %s (%.2f) %v, want %s", tc.text, r.Intent, r.Score, r.Alternatives, tc.want)
+		}
+	}
+}
