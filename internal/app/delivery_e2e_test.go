@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +79,38 @@ func TestSlackE2EAmbiguousPostNotRepeated(t *testing.T) {
 	if n := len(w.postsTo(chCheck, ts)); n != 1 {
 		t.Errorf("the answer was posted %d times after an ambiguous failure, want once", n)
 	}
+}
+
+// TestTeamsE2EDefinitiveFailureAnsweredOnRedelivery: the Bot Connector
+// refuses the reply (403: nothing was posted), so the activity's claim is
+// given back and its redelivery is answered. A reply whose connection
+// dropped after it was sent may be in the channel: it is not sent again,
+// neither by a retry nor for the redelivery.
+func TestTeamsE2EDefinitiveFailureAnsweredOnRedelivery(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	question := w.say("1001", e2eCarol, "who owns the roadmap?")
+	w.replyFailures <- "403"
+	w.post(question)
+	if c := w.next("reply"); c.failed != "403" || c.activity != "1001" {
+		t.Fatalf("first reply: %+v, want the refused one", c)
+	}
+	w.post(question) // the redelivery
+	c := w.next("reply")
+	if c.failed != "" || c.activity != "1001" || !strings.Contains(c.out.cardText(), e2eAlice.Name) {
+		t.Fatalf("reply to the redelivery: %+v, want the answer", c)
+	}
+	w.post(question) // answered now: a duplicate
+	dropped := w.say("1002", e2eCarol, "who owns the backlog?")
+	w.replyFailures <- "drop"
+	w.post(dropped)
+	if c := w.next("reply"); c.failed != "drop" || c.activity != "1002" {
+		t.Fatalf("reply to 1002: %+v, want the dropped one", c)
+	}
+	w.post(dropped) // the redelivery
+	w.post(w.say("1003", e2eCarol, "who owns the roadmap?"))
+	if c := w.next("reply"); c.activity != "1003" {
+		t.Fatalf("after an ambiguous failure the bot replied to %s again (or to the duplicate of 1001); want only 1003's answer", c.activity)
+	}
+	w.quiet()
 }

@@ -61,6 +61,10 @@ type teamsWorld struct {
 	marks     int // markers posted by drain
 	// refuseCreate makes the connector refuse to open personal chats.
 	refuseCreate atomic.Bool
+	// replyFailures, each taken by one reply: "403" refuses it, "drop"
+	// posts it and closes the connection without an answer. Failed replies
+	// are recorded with failed set.
+	replyFailures chan string
 }
 
 // teamsCall is one request the bot made to the connector.
@@ -68,6 +72,7 @@ type teamsCall struct {
 	kind, conversation, activity string
 	authorization                string
 	out                          teamsOut
+	failed                       string
 }
 
 type teamsOut struct {
@@ -122,7 +127,7 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &teamsWorld{t: t, key: key, calls: make(chan teamsCall, 100)}
+	w := &teamsWorld{t: t, key: key, calls: make(chan teamsCall, 100), replyFailures: make(chan string, 10)}
 
 	im := http.NewServeMux()
 	im.HandleFunc("GET /openid", func(rw http.ResponseWriter, r *http.Request) {
@@ -162,6 +167,20 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 				b, _ := io.ReadAll(r.Body)
 				if err := json.Unmarshal(b, &c.out); err != nil {
 					t.Errorf("the bot sent a malformed %s: %v", kind, err)
+				}
+			}
+			if kind == "reply" {
+				select {
+				case c.failed = <-w.replyFailures:
+					w.calls <- c
+					if c.failed == "drop" {
+						conn, _, _ := rw.(http.Hijacker).Hijack()
+						conn.Close()
+						return
+					}
+					http.Error(rw, `{"error":{"code":"Forbidden","message":"The bot is not part of the conversation roster."}}`, http.StatusForbidden)
+					return
+				default:
 				}
 			}
 			if kind == "create" && w.refuseCreate.Load() {

@@ -13,6 +13,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 )
@@ -80,7 +81,8 @@ func (a *Adapter) firstDelivery(ctx context.Context, in *inbound) bool {
 	if in.ID == "" {
 		return true
 	}
-	first, err := a.store.Claim(ctx, "teams:activity:"+in.Conversation.ID+"|"+in.ID, a.dedupTTL)
+	key := "teams:activity:" + in.Conversation.ID + "|" + in.ID
+	first, err := a.store.Claim(ctx, key, a.dedupTTL)
 	if err != nil {
 		a.log.Warn("teams: dedup store unavailable; handling the activity anyway", "activity", in.ID, "err", err)
 		return true
@@ -88,8 +90,11 @@ func (a *Adapter) firstDelivery(ctx context.Context, in *inbound) bool {
 	if !first {
 		a.metrics.Redelivery(bot.PlatformTeams)
 		a.log.Debug("teams: duplicate delivery dropped", "activity", in.ID)
+		return false
 	}
-	return first
+	// Given back if no reply can have arrived, for the redelivery.
+	delivery.Claimed(ctx, key)
+	return true
 }
 
 // tenantOf is the activity's Microsoft 365 tenant: conversation.tenantId,

@@ -28,6 +28,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
 )
@@ -109,10 +110,8 @@ type Adapter struct {
 	// allowed are the tenants served; nil means any.
 	allowed map[string]bool
 
-	// mu guards closing the queue against handlers still sending to it.
-	mu      sync.RWMutex
-	queue   chan *inbound
-	closed  bool
+	// pool is the queue and its workers.
+	pool    *delivery.Pool
 	running atomic.Bool
 	// lastBusyLog and busyRefused limit the overload warning (see busy).
 	lastBusyLog, busyRefused atomic.Int64
@@ -170,7 +169,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 			allowed[strings.ToLower(t)] = true
 		}
 	}
-	return &Adapter{
+	a := &Adapter{
 		allowed:   allowed,
 		svc:       svc,
 		store:     store,
@@ -181,10 +180,12 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		dedupTTL:  cfg.DedupTTL,
 		drain:     cfg.DrainTimeout,
 		workers:   cfg.Workers,
-		queue:     make(chan *inbound, cfg.Workers*queuePerWorker),
 		refs:      map[string]string{},
 		teamChans: map[string]teamChannels{},
-	}, nil
+	}
+	a.pool = delivery.NewPool(delivery.PoolConfig{Name: "teams", Workers: cfg.Workers, QueueSize: cfg.Workers * queuePerWorker,
+		DrainTimeout: cfg.DrainTimeout, JobTimeout: jobTimeout, Claims: store, Logger: cfg.Logger})
+	return a, nil
 }
 
 // Register adds the Bot Framework messaging endpoint, POST /api/messages.
@@ -199,54 +200,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return errors.New("teams: Run called twice")
 	}
-	// Work outlives ctx so acknowledged activities are answered at shutdown;
-	// cancelWork ends it if the drain deadline passes.
-	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-	var wg sync.WaitGroup
-	for range a.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for in := range a.queue {
-				a.handle(work, in)
-			}
-		}()
-	}
-	<-ctx.Done()
-	a.mu.Lock()
-	a.closed = true
-	close(a.queue)
-	a.mu.Unlock()
-
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	timer := time.NewTimer(a.drain)
-	defer timer.Stop()
-	select {
-	case <-done:
-		return nil
-	case <-timer.C:
-		cancelWork()
-		<-done
-		return fmt.Errorf("teams: shutdown: activities still in progress after %s were cancelled", a.drain)
-	}
+	return a.pool.Run(ctx)
 }
 
 // enqueue hands an authenticated activity to the workers without blocking;
 // false means the queue is full or closed.
 func (a *Adapter) enqueue(in *inbound) bool {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.closed {
-		return false
-	}
-	select {
-	case a.queue <- in:
-		return true
-	default:
-		return false
-	}
+	return a.pool.TryEnqueue(delivery.Job{ID: in.ID, Run: func(ctx context.Context) { a.handle(ctx, in) }})
 }
 
 // inbound is an activity as received. It embeds the library's schema but
@@ -393,14 +353,11 @@ func (a *Adapter) warnBusy() {
 	if now-last < int64(10*time.Second) || !a.lastBusyLog.CompareAndSwap(last, now) {
 		return
 	}
-	a.mu.RLock()
-	closed := a.closed
-	a.mu.RUnlock()
-	if closed {
+	if a.pool.Closed() {
 		return
 	}
 	a.log.Warn("teams: overloaded: the queue is full, answering 503 so the Bot Framework retries; add replicas or raise WHOOWNS_WORKERS",
-		"platform", bot.PlatformTeams, "queue_depth", len(a.queue), "queue_capacity", cap(a.queue), "workers", a.workers, "refused", a.busyRefused.Swap(0))
+		"platform", bot.PlatformTeams, "queue_depth", a.pool.Len(), "queue_capacity", a.pool.Cap(), "workers", a.workers, "refused", a.busyRefused.Swap(0))
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, reason string, status int, msg string, err error) {

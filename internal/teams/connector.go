@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
 )
 
@@ -34,7 +34,6 @@ const tokenScope = "https://api.botframework.com/.default"
 const (
 	maxAttempts   = 4
 	maxRetryAfter = 30 * time.Second
-	maxBackoff    = 8 * time.Second
 	// tokenMargin renews a token this long before it expires, so a reply
 	// never leaves with a token that dies in flight.
 	tokenMargin = 5 * time.Minute
@@ -177,10 +176,14 @@ func endpoint(serviceURL string, segs ...string) string {
 	return b.String()
 }
 
-// do sends one call with retries: 429 after Retry-After, 5xx with
-// exponential backoff, a 401 once more with a fresh token. Network errors are
-// not retried: a POST may have arrived, and a duplicate answer is worse than
-// a logged failure.
+// do sends one call with the retries delivery.Retry allows (see
+// classifyCall): 429 and 503 after their Retry-After or a backoff, a 401
+// once more with a fresh token, a request that never left; a 500, 502 or
+// 504, or a network failure after the request left, only for calls that
+// can be repeated (reads, PUT, DELETE, opening a personal chat). A POSTed
+// message whose outcome is unknown is not sent again: a duplicate answer is
+// worse than a logged failure. Replies and messages note their outcome for
+// the delivery, whose claim is released if none can have arrived.
 func (c *Connector) do(ctx context.Context, method, verb, u string, body, out any) error {
 	var payload []byte
 	if body != nil {
@@ -190,33 +193,79 @@ func (c *Connector) do(ctx context.Context, method, verb, u string, body, out an
 		}
 	}
 	reauthed := false
-	for attempt := 1; ; attempt++ {
-		retry, wait, err := c.once(ctx, method, verb, u, payload, out, &reauthed)
-		if err == nil {
-			return nil
-		}
-		if !retry || attempt >= maxAttempts || ctx.Err() != nil {
-			c.metrics.APIError(bot.PlatformTeams, method)
-			return err
-		}
-		c.metrics.APIRetry(bot.PlatformTeams, method)
-		if wait < 0 {
-			wait = c.backoffFor(attempt)
-		}
-		c.log.Debug("teams: retrying", "method", method, "attempt", attempt, "wait", wait, "err", err)
-		if err := c.sleep(ctx, wait); err != nil {
-			c.metrics.APIError(bot.PlatformTeams, method)
-			return err
-		}
+	r := delivery.Retry{Attempts: maxAttempts, Base: c.backoff, MaxWait: maxRetryAfter, Sleep: c.sleep}
+	err := r.Do(ctx, delivery.Call{
+		Method:     method,
+		Idempotent: verb != http.MethodPost || method == "create_conversation",
+		Classify: func(err error, sent bool) delivery.Outcome {
+			return classifyCall(err, sent, &reauthed, c.now())
+		},
+		OnRetry: func(attempt int, wait time.Duration, err error) {
+			c.metrics.APIRetry(bot.PlatformTeams, method)
+			c.log.Debug("teams: retrying", "method", method, "attempt", attempt, "wait", wait, "err", err)
+		},
+	}, func(ctx context.Context) error {
+		return c.once(ctx, method, verb, u, payload, out)
+	})
+	switch method {
+	case "reply", "send", "library.post":
+		delivery.Posted(ctx, err)
 	}
+	if err != nil {
+		c.metrics.APIError(bot.PlatformTeams, method)
+	}
+	return err
 }
 
-// once makes one attempt. It reports whether to retry and how long to wait
-// (negative: use the backoff).
-func (c *Connector) once(ctx context.Context, method, verb, u string, payload []byte, out any, reauthed *bool) (retry bool, wait time.Duration, err error) {
+// tokenFailure is a call that could not get a token: its request never
+// left.
+type tokenFailure struct{ err error }
+
+func (e *tokenFailure) Error() string { return e.err.Error() }
+func (e *tokenFailure) Unwrap() error { return e.err }
+
+// statusFailure is an answer that was not a success, with its Retry-After.
+type statusFailure struct {
+	*APIError
+	retryAfter time.Duration // -1: none
+}
+
+func (e *statusFailure) Unwrap() error { return e.APIError }
+
+// classifyCall reads an attempt's error (see delivery.Class). reauthed
+// records that a 401 was already answered with a fresh token.
+func classifyCall(err error, sent bool, reauthed *bool, now time.Time) delivery.Outcome {
+	var tf *tokenFailure
+	if errors.As(err, &tf) {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests {
+			return delivery.Outcome{Class: delivery.Refused} // bad credentials stay bad
+		}
+		return delivery.Outcome{Class: delivery.Transient}
+	}
+	var sf *statusFailure
+	if !errors.As(err, &sf) {
+		return delivery.NetworkOutcome(sent)
+	}
+	wait := max(sf.retryAfter, 0)
+	switch st := sf.Status; {
+	case st == http.StatusUnauthorized && !*reauthed:
+		// The token may have been revoked early; once dropped, try once more.
+		*reauthed = true
+		return delivery.Outcome{Class: delivery.Transient}
+	case st == http.StatusTooManyRequests, st == http.StatusServiceUnavailable:
+		return delivery.Outcome{Class: delivery.Transient, Wait: wait}
+	case st >= 500:
+		return delivery.Outcome{Class: delivery.Unknown, Wait: wait}
+	}
+	return delivery.Outcome{Class: delivery.Refused}
+}
+
+// once makes one attempt.
+func (c *Connector) once(ctx context.Context, method, verb, u string, payload []byte, out any) error {
 	tok, err := c.accessToken(ctx)
 	if err != nil {
-		return false, 0, err
+		return &tokenFailure{err: err}
 	}
 	var rd io.Reader
 	if payload != nil {
@@ -224,7 +273,7 @@ func (c *Connector) once(ctx context.Context, method, verb, u string, payload []
 	}
 	req, err := http.NewRequestWithContext(ctx, verb, u, rd)
 	if err != nil {
-		return false, 0, err
+		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if payload != nil {
@@ -232,46 +281,25 @@ func (c *Connector) once(ctx context.Context, method, verb, u string, payload []
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return false, 0, fmt.Errorf("teams %s: %w", method, err)
+		return fmt.Errorf("teams %s: %w", method, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if out == nil || resp.StatusCode == http.StatusNoContent {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, maxDocBytes))
-			return false, 0, nil
+			return nil
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxDocBytes)).Decode(out); err != nil && !errors.Is(err, io.EOF) {
-			return false, 0, fmt.Errorf("teams %s: decoding the response: %w", method, err)
+			return fmt.Errorf("teams %s: decoding the response: %w", method, err)
 		}
-		return false, 0, nil
+		return nil
 	}
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	apiErr := &APIError{Method: method, Status: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized && !*reauthed:
-		// The token may have been revoked early: drop it and try once more.
-		*reauthed = true
+	if resp.StatusCode == http.StatusUnauthorized {
 		c.dropToken(tok)
-		return true, 0, apiErr
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return true, retryAfter(resp.Header.Get("Retry-After"), c.now()), apiErr
-	case resp.StatusCode == http.StatusInternalServerError, resp.StatusCode == http.StatusBadGateway,
-		resp.StatusCode == http.StatusServiceUnavailable, resp.StatusCode == http.StatusGatewayTimeout:
-		if resp.Header.Get("Retry-After") != "" {
-			return true, retryAfter(resp.Header.Get("Retry-After"), c.now()), apiErr
-		}
-		return true, -1, apiErr
 	}
-	return false, 0, apiErr
-}
-
-func (c *Connector) backoffFor(attempt int) time.Duration {
-	d := c.backoff << (attempt - 1)
-	if d > maxBackoff || d <= 0 {
-		d = maxBackoff
-	}
-	// Jitter spreads replicas that failed together.
-	return d/2 + rand.N(d/2+1)
+	return &statusFailure{APIError: apiErr, retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date), capped so
@@ -316,7 +344,9 @@ func (c *Connector) accessToken(ctx context.Context) (string, error) {
 		if tok, ok := c.cached(); ok {
 			return tok, nil
 		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		// Shared by every waiting caller, so none of one caller's context
+		// (its deadline, its delivery's trace of what was sent) applies.
+		fctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		tok, ttl, err := c.fetchToken(fctx)
 		if err != nil {

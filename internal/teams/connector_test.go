@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
 )
 
@@ -260,4 +262,57 @@ func counter(t *testing.T, m *metrics.Metrics, name, label, value string) float6
 		}
 	}
 	return total
+}
+
+// TestConnectorNeverRepeatsAPostThatMayHaveArrived: a 500, 502 or 504, or a
+// connection lost after the request was sent, may follow a message that
+// was posted. A reply is not sent again; a read is.
+func TestConnectorNeverRepeatsAPostThatMayHaveArrived(t *testing.T) {
+	t.Parallel()
+	drop := func(w http.ResponseWriter) {
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close()
+	}
+	for _, tc := range []struct {
+		name   string
+		answer func(http.ResponseWriter)
+	}{
+		{"500", status(500)}, {"502", status(502)}, {"504", status(504)}, {"connection dropped", drop},
+	} {
+		f := newFakeAPI(t, tc.answer, status(200))
+		c, _ := connectorFor(f, nil, nil)
+		err := reply(c, f)
+		if err == nil || f.calls.Load() != 1 || delivery.ClassOf(err) != delivery.Unknown || delivery.Undelivered(err) {
+			t.Errorf("%s: reply = %v (%v) after %d calls; want one call, outcome unknown", tc.name, err, delivery.ClassOf(err), f.calls.Load())
+		}
+		f = newFakeAPI(t, tc.answer, status(200))
+		c, _ = connectorFor(f, nil, nil)
+		if _, err := c.Member(context.Background(), f.srv.URL, "19:c@thread.tacv2", "29:u"); err != nil || f.calls.Load() != 2 {
+			t.Errorf("%s: member lookup = %v after %d calls; want it repeated", tc.name, err, f.calls.Load())
+		}
+	}
+}
+
+// TestConnectorRetriesWhatNeverLeft: a refused connection sent nothing, so
+// even a reply is tried again, and one that never got through is reported
+// as undelivered.
+func TestConnectorRetriesWhatNeverLeft(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	f := newFakeAPI(t, status(200))
+	c, waits := connectorFor(f, nil, nil)
+	err = c.Reply(context.Background(), dead, "19:c@thread.tacv2", "1", Activity{Type: "message", Text: "hi"})
+	if !delivery.Undelivered(err) || len(*waits) != maxAttempts-1 {
+		t.Errorf("reply to a closed port = %v after %d waits; want undelivered after %d retries", err, len(*waits), maxAttempts-1)
+	}
+	f = newFakeAPI(t, status(403))
+	c, _ = connectorFor(f, nil, nil)
+	if err := reply(c, f); !delivery.Undelivered(err) || f.calls.Load() != 1 {
+		t.Errorf("a 403 = %v after %d calls; want undelivered, not retried", err, f.calls.Load())
+	}
 }

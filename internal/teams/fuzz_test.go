@@ -133,13 +133,11 @@ func FuzzActivity(f *testing.F) {
 			t.Fatalf("HTTP %d for %q", rec.Code, body)
 		}
 		for {
-			select {
-			case in := <-a.queue:
-				a.handle(ctx, in)
-				continue
-			default:
+			j, ok := a.pool.TryTake()
+			if !ok {
+				break
 			}
-			break
+			j.Run(ctx)
 		}
 
 		// The parsing and handling code on its own, whatever the token says.
