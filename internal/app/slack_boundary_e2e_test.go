@@ -354,7 +354,7 @@ func TestSlackE2EChannelLinksStayInTheWorkspace(t *testing.T) {
 		}
 	}
 	// A change to the team is announced in its channels only.
-	a.lead("set po <@"+pJules+"|jules> payments")
+	a.lead("set po <@" + pJules + "|jules> payments")
 	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "C0PAY" })
 	a.sentinel("L")
 	for _, id := range []string{"C0INTRUDERS", "C0SECRET", "C0NOSUCH"} {
@@ -384,5 +384,53 @@ func TestSlackE2EOrgTokenLinksOnlyTheCommandsWorkspace(t *testing.T) {
 	mustContain(t, "link of the workspace's channel", body, "C0HOME")
 	if show := a.command(pNobody, "nobody", "show payments"); strings.Contains(show, "C0SISTER") {
 		t.Errorf("sister workspace's channel linked:\n%s", show)
+	}
+}
+
+// TestSlackE2ELeadsCommandsInAChannelArePrivate: changes and leads' views
+// typed as a mention in a channel are answered to their author alone
+// (chat.postEphemeral in the thread; a DM when Slack cannot show it there);
+// the only public post is a change's announcement.
+func TestSlackE2ELeadsCommandsInAChannelArePrivate(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	// A question nobody can answer, so the leads' queue has an asker.
+	a.event("EvQ", e2eMention(pJules, chCheck, "1700000400.000001", "who fixes the coffee machine?"))
+	w.answerIn(chCheck, "1700000400.000001")
+
+	private := func(id, user, ts, text string, wants ...string) {
+		t.Helper()
+		a.event(id, e2eMention(user, chCheck, ts, text))
+		eph := w.fake.WaitCall(t, "chat.postEphemeral", e2eWait, func(c fakeslack.Call) bool { return c.Params["thread_ts"] == ts })
+		if eph.Params["user"] != user || eph.Params["channel"] != chCheck {
+			t.Errorf("%q: private reply to %s in %s, want %s in %s", text, eph.Params["user"], eph.Params["channel"], user, chCheck)
+		}
+		mustContain(t, text, eph.AllText(), wants...)
+	}
+	private("EvP1", pNobody, "1700000401.000001", "set po <@"+pJules+"|jules> checkout", "Only leads")
+	private("EvP2", pLead, "1700000402.000001", "unanswered", "coffee machine")
+	private("EvP3", pLead, "1700000403.000001", "set po <@"+pJules+"|jules> checkout", "Done")
+	private("EvP4", pNobody, "1700000404.000001", "history checkout", "made jules Product Owner")
+	// Slack cannot show it in the channel: the lead gets it by DM.
+	w.fake.Fail("chat.postEphemeral", fakeslack.Failure{Error: "user_not_in_channel"})
+	a.event("EvP5", e2eMention(pLead, chCheck, "1700000405.000001", "set pm <@"+pJules+"|jules> checkout"))
+	mustContain(t, "DM fallback", w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool {
+		return c.Params["channel"] == "D"+pLead
+	}).AllText(), "Done")
+	a.sentinel("P")
+
+	var announcements int
+	for _, c := range w.postsTo(chCheck, "") {
+		switch ts := c.Params["thread_ts"]; {
+		case ts == "":
+			announcements++
+			mustContain(t, "announcement", c.AllText(), "<@"+pJules+">")
+		case ts != "1700000400.000001":
+			t.Errorf("public reply in thread %s:\n%s", ts, c.AllText())
+		}
+	}
+	if announcements != 2 {
+		t.Errorf("%d announcements, want 2 (the PO and the PM change)", announcements)
 	}
 }

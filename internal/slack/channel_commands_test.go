@@ -8,15 +8,14 @@ import (
 )
 
 // In a channel, read-only commands answer in the thread like questions;
-// commands that change ownership are pointed to the private ways and run
-// nowhere.
+// changes and leads' views are answered to their author alone (ephemeral),
+// and only a change's announcement is public.
 func TestCommandsMentionedInAChannel(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	cases := []struct{ id, ts, text, want, not string }{
 		{"EvC1", "1700000101.000100", "help", "set &lt;role&gt; @user [team]", ""},
 		{"EvC2", "1700000102.000100", "teams", "Checkout", ""},
-		{"EvC3", "1700000103.000100", "set po <@" + uJules + "> checkout", "changes ownership", "Done"},
 		{"EvC4", "1700000104.000100", "show checkout owners", "", "no team called"},
 	}
 	for _, c := range cases {
@@ -30,10 +29,28 @@ func TestCommandsMentionedInAChannel(t *testing.T) {
 			t.Errorf("%q: reply has %q:\n%s", c.text, c.not, text)
 		}
 	}
-	// The redirected change was not made.
+
+	h.event("EvC3", mention(uLead, cCheck, "1700000103.000100", "set po <@"+uJules+"> checkout"))
+	eph := h.fake.WaitCall(t, "chat.postEphemeral", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000103.000100" })
+	if eph.Params["user"] != uLead || eph.Params["channel"] != cCheck || !strings.Contains(eph.AllText(), "Done") {
+		t.Errorf("private reply to %s in %s:\n%s", eph.Params["user"], eph.Params["channel"], eph.AllText())
+	}
+	h.event("EvC6", mention(uNobody, cCheck, "1700000106.000100", "unanswered"))
+	eph = h.fake.WaitCall(t, "chat.postEphemeral", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000106.000100" })
+	if eph.Params["user"] != uNobody {
+		t.Errorf("private reply to %s, want the author", eph.Params["user"])
+	}
 	h.event("EvC5", mention(uJules, cCheck, "1700000105.000100", "who writes the acceptance criteria?"))
 	got := h.fake.WaitCall(t, "chat.postMessage", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000105.000100" })
-	if !strings.Contains(got.AllText(), "<@"+uMarco+">") {
-		t.Errorf("the PO changed through a channel mention:\n%s", got.AllText())
+	if !strings.Contains(got.AllText(), "<@"+uJules+">") {
+		t.Errorf("the change typed in the channel was not made:\n%s", got.AllText())
+	}
+	for _, c := range h.postsTo(cCheck) {
+		if ts := c.Params["thread_ts"]; ts == "1700000103.000100" || ts == "1700000106.000100" {
+			t.Errorf("public reply in the thread of a private command:\n%s", c.AllText())
+		}
+		if c.Params["thread_ts"] == "" && !strings.Contains(c.AllText(), "Product Owner") {
+			t.Errorf("public post that is not the announcement:\n%s", c.AllText())
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 )
@@ -84,6 +85,34 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 	}
 	msg.Channel, msg.ThreadTS = channel, thread
 	_, _ = a.postMessage(ctx, msg)
+	if err == nil {
+		a.deliver(ctx, res)
+	}
+}
+
+// privateCommand runs a command typed in a channel whose reply must reach
+// only its author: the reply is ephemeral in that channel (in the thread),
+// or, if Slack cannot show it there, a direct message. Announcements go out
+// as usual.
+func (a *Adapter) privateCommand(ctx context.Context, m bot.Message, channel, thread string) {
+	res, err := a.command(ctx, m)
+	var msg message
+	switch {
+	case err != nil:
+		msg = notice(ownership.ErrorText(err))
+	case res.Answer != nil:
+		msg = answerMessage(*res.Answer, m.User.ID)
+	default:
+		msg = textMessage(res.Text)
+	}
+	msg.Channel, msg.ThreadTS = channel, thread
+	if perr := a.postEphemeral(ctx, m.User.ID, msg); delivery.ClassOf(perr) == delivery.Refused {
+		// Not in the channel any more, say: the reply still reaches them.
+		if dm, derr := a.openDM(ctx, m.User.ID); derr == nil {
+			msg.Channel, msg.ThreadTS = dm, ""
+			_, _ = a.postMessage(ctx, msg)
+		}
+	}
 	if err == nil {
 		a.deliver(ctx, res)
 	}

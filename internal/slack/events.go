@@ -13,7 +13,6 @@ import (
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/ownership"
-	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // eventSpec describes one Events API event type the adapter handles.
@@ -278,14 +277,13 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 	}
 	text := questionText(ev.Text, botID)
 	m := a.newMessage(ctx, env.TeamID, ev.User, ev.Channel, text)
-	if bot.ChangesData(text) {
+	if bot.PrivateOnly(text) {
 		if !a.claimed(ctx, env, keys) {
 			return
 		}
-		// Changes typed in a channel would be shown to everyone before they
-		// are made; point to the private ways instead.
-		_, _ = a.postMessage(ctx, message{Channel: ev.Channel, ThreadTS: thread, Text: mrkdwnOf(rich.Sprintf(
-			"That looks like a command that changes ownership. Run it with %s (only you see the reply), or send it to me in a direct message.", rich.Command("")))})
+		// Changes and leads' views typed in a channel are answered to the
+		// lead alone; only a change's announcement is public.
+		a.privateCommand(ctx, m, ev.Channel, thread)
 		return
 	}
 	if bot.LooksLikeCommand(text) {
