@@ -81,7 +81,7 @@ func NewConnector(appID, password, tokenURL string, client *http.Client, now fun
 		log = slog.Default()
 	}
 	return &Connector{appID: appID, password: password, tokenURL: tokenURL, client: client, now: now, log: log, metrics: m,
-		backoff: 500 * time.Millisecond, sleep: sleepCtx}
+		backoff: 500 * time.Millisecond, sleep: delivery.SleepCtx}
 }
 
 // APIError is a Bot Connector or token endpoint response that was not a
@@ -320,19 +320,6 @@ func retryAfter(h string, now time.Time) time.Duration {
 	return min(max(d, 0), maxRetryAfter)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // accessToken returns a cached token or fetches one; concurrent callers
 // share one fetch and each waits only as long as its own ctx allows.
