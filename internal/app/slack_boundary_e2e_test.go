@@ -434,3 +434,33 @@ func TestSlackE2ELeadsCommandsInAChannelArePrivate(t *testing.T) {
 		t.Errorf("%d announcements, want 2 (the PO and the PM change)", announcements)
 	}
 }
+
+// TestSlackE2EUserChangeDemotesAtOnce: a workspace admin is a lead; when
+// Slack says (user_change) they are no longer an admin, their next command
+// is refused, although their admin status was cached moments before.
+func TestSlackE2EUserChangeDemotesAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	const admin = "U0ADMIN"
+	w.fake.AddUser(fakeslack.User{ID: admin, Name: "ada", IsAdmin: true})
+	a := w.start("")
+	run := func(text string) string {
+		t.Helper()
+		code, body := a.commandFrom(url.Values{"team_id": {e2eTeam}, "channel_id": {chCheck}, "user_id": {admin}, "user_name": {"ada"},
+			"command": {"/whoowns"}, "text": {text}, "response_url": {w.fake.ResponseURL("a")}, "trigger_id": {fmt.Sprintf("trig%d", triggers.Add(1))}})
+		if code != http.StatusOK {
+			t.Fatalf("%q: status %d", text, code)
+		}
+		return body
+	}
+	mustContain(t, "the admin's change", run("set po <@"+pJules+"|jules> checkout"), "Done")
+
+	w.fake.AddUser(fakeslack.User{ID: admin, Name: "ada"})
+	a.event("EvUserChange", map[string]any{"type": "user_change", "user": map[string]any{"id": admin, "team_id": e2eTeam, "name": "ada",
+		"is_admin": false, "is_owner": false, "deleted": false, "profile": map[string]any{"display_name": "ada"}}})
+	a.sentinel("D")
+	mustContain(t, "the demoted admin's change", run("set po <@"+pPriya+"|priya> checkout"), "Only leads")
+	if show := a.command(pNobody, "nobody", "show checkout"); strings.Contains(show, "<@"+pPriya+">, Product Owner") || !strings.Contains(show, "<@"+pJules+">") {
+		t.Errorf("the demoted admin's change was made:\n%s", show)
+	}
+}

@@ -181,7 +181,7 @@ func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) 
 		retry:      defaultRetry,
 		now:        time.Now,
 		sleep:      sleepCtx,
-		users:      newUserCache(10*time.Minute, time.Now),
+		users:      newUserCache(time.Now),
 	}
 	a.pool = delivery.NewPool(delivery.PoolConfig{Name: "slack", Workers: cfg.Workers, QueueSize: cfg.QueueSize,
 		DrainTimeout: cfg.DrainTimeout, JobTimeout: jobTimeout, Claims: store, Logger: cfg.Logger})

@@ -37,6 +37,8 @@ var eventHandlers = map[string]eventSpec{
 	"team_join":             {Subscriptions: []string{"team_join"}, Scopes: []string{"users:read"}, handle: (*Adapter).onTeamJoin},
 	"member_joined_channel": {Subscriptions: []string{"member_joined_channel"}, Scopes: []string{"channels:read", "groups:read"}, handle: (*Adapter).onMemberJoinedChannel},
 	"app_home_opened":       {Subscriptions: []string{"app_home_opened"}, handle: (*Adapter).onHomeOpened},
+	// Admin status makes a lead: a promotion or demotion counts at once.
+	"user_change": {Subscriptions: []string{"user_change"}, Scopes: []string{"users:read"}, handle: (*Adapter).onUserChange},
 }
 
 // commandScopes are the scopes of features outside the Events API: the
@@ -382,7 +384,7 @@ func (a *Adapter) onTeamJoin(ctx context.Context, env *envelope) {
 	if name == "" {
 		name = u.Name
 	}
-	a.users.put(env.TeamID+"/"+u.ID, userInfo{Name: name, Admin: u.IsAdmin || u.IsOwner, Bot: u.IsBot})
+	a.users.put(env.TeamID+"/"+u.ID, userInfo{Name: name, Admin: (u.IsAdmin || u.IsOwner) && !u.Deleted, Bot: u.IsBot})
 	if !a.firstDelivery(ctx, env) {
 		return
 	}
