@@ -336,3 +336,112 @@ func TestTeamsLeadViewsStayPrivate(t *testing.T) {
 	w.drain()
 	w.quiet()
 }
+
+// vote is a 👍/👎 on the answer the bot posted as posted, sent as Teams sends
+// an Action.Submit: a message with the button's data in value, replying to
+// the card's message.
+func (w *teamsWorld) vote(id string, from ownership.Person, answer teamsCall, data map[string]any) map[string]any {
+	act := w.say(id, from, "")
+	delete(act, "text")
+	delete(act, "entities")
+	act["conversation"].(map[string]any)["id"] = answer.conversation
+	if answer.posted != "" {
+		act["replyToId"] = answer.posted
+	}
+	act["value"] = data
+	return act
+}
+
+// TestTeamsFeedbackOncePerAnswer: a vote counts once per person and answer
+// (the card message it was cast on), a second one is told so, and a vote for
+// an intent outside the tenant's catalogue is refused: no store field, no
+// metric series of its own.
+func TestTeamsFeedbackOncePerAnswer(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	tenant := ownership.TenantID("teams:" + e2eTenant)
+	w.post(w.say("q1", e2eCarol, "who writes the acceptance criteria?"))
+	answer := w.next("reply")
+	var up map[string]any
+	for _, a := range answer.out.Attachments {
+		for _, act := range a.Content.Actions {
+			if act.Data["whoowns"] == "feedback" && act.Data["helpful"] == true {
+				up = act.Data
+			}
+		}
+	}
+	if up == nil {
+		t.Fatalf("the answer card has no 👍 button: %+v", answer.out.Attachments)
+	}
+	intentID, _ := up["intent"].(string)
+
+	replyTo := func(id string) string {
+		t.Helper()
+		r := w.next("reply")
+		if r.activity != id {
+			t.Fatalf("reply to %s, want %s", r.activity, id)
+		}
+		return r.out.Text
+	}
+	w.post(w.vote("v1", e2eCarol, answer, up))
+	if got := replyTo("v1"); !strings.Contains(got, "Thanks for the feedback") {
+		t.Fatalf("first vote answered %q", got)
+	}
+	w.post(w.vote("v2", e2eCarol, answer, up))
+	if got := replyTo("v2"); !strings.Contains(got, "already rated this") {
+		t.Fatalf("second vote on the same answer answered %q", got)
+	}
+	// The same vote as an Action.Execute invoke is the same person on the
+	// same answer.
+	inv := w.vote("v3", e2eCarol, answer, nil)
+	delete(inv, "value")
+	inv["type"], inv["name"] = "invoke", "adaptiveCard/action"
+	inv["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "data": up}}
+	if code := w.postSigned("e2e-key", inv); code != http.StatusOK {
+		t.Fatalf("invoke: HTTP %d", code)
+	}
+	if got := replyTo("v3"); !strings.Contains(got, "already rated this") {
+		t.Fatalf("the same vote as an invoke answered %q", got)
+	}
+	// Someone else's vote on that answer counts.
+	w.post(w.vote("v4", e2eAlice, answer, up))
+	if got := replyTo("v4"); !strings.Contains(got, "Thanks for the feedback") {
+		t.Fatalf("another person's vote answered %q", got)
+	}
+
+	// A forged intent id is refused, whatever answer it claims to rate.
+	const forged = "zz-forged-intent-4711"
+	w.post(w.vote("f1", e2eCarol, teamsCall{conversation: answer.conversation, posted: "1999999999"}, map[string]any{"whoowns": "feedback", "intent": forged, "helpful": false}))
+	if got := replyTo("f1"); !strings.Contains(got, "can't count that vote") || strings.Contains(got, forged) {
+		t.Fatalf("forged intent answered %q", got)
+	}
+	// A vote that names no answer cannot be counted once per answer.
+	w.post(w.vote("f2", e2eBob, teamsCall{conversation: answer.conversation}, up))
+	if got := replyTo("f2"); !strings.Contains(got, "can't tell which answer") {
+		t.Fatalf("vote without an answer answered %q", got)
+	}
+	w.quiet()
+
+	fb, err := w.store.Feedback(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fb[intentID]; got.Helpful != 2 || got.NotHelpful != 0 || len(fb) != 1 {
+		t.Fatalf("stored feedback %+v, want two 👍 for %s only", fb, intentID)
+	}
+	resp, err := http.Get(w.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), forged) {
+		t.Fatal("the forged intent id became a metric label")
+	}
+	if v := scrape(t, w.base+"/metrics", `whoowns_feedback_total{helpful="false",intent="refused",platform="teams"}`); v != "1" {
+		t.Errorf("refused 👎 counted %q, want 1", v)
+	}
+	if v := scrape(t, w.base+"/metrics", `whoowns_feedback_total{helpful="true",intent="refused",platform="teams"}`); v != "1" {
+		t.Errorf("refused 👍 counted %q, want 1", v)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -65,6 +66,7 @@ type teamsWorld struct {
 	// posts it and closes the connection without an answer. Failed replies
 	// are recorded with failed set.
 	replyFailures chan string
+	postedIDs     atomic.Int64
 }
 
 // teamsCall is one request the bot made to the connector.
@@ -73,6 +75,8 @@ type teamsCall struct {
 	authorization                string
 	out                          teamsOut
 	failed                       string
+	// posted is the id the connector gave the message the bot posted.
+	posted string
 }
 
 type teamsOut struct {
@@ -87,6 +91,10 @@ type teamsOut struct {
 			MSTeams struct {
 				Entities []schema.Mention `json:"entities"`
 			} `json:"msteams"`
+			Actions []struct {
+				Title string         `json:"title"`
+				Data  map[string]any `json:"data"`
+			} `json:"actions"`
 		} `json:"content"`
 	} `json:"attachments"`
 	Members  []schema.ChannelAccount `json:"members"`
@@ -162,7 +170,8 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 	cm := http.NewServeMux()
 	record := func(kind string) http.HandlerFunc {
 		return func(rw http.ResponseWriter, r *http.Request) {
-			c := teamsCall{kind: kind, conversation: r.PathValue("conv"), activity: r.PathValue("id"), authorization: r.Header.Get("Authorization")}
+			c := teamsCall{kind: kind, conversation: r.PathValue("conv"), activity: r.PathValue("id"), authorization: r.Header.Get("Authorization"),
+				posted: fmt.Sprintf("1%012d", w.postedIDs.Add(1))}
 			if r.Method == http.MethodPost {
 				b, _ := io.ReadAll(r.Body)
 				if err := json.Unmarshal(b, &c.out); err != nil {
@@ -207,7 +216,8 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 					{"id": e2eDesign, "name": "design"},
 				}})
 			default:
-				json.NewEncoder(rw).Encode(map[string]any{"id": "posted"})
+				// Like Teams: every message posted gets an id of its own.
+				json.NewEncoder(rw).Encode(map[string]any{"id": c.posted})
 			}
 		}
 	}

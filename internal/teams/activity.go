@@ -245,21 +245,7 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		}
 		a.reply(ctx, in, textActivity(rich.Lines(rich.Strong(it.Title), rich.Plain(more))))
 	case actFeedback:
-		if d.Helpful == nil || d.Intent == "" {
-			return
-		}
-		// One vote per person per answer, however often the button is hit.
-		if in.ReplyToID != "" {
-			first, err := a.store.Claim(ctx, "teams:feedback:"+in.Conversation.ID+"|"+in.ReplyToID+"|"+in.From.ID, feedbackTTL)
-			if err == nil && !first {
-				return
-			}
-		}
-		if err := a.svc.Feedback(ctx, m, d.Intent, *d.Helpful); err != nil {
-			a.replyError(ctx, in, m, "feedback", err)
-			return
-		}
-		a.reply(ctx, in, textActivity(rich.Plain("Thanks for the feedback; the leads see it when they tune the answers.")))
+		a.onFeedback(ctx, tenant, in, m, d)
 	case actJoin:
 		o, err := a.svc.JoinTeam(ctx, m, d.Team)
 		if err != nil {

@@ -89,10 +89,13 @@ func TestSubmitActions(t *testing.T) {
 	}
 
 	// The same person voting twice on one answer counts once.
-	for _, id := range []string{"s3", "s4"} {
+	for _, v := range []struct{ id, want string }{{"s3", feedbackThanks}, {"s4", feedbackAgain}} {
+		id, want := v.id, v.want
 		h.send(h.submit(id, carol, map[string]any{"whoowns": "feedback", "intent": "roadmap", "helpful": true}))
+		if r := h.conn.nextKind(t, "reply"); r.Text != want {
+			t.Errorf("vote %s answered %q, want %q", id, r.Text, want)
+		}
 	}
-	h.conn.nextKind(t, "reply")
 	h.send(h.submit("s5", bob, map[string]any{"whoowns": "feedback", "intent": "roadmap", "helpful": false}))
 	h.conn.nextKind(t, "reply")
 	fb, err := h.store.Feedback(ctx, tenant)
