@@ -320,7 +320,6 @@ func retryAfter(h string, now time.Time) time.Duration {
 	return min(max(d, 0), maxRetryAfter)
 }
 
-
 // accessToken returns a cached token or fetches one; concurrent callers
 // share one fetch and each waits only as long as its own ctx allows.
 func (c *Connector) accessToken(ctx context.Context) (string, error) {
