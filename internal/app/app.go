@@ -16,6 +16,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/lastknown"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/slack"
@@ -66,7 +67,9 @@ func New(cfg Config) (*App, error) {
 		}
 		a.ownStore = true
 	}
-	a.store = instrument(store, a.metrics)
+	// Failures are counted as the store reports them; lastknown then keeps
+	// the replica answering, marked, while the store is unreachable.
+	a.store = lastknown.New(instrument(store, a.metrics), lastknown.WithLogger(log), lastknown.WithObserver(a.metrics))
 	a.svc = bot.New(a.store, cat,
 		bot.WithAdmins(cfg.Admins...),
 		bot.WithLogger(log),
@@ -134,7 +137,8 @@ func (cfg Config) fillTransport(workers *int, dedupTTL, drain *time.Duration) {
 // Service returns the answer engine, for tests and subcommands.
 func (a *App) Service() *bot.Service { return a.svc }
 
-// Store returns the (instrumented) store.
+// Store returns the store as the replica uses it (instrumented, and
+// answering from memory while the backend is unreachable).
 func (a *App) Store() ownership.Store { return a.store }
 
 // Handler returns the HTTP routes.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,12 +31,17 @@ import (
 // again once it is back.
 //
 // The decision they pin down: while Redis is unreachable the bot answers
-// "Ownership data is unavailable right now…", never a possibly stale answer
-// from a replica's cache, never silence and never an internal error; a
-// change is refused with the same message and changes nothing.
+// from the ownership data the replica read last, clearly marked ("from
+// ownership data as of 10:32; live data is briefly unavailable"), or, for
+// data it never read, says the data is briefly unavailable; never silence
+// under a first delivery, never an internal error, never a second reply;
+// a change is refused plainly and changes nothing.
 
-// unavailableText is the start of ownership.Unavailable's message.
-const unavailableText = "Ownership data is unavailable right now"
+// unavailableText is in every reply that says Redis is out of reach.
+const unavailableText = "briefly unavailable"
+
+// degradedText marks an answer given from a replica's kept data.
+const degradedText = "live data is briefly unavailable"
 
 // internalText is what a user would see for an unexpected error; a fault
 // the bot knows about must never show it.
@@ -315,17 +321,23 @@ func TestSlackRedisDownAndBack(t *testing.T) {
 		}
 	}
 	for _, ts := range after {
-		got := reply(ts)
-		if !strings.Contains(got, unavailableText) {
-			t.Errorf("question %s asked while Redis is down: want the unavailable notice, got:\n%s", ts, got)
-		}
-		if isAnswer(got) || strings.Contains(got, "<@"+pMarco+">") {
-			t.Errorf("question %s asked while Redis is down was answered from a cache:\n%s", ts, got)
+		// Answered from the data the replica read before, and marked.
+		if got := reply(ts); !strings.Contains(got, degradedText) || !isAnswer(got) {
+			t.Errorf("question %s asked while Redis is down: want the marked answer from kept data, got:\n%s", ts, got)
 		}
 	}
+	// Slack retries two of them: the replica knows it answered them.
+	// Another (never answered here) is retried too: nothing can check it,
+	// so it gets silence rather than a possible second reply.
+	retry := http.Header{"X-Slack-Retry-Num": {"1"}, "X-Slack-Retry-Reason": {"http_timeout"}}
+	for n := 9; n <= 10; n++ {
+		ts := fmt.Sprintf("1700001000.%06d", n)
+		s.send("/slack/events", "application/json", e2eEvent(fmt.Sprintf("EvFault%d", n), e2eMention(users[n%len(users)], chCheck, ts, question)), time.Now(), e2eSecret, retry)
+	}
+	s.send("/slack/events", "application/json", e2eEvent("EvFaultElsewhere", e2eMention(pJules, chCheck, "1700001000.999999", question)), time.Now(), e2eSecret, retry)
 
 	// Down: a lead's change is refused, plainly; the load balancer sees it.
-	if got := s.command(pLead, "morgan", "set po <@"+pJules+"|jules> checkout"); !strings.Contains(got, unavailableText) || strings.Contains(got, "Done") {
+	if got := s.command(pLead, "morgan", "set po <@"+pJules+"|jules> checkout"); !strings.Contains(got, "no change can be made") || strings.Contains(got, "Done") {
 		t.Errorf("set while Redis is down answered:\n%s", got)
 	}
 	if got := s.command(pJules, "jules", "show checkout"); !strings.Contains(got, unavailableText) {
@@ -367,6 +379,16 @@ func TestSlackRedisDownAndBack(t *testing.T) {
 			t.Errorf("question %s got %d replies, want 1", ts, k)
 		}
 	}
+	if k := len(w.postsTo(chCheck, "1700001000.999999")); k != 0 {
+		t.Errorf("an unchecked redelivery during the outage got %d replies, want silence", k)
+	}
+	metrics := s.metrics()
+	if !strings.Contains(metrics, "whoowns_redeliveries_unchecked_total 1\n") {
+		t.Errorf("want one unchecked redelivery counted; metrics:\n%s", grepLines(metrics, "whoowns_redeliveries"))
+	}
+	if n := metricValue(metrics, `whoowns_degraded_answers_total{platform="slack"}`); n < float64(len(after)) {
+		t.Errorf("whoowns_degraded_answers_total = %v, want at least %d", n, len(after))
+	}
 	// The only announcement is the change made after the outage.
 	var announcements int
 	for _, c := range w.postsTo(chCheck, "") {
@@ -404,11 +426,14 @@ func TestTeamsRedisDownAndBack(t *testing.T) {
 	}
 
 	rp.kill()
-	if got := answer("down"); !strings.Contains(got, unavailableText) || strings.Contains(got, "Bob Baker") {
-		t.Errorf("question while Redis is down answered:\n%s", got)
+	if got := answer("down"); !strings.Contains(got, degradedText) || !strings.Contains(got, "<at>Bob Baker</at>, the Product Owner") {
+		t.Errorf("question while Redis is down: want the marked answer from kept data, got:\n%s", got)
 	}
+	// The same activity again (the Bot Connector retries a slow
+	// acknowledgement): this replica knows it answered it.
+	w.post(w.say("down", e2eCarol, "who writes the acceptance criteria?"))
 	w.post(w.say("set-down", e2eLead, "set po <at>Carol</at> checkout", e2eCarol))
-	if r := w.private(e2eLead, "set-down"); !strings.Contains(r.out.Text, unavailableText) || strings.Contains(r.out.Text, "Done") {
+	if r := w.private(e2eLead, "set-down"); !strings.Contains(r.out.Text, "no change can be made") || strings.Contains(r.out.Text, "Done") {
 		t.Errorf("set while Redis is down answered %q", r.out.Text)
 	}
 	waitReady(t, w.base, http.StatusServiceUnavailable)
@@ -436,4 +461,39 @@ func productOwner(t *testing.T, st ownership.Store, tenant ownership.TenantID) s
 		t.Fatal("team checkout is gone")
 	}
 	return tm.Roles[ownership.ProductOwner].Person.ID
+}
+
+// metrics returns the replica's /metrics page.
+func (s *slackApp) metrics() string {
+	s.w.t.Helper()
+	resp, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// grepLines returns the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// metricValue returns the value of the series named exactly series (name
+// and labels), 0 if absent.
+func metricValue(text, series string) float64 {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
 }

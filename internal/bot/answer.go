@@ -129,6 +129,12 @@ type Answer struct {
 	Alternatives []Choice `json:"alternatives,omitempty"`
 	// Teams lists the choices for KindPickTeam.
 	Teams []TeamRef `json:"teams,omitempty"`
+
+	// AsOf is set when the answer comes from ownership data this replica
+	// kept while the store is unreachable: when that data was read.
+	// Renderers must show it ("from ownership data as of 10:32; live data
+	// is briefly unavailable").
+	AsOf time.Time `json:"as_of,omitzero"`
 }
 
 // Rules that choose a role, for the "Why?" explanation.

@@ -78,6 +78,9 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 	if err != nil {
 		return CommandResult{}, err
 	}
+	if err := live(d, mutating[verb]); err != nil {
+		return CommandResult{}, err
+	}
 	lead := s.isLead(d, m)
 	if (mutating[verb] || verb == "unanswered") && !lead {
 		return CommandResult{}, ownership.Errorf(ownership.ErrForbidden,

@@ -46,6 +46,9 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 	if err != nil {
 		return Home{}, err
 	}
+	if err := live(d, false); err != nil {
+		return Home{}, err
+	}
 	cat, err := s.catalogueFor(d)
 	if err != nil {
 		return Home{}, err

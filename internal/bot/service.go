@@ -198,6 +198,7 @@ func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, st
 		r = intent.Result{Intent: "role_lookup", Role: role, Score: 1}
 	}
 	a := s.answer(ctx, d, cat, m, r)
+	a.AsOf = d.AsOf
 	s.observer.Answered(m.Platform, a, s.now().Sub(start))
 	return a, nil
 }
@@ -226,10 +227,31 @@ func (s *Service) AnswerFor(ctx context.Context, m Message, intentID, teamID str
 	}
 	if teamID != "" {
 		if t := d.Team(teamID); t != nil {
-			return s.answerForTeam(d, cat, m, r, t, "chosen"), nil
+			a := s.answerForTeam(d, cat, m, r, t, "chosen")
+			a.AsOf = d.AsOf
+			return a, nil
 		}
 	}
-	return s.answer(ctx, d, cat, m, r), nil
+	a := s.answer(ctx, d, cat, m, r)
+	a.AsOf = d.AsOf
+	return a, nil
+}
+
+// live refuses what only live data may serve (commands, the home view)
+// when d is what the replica kept while the store is unreachable; only
+// answers, which say how old their data is, are given from it. change
+// says the refused command would change data.
+func live(d *ownership.Directory, change bool) error {
+	if d.AsOf.IsZero() {
+		return nil
+	}
+	at := d.AsOf.UTC().Format("15:04")
+	if change {
+		return ownership.Errorf(ownership.ErrUnavailable,
+			"Ownership data is briefly unavailable, so no change can be made right now; nothing was changed. Please try again shortly (questions are still answered from the data as of %s UTC).", at)
+	}
+	return ownership.Errorf(ownership.ErrUnavailable,
+		"Live ownership data is briefly unavailable, so this has to wait. Please try again shortly; questions are still answered from the data as of %s UTC.", at)
 }
 
 // Intent returns an intent of the tenant's catalogue, for "More" buttons.

@@ -32,6 +32,8 @@ type Metrics struct {
 	commands     *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
 	foreign      *prometheus.CounterVec
+	degraded     *prometheus.CounterVec
+	unchecked    prometheus.Counter
 }
 
 // New creates the metrics on a fresh registry (with Go and process collectors).
@@ -53,7 +55,17 @@ func New() *Metrics {
 	m.commands = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_commands_total", Help: "Leads' commands, by platform, verb and outcome (ok, invalid, forbidden, error)."}, []string{"platform", "verb", "outcome"}))
 	m.rejected = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_requests_rejected_total", Help: "Inbound requests refused, by platform and reason (signature, stale, auth, too_large, bad_request, rate_limited)."}, []string{"platform", "reason"}))
 	m.foreign = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_foreign_requests_ignored_total", Help: "Signed requests from a workspace or tenant this deployment does not serve, acknowledged and ignored, by platform and kind (event, command, interaction)."}, []string{"platform", "kind"}))
+	m.degraded = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_degraded_answers_total", Help: "Answers given from the ownership data a replica kept while the store was unreachable (marked with its time), by platform."}, []string{"platform"}))
+	m.unchecked = prometheus.NewCounter(prometheus.CounterOpts{Name: "whoowns_redeliveries_unchecked_total", Help: "Redeliveries dropped unanswered because the store was unreachable and could not say whether they were answered."})
+	r.MustRegister(m.unchecked)
 	return m
+}
+
+// UncheckedRedelivery implements lastknown.Observer.
+func (m *Metrics) UncheckedRedelivery() {
+	if m != nil {
+		m.unchecked.Inc()
+	}
 }
 
 // Handler serves /metrics.
@@ -76,6 +88,9 @@ func (m *Metrics) Answered(platform string, a bot.Answer, elapsed time.Duration)
 		m.unknown.WithLabelValues(platform).Inc()
 	}
 	m.answerTime.WithLabelValues(platform).Observe(elapsed.Seconds())
+	if !a.AsOf.IsZero() {
+		m.degraded.WithLabelValues(platform).Inc()
+	}
 }
 
 // Feedback implements bot.Observer.

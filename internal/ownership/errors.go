@@ -50,7 +50,7 @@ func Errorf(code, format string, args ...any) *Error {
 
 // Unavailable wraps a backend failure; the user sees a fixed message.
 func Unavailable(err error) *Error {
-	return &Error{Code: ErrUnavailable, Message: "Ownership data is unavailable right now. Please try again in a minute.", Err: err}
+	return &Error{Code: ErrUnavailable, Message: "Ownership data is briefly unavailable. Please try again shortly.", Err: err}
 }
 
 // ErrorCode returns the code of err, ErrInternal for a foreign error and ""

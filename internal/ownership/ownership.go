@@ -155,6 +155,10 @@ type Directory struct {
 	Roles   []RoleDef        `json:"roles,omitempty"` // custom roles only
 	Intents []CustomIntent   `json:"intents,omitempty"`
 	Phrases []TaughtPhrase   `json:"phrases,omitempty"`
+	// AsOf is set only on a directory a replica kept in memory and serves
+	// while the store is unreachable: the time it was last read from the
+	// store. Answers from it must say so. It is never stored.
+	AsOf time.Time `json:"-"`
 }
 
 // NewDirectory returns an empty directory for tenant.

@@ -108,6 +108,11 @@ func (a *Adapter) envelopeJob(env *envelope) job {
 }
 
 func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
+	if env.retry > 0 {
+		// The store may then prefer silence to a second reply it cannot
+		// rule out (see ownership.WithRedelivery).
+		ctx = ownership.WithRedelivery(ctx)
+	}
 	switch env.Type {
 	case "event_callback":
 	case "app_rate_limited":

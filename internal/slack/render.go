@@ -316,6 +316,15 @@ func teamOptions(teams []bot.TeamRef) []*slackapi.OptionBlockObject {
 
 // answerMessage is an answer with its notification fallback.
 func answerMessage(a bot.Answer, asker string) message {
+	if !a.AsOf.IsZero() {
+		// Kept data while the store is unreachable: say so first, with the
+		// time in each reader's own zone (UTC where dates do not render).
+		// The note is built from a time alone, so it needs no escaping.
+		at := a.AsOf.UTC()
+		note := fmt.Sprintf("From ownership data as of <!date^%d^{time}|%s UTC>; live data is briefly unavailable.", at.Unix(), at.Format("15:04"))
+		text := fmt.Sprintf("From ownership data as of %s UTC; live data is briefly unavailable.\n", at.Format("15:04")) + mrkdwnOf(a.Text())
+		return message{Text: truncate(text, maxFallback), Blocks: append([]slackapi.Block{slackapi.NewContextBlock("", mrkdwn(note))}, answerBlocks(a, asker)...)}
+	}
 	return message{Text: truncate(mrkdwnOf(a.Text()), maxFallback), Blocks: answerBlocks(a, asker)}
 }
 

@@ -195,6 +195,14 @@ func (c *card) attachment() schema.Attachment {
 // More and feedback actions.
 func answerCard(a bot.Answer) schema.Attachment {
 	c := newCard(cardRenderer(false))
+	if !a.AsOf.IsZero() {
+		// Kept data while the store is unreachable: say so first; Teams
+		// shows TIME() in the reader's own zone. Built from a time alone,
+		// the line needs no escaping.
+		note := fmt.Sprintf("From ownership data as of {{TIME(%s)}}; live data is briefly unavailable.", a.AsOf.UTC().Format("2006-01-02T15:04:05Z"))
+		c.texts = append(c.texts, note)
+		c.body = append(c.body, element{Type: "TextBlock", Text: note, Wrap: true, IsSubtle: true})
+	}
 	lines := a.Text().Split()
 	if a.Kind == bot.KindKnowledge {
 		c.line(rich.Plain(a.Title), heading)

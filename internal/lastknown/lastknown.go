@@ -1,0 +1,435 @@
+// Package lastknown keeps a replica answering while its ownership store is
+// unreachable (a Redis failover, a network cut): it decorates the store,
+// remembers the directories it served recently and the deliveries it
+// answered, and while the store fails it
+//
+//   - serves the last directory it read for the tenant, marked with the
+//     time it was read (ownership.Directory.AsOf), so an answer can say
+//     "from ownership data as of 10:32";
+//   - lets nothing change: an Update fails with a message that says why;
+//   - answers a delivery it has already answered with silence (a
+//     duplicate), and a redelivery it cannot check (ownership.IsRedelivery)
+//     also with silence rather than a second message under an answer that
+//     was probably given;
+//   - once the store answers again, writes the claims of the deliveries it
+//     answered meanwhile, so no other replica answers them again.
+//
+// Both memories are bounded; the oldest entries go first.
+package lastknown
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Defaults for the bounds.
+const (
+	// DefaultTenants is how many tenants' directories a replica keeps.
+	DefaultTenants = 10000
+	// DefaultDeliveries is how many answered delivery keys it keeps.
+	DefaultDeliveries = 100000
+	// DefaultMaxAge is the oldest directory it will still serve.
+	DefaultMaxAge = 24 * time.Hour
+	// maxPending bounds the claims waiting to be written back.
+	maxPending = 10000
+)
+
+// Observer is told what the decorator did in place of the store; the
+// replica's metrics implement it. Methods must be safe for concurrent use.
+type Observer interface {
+	// UncheckedRedelivery counts a redelivery dropped because the store
+	// could not say whether it was answered.
+	UncheckedRedelivery()
+}
+
+type nopObserver struct{}
+
+func (nopObserver) UncheckedRedelivery() {}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithBounds sets how many tenants' directories and answered delivery keys
+// are kept, and the oldest directory served (zero keeps a default).
+func WithBounds(tenants, deliveries int, maxAge time.Duration) Option {
+	return func(s *Store) {
+		if tenants > 0 {
+			s.maxTenants = tenants
+		}
+		if deliveries > 0 {
+			s.maxDeliveries = deliveries
+		}
+		if maxAge > 0 {
+			s.maxAge = maxAge
+		}
+	}
+}
+
+// WithClock replaces the clock, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithObserver reports to o.
+func WithObserver(o Observer) Option { return func(s *Store) { s.obs = o } }
+
+// Store is the decorator. It is an ownership.Store.
+type Store struct {
+	ownership.Store
+	maxTenants, maxDeliveries int
+	maxAge                    time.Duration
+	now                       func() time.Time
+	log                       *slog.Logger
+	obs                       Observer
+
+	mu       sync.Mutex
+	dirs     map[ownership.TenantID]*list.Element // of *kept
+	dirOrder *list.List                           // most recent first
+	answered map[string]*list.Element             // of *delivery
+	ansOrder *list.List
+	pending  []pendingClaim
+
+	lastGood atomic.Int64 // unix ns of the last store read that worked
+	flushing atomic.Bool
+}
+
+type kept struct {
+	tenant ownership.TenantID
+	dir    *ownership.Directory // never handed out; clones are
+	readAt time.Time
+}
+
+type delivery struct {
+	key     string
+	expires time.Time
+}
+
+type pendingClaim struct {
+	keys    []string
+	expires time.Time
+}
+
+var _ ownership.Store = (*Store)(nil)
+
+// New decorates st.
+func New(st ownership.Store, opts ...Option) *Store {
+	s := &Store{
+		Store:         st,
+		maxTenants:    DefaultTenants,
+		maxDeliveries: DefaultDeliveries,
+		maxAge:        DefaultMaxAge,
+		now:           time.Now,
+		log:           slog.Default(),
+		obs:           nopObserver{},
+		dirs:          map[ownership.TenantID]*list.Element{},
+		dirOrder:      list.New(),
+		answered:      map[string]*list.Element{},
+		ansOrder:      list.New(),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// unreachable reports whether err is the store's "cannot be reached".
+func unreachable(err error) bool { return ownership.ErrorCode(err) == ownership.ErrUnavailable }
+
+// good records a store read that worked and writes back pending claims.
+func (s *Store) good() {
+	s.lastGood.Store(s.now().UnixNano())
+	s.mu.Lock()
+	n := len(s.pending)
+	s.mu.Unlock()
+	if n > 0 && s.flushing.CompareAndSwap(false, true) {
+		go s.flush()
+	}
+}
+
+// remember keeps d (the caller's copy is not kept: d is cloned unless the
+// version kept is the same, the common case, which only refreshes the
+// time).
+func (s *Store) remember(t ownership.TenantID, d *ownership.Directory) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.dirs[t]; ok {
+		k := e.Value.(*kept)
+		if k.dir.Version != d.Version {
+			k.dir = d.Clone()
+		}
+		k.readAt = now
+		s.dirOrder.MoveToFront(e)
+		return
+	}
+	s.dirs[t] = s.dirOrder.PushFront(&kept{tenant: t, dir: d.Clone(), readAt: now})
+	for s.dirOrder.Len() > s.maxTenants {
+		last := s.dirOrder.Back()
+		delete(s.dirs, last.Value.(*kept).tenant)
+		s.dirOrder.Remove(last)
+	}
+}
+
+// lastKnown returns a marked copy of the kept directory, or nil.
+func (s *Store) lastKnown(t ownership.TenantID) *ownership.Directory {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.dirs[t]
+	if !ok {
+		return nil
+	}
+	k := e.Value.(*kept)
+	if s.now().Sub(k.readAt) > s.maxAge {
+		return nil
+	}
+	d := k.dir.Clone()
+	d.AsOf = k.readAt
+	return d
+}
+
+// unavailable is the store's error, reworded to say honestly what is known.
+func (s *Store) unavailable(err error) error {
+	msg := "Ownership data is briefly unavailable. Please try again shortly."
+	if ns := s.lastGood.Load(); ns != 0 {
+		msg = fmt.Sprintf("Ownership data is briefly unavailable (it was last read at %s UTC). Please try again shortly.", time.Unix(0, ns).UTC().Format("15:04"))
+	}
+	return &ownership.Error{Code: ownership.ErrUnavailable, Message: msg, Err: err}
+}
+
+// seen reports whether any of keys was answered here and is still fresh.
+func (s *Store) seen(keys []string) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if e, ok := s.answered[k]; ok {
+			if now.Before(e.Value.(*delivery).expires) {
+				return true
+			}
+			delete(s.answered, k)
+			s.ansOrder.Remove(e)
+		}
+	}
+	return false
+}
+
+// record remembers keys as answered here for ttl.
+func (s *Store) record(ttl time.Duration, keys []string) {
+	exp := s.now().Add(ttl)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if e, ok := s.answered[k]; ok {
+			e.Value.(*delivery).expires = exp
+			s.ansOrder.MoveToFront(e)
+			continue
+		}
+		s.answered[k] = s.ansOrder.PushFront(&delivery{key: k, expires: exp})
+	}
+	for s.ansOrder.Len() > s.maxDeliveries {
+		last := s.ansOrder.Back()
+		delete(s.answered, last.Value.(*delivery).key)
+		s.ansOrder.Remove(last)
+	}
+}
+
+// owe queues claims to write once the store answers again.
+func (s *Store) owe(ttl time.Duration, keys []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) < maxPending {
+		s.pending = append(s.pending, pendingClaim{keys: append([]string(nil), keys...), expires: s.now().Add(ttl)})
+	}
+}
+
+// flush writes the claims owed; what fails stays owed.
+func (s *Store) flush() {
+	defer s.flushing.Store(false)
+	s.mu.Lock()
+	todo := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for i, p := range todo {
+		ttl := p.expires.Sub(s.now())
+		if ttl <= 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := s.Store.ClaimAll(ctx, ttl, p.keys...)
+		cancel()
+		if err != nil {
+			s.mu.Lock()
+			s.pending = append(todo[i:], s.pending...)
+			s.mu.Unlock()
+			return
+		}
+	}
+	if len(todo) > 0 {
+		s.log.Info("claims of deliveries answered while the store was unreachable written back", "deliveries", len(todo))
+	}
+}
+
+// Directory implements ownership.Store: the store's, else the last known.
+func (s *Store) Directory(ctx context.Context, t ownership.TenantID) (*ownership.Directory, error) {
+	d, err := s.Store.Directory(ctx, t)
+	if err == nil {
+		s.remember(t, d)
+		s.good()
+		return d, nil
+	}
+	if !unreachable(err) || ctx.Err() != nil {
+		return nil, err
+	}
+	if k := s.lastKnown(t); k != nil {
+		return k, nil
+	}
+	return nil, s.unavailable(err)
+}
+
+// ClaimDirectory implements ownership.Store. While the store is
+// unreachable (and the caller has not given up), a delivery answered here
+// before is a duplicate, a redelivery is dropped (false, no error:
+// silence), and a first delivery is answered from the last known
+// directory. While it answers, the store alone decides.
+func (s *Store) ClaimDirectory(ctx context.Context, t ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	d, first, err := s.Store.ClaimDirectory(ctx, t, ttl, keys...)
+	if err == nil {
+		if first {
+			s.remember(t, d)
+			s.record(ttl, keys)
+		}
+		s.good()
+		return d, first, nil
+	}
+	if !unreachable(err) || ctx.Err() != nil || ttl <= 0 || len(keys) == 0 {
+		return nil, false, err
+	}
+	if s.seen(keys) {
+		return nil, false, nil
+	}
+	if ownership.IsRedelivery(ctx) {
+		s.silence(keys, err)
+		return nil, false, nil
+	}
+	// Whatever follows (an answer or a notice) is this delivery's reply.
+	s.record(ttl, keys)
+	k := s.lastKnown(t)
+	if k == nil {
+		return nil, false, s.unavailable(err)
+	}
+	s.owe(ttl, keys)
+	return k, true, nil
+}
+
+func (s *Store) silence(keys []string, err error) {
+	s.obs.UncheckedRedelivery()
+	s.log.Info("redelivery dropped: the store cannot say whether it was answered, and a second reply is worse than none", "keys", keys, "err", err)
+}
+
+// ClaimAll implements ownership.Store, as ClaimDirectory does for claims.
+func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error) {
+	first, err := s.Store.ClaimAll(ctx, ttl, keys...)
+	return s.claimed(ctx, ttl, keys, first, err)
+}
+
+// Claim implements ownership.Store, as ClaimAll.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	first, err := s.Store.Claim(ctx, key, ttl)
+	return s.claimed(ctx, ttl, []string{key}, first, err)
+}
+
+// claimed finishes ClaimAll and Claim. While the store is unreachable a
+// redelivery is dropped; any other delivery keeps the store's error (the
+// callers handle the delivery anyway, a rare duplicate beating a lost
+// reply) and is remembered as handled here.
+func (s *Store) claimed(ctx context.Context, ttl time.Duration, keys []string, first bool, err error) (bool, error) {
+	if err == nil {
+		if first {
+			s.record(ttl, keys)
+		}
+		return first, nil
+	}
+	if !unreachable(err) || ctx.Err() != nil || ttl <= 0 || len(keys) == 0 {
+		return false, err
+	}
+	if s.seen(keys) {
+		return false, nil
+	}
+	if ownership.IsRedelivery(ctx) {
+		s.silence(keys, err)
+		return false, nil
+	}
+	s.record(ttl, keys)
+	s.owe(ttl, keys)
+	return false, err
+}
+
+// Release implements ownership.Store: the keys are forgotten here too, so
+// the next delivery is answered.
+func (s *Store) Release(ctx context.Context, keys ...string) error {
+	s.mu.Lock()
+	for _, k := range keys {
+		if e, ok := s.answered[k]; ok {
+			delete(s.answered, k)
+			s.ansOrder.Remove(e)
+		}
+	}
+	kept := s.pending[:0]
+	for _, p := range s.pending {
+		if !overlaps(p.keys, keys) {
+			kept = append(kept, p)
+		}
+	}
+	s.pending = kept
+	s.mu.Unlock()
+	return s.Store.Release(ctx, keys...)
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Update implements ownership.Store; while the store is unreachable the
+// refusal says why.
+func (s *Store) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
+	var fnErr error
+	d, ch, err := s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
+		c, err := fn(d)
+		fnErr = err
+		return c, err
+	}, opts...)
+	if err == nil {
+		s.remember(t, d)
+		s.good()
+		return d, ch, nil
+	}
+	if unreachable(err) && err != fnErr {
+		return nil, nil, &ownership.Error{Code: ownership.ErrUnavailable,
+			Message: "Ownership data is briefly unavailable, so no change can be made right now. Please try again shortly.", Err: err}
+	}
+	return nil, nil, err
+}
+
+// Ready passes the store's readiness check through (Ping for a store
+// without one): a replica answering from memory is not ready.
+func (s *Store) Ready(ctx context.Context) error {
+	if r, ok := s.Store.(interface{ Ready(context.Context) error }); ok {
+		return r.Ready(ctx)
+	}
+	return s.Store.Ping(ctx)
+}
