@@ -15,8 +15,9 @@ import (
 )
 
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "import", "import [--tenant T] [--dry-run] FILE.yaml")
+	fs := newFlagSet(e, "import", "import [--tenant T] [--actor NAME] [--dry-run] FILE.yaml")
 	tenant := fs.String("tenant", "", "tenant to load into (default: the file's tenant:, else WHOOWNS_TENANT, else local)")
+	actorName := fs.String("actor", "", "who the history names for each change (default: your login name, \"(command line)\")")
 	dry := fs.Bool("dry-run", false, "check the file and report problems without writing anything")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -75,6 +76,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return usagef("REDIS_URL is not set: import writes to Redis. Set REDIS_URL (e.g. redis://127.0.0.1:6379/0), or use --dry-run to only check the file")
 	}
 	actor := cliActor()
+	if *actorName != "" {
+		actor.Name = *actorName
+	}
 	_, changes, err := st.Update(ctx, d.Tenant, func(dst *ownership.Directory) ([]ownership.Change, error) {
 		return dirfile.Replace(dst, d.Clone(), actor, time.Now().UTC(), filepath.Base(pos[0])), nil
 	})
@@ -85,7 +89,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Tenant %s already matches %s: nothing changed.\n", t, pos[0])
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "Imported %d teams into tenant %s (recorded in history).\n", len(d.Teams), t)
+	fmt.Fprintf(e.stdout, "Imported %d teams into tenant %s (%d changes recorded in history).\n", len(d.Teams), t, len(changes))
 	return nil
 }
 

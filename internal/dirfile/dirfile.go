@@ -458,10 +458,12 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 // Replace makes dst's teams, leads and roles those of src, and its custom
 // intents and taught phrases too when src has any (a file without them keeps
 // the tenant's). Assignments that did not change keep who made them and
-// when. It returns one audit change summarising the import, or none when the
-// import changes nothing.
+// when. It returns one audit change per field the import changed, with its
+// old and new value (see importChanges), or none when the import changes
+// nothing.
 func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Time, source string) []ownership.Change {
 	before := fingerprint(dst)
+	old := dst.Clone()
 	for id, t := range src.Teams {
 		old := dst.Teams[id]
 		for r, a := range t.Roles {
@@ -496,6 +498,11 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 	if fingerprint(dst) == before {
 		return nil
 	}
+	if ch := importChanges(old, dst, actor, now, source); len(ch) > 0 {
+		return ch
+	}
+	// Only what the file form does not show changed (an assignment's
+	// provenance, say): one entry says the import ran.
 	return []ownership.Change{{At: now, Actor: actor, Action: "import", New: source,
 		Summary: fmt.Sprintf("%s imported %d teams from %s", actor.Label(), len(src.Teams), source)}}
 }
