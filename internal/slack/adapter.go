@@ -77,8 +77,8 @@ const (
 // Adapter connects the bot service to one Slack app.
 type Adapter struct {
 	cfg        Config
-	svc        *bot.Service
-	store      ownership.Store
+	svc        Core
+	store      Claims
 	api        *slackapi.Client
 	httpClient *http.Client
 	log        *slog.Logger
@@ -105,7 +105,7 @@ type job struct {
 }
 
 // New validates cfg and builds the adapter.
-func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) {
+func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 	var missing []string
 	if cfg.BotToken == "" {
 		missing = append(missing, "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…)")

@@ -407,13 +407,12 @@ func (a *Adapter) onMemberJoinedChannel(ctx context.Context, env *envelope) {
 	if ev.User == "" || ev.User == a.botUser(ctx, env) {
 		return
 	}
-	d, err := a.store.Directory(ctx, tenant(env.TeamID))
+	t, linked, err := a.svc.TeamForChannel(ctx, tenant(env.TeamID), ev.Channel)
 	if err != nil {
 		a.log.Error("slack: cannot read the directory for onboarding", "event", env.EventID, "err", err)
 		return
 	}
-	t := d.ChannelTeam(ev.Channel)
-	if t == nil {
+	if !linked {
 		return
 	}
 	u, err := a.lookupUser(ctx, env.TeamID, ev.User)

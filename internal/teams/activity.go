@@ -373,10 +373,8 @@ func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, 
 	teamID := ""
 	if in.Conversation.ConversationType != convPersonal {
 		// Joining a channel linked to a team says which team they're on.
-		if d, err := a.store.Directory(ctx, tenant); err == nil {
-			if t := d.ChannelTeam(ch.ID); t != nil {
-				teamID = t.ID
-			}
+		if t, linked, err := a.svc.TeamForChannel(ctx, tenant, ch.ID); err == nil && linked {
+			teamID = t.ID
 		}
 	}
 	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: mem.ID, Name: mem.Name}, Channel: ch}

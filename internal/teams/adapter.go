@@ -30,7 +30,6 @@ import (
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
-	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // Config configures the Teams transport.
@@ -96,8 +95,8 @@ const teamsChannel = "msteams"
 
 // Adapter is the Teams transport. Register its route, then Run it.
 type Adapter struct {
-	svc       *bot.Service
-	store     ownership.Store
+	svc       Core
+	store     Store
 	validator *Validator
 	conn      *Connector
 	log       *slog.Logger
@@ -128,7 +127,7 @@ type Adapter struct {
 
 // New builds the transport. An empty AppID is refused: the library treats it
 // as "authentication off", which must never happen here.
-func New(cfg Config, svc *bot.Service, store ownership.Store) (*Adapter, error) {
+func New(cfg Config, svc Core, store Store) (*Adapter, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("teams: TEAMS_APP_ID is empty; without the app id Bot Framework requests cannot be authenticated")
 	}

@@ -1,0 +1,37 @@
+package slack
+
+import (
+	"context"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Core is what the Slack transport asks of the core; *bot.Service
+// implements it. The transport never reads the directory itself.
+type Core interface {
+	AskOnce(ctx context.Context, m bot.Message, ttl time.Duration, keys ...string) (bot.Answer, bool, error)
+	AnswerFor(ctx context.Context, m bot.Message, intentID, teamID string) (bot.Answer, error)
+	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
+	Home(ctx context.Context, m bot.Message) (bot.Home, error)
+	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
+	JoinTeam(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, error)
+	Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error)
+	Feedback(ctx context.Context, m bot.Message, intentID string, helpful bool) error
+	TeamForChannel(ctx context.Context, tenant ownership.TenantID, channelID string) (bot.TeamRef, bool, error)
+}
+
+// Claims is the part of the store the Slack transport uses: one answer per
+// delivery and one vote per person, across replicas (see ownership.Store).
+type Claims interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error)
+	Release(ctx context.Context, keys ...string) error
+}
+
+var (
+	_ Core   = (*bot.Service)(nil)
+	_ Claims = ownership.Store(nil)
+)

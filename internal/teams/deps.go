@@ -1,0 +1,38 @@
+package teams
+
+import (
+	"context"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// Core is what the Teams transport asks of the core; *bot.Service
+// implements it. The transport never reads the directory itself.
+type Core interface {
+	Ask(ctx context.Context, m bot.Message) (bot.Answer, error)
+	AnswerFor(ctx context.Context, m bot.Message, intentID, teamID string) (bot.Answer, error)
+	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
+	Home(ctx context.Context, m bot.Message) (bot.Home, error)
+	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
+	JoinTeam(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, error)
+	Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error)
+	Feedback(ctx context.Context, m bot.Message, intentID string, helpful bool) error
+	TeamForChannel(ctx context.Context, tenant ownership.TenantID, channelID string) (bot.TeamRef, bool, error)
+}
+
+// Store is the part of the store the Teams transport uses: claims (one
+// answer per activity, one vote per person) and conversation references.
+type Store interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, keys ...string) error
+	PutRef(ctx context.Context, tenant ownership.TenantID, key string, value []byte) error
+	Ref(ctx context.Context, tenant ownership.TenantID, key string) ([]byte, error)
+}
+
+var (
+	_ Core  = (*bot.Service)(nil)
+	_ Store = ownership.Store(nil)
+)
