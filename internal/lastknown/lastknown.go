@@ -95,7 +95,7 @@ type Store struct {
 	dirOrder *list.List                           // most recent first
 	answered map[string]*list.Element             // of *delivery
 	ansOrder *list.List
-	pending  []pendingClaim
+	owed     map[string]time.Time // keys answered while down, not yet claimed in the store; their claims' expiry
 
 	lastGood atomic.Int64 // unix ns of the last store read that worked
 	flushing atomic.Bool
@@ -109,11 +109,6 @@ type kept struct {
 
 type delivery struct {
 	key     string
-	expires time.Time
-}
-
-type pendingClaim struct {
-	keys    []string
 	expires time.Time
 }
 
@@ -133,6 +128,7 @@ func New(st ownership.Store, opts ...Option) *Store {
 		dirOrder:      list.New(),
 		answered:      map[string]*list.Element{},
 		ansOrder:      list.New(),
+		owed:          map[string]time.Time{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -147,7 +143,7 @@ func unreachable(err error) bool { return ownership.ErrorCode(err) == ownership.
 func (s *Store) good() {
 	s.lastGood.Store(s.now().UnixNano())
 	s.mu.Lock()
-	n := len(s.pending)
+	n := len(s.owed)
 	s.mu.Unlock()
 	if n > 0 && s.flushing.CompareAndSwap(false, true) {
 		go s.flush()
@@ -241,39 +237,65 @@ func (s *Store) record(ttl time.Duration, keys []string) {
 	}
 }
 
-// owe queues claims to write once the store answers again.
+// owe queues claims to write once the store answers again. Until they
+// are written, these keys are duplicates here even while the store
+// answers, since it does not know them.
 func (s *Store) owe(ttl time.Duration, keys []string) {
+	exp := s.now().Add(ttl)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.pending) < maxPending {
-		s.pending = append(s.pending, pendingClaim{keys: append([]string(nil), keys...), expires: s.now().Add(ttl)})
+	for _, k := range keys {
+		if len(s.owed) < maxPending {
+			s.owed[k] = exp
+		}
 	}
 }
 
-// flush writes the claims owed; what fails stays owed.
+// owes reports whether any of keys is owed to the store.
+func (s *Store) owes(keys []string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.owed) == 0 {
+		return false
+	}
+	now := s.now()
+	for _, k := range keys {
+		if exp, ok := s.owed[k]; ok && now.Before(exp) {
+			return true
+		}
+	}
+	return false
+}
+
+// flush writes the claims owed, one key at a time (they may live on
+// different Cluster nodes); a key is owed until its claim is written or
+// has expired.
 func (s *Store) flush() {
 	defer s.flushing.Store(false)
 	s.mu.Lock()
-	todo := s.pending
-	s.pending = nil
-	s.mu.Unlock()
-	for i, p := range todo {
-		ttl := p.expires.Sub(s.now())
-		if ttl <= 0 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := s.Store.ClaimAll(ctx, ttl, p.keys...)
-		cancel()
-		if err != nil {
-			s.mu.Lock()
-			s.pending = append(todo[i:], s.pending...)
-			s.mu.Unlock()
-			return
-		}
+	todo := make(map[string]time.Time, len(s.owed))
+	for k, exp := range s.owed {
+		todo[k] = exp
 	}
-	if len(todo) > 0 {
-		s.log.Info("claims of deliveries answered while the store was unreachable written back", "deliveries", len(todo))
+	s.mu.Unlock()
+	written := 0
+	for k, exp := range todo {
+		ttl := exp.Sub(s.now())
+		if ttl > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, err := s.Store.Claim(ctx, k, ttl)
+			cancel()
+			if err != nil {
+				return // still unreachable: the next good read retries
+			}
+			written++
+		}
+		s.mu.Lock()
+		delete(s.owed, k)
+		s.mu.Unlock()
+	}
+	if written > 0 {
+		s.log.Info("claims of deliveries answered while the store was unreachable written back", "keys", written)
 	}
 }
 
@@ -298,8 +320,13 @@ func (s *Store) Directory(ctx context.Context, t ownership.TenantID) (*ownership
 // unreachable (and the caller has not given up), a delivery answered here
 // before is a duplicate, a redelivery is dropped (false, no error:
 // silence), and a first delivery is answered from the last known
-// directory. While it answers, the store alone decides.
+// directory. While it answers, the store decides, except for deliveries
+// answered here while it was unreachable whose claims are not written
+// back yet: those are duplicates.
 func (s *Store) ClaimDirectory(ctx context.Context, t ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	if s.owes(keys) {
+		return nil, false, nil
+	}
 	d, first, err := s.Store.ClaimDirectory(ctx, t, ttl, keys...)
 	if err == nil {
 		if first {
@@ -336,12 +363,18 @@ func (s *Store) silence(keys []string, err error) {
 
 // ClaimAll implements ownership.Store, as ClaimDirectory does for claims.
 func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string) (bool, error) {
+	if s.owes(keys) {
+		return false, nil
+	}
 	first, err := s.Store.ClaimAll(ctx, ttl, keys...)
 	return s.claimed(ctx, ttl, keys, first, err)
 }
 
 // Claim implements ownership.Store, as ClaimAll.
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if s.owes([]string{key}) {
+		return false, nil
+	}
 	first, err := s.Store.Claim(ctx, key, ttl)
 	return s.claimed(ctx, ttl, []string{key}, first, err)
 }
@@ -382,26 +415,11 @@ func (s *Store) Release(ctx context.Context, keys ...string) error {
 			s.ansOrder.Remove(e)
 		}
 	}
-	kept := s.pending[:0]
-	for _, p := range s.pending {
-		if !overlaps(p.keys, keys) {
-			kept = append(kept, p)
-		}
+	for _, k := range keys {
+		delete(s.owed, k)
 	}
-	s.pending = kept
 	s.mu.Unlock()
 	return s.Store.Release(ctx, keys...)
-}
-
-func overlaps(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Update implements ownership.Store; while the store is unreachable the

@@ -190,6 +190,11 @@ func TestClaimsWrittenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	inner.down.Store(false)
+	// Back, before or after the write-back: a retry of what was answered
+	// during the outage is a duplicate.
+	if d, first, err := s.ClaimDirectory(ctx, tenant, time.Minute, "evt:gap-retry", "msg:gap"); d != nil || first || err != nil {
+		t.Errorf("a retry of a delivery answered during the outage = %v, %v, %v; want a duplicate", d, first, err)
+	}
 	if _, err := s.Directory(ctx, tenant); err != nil {
 		t.Fatal(err)
 	}
