@@ -1,10 +1,17 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
@@ -113,4 +120,61 @@ func TestTeamsE2EDefinitiveFailureAnsweredOnRedelivery(t *testing.T) {
 		t.Fatalf("after an ambiguous failure the bot replied to %s again (or to the duplicate of 1001); want only 1003's answer", c.activity)
 	}
 	w.quiet()
+}
+
+// lostUpdateReply is a go-redis hook that lets the next update script run on
+// the server and then reports a read timeout instead of its reply, as a
+// connection lost at that moment would.
+type lostUpdateReply struct {
+	mu      sync.Mutex
+	left    int
+	dropped int
+}
+
+func (h *lostUpdateReply) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *lostUpdateReply) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *lostUpdateReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		args := cmd.Args()
+		// EVAL(SHA) script numkeys dir audit ...: the update script.
+		if (cmd.Name() != "evalsha" && cmd.Name() != "eval") || len(args) < 5 || !strings.HasSuffix(fmt.Sprint(args[4]), ":audit") {
+			return err
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if err == nil && h.left > 0 {
+			h.left--
+			h.dropped++
+			return &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+		}
+		return err
+	}
+}
+
+// TestSlackE2EChangeStandsWhenRedisReplyLost: Redis stored a lead's change
+// but its reply was lost. The lead is told the change was made, the linked
+// channel gets the announcement, and history has it once.
+func TestSlackE2EChangeStandsWhenRedisReplyLost(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	hook := &lostUpdateReply{left: 1}
+	w.client.AddHook(hook)
+	a := w.start("")
+	mustContain(t, "set reply", a.command(pLead, "morgan", "set po <@U03JULES|jules> checkout"), "Done", "<@"+pJules+">")
+	an := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == chCheck && c.Params["thread_ts"] == "" })
+	mustContain(t, "announcement", an.AllText(), "<@"+pJules+">", "Product Owner")
+	hook.mu.Lock()
+	dropped := hook.dropped
+	hook.mu.Unlock()
+	if dropped != 1 {
+		t.Fatalf("%d update replies dropped, want 1", dropped)
+	}
+	if h := a.command(pNobody, "nobody", "history checkout"); strings.Count(h, "made jules Product Owner") != 1 {
+		t.Errorf("history shows the change other than once:\n%s", h)
+	}
 }
