@@ -8,6 +8,10 @@
 // typos corrected. Each intent then scores a mix of TF-IDF cosine similarity
 // over words and word pairs (to its nearest phrase and to its centroid) and
 // the probability of a softmax regression trained on the phrases at load.
+// A long message is read sentence by sentence, and words outside the
+// sentence that asks count less. A question is out of scope only when the
+// out-of-scope examples clearly beat the best real intent (or nothing but
+// generic words matched), and every answer carries a confidence band.
 // Everything is precomputed at load, so a match costs microseconds.
 package intent
 

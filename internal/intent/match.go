@@ -11,6 +11,13 @@ var informativeShare = 0.4
 // level carry a question together even when none does alone.
 var spreadFactor = 2.0
 
+// noneRatio and noneBias: how clearly the out-of-scope examples must beat
+// the best real intent (see outOfScope).
+var (
+	noneRatio = 1.5
+	noneBias  = 0.1
+)
+
 // highScore is the least Score answered without confirmation.
 var highScore = 0.6
 
@@ -114,30 +121,29 @@ func (c *Catalogue) Match(text string) Result {
 		}
 		s.intent[i] = float32(1-probWeight)*s.intent[i] + float32(probWeight*s.z[i])
 	}
+	taught := int32(-1)
 	if e, ok := m.taught[m.exactKey(s)]; ok {
 		s.intent[e] = 1
+		taught = e
 	}
 
-	best := m.top(s, -1, -1, -1)
+	best := m.top(s, m.none, -1, -1) // the best real intent
 	if !informative {
 		// only generic words ("who decides?"): out of scope, but the
 		// closest intents are still worth offering
 		conf := 1.0
-		if real := m.top(s, m.none, -1, -1); real >= 0 {
-			conf = max(0.5, 1-calibrate(s.intent[real]))
+		if best >= 0 {
+			conf = max(0.5, 1-calibrate(s.intent[best]))
 		}
 		return c.noneResult(s, conf, true)
 	}
-	if best < 0 || best == m.none || s.intent[best] < float32(threshold) {
+	if best < 0 || s.intent[best] < float32(threshold) || m.outOfScope(s, best, taught) {
 		// confidence that the question is out of scope
 		conf := 0.0
 		if best >= 0 {
-			real := m.top(s, m.none, -1, -1)
-			if real >= 0 {
-				conf = 1 - calibrate(s.intent[real])
-			}
-			if best == m.none {
-				conf = max(calibrate(s.intent[best]), conf)
+			conf = 1 - calibrate(s.intent[best])
+			if m.none >= 0 {
+				conf = max(calibrate(s.intent[m.none]), conf)
 			}
 		}
 		return c.noneResult(s, conf, true)
@@ -162,6 +168,26 @@ func (c *Catalogue) Match(text string) Result {
 		r.Confidence = ConfidenceMedium
 	}
 	return r
+}
+
+// outOfScope decides between the best real intent and "none". The
+// out-of-scope examples are a grab bag, so a question is out of scope only
+// when they clearly beat the best real intent: the nearest example's score,
+// plus how much more likely the regression finds "none" than that intent,
+// must exceed noneRatio times the intent's score plus noneBias. A long
+// message whose context shares a word with an example ("the payroll
+// build", "what time is it") keeps its topic; a question about a field the
+// bot does not cover ("who manages the AWS accounts") has no topic score to
+// speak of and goes to none.
+func (m *model) outOfScope(s *scratch, best, taught int32) bool {
+	switch {
+	case m.none < 0 || taught == best:
+		return false
+	case taught == m.none:
+		return true
+	}
+	evidence := float64(s.intent[m.none]) + probWeight*(s.z[m.none]-s.z[best])
+	return evidence > noneRatio*float64(s.intent[best])+noneBias
 }
 
 // noneResult answers "I don't know", offering the three closest real intents

@@ -29,7 +29,7 @@ var (
 	// ("store" → "story"): the writer may well have meant the word itself.
 	realWordWeight = 0.25
 	// threshold is the score under which no intent is claimed.
-	threshold = 0.22
+	threshold = 0.08
 	// noneScale weighs the nearest out-of-scope example against the real
 	// intents' mixed scores.
 	noneScale = 0.9
