@@ -464,3 +464,71 @@ func TestSlackE2EUserChangeDemotesAtOnce(t *testing.T) {
 		t.Errorf("the demoted admin's change was made:\n%s", show)
 	}
 }
+
+// TestSlackE2EFeedbackIsChecked: a 👍/👎 must name an intent of the
+// tenant's catalogue and the answer it was cast on; forged ones are refused
+// privately, stored nowhere, and counted under one fixed label however many
+// ids they make up. Each person votes once per answer, whatever the payload
+// claims the intent is.
+func TestSlackE2EFeedbackIsChecked(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	a.event("EvFb", e2eMention(pJules, chCheck, "1700000500.000001", "who writes the acceptance criteria?"))
+	ans := w.answerIn(chCheck, "1700000500.000001")
+	up, ok := ans.Element("helpful")
+	if !ok || up.Value == "" {
+		t.Fatalf("answer has no 👍: %+v", ans.Elements())
+	}
+	const answerTS = "1700000500.000009"
+	vote := func(user, action, value, ts string) {
+		t.Helper()
+		container := map[string]any{"type": "message", "channel_id": chCheck, "thread_ts": "1700000500.000001"}
+		message := map[string]any{"thread_ts": "1700000500.000001"}
+		if ts != "" {
+			container["message_ts"], message["ts"] = ts, ts
+		}
+		a.click(map[string]any{
+			"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": user},
+			"container": container, "channel": map[string]any{"id": chCheck}, "message": message, "response_url": w.fake.ResponseURL("v"),
+			"actions": []any{map[string]any{"action_id": action, "block_id": "fb", "type": "button", "value": value, "action_ts": fmt.Sprint(triggers.Add(1))}},
+		})
+	}
+	for i := range 5 {
+		vote(pNobody, "helpful", fmt.Sprintf("forged-intent-%d", i), answerTS)
+	}
+	vote(pNobody, "not_helpful", up.Value, "") // names no answer
+	vote(pJules, "helpful", up.Value, answerTS)
+	vote(pJules, "not_helpful", "roadmap", answerTS) // a second vote on the same answer, another intent
+	vote(pPriya, "not_helpful", up.Value, answerTS)
+	vote(pNobody, "helpful", up.Value, answerTS) // the forger's own first real vote still counts
+	w.fake.WaitCalls(t, "chat.postEphemeral", 10, e2eWait)
+	a.sentinel("V")
+
+	fb, err := a.app.Store().Feedback(context.Background(), "slack:"+e2eTeam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fb[up.Value]; got.Helpful != 2 || got.NotHelpful != 1 || len(fb) != 1 {
+		t.Errorf("feedback = %+v, want %s 👍2 👎1 and nothing else", fb, up.Value)
+	}
+	if got := a.metric("whoowns_requests_rejected_total", "platform", "slack", "reason", "feedback"); got != 6 {
+		t.Errorf("refused votes counted %v, want 6", got)
+	}
+	if got := a.metric("whoowns_feedback_total", "intent", "forged-intent-0"); got != 0 {
+		t.Errorf("a forged intent has a feedback series")
+	}
+	texts := ""
+	for _, c := range w.fake.Calls("chat.postEphemeral") {
+		texts += c.AllText() + "\n"
+	}
+	mustContain(t, "private replies", texts, "didn't count", "already voted", "Thanks")
+	for _, c := range w.postsTo(chCheck, "") {
+		if c.Params["thread_ts"] == "" {
+			t.Errorf("public post after votes:\n%s", c.AllText())
+		}
+	}
+	if n := len(w.postsTo(chCheck, "1700000500.000001")); n != 1 {
+		t.Errorf("%d public posts in the answer's thread, want the answer only", n)
+	}
+}

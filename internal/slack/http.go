@@ -26,6 +26,9 @@ const (
 	rejectTooLarge   = "too_large"
 	rejectBadRequest = "bad_request"
 	rejectBusy       = "rate_limited"
+	// rejectVote is a 👍/👎 naming no answer or an intent outside the
+	// tenant's catalogue.
+	rejectVote = "feedback"
 )
 
 // errStale is a correctly signed request outside the replay window.

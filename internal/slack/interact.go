@@ -191,18 +191,37 @@ func (a *Adapter) onWhy(ctx context.Context, in *interaction, act *slackapi.Bloc
 }
 
 // onFeedback counts a 👍 or 👎 for the answer's intent, once per person and
-// answer, and thanks the voter privately.
+// answer, and thanks the voter privately. A vote must name an intent of the
+// tenant's catalogue and the message it was cast on; anything else (a
+// forged payload) is refused privately, changes nothing, and is counted under
+// one fixed reason so the metric's series stay bounded.
 func (a *Adapter) onFeedback(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
 	helpful := strings.HasPrefix(act.ActionID, actionHelpful)
 	m := in.message(ctx, a, "")
-	if in.messageTS != "" {
-		first, err := a.store.Claim(ctx, fmt.Sprintf("slack:vote:%s:%s:%s:%s", in.team, in.channel, in.messageTS, in.cb.User.ID), voteTTL)
-		if err == nil && !first {
-			_ = a.tell(ctx, in, notice(rich.Plain("You've already voted on this answer; thanks!")))
+	if in.messageTS == "" {
+		a.refuseVote(ctx, in, rich.Plain("I can't tell which answer this vote is for, so I didn't count it."))
+		return
+	}
+	// Checked before the vote is claimed, so a bad vote costs no good one.
+	if _, err := a.svc.Intent(ctx, m.Tenant, act.Value); err != nil {
+		if badVote(err) {
+			a.refuseVote(ctx, in, rich.Plain("That answer's topic is not one I know any more, so I didn't count the vote."))
 			return
 		}
+		a.logCoreError("feedback", m, err)
+		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
+		return
+	}
+	first, err := a.store.Claim(ctx, fmt.Sprintf("slack:vote:%s:%s:%s:%s", in.team, in.channel, in.messageTS, in.cb.User.ID), voteTTL)
+	if err == nil && !first {
+		_ = a.tell(ctx, in, notice(rich.Plain("You've already voted on this answer; thanks!")))
+		return
 	}
 	if err := a.svc.Feedback(ctx, m, act.Value, helpful); err != nil {
+		if badVote(err) {
+			a.refuseVote(ctx, in, ownership.ErrorText(err))
+			return
+		}
 		a.logCoreError("feedback", m, err)
 		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
@@ -212,6 +231,19 @@ func (a *Adapter) onFeedback(ctx context.Context, in *interaction, act *slackapi
 		thanks = rich.Sprintf("Thanks for telling me. 👎 The leads see the count; if the answer is out of date, ask a lead to fix it with %s.", rich.Command("set <role> @person <team>"))
 	}
 	_ = a.tell(ctx, in, notice(thanks))
+}
+
+// badVote reports the core's refusal of a vote's intent.
+func badVote(err error) bool {
+	code := ownership.ErrorCode(err)
+	return code == ownership.ErrInvalid || code == ownership.ErrNotFound
+}
+
+// refuseVote counts a refused vote and tells the voter alone why.
+func (a *Adapter) refuseVote(ctx context.Context, in *interaction, why rich.Text) {
+	a.metrics.Rejected(platform, rejectVote)
+	a.log.Debug("slack: vote refused", "delivery", deliveryOf(ctx), "team", in.team, "user", in.cb.User.ID)
+	_ = a.tell(ctx, in, notice(why))
 }
 
 // onOnboardTeam records the team a new member picked in their welcome and
