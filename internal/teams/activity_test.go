@@ -401,3 +401,39 @@ func TestMessageTextOverlappingMentions(t *testing.T) {
 		t.Errorf("text = %q: want Bo's mention, and Al's overlapping one dropped", text)
 	}
 }
+
+// TestChannelLinkNeedsTheTeamsList: a channel is linked from another channel
+// only when the Bot Connector lists it in the team; when the list cannot be
+// had, the link is refused with the reason and nothing changes.
+func TestChannelLinkNeedsTheTeamsList(t *testing.T) {
+	t.Parallel()
+	h := newHarnessN(t, 1)
+	other := map[string]any{"type": "mention", "text": "<at>design</at>", "mentioned": map[string]any{"id": "19:design@thread.tacv2", "name": "design"}}
+	for kind, want := range map[string]string{"404": "not a channel of this team", "503": "couldn't check that channel"} {
+		status := http.StatusNotFound
+		if kind == "503" {
+			status = http.StatusServiceUnavailable
+		}
+		h.conn.status = func(k string) int {
+			if k == "channels" {
+				return status
+			}
+			return 0
+		}
+		id := "link-" + kind
+		h.send(h.channelMessage(id, lena, "channel <at>design</at> Payments", other))
+		if r := h.conn.private(t, lena.ID, id); !strings.Contains(r.Text, want) {
+			t.Errorf("connector %s: reply %q, want %q", kind, r.Text, want)
+		}
+		h.conn.status = nil
+		// A fresh list is asked for next time: failures are not cached.
+		h.a.teamsMu.Lock()
+		clear(h.a.teamChans)
+		h.a.teamsMu.Unlock()
+	}
+	d, _ := h.store.Directory(context.Background(), "teams:"+testTenant)
+	if t2 := d.ChannelTeam("19:design@thread.tacv2"); t2 != nil {
+		t.Errorf("the channel was linked to %s", t2.ID)
+	}
+	h.conn.none(t)
+}

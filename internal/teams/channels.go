@@ -2,6 +2,8 @@ package teams
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
@@ -68,6 +70,12 @@ func (a *Adapter) inTeam(ctx context.Context, serviceURL, team, channelID string
 	a.teamsMu.Unlock()
 	if !ok || time.Since(tc.at) >= teamChannelsTTL {
 		list, err := a.conn.TeamChannels(ctx, serviceURL, team)
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && (apiErr.Status == http.StatusForbidden || apiErr.Status == http.StatusNotFound) {
+			// The bot is not in that team (or it is gone): none of its
+			// channels can be verified.
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}

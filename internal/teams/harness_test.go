@@ -251,6 +251,7 @@ func newConnector(t *testing.T) *connector {
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities", record("send"))
 	mux.HandleFunc("POST /v3/conversations", record("create"))
 	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", record("member"))
+	mux.HandleFunc("GET /v3/teams/{team}/conversations", record("channels"))
 	c.srv = httptest.NewServer(mux)
 	t.Cleanup(c.srv.Close)
 	return c
