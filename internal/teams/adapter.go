@@ -88,6 +88,9 @@ const (
 	// rejectTenant: no conversation.tenantId, a channelData tenant that
 	// disagrees with it, or a tenant outside TEAMS_ALLOWED_TENANTS.
 	rejectTenant = "tenant"
+	// rejectVote is a 👍/👎 naming no answer or an intent outside the
+	// tenant's catalogue.
+	rejectVote = "feedback"
 )
 
 // teamsChannel is the only Bot Framework channel whoowns serves.

@@ -8,10 +8,6 @@ import (
 	"github.com/whoowns/whoowns/internal/rich"
 )
 
-// refusedIntent is the one metric label every refused vote is counted
-// under: intent ids come from the card's submit data, and a forged one must
-// not add a series (nor a field in the store).
-const refusedIntent = "refused"
 
 // Replies to a 👍/👎.
 const (
@@ -30,8 +26,7 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 	}
 	helpful := *d.Helpful
 	if in.ReplyToID == "" {
-		a.metrics.Feedback(bot.PlatformTeams, refusedIntent, helpful)
-		a.reply(ctx, in, textActivity(rich.Plain(feedbackNoAnswer)))
+		a.refuseVote(ctx, in, feedbackNoAnswer)
 		return
 	}
 	if _, err := a.svc.Intent(ctx, tenant, d.Intent); err != nil {
@@ -39,9 +34,7 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 			a.replyError(ctx, in, m, "feedback", err)
 			return
 		}
-		a.metrics.Feedback(bot.PlatformTeams, refusedIntent, helpful)
-		a.log.Debug("teams: vote for an intent outside the catalogue refused", "activity", in.ID, "user", in.From.ID)
-		a.reply(ctx, in, textActivity(rich.Plain(feedbackUnknown)))
+		a.refuseVote(ctx, in, feedbackUnknown)
 		return
 	}
 	key := "teams:feedback:" + in.Conversation.ID + "|" + in.ReplyToID + "|" + in.From.ID
@@ -69,4 +62,13 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 		return
 	}
 	a.reply(ctx, in, textActivity(rich.Plain(feedbackThanks)))
+}
+
+// refuseVote counts a refused vote under the one reason every refused vote
+// shares (intent ids come from the card's submit data: a forged one must add
+// no series, nor a field in the store) and tells the voter why.
+func (a *Adapter) refuseVote(ctx context.Context, in *inbound, why string) {
+	a.metrics.Rejected(bot.PlatformTeams, rejectVote)
+	a.log.Debug("teams: vote refused", "activity", in.ID, "user", in.From.ID)
+	a.reply(ctx, in, textActivity(rich.Plain(why)))
 }
