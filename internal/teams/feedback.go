@@ -8,7 +8,6 @@ import (
 	"github.com/whoowns/whoowns/internal/rich"
 )
 
-
 // Replies to a 👍/👎.
 const (
 	feedbackThanks   = "Thanks for the feedback; the leads see it when they tune the answers."
