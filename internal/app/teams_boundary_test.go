@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,7 +53,11 @@ func (w *teamsWorld) checkoutPO() string {
 // with 403 before anything is handled or stored.
 func TestTeamsInboundPolicy(t *testing.T) {
 	t.Parallel()
-	w := newTeamsWorld(t)
+	logs := &lockedBuffer{}
+	client, prefix := redistest.Client(t)
+	w := newTeamsWorldOn(t, redisstore.New(client, redisstore.WithPrefix(prefix)), func(c *Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
 	tenant := ownership.TenantID("teams:" + e2eTenant)
 
 	webchat := w.say("wc1", e2eLead, "set po <at>Carol</at> checkout", e2eCarol)
@@ -105,6 +110,16 @@ func TestTeamsInboundPolicy(t *testing.T) {
 	}
 	if c, tn := series("channel"), series("tenant"); c != "2" || tn != "2" {
 		t.Fatalf("rejected: channel=%q tenant=%q, want 2 and 2", c, tn)
+	}
+	// Logged, but not once per request: probes must not flood the log.
+	var refusals []map[string]any
+	for _, l := range logs.lines(t) {
+		if l["msg"] == "teams: request refused" {
+			refusals = append(refusals, l)
+		}
+	}
+	if len(refusals) != 1 || refusals[0]["level"] != "WARN" || refusals[0]["reason"] != "channel" {
+		t.Fatalf("refusals logged: %v, want one warning naming the first reason", refusals)
 	}
 
 	// A genuine Teams activity is answered, on the tenant named in
