@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,4 +165,27 @@ func writeFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestHealthChecksARunningServe(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/readyz" {
+			http.Error(w, "not ready: the ownership store is unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	if code, out, errs := runCmd(t, nil, "", "health", "--addr", addr); code != 0 || out != "/healthz: ok\n" {
+		t.Errorf("health: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, nil, "", "health", "--ready", "--addr", addr); code != 1 || !strings.Contains(errs, "503") {
+		t.Errorf("health --ready: %d %q", code, errs)
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	if code, _, errs := runCmd(t, map[string]string{"WHOOWNS_ADDR": ":" + port}, "", "health"); code != 0 {
+		t.Errorf("health from WHOOWNS_ADDR: %d %q", code, errs)
+	}
 }

@@ -57,6 +57,7 @@ func init() {
 		{"import", "load teams, roles, members and channels from a YAML file into Redis", runImport},
 		{"export", "write a tenant's teams in the import format", runExport},
 		{"serve", "run the Slack and/or Teams bot", runServe},
+		{"health", "check a running serve on this host (/healthz, or /readyz with --ready); for container health checks", runHealth},
 		{"load", "play Slack at a target rate against serve replicas and report latencies, lost and duplicate answers", runLoad},
 		{"help", "show this help", nil},
 	}

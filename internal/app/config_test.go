@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +188,49 @@ func TestTokenMessagesSayWhatIsExpected(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestTeamsManifestLinksPagesTheBotServes: the Teams app manifest is at the
+// current schema version and its privacy and terms links are pages this
+// server answers.
+func TestTeamsManifestLinksPagesTheBotServes(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "teams", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Schema          string `json:"$schema"`
+		ManifestVersion string `json:"manifestVersion"`
+		Developer       struct {
+			PrivacyURL string `json:"privacyUrl"`
+			TermsURL   string `json:"termsOfUseUrl"`
+		} `json:"developer"`
+		ValidDomains []string `json:"validDomains"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	const current = "1.22"
+	if m.ManifestVersion != current || m.Schema != "https://developer.microsoft.com/json-schemas/teams/v"+current+"/MicrosoftTeams.schema.json" {
+		t.Errorf("manifest %s (%s), want the current schema %s", m.ManifestVersion, m.Schema, current)
+	}
+	a, err := New(Config{Store: memstore.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{m.Developer.PrivacyURL, m.Developer.TermsURL} {
+		u, err := url.Parse(link)
+		if err != nil || u.Scheme != "https" || len(m.ValidDomains) == 0 || u.Host != m.ValidDomains[0] {
+			t.Errorf("%q must be https on the bot's host %v", link, m.ValidDomains)
+			continue
+		}
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", u.Path, nil))
+		if rec.Code != 200 {
+			t.Errorf("the manifest links %s, which the bot answers %d", u.Path, rec.Code)
 		}
 	}
 }

@@ -65,9 +65,11 @@ func TestDeployManifestsMatchTheCode(t *testing.T) {
 			}
 			if doc["kind"] == "Deployment" {
 				sawDeployment = true
+			}
+			if doc["kind"] == "HorizontalPodAutoscaler" {
 				spec := doc["spec"].(map[string]any)
-				if spec["replicas"] != 3 {
-					t.Errorf("%s: replicas = %v, want 3", f, spec["replicas"])
+				if spec["minReplicas"] != 3 {
+					t.Errorf("%s: minReplicas = %v, want 3", f, spec["minReplicas"])
 				}
 			}
 			if doc["kind"] == "ConfigMap" || doc["kind"] == "Secret" {
@@ -82,7 +84,7 @@ func TestDeployManifestsMatchTheCode(t *testing.T) {
 			}
 		}
 		// Every probe path must be one the server answers with 200.
-		for _, m := range regexp.MustCompile(`path: (/[a-z]+)`).FindAllStringSubmatch(string(data), -1) {
+		for _, m := range regexp.MustCompile(`httpGet: {path: (/[a-z]+)`).FindAllStringSubmatch(string(data), -1) {
 			if m[1] == "/metrics" {
 				continue
 			}
