@@ -225,7 +225,8 @@ func (s *Service) AnswerFor(ctx context.Context, m Message, intentID, teamID str
 			r.Role = ownership.ProductOwner
 		}
 	}
-	if teamID != "" {
+	// A team chosen earlier matters only for intents a person answers.
+	if teamID != "" && r.Role != ownership.Info && r.Role != ownership.None {
 		if t := d.Team(teamID); t != nil {
 			a := s.answerForTeam(d, cat, m, r, t, "chosen")
 			a.AsOf = d.AsOf

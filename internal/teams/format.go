@@ -80,14 +80,15 @@ func (r *renderer) line(t rich.Text) string {
 }
 
 // code renders a literal. Message text keeps `code` when nothing in it
-// needs escaping (inside code no escape works); otherwise, and always in
-// cards, it is “quoted” escaped text.
+// could be markup anywhere (inside code no escape works, and a client that
+// reads links there must not find one); otherwise, and always in cards, it
+// is “quoted” escaped text.
 func (r *renderer) code(s string) string {
 	s = oneLine(s)
 	if s == "" {
 		return ""
 	}
-	if !r.card && !strings.ContainsAny(s, "`<>&") {
+	if !r.card && !strings.ContainsAny(s, "`<>&[]\\") {
 		return "`" + s + "`"
 	}
 	return "“" + escapeMarkdown(s, false) + "”"
