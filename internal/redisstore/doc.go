@@ -19,6 +19,9 @@
 //	                                 made with request id <id>, written with it; PEXPIRE 24h
 //	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
 //	                                 ClaimAll sets several in one script, all or nothing
+//	<prefix>:ready, <prefix>:ready:{<n>}  never written: Ready reads them (EXISTS) to check
+//	                                 that the master, or each Cluster master (<n> picks a
+//	                                 slot it owns), serves keyed reads
 //
 // Every key of a tenant carries the hash tag {<tenant>}, so the keys one
 // script touches (dir and audit in an Update) live in one Cluster slot,
