@@ -189,3 +189,17 @@ func TestHealthChecksARunningServe(t *testing.T) {
 		t.Errorf("health from WHOOWNS_ADDR: %d %q", code, errs)
 	}
 }
+
+// TestAskSaysKeptOnlyWhenKept: the command line keeps a question for the
+// leads only when it names the asker (--user).
+func TestAskSaysKeptOnlyWhenKept(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCmd(t, nil, "", "ask", "who waters the office plants?")
+	if code != 0 || !strings.Contains(out, "I don't know") || strings.Contains(out, "kept") {
+		t.Errorf("without --user: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(t, nil, "", "ask", "--user", "U03JULES", "who waters the office plants?")
+	if code != 0 || !strings.Contains(out, "I've kept the question for the leads") {
+		t.Errorf("with --user: exit %d\n%s", code, out)
+	}
+}

@@ -127,6 +127,9 @@ type Answer struct {
 
 	NearTie      bool     `json:"near_tie,omitempty"`
 	Alternatives []Choice `json:"alternatives,omitempty"`
+	// Queued reports that a KindUnknown question was kept in the leads'
+	// unanswered queue; only then may a reply say so.
+	Queued bool `json:"queued,omitempty"`
 	// Teams lists the choices for KindPickTeam.
 	Teams []TeamRef `json:"teams,omitempty"`
 

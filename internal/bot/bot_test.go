@@ -150,12 +150,21 @@ func TestUnknownQuestionIsQueued(t *testing.T) {
 	if a.Kind != bot.KindUnknown || a.Intent != "none" || len(a.Alternatives) != 3 {
 		t.Fatalf("kind=%s intent=%s alternatives=%v", a.Kind, a.Intent, a.Alternatives)
 	}
-	if !strings.Contains(a.Text().String(), "I don't know") {
-		t.Errorf("text: %s", a.Text().String())
+	if !strings.Contains(a.Text().String(), "I don't know") || !a.Queued || !strings.Contains(a.Text().String(), "I've kept the question for the leads") {
+		t.Errorf("queued %v, text: %s", a.Queued, a.Text().String())
 	}
 	q, err := st.Unanswered(context.Background(), tenant, 10)
 	if err != nil || len(q) != 1 || q[0].Text != "who is on call tonight?" || q[0].Asker.ID != dev.ID || len(q[0].Closest) != 3 {
 		t.Fatalf("queue = %+v, %v", q, err)
+	}
+	// A question from nobody in particular (the command line) is not kept,
+	// and the reply does not claim it was.
+	a = ask(t, s, msg(ownership.Person{}, "", "who waters the office plants?"))
+	if a.Kind != bot.KindUnknown || a.Queued || strings.Contains(a.Text().String(), "kept") {
+		t.Errorf("unqueued question: queued %v, text: %s", a.Queued, a.Text().String())
+	}
+	if q, _ := st.Unanswered(context.Background(), tenant, 10); len(q) != 1 {
+		t.Errorf("queue has %d questions", len(q))
 	}
 }
 

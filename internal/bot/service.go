@@ -302,6 +302,7 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 			if err != nil {
 				s.log.Warn("could not queue unanswered question", "err", err, "id", m.ID)
 			}
+			a.Queued = err == nil
 		}
 		return a
 	case ownership.Info:

@@ -70,7 +70,9 @@ func (a Answer) Text() rich.Text {
 			}
 			add(rich.Sprintf("Closest things I can answer: %s.", rich.Join(titles, ", ")))
 		}
-		add(rich.Sprintf("I've kept the question for the leads; they can teach me with %s.", TeachCommand()))
+		if a.Queued {
+			add(rich.Sprintf("I've kept the question for the leads; they can teach me with %s.", TeachCommand()))
+		}
 	case KindPickTeam:
 		add(a.Headline())
 		if len(a.Teams) > 0 {
