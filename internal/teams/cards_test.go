@@ -61,7 +61,7 @@ func TestCardsGolden(t *testing.T) {
 	}
 	unknown := bot.Answer{Kind: bot.KindUnknown, Question: "where is the coffee?", Intent: "none", Role: ownership.None,
 		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}, {Intent: "backlog", Title: "Backlog"},
-			{Intent: "vision", Title: "Vision"}, {Intent: "pricing", Title: "Pricing"}}}
+			{Intent: "vision", Title: "Vision"}, {Intent: "pricing", Title: "Pricing"}}, Queued: true}
 	pick := bot.Answer{Kind: bot.KindPickTeam, Question: "who owns the roadmap?", Intent: "roadmap", Title: "Roadmap",
 		Role: ownership.ProductManager, Teams: manyTeams(3)}
 	pickMany := pick
