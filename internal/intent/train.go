@@ -9,7 +9,7 @@ import "math"
 // is plain SGD in a fixed order, so the same catalogue always gives the same
 // weights.
 var (
-	trainEpochs = 15
+	trainEpochs = 8
 	trainRate   = 0.6
 	trainDecay  = 0.15 // learning-rate decay per epoch
 	trainL2     = 2e-4
