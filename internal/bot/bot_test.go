@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -559,4 +560,76 @@ func TestCommandLineQuestionsStayOutOfTheQueue(t *testing.T) {
 	if q, _ := st.Unanswered(context.Background(), tenant, 10); len(q) != 0 {
 		t.Errorf("queued: %+v", q)
 	}
+}
+
+// TestCustomIntentEditServedOnNextQuestion: an edit of a custom intent's why
+// or phrases made elsewhere (an import, another replica) is served by a
+// running service on its next question, though the counts stay the same.
+func TestCustomIntentEditServedOnNextQuestion(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	command(t, s, msg(lead, "D0LEAD", `intent add vendor_review po "The PO keeps the vendor list."`))
+	if a := ask(t, s, msg(dev, "C0CHECKOUT", "who owns vendor review")); a.Intent != "vendor_review" || a.Why != "The PO keeps the vendor list." {
+		t.Fatalf("before the edit: %s %q", a.Intent, a.Why)
+	}
+	edit := func(f func(*ownership.CustomIntent)) {
+		t.Helper()
+		_, _, err := st.Update(context.Background(), tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+			f(&d.Intents[0])
+			return []ownership.Change{{At: now, Action: "import", Summary: "edited"}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(func(i *ownership.CustomIntent) { i.Why = "The PO chairs the quarterly vendor review." })
+	if a := ask(t, s, msg(dev, "C0CHECKOUT", "who owns vendor review")); a.Why != "The PO chairs the quarterly vendor review." {
+		t.Errorf("after editing the why: %q", a.Why)
+	}
+	// Same number of phrases, different words.
+	edit(func(i *ownership.CustomIntent) {
+		i.Phrases = []string{"who runs supplier audits", "who audits our suppliers"}
+	})
+	if a := ask(t, s, msg(dev, "C0CHECKOUT", "who runs supplier audits")); a.Intent != "vendor_review" {
+		t.Errorf("after editing a phrase: %s", a.Intent)
+	}
+}
+
+// TestFeedbackRefusesUnknownIntents: a forged intent id is refused and
+// leaves no trace in the store or the metrics.
+func TestFeedbackRefusesUnknownIntents(t *testing.T) {
+	t.Parallel()
+	obs := &feedbackSpy{}
+	s, st := newService(t, bot.WithObserver(obs))
+	ctx := context.Background()
+	for _, id := range []string{"forged_" + strings.Repeat("x", 50), "", "none_such"} {
+		if err := s.Feedback(ctx, msg(dev, "C0CHECKOUT", ""), id, true); ownership.ErrorCode(err) != ownership.ErrInvalid {
+			t.Errorf("Feedback(%q) = %v, want invalid", id, err)
+		}
+	}
+	if err := s.Feedback(ctx, msg(dev, "C0CHECKOUT", ""), "roadmap", false); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := st.Feedback(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fb) != 1 || fb["roadmap"].NotHelpful != 1 {
+		t.Errorf("stored feedback %+v, want only roadmap's vote", fb)
+	}
+	if obs.calls != 1 {
+		t.Errorf("observer told %d times, want once", obs.calls)
+	}
+}
+
+type feedbackSpy struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (*feedbackSpy) Answered(string, bot.Answer, time.Duration) {}
+func (f *feedbackSpy) Feedback(string, string, bool) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
 }

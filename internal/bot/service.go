@@ -2,10 +2,13 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,15 +131,34 @@ func (s *Service) catalogueFor(d *ownership.Directory) (*intent.Catalogue, error
 	return cat, nil
 }
 
+// extensionKey is a hash of everything the tenant added to the catalogue:
+// every custom intent (id, role, why, phrases) and taught phrase. An edit to
+// any of it, on any replica (an import, a teach), changes the key, so every
+// replica serves the edit from its next question.
 func extensionKey(d *ownership.Directory) string {
-	var b strings.Builder
+	h := sha256.New()
+	field := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	field(strconv.Itoa(len(d.Intents)))
 	for _, i := range d.Intents {
-		fmt.Fprintf(&b, "i:%s:%s:%d;", i.ID, i.Role, len(i.Phrases))
+		field(i.ID)
+		field(string(i.Role))
+		field(i.Why)
+		field(strconv.Itoa(len(i.Phrases)))
+		for _, p := range i.Phrases {
+			field(p)
+		}
 	}
+	field(strconv.Itoa(len(d.Phrases)))
 	for _, p := range d.Phrases {
-		fmt.Fprintf(&b, "p:%s:%s;", p.Intent, p.Phrase)
+		field(p.Intent)
+		field(p.Phrase)
 	}
-	return b.String()
+	return string(h.Sum(nil))
 }
 
 func (s *Service) isLead(d *ownership.Directory, m Message) bool {
@@ -272,8 +294,21 @@ func (s *Service) Intent(ctx context.Context, tenant ownership.TenantID, id stri
 	return in, nil
 }
 
-// Feedback counts a 👍 or 👎 on an answer.
+// Feedback counts a 👍 or 👎 on an answer. The intent must be one of the
+// tenant's catalogue: a forged id is refused (ErrInvalid) and creates no
+// store field and no metric series.
 func (s *Service) Feedback(ctx context.Context, m Message, intentID string, helpful bool) error {
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return err
+	}
+	cat, err := s.catalogueFor(d)
+	if err != nil {
+		return err
+	}
+	if _, ok := cat.Get(intentID); !ok {
+		return ownership.Errorf(ownership.ErrInvalid, "That answer is not one I can take feedback on; nothing was counted.")
+	}
 	s.observer.Feedback(m.Platform, intentID, helpful)
 	return s.store.AddFeedback(ctx, m.Tenant, intentID, helpful)
 }
