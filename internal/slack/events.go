@@ -75,17 +75,34 @@ type envelope struct {
 // the type to dispatch on, and the fields of the message and app_mention
 // events that carry questions, the only events that come at message rate.
 type innerEvent struct {
-	Type            string `json:"type"`
-	SubType         string `json:"subtype"`
-	User            string `json:"user"`
-	BotID           string `json:"bot_id"`
-	Text            string `json:"text"`
-	Channel         string `json:"channel"`
-	ChannelType     string `json:"channel_type"`
-	TimeStamp       string `json:"ts"`
-	ThreadTimeStamp string `json:"thread_ts"`
+	Type    string `json:"type"`
+	SubType string `json:"subtype"`
+	User    string `json:"user"`
+	BotID   string `json:"bot_id"`
+	// AppID is set on messages an app posted, BotProfile on a bot's.
+	AppID           string    `json:"app_id"`
+	BotProfile      *struct{} `json:"bot_profile"`
+	Text            string    `json:"text"`
+	Channel         string    `json:"channel"`
+	ChannelType     string    `json:"channel_type"`
+	TimeStamp       string    `json:"ts"`
+	ThreadTimeStamp string    `json:"thread_ts"`
 	// Edited is set when a mention was added by editing an old message.
 	Edited *struct{} `json:"edited"`
+}
+
+// slackbot is the user id of Slackbot, whose system messages ("You have
+// been removed from #…") arrive as ordinary DMs.
+const slackbot = "USLACKBOT"
+
+// questionSubtypes are the message subtypes whose text a person typed to
+// the bot: a plain message, and a file shared with a comment.
+var questionSubtypes = map[string]bool{"": true, "file_share": true}
+
+// fromBot reports whether no person typed the message: a bot or app posted
+// it, Slackbot sent it, or it names no user at all.
+func (ev *innerEvent) fromBot() bool {
+	return ev.User == "" || ev.User == slackbot || ev.BotID != "" || ev.AppID != "" || ev.BotProfile != nil
 }
 
 // eventJob queues a raw Events API payload, decoded by the worker (Socket
@@ -267,8 +284,9 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 		a.log.Warn("slack: malformed app_mention", "event", env.EventID, "err", err)
 		return
 	}
-	// Bots, edits of an old mention, and the bot itself are not questions.
-	if ev.BotID != "" || ev.User == "" || ev.Edited != nil {
+	// Bots, apps, Slackbot, edits of an old mention, and the bot itself
+	// are not questions.
+	if ev.fromBot() || ev.Edited != nil {
 		return
 	}
 	botID := a.botUser(ctx, env)
@@ -311,10 +329,10 @@ func (a *Adapter) onMessage(ctx context.Context, env *envelope) {
 		a.log.Warn("slack: malformed message", "event", env.EventID, "err", err)
 		return
 	}
-	// Only DMs: channel messages are answered through app_mention. Bot
-	// posts, edits, deletions, joins and every other subtype are not
-	// questions.
-	if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+	// Only DMs: channel messages are answered through app_mention. Posts
+	// of bots, apps and Slackbot, edits, deletions, joins and every other
+	// subtype are not questions; a file shared with a question is one.
+	if ev.ChannelType != "im" || !questionSubtypes[ev.SubType] || ev.fromBot() {
 		return
 	}
 	botID := a.botUser(ctx, env)
@@ -382,7 +400,7 @@ func (a *Adapter) onTeamJoin(ctx context.Context, env *envelope) {
 		return
 	}
 	u := ev.User
-	if u.ID == "" || u.IsBot || u.Deleted || u.ID == "USLACKBOT" {
+	if u.ID == "" || u.IsBot || u.Deleted || u.ID == slackbot {
 		return
 	}
 	name := u.Profile.DisplayName

@@ -117,7 +117,7 @@ func TestDMAnsweredAndCommandsRun(t *testing.T) {
 	}
 }
 
-// TestIgnoredEvents: bots, the bot itself, edits, deletions, joins, other
+// TestIgnoredEvents: bots, apps, Slackbot, the bot itself, edits, deletions, joins, other
 // subtypes and plain channel messages get no answer.
 func TestIgnoredEvents(t *testing.T) {
 	t.Parallel()
@@ -135,7 +135,10 @@ func TestIgnoredEvents(t *testing.T) {
 		with(dm(uPriya, dmPriya, "1.3", q), "subtype", "message_changed", "message", map[string]any{"type": "message", "user": uPriya, "text": q, "ts": "1.0"}),
 		with(dm(uPriya, dmPriya, "1.4", q), "subtype", "message_deleted"),
 		with(dm(uPriya, dmPriya, "1.5", q), "subtype", "channel_join"),
-		with(dm(uPriya, dmPriya, "1.6", q), "subtype", "file_share"),
+		dm("USLACKBOT", dmPriya, "1.6", "You have been removed from #checkout by <@U0LEAD>"),
+		with(dm(uPriya, dmPriya, "1.12", q), "app_id", "A0OTHER"),
+		with(dm(uPriya, dmPriya, "1.13", q), "bot_profile", map[string]any{"id": "B0OTHER", "name": "otherbot"}),
+		with(mention("USLACKBOT", cCheck, "1.14", q)),
 		dm(fakeslack.BotUserID, dmPriya, "1.7", q),
 		with(dm(uPriya, cCheck, "1.8", q), "channel_type", "channel"),
 		with(mention(uPriya, cCheck, "1.9", q), "bot_id", "B0OTHER"),

@@ -93,7 +93,7 @@ func (c *userCache) put(key string, u userInfo) {
 // userInfoOf reads what the adapter needs from Slack's user object. A
 // deactivated account is nobody's admin.
 func userInfoOf(su *slackapi.User) userInfo {
-	u := userInfo{Name: su.Name, Admin: (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && !su.Deleted, Bot: su.IsBot || su.ID == "USLACKBOT"}
+	u := userInfo{Name: su.Name, Admin: (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && !su.Deleted, Bot: su.IsBot || su.ID == slackbot}
 	if su.Profile.DisplayName != "" {
 		u.Name = su.Profile.DisplayName
 	}
