@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -232,7 +233,10 @@ func (c Config) newClient() (redis.UniversalClient, func(), error) {
 		c.nodeOptions(n, dial, read, write, poolTimeout)
 		f := newClusterFollower(c.ClusterAddrs, n)
 		o := &redis.ClusterOptions{
-			Addrs:                      c.ClusterAddrs,
+			// The client appends the nodes it discovers to this slice: each
+			// client needs an array of its own, or two stores opened from one
+			// Config (two replicas in a process) write into the same one.
+			Addrs:                      slices.Clone(c.ClusterAddrs),
 			Password:                   c.Password,
 			DialTimeout:                n.DialTimeout,
 			ReadTimeout:                n.ReadTimeout,
