@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/redisstore"
 	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 	"github.com/whoowns/whoowns/internal/teams"
 )
 
@@ -106,4 +108,63 @@ func TestStartupLogsUnreachableRedisAsError(t *testing.T) {
 	if find(lines, "WARN", "NO REDIS") != nil {
 		t.Error("warned about memory with Redis configured")
 	}
+}
+
+// signalHandler passes records to next and closes found when one at level
+// has a message containing want.
+type signalHandler struct {
+	slog.Handler
+	level slog.Level
+	want  string
+	once  *sync.Once
+	found chan struct{}
+}
+
+func (h signalHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == h.level && strings.Contains(r.Message, h.want) {
+		h.once.Do(func() { close(h.found) })
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h signalHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	h.Handler = h.Handler.WithAttrs(as)
+	return h
+}
+
+func (h signalHandler) WithGroup(g string) slog.Handler {
+	h.Handler = h.Handler.WithGroup(g)
+	return h
+}
+
+// TestStartupLogsARejectedSlackTokenAsError: a token Slack refuses is an
+// error in the log at start-up, not only a failing /readyz or silence.
+func TestStartupLogsARejectedSlackTokenAsError(t *testing.T) {
+	t.Parallel()
+	fake := fakeslack.New(t) // knows no workspace for this token: invalid_auth
+	var buf lockedBuffer
+	found := make(chan struct{})
+	log := slog.New(signalHandler{Handler: slog.NewJSONHandler(&buf, nil), level: slog.LevelError, want: "SLACK_BOT_TOKEN", once: &sync.Once{}, found: found})
+	a, err := New(Config{Logger: log, Slack: &slack.Config{BotToken: "xoxb-revoked", SigningSecret: "s", APIURL: fake.APIURL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	select {
+	case <-found:
+	case err := <-done:
+		t.Fatalf("Serve returned %v before logging the rejected token:\n%s", err, buf.b.String())
+	case <-time.After(20 * time.Second):
+		buf.mu.Lock()
+		defer buf.mu.Unlock()
+		t.Fatalf("no error about the rejected token:\n%s", buf.b.String())
+	}
+	cancel()
+	<-done
 }
