@@ -2,7 +2,9 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -632,4 +634,102 @@ func (f *feedbackSpy) Feedback(string, string, bool) {
 	f.mu.Lock()
 	f.calls++
 	f.mu.Unlock()
+}
+
+// demotingStore removes the lead from the directory each Update commits to,
+// as another replica's "lead remove" landing between the service's first
+// check and its commit would.
+type demotingStore struct {
+	ownership.Store
+	lead string
+}
+
+func (s demotingStore) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
+	return s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
+		var keep []ownership.Person
+		for _, p := range d.Leads {
+			if p.ID != s.lead {
+				keep = append(keep, p)
+			}
+		}
+		d.Leads = keep
+		return fn(d)
+	}, opts...)
+}
+
+// TestLeadCheckedInsideTheUpdate: a lead removed between the check and the
+// commit commits nothing.
+func TestLeadCheckedInsideTheUpdate(t *testing.T) {
+	t.Parallel()
+	_, st := newService(t)
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := bot.New(demotingStore{Store: st, lead: lead.ID}, cat, bot.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	for _, c := range []string{"set po <@U03JULES|jules> checkout", "team create Growth", "onboard <@U03JULES|jules> checkout", "lead add <@U03JULES|jules>"} {
+		_, err := s.Command(ctx, msg(lead, "D0LEAD", c))
+		if ownership.ErrorCode(err) != ownership.ErrForbidden {
+			t.Errorf("%q by a lead removed meanwhile: %v, want forbidden", c, err)
+		}
+	}
+	d, err := st.Directory(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if po := d.Team("checkout").Roles[ownership.ProductOwner].Person; po.ID == dev.ID {
+		t.Error("the PO changed")
+	}
+	if d.Team("growth") != nil || d.IsLead(dev.ID) || !d.IsLead(lead.ID) {
+		t.Error("a refused change was committed")
+	}
+	if hs, _ := st.History(ctx, tenant, "", 50); len(hs) != 0 {
+		t.Errorf("history %+v, want nothing recorded", hs)
+	}
+}
+
+// TestAuditOnboardAndDelete: onboard is audited, and a deleted team's entry
+// keeps all of it, so it can be restored; history shows what it held.
+func TestAuditOnboardAndDelete(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	command(t, s, msg(lead, "D0LEAD", "onboard <@U03JULES|jules> checkout"))
+	before, err := st.Directory(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *before.Team("checkout")
+	command(t, s, msg(lead, "D0LEAD", "team delete checkout"))
+	hs, err := st.History(ctx, tenant, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onboard, del *ownership.Change
+	for i := range hs {
+		switch hs[i].Action {
+		case "onboard":
+			onboard = &hs[i]
+		case "team.delete":
+			del = &hs[i]
+		}
+	}
+	if onboard == nil || onboard.Actor.ID != lead.ID || onboard.New != dev.ID || onboard.Team != "checkout" || onboard.At.IsZero() {
+		t.Fatalf("onboard entry %+v", onboard)
+	}
+	if del == nil || del.Actor.ID != lead.ID || del.At.IsZero() {
+		t.Fatalf("delete entry %+v", del)
+	}
+	var got ownership.Team
+	if err := json.Unmarshal([]byte(del.Old), &got); err != nil {
+		t.Fatalf("the deleted team's old value %q: %v", del.Old, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("restorable team:\n got %+v\nwant %+v", got, want)
+	}
+	hr := command(t, s, msg(lead, "D0LEAD", "history"))
+	if txt := hr.Text.String(); !strings.Contains(txt, "deleted the team Checkout (Product Manager") || !strings.Contains(txt, "sent jules the welcome message for Checkout") {
+		t.Errorf("history:\n%s", txt)
+	}
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -83,9 +84,7 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 	}
 	lead := s.isLead(d, m)
 	if (mutating[verb] || verb == "unanswered") && !lead {
-		return CommandResult{}, ownership.Errorf(ownership.ErrForbidden,
-			"Only leads can use %s. Ask a lead to make the change, or to make you a lead with %s.",
-			rich.Command(verb), rich.Command("lead add @you"))
+		return CommandResult{}, forbidden(verb)
 	}
 	c := &cmd{s: s, m: m, d: d, args: args, verb: verb, now: s.now().UTC()}
 	if verb == "channel" {
@@ -106,6 +105,13 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 		return c.onboard(ctx)
 	}
 	return c.change(ctx)
+}
+
+// forbidden refuses a leads' command to someone who is not a lead.
+func forbidden(verb string) error {
+	return ownership.Errorf(ownership.ErrForbidden,
+		"Only leads can use %s. Ask a lead to make the change, or to make you a lead with %s.",
+		rich.Command(verb), rich.Command("lead add @you"))
 }
 
 // cmd carries one command's context through its handler.
@@ -307,6 +313,19 @@ func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
 	if _, err := c.s.store.MarkOnboarded(ctx, c.m.Tenant, u.ID, key); err != nil {
 		return CommandResult{}, err
 	}
+	summary := fmt.Sprintf("%s sent %s the welcome message", c.m.User.Label(), u.Label())
+	if t != nil {
+		summary += " for " + t.Name
+	}
+	audit := ownership.Change{At: c.now, Actor: c.m.User, Team: key, Action: "onboard", New: u.ID, Summary: summary}
+	if _, _, err := updateOnce(ctx, c.s.store, c.m, func(d *ownership.Directory) ([]ownership.Change, error) {
+		if !c.s.isLead(d, c.m) {
+			return nil, forbidden(c.verb)
+		}
+		return []ownership.Change{audit}, nil
+	}); err != nil {
+		return CommandResult{}, err
+	}
 	um := c.m
 	um.User = u
 	o := c.s.onboarding(c.d, um, t)
@@ -322,6 +341,11 @@ func (c *cmd) change(ctx context.Context) (CommandResult, error) {
 	var channels []ownership.Channel
 	fn := func(d *ownership.Directory) ([]ownership.Change, error) {
 		reply, touched, announce, channels = nil, nil, nil, nil
+		// Authority is checked again on the directory the change commits
+		// to: a lead removed since the first check changes nothing.
+		if !c.s.isLead(d, c.m) {
+			return nil, forbidden(c.verb)
+		}
 		ch, err := c.apply(d, &reply, &touched, &announce)
 		if err != nil {
 			return nil, err
@@ -443,7 +467,13 @@ func (c *cmd) apply(d *ownership.Directory, reply *rich.Text, touched **ownershi
 			*touched = t // still holds its channels, for the announcement
 			*reply = rich.Sprintf("Deleted the team %s. Its channels are no longer linked.", t.Name)
 			*announce = []rich.Text{rich.Sprintf("%s deleted the team %s; this channel is no longer linked to a team.", me, t.Name)}
-			return []ownership.Change{{Team: t.ID, Action: "team.delete", Old: t.Name, Summary: fmt.Sprintf("%s deleted the team %s", c.m.User.Label(), t.Name)}}, nil
+			// The whole team is kept as the old value, enough to restore it.
+			saved, err := json.Marshal(t)
+			if err != nil {
+				return nil, ownership.Errorf(ownership.ErrInternal, "The team could not be saved in the history; nothing changed.")
+			}
+			return []ownership.Change{{Team: t.ID, Action: "team.delete", Old: string(saved),
+				Summary: fmt.Sprintf("%s deleted the team %s (%s)", c.m.User.Label(), t.Name, teamSummary(d, t, c.now))}}, nil
 		}
 		return nil, c.usage("%q is not a team action.", args[0].text)
 
@@ -643,6 +673,10 @@ func (c *cmd) apply(d *ownership.Directory, reply *rich.Text, touched **ownershi
 		if t.Covers == nil {
 			t.Covers = map[ownership.Role]ownership.Cover{}
 		}
+		oldCover := ""
+		if prev, ok := t.Covers[r.ID]; ok && prev.Active(c.now) {
+			oldCover = prev.Person.ID + " until " + prev.Until.Format(time.RFC3339)
+		}
 		t.Covers[r.ID] = ownership.Cover{Person: u, Until: until, By: c.m.User, At: c.now}
 		usual := t.Roles[r.ID].Person
 		var forWhom rich.Text
@@ -652,7 +686,7 @@ func (c *cmd) apply(d *ownership.Directory, reply *rich.Text, touched **ownershi
 		*touched = t
 		*reply = rich.Sprintf("Done: %s covers as %s of %s%s until %s. It ends by itself.", mention(u), r.Name, rich.Strong(t.Name), forWhom, when(until))
 		*announce = []rich.Text{rich.Sprintf("%s asked %s to cover as %s of %s%s until %s.", me, mention(u), r.Name, t.Name, forWhom, when(until))}
-		return []ownership.Change{{Team: t.ID, Action: "cover", Field: string(r.ID), New: u.ID + " until " + until.Format(time.RFC3339),
+		return []ownership.Change{{Team: t.ID, Action: "cover", Field: string(r.ID), Old: oldCover, New: u.ID + " until " + until.Format(time.RFC3339),
 			Summary: fmt.Sprintf("%s asked %s to cover as %s of %s until %s", c.m.User.Label(), u.Label(), r.Name, t.Name, when(until))}}, nil
 
 	case "route":
@@ -936,4 +970,23 @@ func (s *Service) commandHelp(lead bool) rich.Text {
 		lines = append(lines, rich.Plain("Only leads can change anything; ask one if an answer is out of date."))
 	}
 	return rich.Lines(lines...)
+}
+
+// teamSummary says what a team held, for the history of its deletion.
+func teamSummary(d *ownership.Directory, t *ownership.Team, now time.Time) string {
+	var parts []string
+	for _, r := range d.RoleDefs() {
+		if p, _, _ := t.Holder(r.ID, now); !p.IsZero() {
+			parts = append(parts, fmt.Sprintf("%s %s", r.Name, p.Label()))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("%d members", len(t.Members)))
+	if len(t.Channels) > 0 {
+		var cs []string
+		for _, ch := range t.Channels {
+			cs = append(cs, "#"+nameOr(ch.Name, ch.ID))
+		}
+		parts = append(parts, "channels "+strings.Join(cs, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
