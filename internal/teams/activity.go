@@ -64,12 +64,73 @@ func (a *Adapter) handle(ctx context.Context, in *inbound) {
 		}
 	case schema.ConversationUpdate:
 		a.rememberConversation(ctx, tenant, in)
+		a.onMembersAdded(ctx, tenant, in)
+	case schema.InstallationUpdate:
+		// Someone installed the bot for themselves: welcome them, once.
+		if installAdded(in) && in.Conversation.ConversationType == convPersonal && isUser(in.From.ID) {
+			a.welcomeMember(ctx, tenant, in, in.From, "")
+		}
+	}
+}
+
+// installAdded reports an installationUpdate that adds the app ("add", or
+// "add-upgrade" when a newer version is installed over an older one).
+func installAdded(in *inbound) bool {
+	return in.Action == "add" || in.Action == "add-upgrade"
+}
+
+// isUser reports whether id is a Teams user's id for this bot ("29:…"),
+// not a bot ("28:…"), an anonymous meeting participant ("229:…") or a
+// phone or federated guest of a meeting.
+func isUser(id string) bool {
+	return strings.HasPrefix(id, "29:")
+}
+
+// onMembersAdded welcomes people who joined somewhere the welcome is for:
+// a Microsoft Teams team with a channel linked to a team of the directory,
+// or, in a personal chat, the person who installed the bot (Teams names
+// only the bot there). Meeting and group chats, the bot itself and
+// anonymous participants get nothing.
+func (a *Adapter) onMembersAdded(ctx context.Context, tenant ownership.TenantID, in *inbound) {
+	if len(in.MembersAdded) == 0 {
+		return
+	}
+	switch in.Conversation.ConversationType {
+	case convPersonal:
+		if isUser(in.From.ID) {
+			a.welcomeMember(ctx, tenant, in, in.From, "")
+		}
+	case convChannel:
+		teamID, linked := a.linkedTeam(ctx, tenant, in)
+		if !linked {
+			return
+		}
 		for _, mem := range in.MembersAdded {
-			if mem.ID != in.Recipient.ID {
-				a.welcomeMember(ctx, tenant, in, mem)
+			if mem.ID != in.Recipient.ID && isUser(mem.ID) {
+				a.welcomeMember(ctx, tenant, in, mem, teamID)
 			}
 		}
 	}
+}
+
+// linkedTeam is the directory's team linked to the activity's channel, or
+// to the General channel of its Microsoft Teams team (whose id is the
+// team's), if any.
+func (a *Adapter) linkedTeam(ctx context.Context, tenant ownership.TenantID, in *inbound) (string, bool) {
+	for _, ch := range []string{channelOf(in).ID, in.channelData.Team.ID} {
+		if ch == "" {
+			continue
+		}
+		t, linked, err := a.svc.TeamForChannel(ctx, tenant, ch)
+		if err != nil {
+			a.log.Error("teams: cannot read the directory for onboarding", "activity", in.ID, "err", err)
+			return "", false
+		}
+		if linked {
+			return t.ID, true
+		}
+	}
+	return "", false
 }
 
 // firstDelivery claims the activity so that a redelivery (the Bot Connector
@@ -368,15 +429,10 @@ func plainText(s string) string {
 	return strings.NewReplacer("<@", "@", "<#", "#").Replace(s)
 }
 
-func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, in *inbound, mem schema.ChannelAccount) {
+// welcomeMember sends mem the welcome, for the team they joined if any
+// (joining a channel linked to a team says which team they're on).
+func (a *Adapter) welcomeMember(ctx context.Context, tenant ownership.TenantID, in *inbound, mem schema.ChannelAccount, teamID string) {
 	ch := channelOf(in)
-	teamID := ""
-	if in.Conversation.ConversationType != convPersonal {
-		// Joining a channel linked to a team says which team they're on.
-		if t, linked, err := a.svc.TeamForChannel(ctx, tenant, ch.ID); err == nil && linked {
-			teamID = t.ID
-		}
-	}
 	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: mem.ID, Name: mem.Name}, Channel: ch}
 	o, send, err := a.svc.Welcome(ctx, m, teamID)
 	if err != nil {

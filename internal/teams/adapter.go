@@ -291,13 +291,14 @@ func (a *Adapter) serveMessages(w http.ResponseWriter, r *http.Request) {
 	invoke := in.Type == schema.Invoke
 	switch {
 	case in.Type == schema.Message, in.Type == schema.ConversationUpdate:
+	case in.Type == schema.InstallationUpdate && installAdded(in):
 	case invoke && in.Name == "adaptiveCard/action":
 	case invoke:
 		// Not one whoowns offers; 501 is what the Bot Framework SDKs answer.
 		w.WriteHeader(http.StatusNotImplemented)
 		return
 	default:
-		// Typing, reactions, installation updates: nothing to do.
+		// Typing, reactions, uninstalls: nothing to do.
 		w.WriteHeader(http.StatusOK)
 		return
 	}
