@@ -25,21 +25,25 @@ var benchQuestions = []string{
 
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
+	done := reportCPU(b)
 	for b.Loop() {
 		if _, err := Load(intents.FS); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 }
 
 func BenchmarkMatch(b *testing.B) {
 	c := mustDefault(b)
 	b.ReportAllocs()
+	done := reportCPU(b)
 	i := 0
 	for b.Loop() {
 		c.Match(benchQuestions[i%len(benchQuestions)])
 		i++
 	}
+	done()
 }
 
 func BenchmarkNormalize(b *testing.B) {

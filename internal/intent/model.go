@@ -2,6 +2,8 @@ package intent
 
 import (
 	"math"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -248,12 +250,12 @@ func build(intents []Intent) *model {
 	for _, w := range l.words {
 		m.addSurface(w, l)
 	}
-	normed := make([][]string, 0, 1024)
+	normed := make([]string, 0, 1024)
 	for _, in := range intents {
 		for _, p := range in.Phrases {
-			ws := strings.Fields(Normalize(p))
-			normed = append(normed, ws)
-			for _, w := range ws {
+			n := Normalize(p)
+			normed = append(normed, n)
+			for w := range strings.FieldsSeq(n) {
 				m.addSurface(w, l)
 				freq[w]++
 			}
@@ -333,23 +335,28 @@ func build(intents []Intent) *model {
 		feats  []int32
 	}
 	docs := make([]doc, 0, len(normed))
-	cf := map[int32]map[int32]bool{} // feature → intents using it
+	// cf: feature → the intents using it, a bitset of words per feature
+	sw := (len(intents) + 63) / 64
+	var cf []uint64
+	has := func(f, i int32) bool {
+		return i >= 0 && cf[int(f)*sw+int(i)/64]&(1<<(uint(i)%64)) != 0
+	}
 	k := 0
 	m.firstOf = make([]int32, len(intents)+1)
 	for i, in := range intents {
 		m.firstOf[i] = int32(len(docs))
 		for range in.Phrases {
-			s.norm = append(s.norm[:0], strings.Join(normed[k], " ")...)
+			s.norm = append(s.norm[:0], normed[k]...)
 			k++
 			m.analyze(s, true)
 			feats := m.features(s, true)
 			d := doc{intent: int32(i), feats: append([]int32(nil), feats...)}
 			docs = append(docs, d)
+			if need := (len(m.stems) + len(m.bigram)) * sw; len(cf) < need {
+				cf = append(cf, make([]uint64, need-len(cf)+need/2)...)
+			}
 			for _, f := range d.feats {
-				if cf[f] == nil {
-					cf[f] = map[int32]bool{}
-				}
-				cf[f][int32(i)] = true
+				cf[int(f)*sw+i/64] |= 1 << (uint(i) % 64)
 			}
 			if in.Custom {
 				m.taught[m.exactKey(s)] = int32(i)
@@ -357,6 +364,15 @@ func build(intents []Intent) *model {
 		}
 	}
 	m.firstOf[len(intents)] = int32(len(docs))
+	nf := len(m.stems) + len(m.bigram)
+	cf = cf[:nf*sw]
+	users := func(f int) int {
+		n := 0
+		for _, b := range cf[f*sw : f*sw+sw] {
+			n += bits.OnesCount64(b)
+		}
+		return n
+	}
 	// topic words: used by an intent about a product topic and never by a
 	// role lookup, whose phrases name teams ("the PO for onboarding"); a
 	// question word ("why") is no topic
@@ -367,36 +383,37 @@ func build(intents []Intent) *model {
 		}
 	}
 	m.topicWord = make([]bool, len(m.stems))
-	for f, set := range cf {
-		if int(f) >= len(m.stems) || set[m.lookup] || m.function[f] {
+	m.chatWord = make([]bool, len(m.stems))
+	for f := range m.stems {
+		n := users(f)
+		if n == 0 {
 			continue
 		}
-		for i := range set {
-			if i != m.none && i != m.help && i != diff {
-				m.topicWord[f] = true
+		if !has(int32(f), m.lookup) && !m.function[f] {
+			for i := int32(0); i < int32(len(intents)); i++ {
+				if has(int32(f), i) && i != m.none && i != m.help && i != diff {
+					m.topicWord[f] = true
+				}
 			}
 		}
-	}
-	m.chatWord = make([]bool, len(m.stems))
-	for f, set := range cf {
-		if int(f) >= len(m.stems) {
-			continue
-		}
-		chat := set[m.help]
-		for i := range set {
-			if i != m.help && i != m.none {
+		chat := has(int32(f), m.help)
+		for i := int32(0); i < int32(len(intents)); i++ {
+			if has(int32(f), i) && i != m.help && i != m.none {
 				chat = false
 			}
 		}
 		m.chatWord[f] = chat
 	}
 	m.informative = float32(math.Log(1 + float64(len(intents))/max(1, informativeShare*float64(len(intents)))))
-	nf := len(m.stems) + len(m.bigram)
 	m.idf = make([]float32, nf)
 	N := float64(len(intents))
-	for f, set := range cf {
-		w := math.Log(1 + N/float64(len(set)))
-		if int(f) >= len(m.stems) {
+	for f := 0; f < nf; f++ {
+		n := users(f)
+		if n == 0 {
+			continue
+		}
+		w := math.Log(1 + N/float64(n))
+		if f >= len(m.stems) {
 			w *= bigramWeight
 		}
 		m.idf[f] = float32(w)
@@ -404,43 +421,44 @@ func build(intents []Intent) *model {
 	m.phrasePost = make([][]posting, nf)
 	m.intentPost = make([][]posting, nf)
 	m.phraseOf = make([]int32, len(docs))
-	centroids := make([]map[int32]float64, len(intents))
-	for i := range centroids {
-		centroids[i] = map[int32]float64{}
-	}
 	vecs := make([][]posting, len(docs))
 	labels := make([]int32, len(docs))
-	for p, d := range docs {
-		m.phraseOf[p] = d.intent
-		labels[p] = d.intent
+	centroid := make([]float64, nf) // of the intent being summed, dense
+	var touched []int32
+	for i := range intents {
+		touched = touched[:0]
+		for p := m.firstOf[i]; p < m.firstOf[i+1]; p++ {
+			d := docs[p]
+			m.phraseOf[p] = d.intent
+			labels[p] = d.intent
+			var norm float64
+			for _, f := range d.feats {
+				norm += float64(m.idf[f]) * float64(m.idf[f])
+			}
+			norm = math.Sqrt(norm)
+			if norm == 0 {
+				continue
+			}
+			vecs[p] = make([]posting, 0, len(d.feats))
+			for _, f := range d.feats {
+				w := float64(m.idf[f]) / norm
+				m.phrasePost[f] = append(m.phrasePost[f], posting{doc: p, w: float32(w)})
+				vecs[p] = append(vecs[p], posting{doc: f, w: float32(w)}) // doc holds the feature here
+				if centroid[f] == 0 {
+					touched = append(touched, f)
+				}
+				centroid[f] += w
+			}
+		}
+		slices.Sort(touched)
 		var norm float64
-		for _, f := range d.feats {
-			norm += float64(m.idf[f]) * float64(m.idf[f])
+		for _, f := range touched {
+			norm += centroid[f] * centroid[f]
 		}
 		norm = math.Sqrt(norm)
-		if norm == 0 {
-			continue
-		}
-		for _, f := range d.feats {
-			w := float64(m.idf[f]) / norm
-			m.phrasePost[f] = append(m.phrasePost[f], posting{doc: int32(p), w: float32(w)})
-			vecs[p] = append(vecs[p], posting{doc: f, w: float32(w)}) // doc holds the feature here
-			centroids[d.intent][f] += w
-		}
-	}
-	for i, c := range centroids {
-		var norm float64
-		for _, v := range c {
-			norm += v * v
-		}
-		norm = math.Sqrt(norm)
-		fs := make([]int32, 0, len(c))
-		for f := range c {
-			fs = append(fs, f)
-		}
-		sort.Slice(fs, func(a, b int) bool { return fs[a] < fs[b] })
-		for _, f := range fs {
-			m.intentPost[f] = append(m.intentPost[f], posting{doc: int32(i), w: float32(c[f] / norm)})
+		for _, f := range touched {
+			m.intentPost[f] = append(m.intentPost[f], posting{doc: int32(i), w: float32(centroid[f] / norm)})
+			centroid[f] = 0
 		}
 	}
 	m.train(vecs, labels)

@@ -26,6 +26,10 @@ func (m *model) train(docs [][]posting, label []int32) {
 	for i := range order {
 		order[i] = i
 	}
+	// The L2 shrink is kept as one running scale of all weights (stored
+	// weights times scale are the real ones) instead of a pass over every
+	// weight each epoch.
+	scale := 1.0
 	seed := uint64(0x9e3779b97f4a7c15)
 	for e := 0; e < trainEpochs; e++ {
 		// deterministic shuffle (xorshift), so SGD does not see intents in blocks
@@ -44,8 +48,9 @@ func (m *model) train(docs [][]posting, label []int32) {
 			}
 			for _, p := range x {
 				row := m.w[int(p.doc)*k : int(p.doc)*k+k]
+				pw := float64(p.w) * scale
 				for i, w := range row {
-					z[i] += float64(w) * float64(p.w)
+					z[i] += float64(w) * pw
 				}
 			}
 			softmax(z)
@@ -55,16 +60,16 @@ func (m *model) train(docs [][]posting, label []int32) {
 			}
 			for _, p := range x {
 				row := m.w[int(p.doc)*k : int(p.doc)*k+k]
-				g := lr * float64(p.w)
+				g := lr * float64(p.w) / scale
 				for i := range row {
 					row[i] -= float32(g * z[i])
 				}
 			}
 		}
-		shrink := float32(1 - lr*trainL2*float64(len(docs)))
-		for i := range m.w {
-			m.w[i] *= shrink
-		}
+		scale *= 1 - lr*trainL2*float64(len(docs))
+	}
+	for i := range m.w {
+		m.w[i] = float32(float64(m.w[i]) * scale)
 	}
 }
 
@@ -75,10 +80,24 @@ func softmax(z []float64) {
 	}
 	var sum float64
 	for i, v := range z {
-		z[i] = math.Exp(v - mx)
+		z[i] = expNeg(v - mx)
 		sum += z[i]
 	}
 	for i := range z {
 		z[i] /= sum
 	}
+}
+
+// expNeg is e^x for x ≤ 0, to about 1e-13 relative error: the softmax
+// takes one per intent for every phrase of every training epoch, and this
+// is several times cheaper than math.Exp.
+func expNeg(x float64) float64 {
+	if x < -700 {
+		return 0
+	}
+	// x = n·ln2 + r with |r| ≤ ln2/2, e^x = 2^n · e^r
+	n := math.Floor(x*math.Log2E + 0.5)
+	r := x - n*math.Ln2
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320+r*(1.0/362880+r*(1.0/3628800))))))))))
+	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
 }

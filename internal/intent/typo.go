@@ -106,9 +106,35 @@ func newTypoIndex(words []string, freq []int32) *typoIndex {
 		buf = append(buf[:0], w...)
 		t.addDeletes(buf, int32(i), d)
 	}
-	slices.Sort(t.dels)
-	t.dels = slices.Compact(t.dels)
+	t.dels = slices.Compact(radixSort(t.dels))
 	return t
+}
+
+// radixSort sorts v (least significant 16 bits first, four passes) and
+// returns the sorted slice, which is v or a buffer of the same length:
+// several times faster than a comparison sort on the hundred thousand or so
+// deletion entries of a catalogue.
+func radixSort(v []uint64) []uint64 {
+	buf := make([]uint64, len(v))
+	var count [1 << 16]int
+	for shift := 0; shift < 64; shift += 16 {
+		clear(count[:])
+		for _, x := range v {
+			count[x>>shift&0xffff]++
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, x := range v {
+			d := x >> shift & 0xffff
+			buf[count[d]] = x
+			count[d]++
+		}
+		v, buf = buf, v
+	}
+	return v
 }
 
 // addDeletes indexes w and every string made by deleting up to d letters.
