@@ -22,6 +22,8 @@ func (m *model) train(docs [][]posting, label []int32) {
 	m.w = make([]float32, nf*k)
 	m.bias = make([]float32, k)
 	z := make([]float64, k)
+	acc := make([]float32, k)
+	grad := make([]float32, k)
 	order := make([]int, len(docs))
 	for i := range order {
 		order[i] = i
@@ -46,23 +48,30 @@ func (m *model) train(docs [][]posting, label []int32) {
 			for i := 0; i < k; i++ {
 				z[i] = float64(m.bias[i])
 			}
+			// the per-feature rows are summed and updated in float32, the
+			// precision the weights are kept in
+			clear(acc)
 			for _, p := range x {
 				row := m.w[int(p.doc)*k : int(p.doc)*k+k]
-				pw := float64(p.w) * scale
+				pw := p.w * float32(scale)
 				for i, w := range row {
-					z[i] += float64(w) * pw
+					acc[i] += w * pw
 				}
+			}
+			for i := range z {
+				z[i] += float64(acc[i])
 			}
 			softmax(z)
 			z[label[d]] -= 1 // gradient of the cross-entropy
 			for i := 0; i < k; i++ {
 				m.bias[i] -= float32(lr * z[i])
+				grad[i] = float32(z[i])
 			}
 			for _, p := range x {
 				row := m.w[int(p.doc)*k : int(p.doc)*k+k]
-				g := lr * float64(p.w) / scale
-				for i := range row {
-					row[i] -= float32(g * z[i])
+				g := float32(lr * float64(p.w) / scale)
+				for i, v := range grad {
+					row[i] -= g * v
 				}
 			}
 		}
