@@ -86,7 +86,11 @@ type teamsOut struct {
 	Attachments []struct {
 		Content struct {
 			Body []struct {
-				Text string `json:"text"`
+				Text    string `json:"text"`
+				Actions []struct {
+					Title string         `json:"title"`
+					Data  map[string]any `json:"data"`
+				} `json:"actions"`
 			} `json:"body"`
 			MSTeams struct {
 				Entities []schema.Mention `json:"entities"`

@@ -130,6 +130,14 @@ type Answer struct {
 	// Queued reports that a KindUnknown question was kept in the leads'
 	// unanswered queue; only then may a reply say so.
 	Queued bool `json:"queued,omitempty"`
+	// Confirm is set when the matcher read the question with medium
+	// confidence: the answer is given, and renderers ask "I read this as
+	// <Title>, is that right?" offering Choices (the intent read and the
+	// closest alternatives) to answer again as the right one.
+	Confirm bool `json:"confirm,omitempty"`
+	// Lead is set when the asker is a lead of the tenant: only leads are
+	// shown intent ids and how to teach the bot a phrase.
+	Lead bool `json:"lead,omitempty"`
 	// Teams lists the choices for KindPickTeam.
 	Teams []TeamRef `json:"teams,omitempty"`
 
@@ -138,6 +146,34 @@ type Answer struct {
 	// Renderers must show it ("from ownership data as of 10:32; live data
 	// is briefly unavailable").
 	AsOf time.Time `json:"as_of,omitzero"`
+}
+
+// maxChoices is how many intents a confirmation or an "I don't know" offers.
+const maxChoices = 4
+
+// Choices are the intents offered as buttons under the answer, best first:
+// for a confirmation the intent read, then the closest alternatives; for an
+// "I don't know" or a near tie the alternatives. Empty when nothing is
+// offered.
+func (a Answer) Choices() []Choice {
+	var out []Choice
+	switch {
+	case a.Confirm:
+		out = append(out, Choice{Intent: a.Intent, Title: a.Title, Score: a.Score})
+	case a.Kind == KindUnknown, a.NearTie:
+	default:
+		return nil
+	}
+	for _, c := range a.Alternatives {
+		if len(out) == maxChoices {
+			break
+		}
+		if c.Intent == a.Intent || c.Intent == "" || c.Intent == "none" {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // Rules that choose a role, for the "Why?" explanation.

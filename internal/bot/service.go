@@ -221,6 +221,14 @@ func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, st
 	}
 	a := s.answer(ctx, d, cat, m, r)
 	a.AsOf = d.AsOf
+	a.Lead = s.isLead(d, m)
+	if r.Confidence == intent.ConfidenceMedium {
+		switch a.Kind {
+		case KindPerson, KindBoth, KindKnowledge:
+			// Two-stage fallback: answer, and ask whether the reading was right.
+			a.Confirm = true
+		}
+	}
 	s.observer.Answered(m.Platform, a, s.now().Sub(start))
 	return a, nil
 }
@@ -252,11 +260,13 @@ func (s *Service) AnswerFor(ctx context.Context, m Message, intentID, teamID str
 		if t := d.Team(teamID); t != nil {
 			a := s.answerForTeam(d, cat, m, r, t, "chosen")
 			a.AsOf = d.AsOf
+			a.Lead = s.isLead(d, m)
 			return a, nil
 		}
 	}
 	a := s.answer(ctx, d, cat, m, r)
 	a.AsOf = d.AsOf
+	a.Lead = s.isLead(d, m)
 	return a, nil
 }
 
@@ -468,6 +478,14 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	if t := teamInText(d, m.Text); t != nil {
 		return t, "text", nil
 	}
+	// A team named with a typo or in part ("paymnts", "the pay team"): a
+	// sure match is used, an uncertain one is confirmed with the person,
+	// never replaced by the channel's team.
+	if sure, maybe := fuzzyTeamInText(d, m.Text); sure != nil {
+		return sure, "text", nil
+	} else if len(maybe) > 0 {
+		return nil, "", maybe
+	}
 	if t := d.ChannelTeam(m.Channel.ID); t != nil {
 		return t, "channel", nil
 	}
@@ -535,6 +553,96 @@ func teamInText(d *ownership.Directory, text string) *ownership.Team {
 		}
 	}
 	return best
+}
+
+// teamSpanStart are the words after which a question names a team ("the
+// roadmap for paymnts", "the PO of the pay team").
+var teamSpanStart = map[string]bool{"for": true, "on": true, "in": true, "of": true, "at": true, "from": true, "with": true, "about": true, "does": true, "is": true}
+
+// teamSpanEnd are the words a team name comes before ("the pay team").
+var teamSpanEnd = map[string]bool{"team": true, "teams": true, "squad": true, "tribe": true, "crew": true, "pod": true}
+
+// fuzzyTeamInText finds a team named with a typo or in part: the spans of
+// up to three words after "for", "on", "of"… or before "team", "squad"…
+// are matched against every team's name, id and aliases (intent.MatchName).
+// It returns the team when the best match is sure, else the teams the
+// question may mean, best first; nothing when no span is close to a team.
+func fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []TeamRef) {
+	teams := d.SortedTeams()
+	if len(teams) == 0 {
+		return nil, nil
+	}
+	words := strings.Fields(intent.Normalize(channelLinks.ReplaceAllString(text, " ")))
+	var spans []string
+	for i, w := range words {
+		if teamSpanStart[w] {
+			for k := 1; k <= 3 && i+k < len(words); k++ {
+				spans = append(spans, strings.Join(words[i+1:i+1+k], " "))
+			}
+		}
+		if teamSpanEnd[w] {
+			for k := 1; k <= 3 && i-k >= 0; k++ {
+				spans = append(spans, strings.Join(words[i-k:i+1], " "))
+			}
+		}
+	}
+	if len(spans) == 0 {
+		return nil, nil
+	}
+	entries := make([][]string, len(teams))
+	for i, t := range teams {
+		names := []string{t.Name, strings.ReplaceAll(t.ID, "-", " ")}
+		for _, a := range t.Aliases {
+			if n := strings.TrimSpace(intent.Normalize(a)); n != "" && !isGenericWord(n) {
+				names = append(names, a)
+			}
+		}
+		entries[i] = names
+	}
+	// A word of a team's names is what it says; any other everyday word
+	// ("filling", "module") is not a typo of one ("billing", "mobile").
+	known := map[string]bool{}
+	for _, names := range entries {
+		for _, n := range names {
+			for _, w := range strings.Fields(intent.Normalize(n)) {
+				known[w] = true
+			}
+		}
+	}
+	everyday := func(sp string) bool {
+		for _, w := range strings.Fields(sp) {
+			if !known[w] && !teamSpanEnd[w] && intent.IsCommonWord(w) {
+				return true
+			}
+		}
+		return false
+	}
+	var best intent.NameMatch
+	for _, sp := range spans {
+		if isGenericWord(sp) || everyday(sp) {
+			continue
+		}
+		nm := intent.MatchName(sp, entries)
+		if len(nm.Candidates) == 0 {
+			continue
+		}
+		if len(best.Candidates) == 0 || nm.Candidates[0].Score > best.Candidates[0].Score ||
+			(nm.Candidates[0].Score == best.Candidates[0].Score && nm.Certain && !best.Certain) {
+			best = nm
+		}
+	}
+	if len(best.Candidates) == 0 {
+		return nil, nil
+	}
+	if best.Certain {
+		return teams[best.Candidates[0].Index], nil
+	}
+	refs := make([]TeamRef, 0, len(best.Candidates))
+	for _, c := range best.Candidates {
+		t := teams[c.Index]
+		refs = append(refs, TeamRef{ID: t.ID, Name: t.Name})
+	}
+	return nil, refs
 }
 
 // customRoleInText reports a tenant-defined role named in a question that

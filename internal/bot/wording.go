@@ -66,13 +66,15 @@ func (a Answer) Text() rich.Text {
 		if len(a.Alternatives) > 0 {
 			titles := make([]rich.Text, 0, len(a.Alternatives))
 			for _, c := range a.Alternatives {
-				titles = append(titles, rich.Sprintf("%s (%s)", c.Title, rich.Code(c.Intent)))
+				if a.Lead {
+					titles = append(titles, rich.Sprintf("%s (%s)", c.Title, rich.Code(c.Intent)))
+				} else {
+					titles = append(titles, rich.Plain(c.Title))
+				}
 			}
 			add(rich.Sprintf("Closest things I can answer: %s.", rich.Join(titles, ", ")))
 		}
-		if a.Queued {
-			add(rich.Sprintf("I've kept the question for the leads; they can teach me with %s.", TeachCommand()))
-		}
+		add(a.KeptHint())
 	case KindPickTeam:
 		add(a.Headline())
 		if len(a.Teams) > 0 {
@@ -117,10 +119,52 @@ func (a Answer) Text() rich.Text {
 		}
 		add(a.FillHint)
 	}
-	if a.NearTie && len(a.Alternatives) > 0 && a.Kind != KindUnknown {
+	switch {
+	case a.Confirm:
+		add(a.ConfirmLine())
+		if alts := a.Choices()[1:]; len(alts) > 0 {
+			titles := make([]rich.Text, 0, len(alts))
+			for _, c := range alts {
+				titles = append(titles, rich.Plain(c.Title))
+			}
+			add(rich.Sprintf("Other topics it may be: %s.", rich.Join(titles, ", ")))
+		}
+		add(a.TeachHint())
+	case a.NearTie && len(a.Alternatives) > 0 && a.Kind != KindUnknown:
 		add(rich.Sprintf("Did you mean %s instead?", a.Alternatives[0].Title))
 	}
 	return rich.Lines(lines...)
+}
+
+// ConfirmLine is the question of a two-stage fallback: how the bot read a
+// question it is not sure of.
+func (a Answer) ConfirmLine() rich.Text {
+	return rich.Sprintf("I read this as %s, is that right?", rich.Strong(a.Title))
+}
+
+// KeptHint closes an "I don't know": the question waits for the leads, and
+// a lead is told how to teach the bot.
+// It says the question was kept only when it was (Queued); empty when there
+// is nothing to say.
+func (a Answer) KeptHint() rich.Text {
+	switch {
+	case a.Queued && a.Lead:
+		return rich.Sprintf("I've kept the question for the leads; you can teach me with %s.", TeachCommand())
+	case a.Queued:
+		return rich.Plain("I've kept the question for the leads.")
+	case a.Lead:
+		return rich.Sprintf("You can teach me with %s.", TeachCommand())
+	}
+	return nil
+}
+
+// TeachHint tells a lead, under a confirmation, how to teach the bot the
+// right reading for good; empty for everyone else.
+func (a Answer) TeachHint() rich.Text {
+	if !a.Lead {
+		return nil
+	}
+	return rich.Sprintf("If I read it wrong, you can teach me with %s.", TeachCommand())
 }
 
 // TeachCommand is the command that teaches the bot a phrase, shown with

@@ -137,3 +137,8 @@ func wordScore(a, b string) float64 {
 	}
 	return s
 }
+
+// IsCommonWord reports whether w (lower case, as Normalize writes it) is a
+// common English word of four letters or more: a word a person meant, not
+// a typo or a part of a name.
+func IsCommonWord(w string) bool { return isCommonWord([]byte(w)) }

@@ -42,7 +42,6 @@ const (
 	// maxTeamButtons: more teams than this get a select, which scales to
 	// 100 options and keeps the message short.
 	maxTeamButtons = 5
-	maxChoices     = 3
 )
 
 // choice is what a "did you mean", closest-intent or team button carries:
@@ -188,11 +187,13 @@ func answerBlocks(a bot.Answer, asker string) []slackapi.Block {
 		out = append(out, sections(a.Knowledge)...)
 	case bot.KindUnknown:
 		out = append(out, section(a.Headline()))
-		if len(a.Alternatives) > 0 {
+		if len(a.Choices()) > 0 {
 			out = append(out, section(rich.Plain("Closest things I can answer:")))
 			out = append(out, choiceButtons(a, asker))
 		}
-		out = append(out, contextBlock(rich.Sprintf("I've kept your question for the leads; a lead can teach me with %s.", bot.TeachCommand())))
+		if hint := a.KeptHint(); !hint.Empty() {
+			out = append(out, contextBlock(hint))
+		}
 		return out
 	case bot.KindPickTeam:
 		out = append(out, section(a.Headline()))
@@ -204,7 +205,15 @@ func answerBlocks(a bot.Answer, asker string) []slackapi.Block {
 	default:
 		return append(out, sections(a.Text())...)
 	}
-	if a.NearTie && len(a.Alternatives) > 0 {
+	switch {
+	case a.Confirm:
+		// Two-stage fallback: the answer as read, then whether that reading
+		// was right, with the reading and its closest alternatives to pick.
+		out = append(out, section(a.ConfirmLine()), choiceButtons(a, asker))
+		if hint := a.TeachHint(); !hint.Empty() {
+			out = append(out, contextBlock(hint))
+		}
+	case a.NearTie && len(a.Choices()) > 0:
 		out = append(out, section(rich.Plain("Did you mean something else?")), choiceButtons(a, asker))
 	}
 	return append(out, answerActions(a))
@@ -256,10 +265,7 @@ func bothLines(a bot.Answer) rich.Text {
 // choiceButtons offers the alternative intents; choosing one answers in place.
 func choiceButtons(a bot.Answer, asker string) *slackapi.ActionBlock {
 	var els []slackapi.BlockElement
-	for i, c := range a.Alternatives {
-		if i == maxChoices {
-			break
-		}
+	for i, c := range a.Choices() {
 		v := choice{Intent: c.Intent, Question: a.Question, Asker: asker}
 		if a.TeamFrom == "chosen" && a.Team != nil {
 			v.Team = a.Team.ID

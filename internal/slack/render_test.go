@@ -67,6 +67,12 @@ func goldenAnswers() map[string]bot.Answer {
 	tie.Alternatives = []bot.Choice{{Intent: "story_acceptance", Title: "Accepting finished work", Score: 0.88}, {Intent: "requirements", Title: "Requirements", Score: 0.6}}
 	out["answer_near_tie"] = tie
 
+	confirm := tie
+	confirm.NearTie, confirm.Confirm = false, true
+	out["answer_confirm"] = confirm
+	confirm.Lead = true
+	out["answer_confirm_lead"] = confirm
+
 	pm, po := pmHolder(), poHolder()
 	pm.Decides, po.Decides = "ranks initiatives and themes by business impact", "orders the backlog and sets what the team picks up next"
 	out["answer_both"] = bot.Answer{
@@ -81,8 +87,11 @@ func goldenAnswers() map[string]bot.Answer {
 	}
 	out["answer_unknown"] = bot.Answer{
 		Kind: bot.KindUnknown, Question: "who fixes the coffee machine?", Intent: "none", Role: ownership.None,
-		Alternatives: []bot.Choice{{Intent: "requirements", Title: "Requirements"}, {Intent: "backlog", Title: "Backlog"}, {Intent: "roadmap", Title: "Roadmap"}, {Intent: "demos", Title: "Demos"}},
+		Alternatives: []bot.Choice{{Intent: "requirements", Title: "Requirements"}, {Intent: "backlog", Title: "Backlog"}, {Intent: "roadmap", Title: "Roadmap"}, {Intent: "demos", Title: "Demos"}}, Queued: true,
 	}
+	lead := out["answer_unknown"]
+	lead.Lead = true
+	out["answer_unknown_lead"] = lead
 	out["answer_pick_team_buttons"] = bot.Answer{
 		Kind: bot.KindPickTeam, Question: "who owns the roadmap?", Intent: "roadmap", Title: "Roadmap", Role: ownership.ProductManager,
 		Teams: []bot.TeamRef{{ID: "checkout", Name: "Checkout"}, {ID: "mobile", Name: "Mobile"}, {ID: "payments", Name: "Payments"}},

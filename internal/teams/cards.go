@@ -228,16 +228,13 @@ func answerCard(a bot.Answer) schema.Attachment {
 			opts = append(opts, choice{Title: t.Name, Value: t.ID})
 		}
 		c.picker("Team", "team", opts, submitData{Action: actChoose, Intent: a.Intent, Question: q})
-	case a.Kind == bot.KindUnknown || (a.NearTie && len(a.Alternatives) > 0):
-		alts := a.Alternatives
-		if len(alts) > 3 {
-			alts = alts[:3]
+	case len(a.Choices()) > 0:
+		// One button per row: whole titles, never cut to fit beside each
+		// other.
+		for _, ch := range a.Choices() {
+			c.body = append(c.body, element{Type: "ActionSet", Actions: []action{
+				submit(ch.Title, submitData{Action: actChoose, Intent: ch.Intent, Team: team, Question: q})}})
 		}
-		opts := make([]choice, 0, len(alts))
-		for _, alt := range alts {
-			opts = append(opts, choice{Title: alt.Title, Value: alt.Intent})
-		}
-		c.picker("Did you mean", "intent", opts, submitData{Action: actChoose, Team: team, Question: q})
 	}
 	if a.Kind == bot.KindPerson || a.Kind == bot.KindBoth {
 		// Why? opens in place: the reasoning is exact for this answer (a

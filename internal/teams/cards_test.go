@@ -85,9 +85,16 @@ func TestCardsGolden(t *testing.T) {
 	}
 
 	for name, att := range map[string]schema.Attachment{
-		"answer_person":    answerCard(person),
-		"answer_both":      answerCard(both),
-		"answer_unknown":   answerCard(unknown),
+		"answer_person":       answerCard(person),
+		"answer_both":         answerCard(both),
+		"answer_unknown":      answerCard(unknown),
+		"answer_unknown_lead": answerCard(func() bot.Answer { u := unknown; u.Lead = true; return u }()),
+		"answer_confirm":      answerCard(func() bot.Answer { c := person; c.NearTie, c.Confirm = false, true; return c }()),
+		"answer_confirm_lead": answerCard(func() bot.Answer {
+			c := person
+			c.NearTie, c.Confirm, c.Lead = false, true, true
+			return c
+		}()),
 		"answer_pick_team": answerCard(pick),
 		"answer_pick_many": answerCard(pickMany),
 		"answer_knowledge": answerCard(knowledge),
