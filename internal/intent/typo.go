@@ -93,7 +93,7 @@ func hashBytes(b []byte) uint64 {
 }
 
 func newTypoIndex(words []string, freq []int32) *typoIndex {
-	t := &typoIndex{words: words, freq: freq, dels: make([]uint64, 0, len(words)*16)}
+	t := &typoIndex{words: words, freq: freq, dels: make([]uint64, 0, len(words)*40)}
 	buf := make([]byte, 0, 256)
 	for i, w := range words {
 		if i >= 1<<delIDBits {
@@ -110,17 +110,19 @@ func newTypoIndex(words []string, freq []int32) *typoIndex {
 	return t
 }
 
-// radixSort sorts v (least significant 16 bits first, four passes) and
-// returns the sorted slice, which is v or a buffer of the same length:
-// several times faster than a comparison sort on the hundred thousand or so
-// deletion entries of a catalogue.
+// radixSort sorts v (least significant digit first, six passes of 11
+// bits, whose counters stay in the fastest cache) and returns the sorted
+// slice, which is v or a buffer of the same length: several times faster
+// than a comparison sort on the hundred thousand or so deletion entries of a
+// catalogue.
 func radixSort(v []uint64) []uint64 {
+	const bits = 11
 	buf := make([]uint64, len(v))
-	var count [1 << 16]int
-	for shift := 0; shift < 64; shift += 16 {
+	var count [1 << bits]int
+	for shift := 0; shift < 64; shift += bits {
 		clear(count[:])
 		for _, x := range v {
-			count[x>>shift&0xffff]++
+			count[x>>shift&(1<<bits-1)]++
 		}
 		pos := 0
 		for i, c := range count {
@@ -128,7 +130,7 @@ func radixSort(v []uint64) []uint64 {
 			pos += c
 		}
 		for _, x := range v {
-			d := x >> shift & 0xffff
+			d := x >> shift & (1<<bits - 1)
 			buf[count[d]] = x
 			count[d]++
 		}
