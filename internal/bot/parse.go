@@ -100,38 +100,8 @@ func joinTokens(ts []token) string {
 	return strings.Join(parts, " ")
 }
 
-// usage holds the grammar of every command, shown with errors and in help.
-var usage = map[string]string{
-	"ask":        "ask <question>",
-	"show":       "show [team]",
-	"teams":      "teams",
-	"team":       "team create <team> | team rename <team> <new name> | team delete <team>",
-	"set":        "set <role> @user [team]",
-	"unset":      "unset <role> [team]",
-	"channel":    "channel #channel <team> | channel here <team> | channel remove #channel",
-	"member":     "member add @user <team> | member remove @user <team>",
-	"cover":      "cover <role> @user until <date/time> [team] | cover <role> end [team]",
-	"route":      "route <intent> <role> [team] | route <intent> default [team]",
-	"lead":       "lead add @user | lead remove @user",
-	"role":       "role add <id> \"<name>\"",
-	"history":    "history [team]",
-	"unanswered": "unanswered",
-	"teach":      "teach \"<phrase>\" <intent>",
-	"intent":     "intent add <id> <role> \"<why>\"",
-	"onboard":    "onboard @user [team]",
-	"help":       "help",
-}
-
-var verbOrder = []string{"ask", "show", "teams", "team", "set", "unset", "channel", "member", "cover", "route", "lead", "role", "history", "unanswered", "teach", "intent", "onboard", "help"}
-
-// mutating lists the verbs that change data and so need a lead.
-var mutating = map[string]bool{
-	"team": true, "set": true, "unset": true, "channel": true, "member": true, "cover": true,
-	"route": true, "lead": true, "role": true, "teach": true, "intent": true, "onboard": true,
-}
-
 func usageError(verb string, problem rich.Text) error {
-	return ownership.Errorf(ownership.ErrInvalid, "%s Usage: %s", problem, rich.Command(usage[verb]))
+	return ownership.Errorf(ownership.ErrInvalid, "%s Usage: %s", problem, rich.Command(verbByName[verb].usage))
 }
 
 // userArg requires a mention.
@@ -224,13 +194,10 @@ func PrivateOnly(text string) bool {
 	if !LooksLikeCommand(text) {
 		return false
 	}
-	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
-	verb = strings.ToLower(verb)
-	return mutating[verb] || privateViews[verb]
+	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	v, ok := lookupVerb(word)
+	return ok && v.private
 }
-
-// privateViews are the read-only commands whose replies are private.
-var privateViews = map[string]bool{"unanswered": true, "home": true, "history": true}
 
 // ChangesData reports whether text is a command that changes ownership data
 // or shows leads-only information (see PrivateOnly).
@@ -238,7 +205,7 @@ func ChangesData(text string) bool { return PrivateOnly(text) }
 
 // IsCommandVerb reports whether verb (lower case) names a command.
 func IsCommandVerb(verb string) bool {
-	_, ok := usage[verb]
+	_, ok := verbByName[verb]
 	return ok
 }
 
