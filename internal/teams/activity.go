@@ -293,7 +293,7 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			a.replyError(ctx, in, m, "choose", err)
 			return
 		}
-		a.reply(ctx, in, cardActivity(answerCard(ans)))
+		a.replace(ctx, in, cardActivity(answerCard(ans)))
 	case actMore:
 		it, err := a.svc.Intent(ctx, tenant, d.Intent)
 		if err != nil {
@@ -313,7 +313,7 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			a.replyError(ctx, in, m, "join", err)
 			return
 		}
-		a.reply(ctx, in, cardActivity(onboardingCard(o)))
+		a.replace(ctx, in, cardActivity(onboardingCard(o)))
 	default:
 		a.log.Debug("teams: unknown card action ignored", "activity", in.ID, "action", d.Action)
 	}
@@ -551,6 +551,40 @@ func (a *Adapter) reply(ctx context.Context, in *inbound, act Activity) {
 	act.From = &in.Recipient
 	if err := a.conn.Reply(ctx, in.ServiceURL, in.Conversation.ID, in.ID, act); err != nil {
 		a.log.Error("teams: reply failed", "activity", in.ID, "conversation", in.Conversation.ID, "err", err)
+	}
+}
+
+// replace puts act in place of the card whose button sent the activity
+// (Teams names it in replyToId), as Slack's chat.update does; a card it
+// cannot name or update gets act as a reply instead.
+func (a *Adapter) replace(ctx context.Context, in *inbound, act Activity) {
+	if in.ReplyToID == "" {
+		a.reply(ctx, in, act)
+		return
+	}
+	act.From = &in.Recipient
+	if err := a.conn.Update(ctx, in.ServiceURL, in.Conversation.ID, in.ReplyToID, act); err != nil {
+		a.log.Warn("teams: updating the card failed; replying instead", "activity", in.ID, "card", in.ReplyToID, "err", err)
+		a.reply(ctx, in, act)
+	}
+}
+
+// tell answers the person who wrote the activity alone and leaves nothing
+// where others read along: in a personal chat it is a reply; elsewhere it
+// goes to their personal chat with the bot, without a note in the thread
+// (feedback thanks, as Slack shows them ephemerally).
+func (a *Adapter) tell(ctx context.Context, in *inbound, act Activity) {
+	if in.Conversation.ConversationType == convPersonal {
+		a.reply(ctx, in, act)
+		return
+	}
+	conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: in.From.ID}, tenantOf(in))
+	if err == nil {
+		act.From = &in.Recipient
+		_, err = a.conn.Send(ctx, in.ServiceURL, conv, act)
+	}
+	if err != nil {
+		a.log.Error("teams: private reply failed", "activity", in.ID, "user", in.From.ID, "err", err)
 	}
 }
 

@@ -78,9 +78,10 @@ func TestSubmitActions(t *testing.T) {
 	tenant := ownership.TenantID("teams:" + testTenant)
 
 	h.send(h.submit("s1", carol, map[string]any{"whoowns": "choose", "intent": "roadmap", "q": "who owns the roadmap?"}))
-	r := h.conn.nextKind(t, "reply")
-	if c := r.card(t); !strings.Contains(c.Body[0].Text, "<at>Alice Archer</at>") || r.ReplyToID != "s1" {
-		t.Errorf("choose: %q replying to %q", c.Body[0].Text, r.ReplyToID)
+	// A choice replaces the card it was made on, as Slack's chat.update.
+	r := h.conn.nextKind(t, "update")
+	if c := r.card(t); !strings.Contains(c.Body[0].Text, "<at>Alice Archer</at>") || r.ActivityID != "card-1" || r.Conversation != testChannel+";messageid=thread-1" {
+		t.Errorf("choose: %q updating %q in %q", c.Body[0].Text, r.ActivityID, r.Conversation)
 	}
 
 	h.send(h.submit("s2", carol, map[string]any{"whoowns": "more", "intent": "roadmap"}))
@@ -88,16 +89,21 @@ func TestSubmitActions(t *testing.T) {
 		t.Errorf("more: %q", r.Text)
 	}
 
-	// The same person voting twice on one answer counts once.
+	// The same person voting twice on one answer counts once; thanks and
+	// the second vote's reply go to the voter alone, nothing to the thread.
 	for _, v := range []struct{ id, want string }{{"s3", feedbackThanks}, {"s4", feedbackAgain}} {
 		id, want := v.id, v.want
 		h.send(h.submit(id, carol, map[string]any{"whoowns": "feedback", "intent": "roadmap", "helpful": true}))
-		if r := h.conn.nextKind(t, "reply"); r.Text != want {
-			t.Errorf("vote %s answered %q, want %q", id, r.Text, want)
+		if c := h.conn.nextKind(t, "create"); len(c.Members) != 1 || c.Members[0].ID != carol.ID {
+			t.Errorf("vote %s: personal chat opened with %+v", id, c.Members)
+		}
+		if r := h.conn.nextKind(t, "send"); r.Text != want || r.Conversation != "a:personal-"+carol.ID {
+			t.Errorf("vote %s answered %q in %q, want %q privately", id, r.Text, r.Conversation, want)
 		}
 	}
 	h.send(h.submit("s5", bob, map[string]any{"whoowns": "feedback", "intent": "roadmap", "helpful": false}))
-	h.conn.nextKind(t, "reply")
+	h.conn.nextKind(t, "create")
+	h.conn.nextKind(t, "send")
 	fb, err := h.store.Feedback(ctx, tenant)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +113,7 @@ func TestSubmitActions(t *testing.T) {
 	}
 
 	h.send(h.submit("s6", carol, map[string]any{"whoowns": "join", "team": "payments"}))
-	if c := h.conn.nextKind(t, "reply").card(t); !strings.Contains(c.Body[0].Text, "Welcome, <at>Carol Chen</at>") {
+	if c := h.conn.nextKind(t, "update").card(t); !strings.Contains(c.Body[0].Text, "Welcome, <at>Carol Chen</at>") {
 		t.Errorf("join: %q", c.Body[0].Text)
 	}
 	d, _ := h.store.Directory(ctx, tenant)
@@ -139,7 +145,7 @@ func TestInvokeAction(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"statusCode":200`) {
 		t.Fatalf("invoke answered HTTP %d %s", resp.StatusCode, body)
 	}
-	if c := h.conn.nextKind(t, "reply").card(t); !strings.Contains(c.Body[0].Text, "Alice Archer") {
+	if c := h.conn.nextKind(t, "update").card(t); !strings.Contains(c.Body[0].Text, "Alice Archer") {
 		t.Errorf("invoke reply %q", c.Body[0].Text)
 	}
 

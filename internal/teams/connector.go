@@ -133,6 +133,13 @@ func (c *Connector) Reply(ctx context.Context, serviceURL, conversationID, reply
 	return c.do(ctx, "reply", http.MethodPost, u, a, nil)
 }
 
+// Update replaces the message activityID of the conversation with a
+// (updateActivity): a card whose choice was made shows the answer in place.
+func (c *Connector) Update(ctx context.Context, serviceURL, conversationID, activityID string, a Activity) error {
+	u := endpoint(serviceURL, "v3", "conversations", conversationID, "activities", activityID)
+	return c.do(ctx, "update", http.MethodPut, u, a, nil)
+}
+
 // Send posts a as a new message in the conversation and returns its id.
 func (c *Connector) Send(ctx context.Context, serviceURL, conversationID string, a Activity) (string, error) {
 	var r schema.ResourceResponse
@@ -208,7 +215,7 @@ func (c *Connector) do(ctx context.Context, method, verb, u string, body, out an
 		return c.once(ctx, method, verb, u, payload, out)
 	})
 	switch method {
-	case "reply", "send", "library.post":
+	case "reply", "send", "update", "library.post":
 		delivery.Posted(ctx, err)
 	}
 	if err != nil {

@@ -17,7 +17,8 @@ const (
 )
 
 // onFeedback counts a 👍/👎 on an answer once per person and answer, for an
-// intent of the tenant's catalogue. The answer is the card message the
+// intent of the tenant's catalogue. Thanks and refusals go to the voter
+// alone (see tell). The answer is the card message the
 // button sits on: Teams sets the submit activity's replyToId to its id.
 func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in *inbound, m bot.Message, d submitData) {
 	if d.Helpful == nil {
@@ -43,7 +44,7 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 		return
 	}
 	if !first {
-		a.reply(ctx, in, textActivity(rich.Plain(feedbackAgain)))
+		a.tell(ctx, in, textActivity(rich.Plain(feedbackAgain)))
 		return
 	}
 	if err := a.svc.Feedback(ctx, m, d.Intent, helpful); err != nil {
@@ -54,13 +55,13 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 		if code := ownership.ErrorCode(err); code == ownership.ErrNotFound || code == ownership.ErrInvalid {
 			// The core refused it (the intent went away meanwhile) and
 			// counts it.
-			a.reply(ctx, in, textActivity(rich.Plain(feedbackUnknown)))
+			a.tell(ctx, in, textActivity(rich.Plain(feedbackUnknown)))
 			return
 		}
 		a.replyError(ctx, in, m, "feedback", err)
 		return
 	}
-	a.reply(ctx, in, textActivity(rich.Plain(feedbackThanks)))
+	a.tell(ctx, in, textActivity(rich.Plain(feedbackThanks)))
 }
 
 // refuseVote counts a refused vote under the one reason every refused vote
@@ -69,5 +70,5 @@ func (a *Adapter) onFeedback(ctx context.Context, tenant ownership.TenantID, in 
 func (a *Adapter) refuseVote(ctx context.Context, in *inbound, why string) {
 	a.metrics.Rejected(bot.PlatformTeams, rejectVote)
 	a.log.Debug("teams: vote refused", "activity", in.ID, "user", in.From.ID)
-	a.reply(ctx, in, textActivity(rich.Plain(why)))
+	a.tell(ctx, in, textActivity(rich.Plain(why)))
 }

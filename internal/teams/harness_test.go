@@ -248,6 +248,7 @@ func newConnector(t *testing.T) *connector {
 		}
 	}
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", record("reply"))
+	mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", record("update"))
 	mux.HandleFunc("POST /v3/conversations/{conv}/activities", record("send"))
 	mux.HandleFunc("POST /v3/conversations", record("create"))
 	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", record("member"))
