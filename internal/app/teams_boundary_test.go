@@ -390,13 +390,18 @@ func TestTeamsFeedbackOncePerAnswer(t *testing.T) {
 	}
 	intentID, _ := up["intent"].(string)
 
+	// Thanks and refusals go to the voter alone, nothing to the thread.
+	voter := map[string]ownership.Person{"v1": e2eCarol, "v2": e2eCarol, "v3": e2eCarol, "v4": e2eAlice, "f1": e2eCarol, "f2": e2eBob}
 	replyTo := func(id string) string {
 		t.Helper()
-		r := w.next("reply")
-		if r.activity != id {
-			t.Fatalf("reply to %s, want %s", r.activity, id)
+		if c := w.next("create"); len(c.out.Members) != 1 || c.out.Members[0].ID != voter[id].ID {
+			t.Fatalf("vote %s: personal chat opened with %+v, want %s", id, c.out.Members, voter[id].ID)
 		}
-		return r.out.Text
+		s := w.next("send")
+		if s.conversation != "a:personal-"+voter[id].ID {
+			t.Fatalf("vote %s answered in %q", id, s.conversation)
+		}
+		return s.out.Text
 	}
 	w.post(w.vote("v1", e2eCarol, answer, up))
 	if got := replyTo("v1"); !strings.Contains(got, "Thanks for the feedback") {

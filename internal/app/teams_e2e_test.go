@@ -227,6 +227,7 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 	}
 	cm.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", record("reply"))
 	cm.HandleFunc("POST /v3/conversations/{conv}/activities", record("send"))
+	cm.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", record("update"))
 	cm.HandleFunc("POST /v3/conversations", record("create"))
 	cm.HandleFunc("GET /v3/conversations/{conv}/members/{user}", record("member"))
 	cm.HandleFunc("GET /v3/teams/{team}/conversations", record("channels"))
