@@ -68,9 +68,12 @@ func TestTeamsE2ETwoStageFallback(t *testing.T) {
 		}
 	}
 
-	// Picking the first alternative answers as it.
+	// Picking the first alternative answers as it, in place of the card.
 	w.post(w.vote("m1-pick", e2eCarol, r, choices[1]))
-	picked := w.next("reply")
+	picked := w.next("update")
+	if picked.activity != r.posted {
+		t.Fatalf("the pick updated %q, want the card %q", picked.activity, r.posted)
+	}
 	if pt := picked.out.cardText(); !strings.Contains(pt, want[1].Title) || strings.Contains(pt, "I read this as") {
 		t.Fatalf("picked answer:\n%s", pt)
 	}

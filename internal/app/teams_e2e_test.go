@@ -176,7 +176,7 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 		return func(rw http.ResponseWriter, r *http.Request) {
 			c := teamsCall{kind: kind, conversation: r.PathValue("conv"), activity: r.PathValue("id"), authorization: r.Header.Get("Authorization"),
 				posted: fmt.Sprintf("1%012d", w.postedIDs.Add(1))}
-			if r.Method == http.MethodPost {
+			if r.Method == http.MethodPost || r.Method == http.MethodPut {
 				b, _ := io.ReadAll(r.Body)
 				if err := json.Unmarshal(b, &c.out); err != nil {
 					t.Errorf("the bot sent a malformed %s: %v", kind, err)
