@@ -125,6 +125,10 @@ type Server struct {
 	sockMu   sync.Mutex // serialises writes to sock
 	acks     []Ack
 	envelope int
+
+	// OAuth: the app oauth.v2.access authenticates and unredeemed codes.
+	oauthApp *OAuthApp
+	codes    map[string]Grant
 }
 
 // New starts a fake Slack; it is closed when the test ends.
@@ -415,6 +419,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeJSON(w, map[string]any{"ok": false, "error": f.Error})
 		}
+		return
+	}
+	if method == "oauth.v2.access" {
+		// Authenticated by the app's client credentials, not a token.
+		s.oauthAccess(w, r, c)
 		return
 	}
 	ws, authErr := s.authenticate(c)
