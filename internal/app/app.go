@@ -80,6 +80,14 @@ func New(cfg Config) (*App, error) {
 		sc := *cfg.Slack
 		sc.Logger, sc.Metrics = log.With("platform", "slack"), a.metrics
 		cfg.fillTransport(&sc.Workers, &sc.DedupTTL, &sc.DrainTimeout)
+		if cfg.SlackInstall != nil {
+			st, flow, err := a.slackInstallFlow(cfg.SlackInstall, sc.APIURL)
+			if err != nil {
+				return nil, err
+			}
+			sc.Installations = st
+			flow.Register(a.mux)
+		}
 		s, err := slack.New(sc, a.svc, a.store)
 		if err != nil {
 			return nil, err

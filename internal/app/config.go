@@ -65,7 +65,11 @@ type Config struct {
 	// redirect (WHOOWNS_PRIVACY_URL, WHOOWNS_TERMS_URL); unset, the bot
 	// serves its own short pages there.
 	PrivacyURL, TermsURL string
-	Logger               *slog.Logger
+	// SlackInstall, when set, turns on Slack's OAuth install flow: any
+	// number of workspaces install the app at /slack/install, and each is
+	// served with its own token (see slackinstall.go).
+	SlackInstall *SlackInstall
+	Logger       *slog.Logger
 }
 
 // EnvVar is one environment variable whoowns reads.
@@ -89,6 +93,12 @@ var EnvVars = []EnvVar{
 	{"SLACK_SIGNING_SECRET", "Slack signing secret (Basic Information page); checks every HTTP request"},
 	{"SLACK_APP_TOKEN", "Slack app-level token (xapp-…): receive over Socket Mode instead of HTTP"},
 	{"SLACK_API_URL", "base URL of the Slack Web API (default Slack's; for proxies and tests)"},
+	{"SLACK_CLIENT_ID", "installs in many workspaces: the app's Client ID (Basic Information); with the next four, SLACK_BOT_TOKEN is optional"},
+	{"SLACK_CLIENT_SECRET", "installs: the app's Client Secret"},
+	{"SLACK_STATE_SECRET", "installs: a random secret (at least 32 characters) that signs the OAuth state"},
+	{"WHOOWNS_PUBLIC_URL", "installs: the https base URL Slack redirects installers to (…/slack/oauth_redirect)"},
+	{"WHOOWNS_TOKEN_KEY", "installs: 32 random bytes in base64 (openssl rand -base64 32) that encrypt tokens at rest"},
+	{"WHOOWNS_TOKEN_KEY_PREVIOUS", "installs: the previous WHOOWNS_TOKEN_KEY, still read while tokens are re-encrypted under the new one"},
 	{"TEAMS_APP_ID", "the bot's Microsoft app id (a GUID)"},
 	{"TEAMS_APP_PASSWORD", "the app registration's client secret"},
 	{"TEAMS_OPENID_METADATA_URL", "Bot Framework OpenID metadata URL (default the public cloud's)"},
@@ -218,10 +228,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	bot, secret, appTok, api := getenv("SLACK_BOT_TOKEN"), getenv("SLACK_SIGNING_SECRET"), getenv("SLACK_APP_TOKEN"), getenv("SLACK_API_URL")
-	if bot != "" || secret != "" || appTok != "" || api != "" {
+	inst, instErrs := slackInstallFromEnv(getenv)
+	errs = append(errs, instErrs...)
+	if bot != "" || secret != "" || appTok != "" || api != "" || inst != nil {
 		switch {
+		case bot == "" && inst != nil:
+			// Installed workspaces bring their own tokens.
 		case bot == "":
-			fail("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-…)")
+			fail("SLACK_BOT_TOKEN is missing: set it to the app's Bot User OAuth Token (xoxb-…), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, WHOOWNS_PUBLIC_URL and WHOOWNS_TOKEN_KEY to install the app in workspaces through /slack/install")
 		case !strings.HasPrefix(bot, "xoxb-"):
 			fail("SLACK_BOT_TOKEN is not a bot token: a bot token starts with xoxb-%s; use the Bot User OAuth Token from the app's OAuth & Permissions page", tokenKind(bot))
 		}
@@ -235,6 +249,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fail("SLACK_API_URL=%q must be an http(s) URL such as https://slack.com/api/", api)
 		}
 		c.Slack = &slack.Config{BotToken: bot, SigningSecret: secret, AppToken: appTok, APIURL: api}
+		c.SlackInstall = inst
 	}
 
 	appID, pw := getenv("TEAMS_APP_ID"), getenv("TEAMS_APP_PASSWORD")

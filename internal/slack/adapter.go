@@ -55,6 +55,10 @@ type Config struct {
 	Logger       *slog.Logger
 	// Metrics may be nil.
 	Metrics *metrics.Metrics
+	// Installations, when set, serves the workspaces that installed the
+	// app through the OAuth flow, each with its own token; BotToken is
+	// then optional (see installs.go).
+	Installations Installations
 }
 
 // Defaults for zero Config fields.
@@ -107,7 +111,7 @@ type job struct {
 // New validates cfg and builds the adapter.
 func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 	var missing []string
-	if cfg.BotToken == "" {
+	if cfg.BotToken == "" && cfg.Installations == nil {
 		missing = append(missing, "SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…)")
 	}
 	if cfg.SigningSecret == "" && cfg.AppToken == "" {
@@ -204,7 +208,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	defer bg.Wait()
 	// Learns (and on token errors re-learns) the workspace served; it
 	// stops with ctx, and a worker that still needs it asks itself.
-	bg.Go(func() { a.runIdentity(ctx) })
+	if a.cfg.BotToken != "" {
+		bg.Go(func() { a.runIdentity(ctx) })
+	}
 
 	var socket sync.WaitGroup
 	if a.cfg.AppToken != "" {
@@ -238,7 +244,10 @@ func (j job) delivery() delivery.Job {
 func tenant(teamID string) ownership.TenantID { return ownership.TenantID("slack:" + teamID) }
 
 // botUserID is the bot's own user id, from auth.test; "" while unknown.
-func (a *Adapter) botUserID() string {
+func (a *Adapter) botUserID(ctx context.Context) string {
+	if in := installationOf(ctx); in != nil {
+		return in.BotUserID
+	}
 	if id := a.ws.cur.Load(); id != nil {
 		return id.UserID
 	}

@@ -31,8 +31,9 @@ func ephemeral(m message) slashResponse {
 func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand) *slashResponse {
 	ctx = withDelivery(ctx, "command:"+cmd.TriggerID)
 	o := origin{Team: cmd.TeamID, Enterprise: cmd.EnterpriseID}
-	if !a.admit(ctx, o, kindCommand) {
-		if a.ws.cur.Load() == nil {
+	ctx, adm := a.admit(ctx, o, kindCommand)
+	if adm != admitted {
+		if adm == unknown {
 			r := ephemeral(notice(rich.Plain("I can't reach Slack to confirm this workspace right now, so I did nothing. Please try again in a minute.")))
 			return &r
 		}
@@ -58,7 +59,7 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 	}
 	if len(res.Announcements) > 0 || len(res.Welcomes) > 0 {
 		id := m.ID
-		if !a.enqueue(job{id: id, run: func(ctx context.Context) { a.deliver(ctx, res) }}) {
+		if !a.enqueue(job{id: id, run: carryInstallation(ctx, func(ctx context.Context) { a.deliver(ctx, res) })}) {
 			// The change itself is made; say plainly that the news is not out.
 			a.metrics.APIError(platform, "queue")
 			a.log.Error("slack: queue full; announcements and welcomes not sent", "delivery", id, "announcements", len(res.Announcements), "welcomes", len(res.Welcomes))

@@ -39,6 +39,9 @@ var eventHandlers = map[string]eventSpec{
 	"app_home_opened":       {Subscriptions: []string{"app_home_opened"}, handle: (*Adapter).onHomeOpened},
 	// Admin status makes a lead: a promotion or demotion counts at once.
 	"user_change": {Subscriptions: []string{"user_change"}, Scopes: []string{"users:read"}, handle: (*Adapter).onUserChange},
+	// Uninstall: the installation's tokens are deleted (installs.go).
+	"app_uninstalled": {Subscriptions: []string{"app_uninstalled"}, handle: (*Adapter).onUninstalled},
+	"tokens_revoked":  {Subscriptions: []string{"tokens_revoked"}, handle: (*Adapter).onUninstalled},
 }
 
 // commandScopes are the scopes of features outside the Events API: the
@@ -156,7 +159,8 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	// Only the token's own workspace (or org) is served; nothing of another
 	// is claimed, read, stored or answered.
 	o := origin{Team: env.TeamID, Enterprise: env.EnterpriseID}
-	if !a.admit(ctx, o, kindEvent) {
+	ctx, adm := a.admit(ctx, o, kindEvent)
+	if adm != admitted {
 		return
 	}
 	// Handlers key the workspace's data by TeamID.
@@ -214,7 +218,7 @@ func messageKey(team, channel, ts string) string {
 // botUser returns the bot's user id: auth.test's answer, else the event's
 // authorizations.
 func (a *Adapter) botUser(ctx context.Context, env *envelope) string {
-	if id := a.botUserID(); id != "" {
+	if id := a.botUserID(ctx); id != "" {
 		return id
 	}
 	for _, au := range env.Authorizations {

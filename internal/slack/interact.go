@@ -57,7 +57,7 @@ func (a *Adapter) processInteraction(ctx context.Context, cb *slackapi.Interacti
 	if cb.Type != slackapi.InteractionTypeBlockActions {
 		// Nothing else (view_submission, shortcuts…) is handled yet; a
 		// foreign one is still counted.
-		_ = a.admit(ctx, origin{Team: cmp.Or(cb.Team.ID, cb.User.TeamID), Enterprise: cb.Enterprise.ID}, kindInteraction)
+		_, _ = a.admit(ctx, origin{Team: cmp.Or(cb.Team.ID, cb.User.TeamID), Enterprise: cb.Enterprise.ID}, kindInteraction)
 		a.log.Debug("slack: ignoring interaction", "type", cb.Type)
 		return
 	}
@@ -67,7 +67,8 @@ func (a *Adapter) processInteraction(ctx context.Context, cb *slackapi.Interacti
 	if o.Team == "" {
 		o.Team = cb.User.TeamID
 	}
-	if !a.admit(ctx, o, kindInteraction) {
+	ctx, adm := a.admit(ctx, o, kindInteraction)
+	if adm != admitted {
 		return
 	}
 	in := &interaction{

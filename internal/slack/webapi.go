@@ -110,7 +110,7 @@ func (a *Adapter) call(ctx context.Context, method string, fn func(context.Conte
 		a.metrics.APIError(platform, method)
 		a.log.Error("slack api call failed", "method", method, "delivery", deliveryOf(ctx), "outcome", delivery.ClassOf(err).String(), "err", err)
 		if tokenError(err) && method != methodOpenSocket {
-			a.onTokenError(method, err)
+			a.onTokenError(ctx, method, err)
 		}
 	}
 	return err
@@ -241,7 +241,7 @@ func (a *Adapter) post(ctx context.Context, method, contentType string, body []b
 		return err
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+a.cfg.BotToken)
+	req.Header.Set("Authorization", "Bearer "+a.botToken(ctx))
 	resp, err := a.httpClient.Do(req)
 	if err != nil {
 		return err

@@ -239,8 +239,14 @@ func tokenError(err error) bool {
 	return false
 }
 
-// onTokenError asks the refresher to check the token again.
-func (a *Adapter) onTokenError(method string, err error) {
+// onTokenError asks the refresher to check the token again; for an
+// installation's token, the next lookup reads the store again.
+func (a *Adapter) onTokenError(ctx context.Context, method string, err error) {
+	if in := installationOf(ctx); in != nil {
+		a.log.Error("slack: Slack refused an installation's token", "method", method, "team", in.TeamID, "enterprise", in.EnterpriseID, "err", err)
+		a.cfg.Installations.Forget()
+		return
+	}
 	a.log.Error("slack: Slack refused the bot token; checking it again with auth.test", "method", method, "err", err)
 	select {
 	case a.ws.refresh <- struct{}{}:
@@ -248,22 +254,53 @@ func (a *Adapter) onTokenError(method string, err error) {
 	}
 }
 
-// admit reports whether a payload from o may be handled: the token's
-// workspace is known (waiting for it until ctx ends) and serves o. A payload
-// from another workspace is counted and logged (at most once a minute per
-// workspace) and must then be ignored.
-func (a *Adapter) admit(ctx context.Context, o origin, kind string) bool {
+// admission is admit's verdict on a payload.
+type admission int
+
+const (
+	// admitted: handle it, with the context admit returned.
+	admitted admission = iota
+	// foreign: a workspace this deployment does not serve; ignore it.
+	foreign
+	// unknown: it cannot be told now (Slack or the store unreachable).
+	unknown
+)
+
+// admit decides whether a payload from o may be handled: a workspace (or
+// org) that installed the app is served with its installation's token,
+// which the returned context carries to every Web API call; else the
+// SLACK_BOT_TOKEN's own workspace, once auth.test has said which (waiting
+// for it until ctx ends). A payload from any other workspace is counted
+// and logged (at most once a minute per workspace) and must be ignored.
+func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Context, admission) {
+	if a.cfg.Installations != nil {
+		in, err := a.cfg.Installations.Find(ctx, o.Team, o.Enterprise)
+		switch {
+		case err != nil && a.cfg.BotToken == "":
+			a.log.Error("slack: dropping a delivery: cannot read the workspace's installation", "kind", kind, "team", o.String(), "delivery", deliveryOf(ctx), "err", err)
+			return ctx, unknown
+		case err != nil:
+			a.log.Warn("slack: cannot read installations; trying SLACK_BOT_TOKEN's workspace", "team", o.String(), "err", err)
+		case in != nil:
+			return withInstallation(ctx, in), admitted
+		}
+		if a.cfg.BotToken == "" {
+			a.metrics.ForeignIgnored(platform, kind)
+			a.logForeign(o, kind)
+			return ctx, foreign
+		}
+	}
 	id, err := a.identity(ctx)
 	if err != nil {
 		a.log.Error("slack: dropping a delivery: the bot token's workspace is unknown (is Slack reachable?)", "kind", kind, "team", o.String(), "delivery", deliveryOf(ctx), "err", err)
-		return false
+		return ctx, unknown
 	}
 	if id.serves(o) {
-		return true
+		return ctx, admitted
 	}
 	a.metrics.ForeignIgnored(platform, kind)
 	a.logForeign(o, kind)
-	return false
+	return ctx, foreign
 }
 
 // maxForeignLogged bounds the foreign workspaces remembered for log rate
@@ -284,9 +321,13 @@ func (a *Adapter) logForeign(o origin, kind string) {
 	}
 	p.foreignLogged[o.String()] = now
 	p.foreignMu.Unlock()
-	id := a.ws.cur.Load()
-	a.log.Warn("slack: ignoring a request from a workspace this bot token does not serve (logged once a minute per workspace)",
-		"team", o.Team, "enterprise", o.Enterprise, "kind", kind, "served_team", id.TeamID, "served_enterprise", id.EnterpriseID)
+	if id := a.ws.cur.Load(); id != nil {
+		a.log.Warn("slack: ignoring a request from a workspace this bot token does not serve (logged once a minute per workspace)",
+			"team", o.Team, "enterprise", o.Enterprise, "kind", kind, "served_team", id.TeamID, "served_enterprise", id.EnterpriseID)
+		return
+	}
+	a.log.Warn("slack: ignoring a request from a workspace that has not installed the app (logged once a minute per workspace)",
+		"team", o.Team, "enterprise", o.Enterprise, "kind", kind)
 }
 
 // bearerTransport puts the token in the Authorization header of Web API
@@ -299,7 +340,13 @@ type bearerTransport struct {
 }
 
 func (t bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("Authorization") != "" || !strings.HasPrefix(r.URL.String(), t.prefix) {
+	if !strings.HasPrefix(r.URL.String(), t.prefix) {
+		return t.rt.RoundTrip(r)
+	}
+	if in := installationOf(r.Context()); in != nil {
+		return t.rt.RoundTrip(withInstallationToken(r, in.BotToken))
+	}
+	if r.Header.Get("Authorization") != "" {
 		return t.rt.RoundTrip(r)
 	}
 	tok := t.botToken
@@ -340,7 +387,11 @@ func (a *Adapter) checkChannel(team string) func(ctx context.Context, c ownershi
 		if ch.ContextTeamID == "" && len(ch.SharedTeamIDs) == 0 {
 			// No owner named: a channel a single-workspace token can see is
 			// that workspace's; an org-wide token sees every workspace's.
-			if id := a.ws.cur.Load(); id == nil || id.EnterpriseInstall {
+			if in := installationOf(ctx); in != nil {
+				if in.EnterpriseInstall {
+					return ownership.Errorf(ownership.ErrInvalid, "I can't tell which workspace that channel belongs to, so I won't link it. Link a channel of this workspace.")
+				}
+			} else if id := a.ws.cur.Load(); id == nil || id.EnterpriseInstall {
 				return ownership.Errorf(ownership.ErrInvalid, "I can't tell which workspace that channel belongs to, so I won't link it. Link a channel of this workspace.")
 			}
 			return nil
