@@ -109,8 +109,8 @@ func (w *installWorld) grant(code string, ws fakeslack.Workspace, installer stri
 // install the app; each is answered with its own token; the installer
 // becomes the first lead; a workspace that has not installed is ignored;
 // an uninstall deletes the tokens at once and later questions are
-// ignored; Redis holds no token in plaintext; a second replica serves the
-// installations from Redis.
+// ignored; a reinstall finds the workspace's data; Redis holds no token in
+// plaintext; a second replica serves the installations from Redis.
 func TestSlackE2EInstallManyWorkspaces(t *testing.T) {
 	t.Parallel()
 	w := newInstallWorld(t)
@@ -194,7 +194,7 @@ func TestSlackE2EInstallManyWorkspaces(t *testing.T) {
 		if c.Method == "oauth.v2.access" {
 			continue
 		}
-		if !c.Bearer || !slices.Contains([]string{"xoxb-alpha", "xoxb-beta", "xoxb-org"}, c.Token) {
+		if !c.Bearer || !slices.Contains([]string{"xoxb-alpha", "xoxb-beta", "xoxb-beta2", "xoxb-org"}, c.Token) {
 			t.Errorf("%s sent with token %q (bearer %v)", c.Method, c.Token, c.Bearer)
 		}
 	}
@@ -204,6 +204,19 @@ func TestSlackE2EInstallManyWorkspaces(t *testing.T) {
 	raw, err := st.Ref(context.Background(), "slack:T0BETA", "slack-installation")
 	if err != nil || !strings.Contains(string(raw), `"uninstalled_at"`) || strings.Contains(string(raw), "bot_token") {
 		t.Errorf("Beta's installation after uninstall: %s, %v", raw, err)
+	}
+
+	// A reinstall finds Beta's data: its lead stays, the new token answers.
+	w.grant("code-b2", fakeslack.Workspace{Token: "xoxb-beta2", TeamID: "T0BETA", TeamName: "Beta"}, "U0SECOND")
+	if status, body := finish(t, a, "code-b2", startInstall(t, a)); status != http.StatusOK || !strings.Contains(body, "Its leads are as before") {
+		t.Fatalf("reinstall: %d\n%s", status, body)
+	}
+	if l := leads("slack:T0BETA"); len(l) != 1 || l[0].ID != "U0BETAINST" {
+		t.Errorf("Beta's leads after a reinstall = %v, want the first installer only", l)
+	}
+	ask("T0BETA", "", "EvBeta0000003", "U0BETAAGAIN", "who owns the roadmap?")
+	if c := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "DU0BETAAGAIN" }); c.Token != "xoxb-beta2" {
+		t.Errorf("after the reinstall Beta was answered with %q, want the new token", c.Token)
 	}
 
 	// Another replica reads the installations from Redis.
