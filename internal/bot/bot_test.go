@@ -254,7 +254,7 @@ func TestOnlyLeadsChangeAnything(t *testing.T) {
 		"set po <@U03JULES> checkout", "unset pm checkout", "team create Growth", "channel <#C1|x> checkout",
 		"member add <@U1> checkout", "cover po <@U1> until tomorrow checkout", "route roadmap po checkout",
 		"lead add <@U03JULES>", `teach "who guards the gate" acceptance_criteria`, `intent add security_review po "why"`,
-		"onboard <@U1>", "unanswered", "role add designer Designer",
+		"onboard <@U1>", "unanswered", "role add designer Designer", "intents",
 	} {
 		_, err := s.Command(ctx, msg(dev, "C0CHECKOUT", text))
 		if ownership.ErrorCode(err) != ownership.ErrForbidden || !strings.Contains(ownership.ErrorMessage(err), "Only leads") {
@@ -281,6 +281,23 @@ func TestOnlyLeadsChangeAnything(t *testing.T) {
 	}
 }
 
+// TestIntentsListsIdsForLeads: the ids route and teach take are listed in
+// chat, with their titles, to leads; the list is private.
+func TestIntentsListsIdsForLeads(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	command(t, s, msg(lead, "", `intent add security_review po "Security reviews are the PO's call."`))
+	out := command(t, s, msg(lead, "", "intents")).Text.String()
+	for _, want := range []string{"`roadmap`: Roadmap", "`acceptance_criteria`: Acceptance criteria", "`security_review`: ", "(added here)", "/whoowns route <intent> <role> [team]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("intents lacks %q:\n%s", want, out)
+		}
+	}
+	if !bot.PrivateOnly("intents") {
+		t.Error("intents typed in a channel is not answered privately")
+	}
+}
+
 func TestMalformedCommandsExplainAndChangeNothing(t *testing.T) {
 	t.Parallel()
 	s, st := newService(t)
@@ -300,7 +317,7 @@ func TestMalformedCommandsExplainAndChangeNothing(t *testing.T) {
 		{"teach who guards acceptance_criteria", "double quotes"},
 		{`intent add roadmap pm "x"`, "built-in intent"},
 		{`intent add Bad-Id pm "x"`, "not a valid intent id"},
-		{"route nosuch po checkout", "There is no intent \"nosuch\""},
+		{"route nosuch po checkout", "There is no intent \"nosuch\". `/whoowns intents` lists them."},
 		{"route help po checkout", "can't be routed"},
 		{"channel general checkout", "not a channel link"},
 		{"channel here checkout", "only inside a channel"},

@@ -701,7 +701,7 @@ func (c *cmd) applyRoute(d *ownership.Directory, reply *rich.Text, touched **own
 	}
 	in, ok := cat.Get(strings.ToLower(args[0].text))
 	if !ok {
-		return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. %s lists them.", args[0].text, rich.Command("help"))
+		return nil, ownership.Errorf(ownership.ErrNotFound, "There is no intent %q. %s lists them.", args[0].text, rich.Command("intents"))
 	}
 	if in.Role == ownership.Info || in.Role == ownership.None || in.Role == intent.RoleLookup {
 		return nil, ownership.Errorf(ownership.ErrInvalid, "%s is not answered by a role, so it can't be routed. Route an ownership intent such as roadmap or backlog.", in.ID)

@@ -254,7 +254,7 @@ func LooksLikeCommand(text string) bool {
 		return false
 	}
 	switch verb {
-	case "help", "teams", "unanswered":
+	case "help", "teams", "unanswered", "intents":
 		return len(args) == 0
 	case "show", "history":
 		return len(args) <= 3 && plain(0)

@@ -63,6 +63,7 @@ func init() {
 		{name: "history", usage: "history [team]", private: true, view: (*cmd).history},
 		{name: "unanswered", usage: "unanswered", lead: true, private: true, view: (*cmd).unanswered},
 		{name: "teach", usage: `teach "<phrase>" <intent>`, lead: true, private: true, mutating: true, apply: (*cmd).applyTeach},
+		{name: "intents", usage: "intents", lead: true, private: true, view: (*cmd).intents},
 		{name: "intent", usage: `intent add <id> <role> "<why>"`, lead: true, private: true, mutating: true, apply: (*cmd).applyIntent},
 		{name: "onboard", usage: "onboard @user [team]", lead: true, private: true, mutating: true, view: (*cmd).onboard},
 		{name: "help", usage: "help", view: func(c *cmd, _ context.Context) (CommandResult, error) {
@@ -97,4 +98,24 @@ func (c *cmd) ask(ctx context.Context) (CommandResult, error) {
 		return CommandResult{}, err
 	}
 	return CommandResult{Answer: &a, Text: a.Text()}, nil
+}
+
+// intents lists the tenant's intent ids and titles, the ids route, teach
+// and intent add take.
+func (c *cmd) intents(ctx context.Context) (CommandResult, error) {
+	cat, err := c.s.catalogueFor(c.d)
+	if err != nil {
+		return CommandResult{}, err
+	}
+	all := cat.Intents()
+	lines := []rich.Text{rich.Sprintf("%d intents (id: title); use the id in %s, %s or %s:", len(all),
+		rich.Command("route <intent> <role> [team]"), TeachCommand(), rich.Command(`intent add <id> <role> "<why>"`))}
+	for _, in := range all {
+		l := rich.Sprintf("• %s: %s", rich.Code(in.ID), in.Title)
+		if in.Custom {
+			l = append(l, rich.Plain(" (added here)")...)
+		}
+		lines = append(lines, l)
+	}
+	return CommandResult{Text: rich.Lines(lines...)}, nil
 }
