@@ -68,7 +68,11 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 	if sampled {
 		// Without Redis every tenant starts from the same sample teams: say
 		// so, or an answer "for" a real workspace would look like its data.
-		fmt.Fprintf(e.stderr, "note: REDIS_URL is not set, so this answer comes from the built-in sample teams, not from tenant %s's data\n", *tenant)
+		if *tenant == string(sample.Tenant) {
+			fmt.Fprintln(e.stderr, "note: REDIS_URL is not set, so this answer comes from the built-in sample teams")
+		} else {
+			fmt.Fprintf(e.stderr, "note: REDIS_URL is not set, so this answer comes from the built-in sample teams, not from tenant %s's data\n", *tenant)
+		}
 	}
 	svc := bot.New(st, cat)
 	a, err := svc.Ask(ctx, bot.Message{
