@@ -330,7 +330,7 @@ func TestFailoverCluster(t *testing.T) {
 		via = c.Addrs[1]
 	}
 	failover(t, redisstore.Config{ClusterAddrs: c.Addrs[:2]},
-		func() { c.Servers[victim].Kill(t) },
+		func() { redistest.WaitReplicated(ctx, t, victim, 1); c.Servers[victim].Kill(t) },
 		func() bool { m, err := redistest.MasterOf(ctx, via, key); return err == nil && m != victim },
 		2*time.Second, false)
 }
@@ -346,7 +346,7 @@ func TestFailoverSentinel(t *testing.T) {
 	set := redistest.Sentinel(t, time.Second)
 	ctx := context.Background()
 	failover(t, redisstore.Config{SentinelAddrs: set.Sentinels, MasterName: set.MasterName},
-		func() { set.Master.Kill(t) },
+		func() { redistest.WaitReplicated(ctx, t, set.Master.Addr, 1); set.Master.Kill(t) },
 		func() bool { m, err := set.MasterAddr(ctx); return err == nil && m == set.Replica.Addr },
 		time.Second, true)
 }

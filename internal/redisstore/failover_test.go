@@ -134,6 +134,7 @@ func TestClusterFollowsFailover(t *testing.T) {
 	stop := make(chan struct{})
 	results := traffic(st, tenant, 4, stop)
 	time.Sleep(300 * time.Millisecond) // steady traffic before the kill
+	redistest.WaitReplicated(ctx, t, victim, 1)
 	killed := time.Now()
 	c.Servers[victim].Kill(t)
 	notReady := waitUntil(t, "Ready turning false", 5*time.Second, func() bool { return st.Ready(ctx) != nil })
@@ -205,6 +206,7 @@ func TestSentinelFollowsFailover(t *testing.T) {
 	stop := make(chan struct{})
 	results := traffic(st, tenant, 4, stop)
 	time.Sleep(300 * time.Millisecond) // steady traffic before the kill
+	redistest.WaitReplicated(ctx, t, set.Master.Addr, 1)
 	killed := time.Now()
 	set.Master.Kill(t)
 	notReady := waitUntil(t, "Ready turning false", 5*time.Second, func() bool { return st.Ready(ctx) != nil })

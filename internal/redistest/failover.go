@@ -203,3 +203,17 @@ func (s *SentinelSet) MasterAddr(ctx context.Context) (string, error) {
 	}
 	return "", last
 }
+
+// WaitReplicated blocks until every write the master at addr has taken is
+// acknowledged by n replicas (Redis WAIT), so a test that kills the master
+// next cannot lose data that replication had not carried yet: that is what
+// Redis promises, not what a failover test means to probe.
+func WaitReplicated(ctx context.Context, tb testing.TB, addr string, n int) {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, ReadTimeout: 15 * time.Second, MaxRetries: -1})
+	defer c.Close()
+	got, err := c.Do(ctx, "WAIT", n, 10000).Int()
+	if err != nil || got < n {
+		tb.Fatalf("redistest: WAIT %d on %s: %d replicas acknowledged, err %v", n, addr, got, err)
+	}
+}
