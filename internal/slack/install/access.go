@@ -88,12 +88,6 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURI string) (*Insta
 	return c.access(ctx, form)
 }
 
-// Refresh trades a refresh token for a new bot token (token rotation).
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Installation, error) {
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
-	return c.access(ctx, form)
-}
-
 func (c *Client) access(ctx context.Context, form url.Values) (*Installation, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.APIURL, "/")+"/oauth.v2.access", strings.NewReader(form.Encode()))
 	if err != nil {
