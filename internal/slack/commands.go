@@ -72,18 +72,22 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 	return ephemeral(textMessage(res.Text))
 }
 
+// commandMessage is the message that answers a command typed as a message:
+// the refusal, the answer of "ask", or the command's text.
+func commandMessage(res bot.CommandResult, err error, asker string) message {
+	switch {
+	case err != nil:
+		return notice(ownership.ErrorText(err))
+	case res.Answer != nil:
+		return answerMessage(*res.Answer, asker)
+	}
+	return textMessage(res.Text)
+}
+
 // dmCommand runs a command typed in a direct message and replies there.
 func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread string) {
 	res, err := a.command(ctx, m)
-	var msg message
-	switch {
-	case err != nil:
-		msg = notice(ownership.ErrorText(err))
-	case res.Answer != nil:
-		msg = answerMessage(*res.Answer, m.User.ID)
-	default:
-		msg = textMessage(res.Text)
-	}
+	msg := commandMessage(res, err, m.User.ID)
 	msg.Channel, msg.ThreadTS = channel, thread
 	_, _ = a.postMessage(ctx, msg)
 	if err == nil {
@@ -97,15 +101,7 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 // as usual.
 func (a *Adapter) privateCommand(ctx context.Context, m bot.Message, channel, thread string) {
 	res, err := a.command(ctx, m)
-	var msg message
-	switch {
-	case err != nil:
-		msg = notice(ownership.ErrorText(err))
-	case res.Answer != nil:
-		msg = answerMessage(*res.Answer, m.User.ID)
-	default:
-		msg = textMessage(res.Text)
-	}
+	msg := commandMessage(res, err, m.User.ID)
 	msg.Channel, msg.ThreadTS = channel, thread
 	if perr := a.postEphemeral(ctx, m.User.ID, msg); delivery.ClassOf(perr) == delivery.Refused {
 		// Not in the channel any more, say: the reply still reaches them.
