@@ -138,6 +138,10 @@ type Answer struct {
 	// Lead is set when the asker is a lead of the tenant: only leads are
 	// shown intent ids and how to teach the bot a phrase.
 	Lead bool `json:"lead,omitempty"`
+	// Bare is set when the message held no question (a bare mention): the
+	// answer shows how to ask, and nothing was read, so it claims no
+	// reading or confidence.
+	Bare bool `json:"bare,omitempty"`
 	// Teams lists the choices for KindPickTeam.
 	Teams []TeamRef `json:"teams,omitempty"`
 

@@ -193,8 +193,17 @@ func TestCoverNamesCoverAndUsualHolderAndEnds(t *testing.T) {
 	if a.Holder.Person.ID != "U03JULES" || a.Holder.Usual.ID != "U02MARCO" || !a.Holder.CoverUntil.Equal(time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)) {
 		t.Fatalf("holder = %+v", a.Holder)
 	}
-	if txt := a.Text().String(); !strings.Contains(txt, "covers until") || !strings.Contains(txt, "usual") {
-		t.Errorf("text: %s", txt)
+	// The person covering is named once, with whom they cover for.
+	txt := a.Text().String()
+	if head := a.Headline().String(); head != "Acceptance criteria: @jules, covering as Product Owner of Checkout for @Marco Rossi until 25 Nov 2026 17:00 UTC." {
+		t.Errorf("headline: %s", head)
+	}
+	if strings.Count(txt, "@jules") != 1 || strings.Count(txt, "cover") != 1 {
+		t.Errorf("the cover is mentioned more than once:\n%s", txt)
+	}
+	role := ask(t, s, msg(stranger, "", "who is the PO of checkout?"))
+	if head := role.Headline().String(); head != "The Product Owner of Checkout is @jules, covering for @Marco Rossi until 25 Nov 2026 17:00 UTC." {
+		t.Errorf("role lookup headline: %s", head)
 	}
 	// After the cover ends, the usual holder answers again without anyone acting.
 	later, _ := newServiceAt(t, s, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))

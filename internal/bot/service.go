@@ -213,6 +213,13 @@ func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, st
 	if err != nil {
 		return Answer{}, err
 	}
+	if strings.TrimSpace(m.Text) == "" {
+		a := bareAnswer(cat, m)
+		a.AsOf = d.AsOf
+		a.Lead = s.isLead(d, m)
+		s.observer.Answered(m.Platform, a, s.now().Sub(start))
+		return a, nil
+	}
 	r := cat.Match(channelLinks.ReplaceAllString(m.Text, " "))
 	if role, ok := customRoleInText(d, m.Text); ok && r.Role != ownership.Info {
 		// The matcher knows the built-in roles; a tenant's own roles ("who is
@@ -400,7 +407,8 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 		po.Decides = "orders the backlog and sets what the team picks up next"
 		a.Both = []Holder{pm, po}
 		if pm.Empty() || po.Empty() {
-			a.FillHint = fillHint(firstEmpty(pm, po), t)
+			// The lines above already say which role is empty.
+			a.FillHint = fillHint(firstEmpty(pm, po), t, true)
 		}
 		return a
 	}
@@ -414,7 +422,8 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 		a.Counterpart = &pm
 	}
 	if h.Empty() {
-		a.FillHint = fillHint(h, t)
+		// The headline already says the team has nobody in the role.
+		a.FillHint = fillHint(h, t, false)
 	}
 	return a
 }
@@ -441,8 +450,14 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 	return h
 }
 
-func fillHint(h Holder, t *ownership.Team) rich.Text {
-	return rich.Sprintf("%s has no %s yet. A lead can fill the role with %s.", t.Name, h.RoleName, FillCommand(h.Role, t.Name))
+// fillHint tells a lead how to fill the empty role h on t. The answer's
+// other lines say the role is empty, so the hint does not say it again;
+// naming says which role to fill, where the answer names several.
+func fillHint(h Holder, t *ownership.Team, naming bool) rich.Text {
+	if naming {
+		return rich.Sprintf("A lead can fill the %s role with %s.", h.RoleName, FillCommand(h.Role, t.Name))
+	}
+	return rich.Sprintf("A lead can fill it with %s.", FillCommand(h.Role, t.Name))
 }
 
 // FillCommand is the command a lead types to fill role on team
@@ -689,6 +704,13 @@ func (s *Service) Teams(ctx context.Context, tenant ownership.TenantID) ([]TeamR
 // matched intent and its confidence, the rule that chose the role, and who
 // assigned the person and when.
 func (a Answer) Reasoning() []rich.Text {
+	if a.Bare {
+		// Nothing was typed, so nothing was read: no reading, no confidence.
+		return []rich.Text{
+			rich.Plain("You mentioned me without a question, so there was nothing to read; I showed how to ask instead."),
+			rich.Sprintf("Mention me with your question, for example %s.", rich.Code("who owns the roadmap for checkout?")),
+		}
+	}
 	var out []rich.Text
 	if a.Intent != "" && a.Intent != "none" {
 		out = append(out, rich.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", rich.Strong(a.Title), rich.Code(a.Intent), a.Score*100))
@@ -729,6 +751,18 @@ func (a Answer) Reasoning() []rich.Text {
 		}
 	}
 	return out
+}
+
+// bareAnswer answers a message with no question in it (a bare mention): it
+// says so and shows how to ask.
+func bareAnswer(cat *intent.Catalogue, m Message) Answer {
+	in, _ := cat.Get("help")
+	said := "You mentioned me without a question."
+	if m.DM {
+		said = "Your message had no question in it."
+	}
+	return Answer{Kind: KindKnowledge, Bare: true, Intent: "help", Title: in.Title, Role: ownership.Info,
+		Knowledge: rich.Lines(rich.Plain(said), helpText())}
 }
 
 func by(p ownership.Person) rich.Text {

@@ -22,18 +22,21 @@ func (a Answer) Headline() rich.Text {
 		if h.Empty() {
 			return rich.Sprintf("%s is the %s's call, but %s has no %s yet.", a.Title, h.RoleName, a.Team.Name, h.RoleName)
 		}
-		s := rich.Sprintf("%s: %s, the %s of %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name))
-		if a.Intent == "role_lookup" {
-			s = rich.Sprintf("The %s of %s is %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person))
-		}
 		if h.Covering() {
-			s = append(s, rich.Sprintf(" %s covers until %s", mention(h.Person), when(h.CoverUntil))...)
+			// The person covering is named once, with whom they cover for.
+			var forWhom rich.Text
 			if !h.Usual.IsZero() {
-				s = append(s, rich.Sprintf("; %s is the usual %s", mention(h.Usual), h.RoleName)...)
+				forWhom = rich.Sprintf(" for %s", mention(h.Usual))
 			}
-			s = append(s, rich.Plain(".")...)
+			if a.Intent == "role_lookup" {
+				return rich.Sprintf("The %s of %s is %s, covering%s until %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person), forWhom, when(h.CoverUntil))
+			}
+			return rich.Sprintf("%s: %s, covering as %s of %s%s until %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name), forWhom, when(h.CoverUntil))
 		}
-		return s
+		if a.Intent == "role_lookup" {
+			return rich.Sprintf("The %s of %s is %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person))
+		}
+		return rich.Sprintf("%s: %s, the %s of %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name))
 	case KindBoth:
 		return rich.Sprintf("Two people share this on %s: the Product Manager and the Product Owner each decide a part.", rich.Strong(a.Team.Name))
 	case KindKnowledge:

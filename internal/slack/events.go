@@ -364,10 +364,7 @@ func (a *Adapter) onMessage(ctx context.Context, env *envelope) {
 // are one store round trip.
 func (a *Adapter) answer(ctx context.Context, env *envelope, keys []string, m bot.Message, channel, thread string) {
 	var msg message
-	if strings.TrimSpace(m.Text) == "" {
-		// A bare mention: show how to ask rather than "I don't know".
-		m.Text = "help"
-	}
+	// A bare mention (nothing typed) is answered by the core with how to ask.
 	ans, first, err := a.svc.AskOnce(ctx, m, a.cfg.DedupTTL, keys...)
 	if err == nil && !first {
 		a.duplicate(env, keys)

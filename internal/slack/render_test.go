@@ -53,7 +53,7 @@ func goldenAnswers() map[string]bot.Answer {
 
 	empty := personAnswer()
 	empty.Holder = &bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}
-	empty.FillHint = rich.Sprintf("Checkout has no Product Owner yet. A lead can fill the role with %s.", rich.Command("set po @person Checkout"))
+	empty.FillHint = rich.Sprintf("A lead can fill it with %s.", rich.Command("set po @person Checkout"))
 	out["answer_person_empty"] = empty
 
 	cover := personAnswer()
@@ -84,6 +84,10 @@ func goldenAnswers() map[string]bot.Answer {
 		Kind: bot.KindKnowledge, Question: "what is the difference between a PM and a PO?", Intent: "role_difference",
 		Title: "PM vs PO", Score: 0.95, Role: ownership.Info,
 		Knowledge: rich.Plain("The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when."),
+	}
+	out["answer_bare"] = bot.Answer{
+		Kind: bot.KindKnowledge, Bare: true, Intent: "help", Title: "How to use whoowns", Role: ownership.Info,
+		Knowledge: rich.Lines(rich.Plain("You mentioned me without a question."), rich.Sprintf("Ask in plain words, for example %s.", rich.Code("who owns the roadmap?"))),
 	}
 	out["answer_unknown"] = bot.Answer{
 		Kind: bot.KindUnknown, Question: "who fixes the coffee machine?", Intent: "none", Role: ownership.None,

@@ -224,7 +224,7 @@ func (a *Adapter) onMessage(ctx context.Context, tenant ownership.TenantID, in *
 	switch {
 	case lower == "home" || (lower == "show" && m.DM):
 		a.home(ctx, in, m, out)
-	case text == "" || bot.LooksLikeCommand(text):
+	case bot.LooksLikeCommand(text):
 		a.command(ctx, in, m, out)
 	default:
 		// "ask" is listed as a command in the app manifest; the question

@@ -57,7 +57,7 @@ func TestCardsGolden(t *testing.T) {
 			{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice, Decides: "ranks initiatives and themes by business impact"},
 			{Role: ownership.ProductOwner, RoleName: "Product Owner", Decides: "orders the backlog and sets what the team picks up next"},
 		},
-		FillHint: rich.Sprintf("Checkout has no Product Owner yet. A lead can fill the role with %s.", rich.Command("set po @person checkout")),
+		FillHint: rich.Sprintf("A lead can fill it with %s.", rich.Command("set po @person checkout")),
 	}
 	unknown := bot.Answer{Kind: bot.KindUnknown, Question: "where is the coffee?", Intent: "none", Role: ownership.None,
 		Alternatives: []bot.Choice{{Intent: "roadmap", Title: "Roadmap"}, {Intent: "backlog", Title: "Backlog"},
@@ -69,6 +69,8 @@ func TestCardsGolden(t *testing.T) {
 	knowledge := bot.Answer{Kind: bot.KindKnowledge, Question: "what is a PO?", Intent: "role_difference",
 		Title: "Product Manager or Product Owner?", Role: ownership.Info,
 		Knowledge: rich.Plain("The Product Manager owns the what and the why.\nThe Product Owner owns the how and the when.")}
+	bare := bot.Answer{Kind: bot.KindKnowledge, Bare: true, Intent: "help", Title: "How to use whoowns", Role: ownership.Info,
+		Knowledge: rich.Lines(rich.Plain("You mentioned me without a question."), rich.Sprintf("Ask in plain words, for example %s.", rich.Code("who owns the roadmap?")))}
 	onboarded := bot.Onboarding{User: carol, Team: checkout(),
 		PM:       bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: alice},
 		PO:       bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner", Person: bob, CoverUntil: assigned.AddDate(0, 1, 0), Usual: lena},
@@ -98,6 +100,7 @@ func TestCardsGolden(t *testing.T) {
 		"answer_pick_team": answerCard(pick),
 		"answer_pick_many": answerCard(pickMany),
 		"answer_knowledge": answerCard(knowledge),
+		"answer_bare":      answerCard(bare),
 		"onboarding_team":  onboardingCard(onboarded),
 		"onboarding_pick":  onboardingCard(picker),
 		"home_lead":        homeCard(home),
