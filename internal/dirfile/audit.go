@@ -54,6 +54,7 @@ func importChanges(before, after *ownership.Directory, actor ownership.Person, n
 		add(id, "aliases", strings.Join(o.Aliases, ", "), strings.Join(n.Aliases, ", "))
 		for _, r := range unionKeys(o.Roles, n.Roles) {
 			add(id, "role "+string(r), person(o.Roles[r].Person), person(n.Roles[r].Person))
+			add(id, "vacated "+string(r), vacancy(o.Roles[r].Vacated), vacancy(n.Roles[r].Vacated))
 		}
 		for _, r := range unionKeys(o.Covers, n.Covers) {
 			add(id, "cover "+string(r), cover(o.Covers[r]), cover(n.Covers[r]))
@@ -68,6 +69,16 @@ func importChanges(before, after *ownership.Directory, actor ownership.Person, n
 		}
 	}
 	add("", "leads", people(before.Leads), people(after.Leads))
+	oldReqs, newReqs := map[string]string{}, map[string]string{}
+	for _, r := range before.Requests {
+		oldReqs[r.ID] = before.Describe(r)
+	}
+	for _, r := range after.Requests {
+		newReqs[r.ID] = after.Describe(r)
+	}
+	for _, k := range unionKeys(oldReqs, newReqs) {
+		add("", "request "+k, oldReqs[k], newReqs[k])
+	}
 	oldRoles, newRoles := map[string]string{}, map[string]string{}
 	for _, r := range before.Roles {
 		oldRoles[string(r.ID)] = roleDef(r)
@@ -166,6 +177,13 @@ func cover(c ownership.Cover) string {
 		return ""
 	}
 	return person(c.Person) + " until " + c.Until.UTC().Format(time.RFC3339)
+}
+
+func vacancy(v *ownership.Vacancy) string {
+	if v == nil {
+		return ""
+	}
+	return "was held by " + person(v.Person) + " until " + v.Since.UTC().Format(time.RFC3339)
 }
 
 func roleDef(r ownership.RoleDef) string {

@@ -30,6 +30,38 @@ type File struct {
 	// tenant has.
 	Intents []Intent `yaml:"intents,omitempty"`
 	Phrases []Phrase `yaml:"phrases,omitempty"`
+	// Requests are the pending handover and claim requests. When a file
+	// leaves them out, an import keeps the ones the tenant has (on teams
+	// the file keeps).
+	Requests []Request `yaml:"requests,omitempty"`
+}
+
+// Request is a pending handover or claim request. Team is the team's name;
+// for a claim, Successor may be left out (it is From).
+type Request struct {
+	ID        string `yaml:"id"`
+	Kind      string `yaml:"kind"`
+	Team      string `yaml:"team"`
+	Role      string `yaml:"role"`
+	From      Person `yaml:"from"`
+	Successor Person `yaml:"successor,omitempty"`
+	Created   string `yaml:"created"`
+	Expires   string `yaml:"expires"`
+}
+
+// Vacancy is a role whose holder left: Person held it until Since.
+type Vacancy struct {
+	Role   string `yaml:"role"`
+	Person Person `yaml:"person"`
+	Since  string `yaml:"since"`
+	Reason string `yaml:"reason,omitempty"`
+}
+
+// Flag marks a role's assignment for review.
+type Flag struct {
+	Role   string `yaml:"role"`
+	Since  string `yaml:"since"`
+	Reason string `yaml:"reason,omitempty"`
 }
 
 // Intent is a custom intent.
@@ -69,6 +101,13 @@ type Team struct {
 	Channels []Channel         `yaml:"channels,omitempty"`
 	Routes   map[string]string `yaml:"routes,omitempty"`
 	Covers   []Cover           `yaml:"covers,omitempty"`
+	// LastConfirmed maps a role of Roles to when its holder last confirmed
+	// it (RFC 3339, UTC).
+	LastConfirmed map[string]string `yaml:"last_confirmed,omitempty"`
+	// Vacated are roles whose holder left; Flagged are roles of Roles
+	// flagged for review.
+	Vacated []Vacancy `yaml:"vacated,omitempty"`
+	Flagged []Flag    `yaml:"flagged,omitempty"`
 }
 
 // Channel is a linked channel.
@@ -396,8 +435,10 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 				}
 			}
 		}
+		parseLifecycle(d, t, ft, i, lineOf, add)
 		d.Teams[id] = t
 	}
+	parseRequests(d, f.Requests, now(), lineOf, add, opts.Note)
 	if len(probs.List) > 0 {
 		sort.SliceStable(probs.List, func(i, j int) bool { return probs.List[i].Line < probs.List[j].Line })
 		return nil, probs
@@ -416,11 +457,29 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 	}
 	for _, t := range d.SortedTeams() {
 		ft := Team{Name: t.Name, Aliases: t.Aliases}
-		for r, a := range t.Roles {
+		for _, r := range sortedKeys(t.Roles) {
+			a := t.Roles[r]
+			if a.Vacated != nil && !a.Held() {
+				v := a.Vacated
+				ft.Vacated = append(ft.Vacated, Vacancy{Role: string(r), Person: Person(v.Person), Since: stamp(v.Since), Reason: v.Reason})
+				continue
+			}
+			if !a.Held() {
+				continue
+			}
 			if ft.Roles == nil {
 				ft.Roles = map[string]Person{}
 			}
 			ft.Roles[string(r)] = Person(a.Person)
+			if !a.ConfirmedAt.IsZero() {
+				if ft.LastConfirmed == nil {
+					ft.LastConfirmed = map[string]string{}
+				}
+				ft.LastConfirmed[string(r)] = stamp(a.ConfirmedAt)
+			}
+			if a.Flagged != nil {
+				ft.Flagged = append(ft.Flagged, Flag{Role: string(r), Since: stamp(a.Flagged.Since), Reason: a.Flagged.Reason})
+			}
 		}
 		for _, m := range t.Members {
 			ft.Members = append(ft.Members, Person(m))
@@ -446,6 +505,17 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 	for _, p := range d.Phrases {
 		f.Phrases = append(f.Phrases, Phrase{Phrase: p.Phrase, Intent: p.Intent})
 	}
+	for _, r := range d.Requests {
+		team := r.Team
+		if t := d.Teams[r.Team]; t != nil {
+			team = t.Name
+		}
+		fr := Request{ID: r.ID, Kind: string(r.Kind), Team: team, Role: string(r.Role), From: Person(r.From), Created: stamp(r.Created), Expires: stamp(r.Expires)}
+		if r.Kind != ownership.ClaimRole || r.Successor != r.From {
+			fr.Successor = Person(r.Successor)
+		}
+		f.Requests = append(f.Requests, fr)
+	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -470,6 +540,9 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 			if old != nil {
 				if oa, ok := old.Roles[r]; ok && oa.Person.ID == a.Person.ID {
 					a.AssignedBy, a.AssignedAt = oa.AssignedBy, oa.AssignedAt
+					if a.ConfirmedAt.IsZero() {
+						a.ConfirmedAt = oa.ConfirmedAt
+					}
 					if a.Person.Name == "" {
 						a.Person.Name = oa.Person.Name
 					}
@@ -477,7 +550,9 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 					continue
 				}
 			}
-			a.AssignedBy, a.AssignedAt = actor, now
+			if a.Held() {
+				a.AssignedBy, a.AssignedAt = actor, now
+			}
 			t.Roles[r] = a
 		}
 		if old != nil {
@@ -494,6 +569,17 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 	dst.Roles = src.Roles
 	if len(src.Intents) > 0 || len(src.Phrases) > 0 {
 		dst.Intents, dst.Phrases = src.Intents, src.Phrases
+	}
+	if len(src.Requests) > 0 {
+		dst.Requests = src.Requests
+	} else {
+		var keep []ownership.Request
+		for _, r := range dst.Requests {
+			if dst.Teams[r.Team] != nil {
+				keep = append(keep, r)
+			}
+		}
+		dst.Requests = keep
 	}
 	if fingerprint(dst) == before {
 		return nil
@@ -587,4 +673,127 @@ func hasKey(doc *yaml.Node, key string) bool {
 		}
 	}
 	return false
+}
+
+// stamp writes a time as the file does: RFC 3339 in UTC.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// parseLifecycle reads a team's last confirmations, vacancies and flags
+// into t, whose roles are already read.
+func parseLifecycle(d *ownership.Directory, t *ownership.Team, ft Team, i int, lineOf func(...any) int, add func(int, string, ...any)) {
+	for _, rk := range sortedKeys(ft.LastConfirmed) {
+		ln := lineOf("teams", i, "last_confirmed", rk)
+		r, ok := d.LookupRole(rk)
+		if !ok {
+			add(ln, "%s: last_confirmed names an unknown role %q", t.Name, rk)
+			continue
+		}
+		a, held := t.Roles[r.ID]
+		if !held {
+			add(ln, "%s: last_confirmed for the %s, which the team's roles do not give", t.Name, r.Name)
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, strings.TrimSpace(ft.LastConfirmed[rk]))
+		if err != nil {
+			add(ln, "%s: last_confirmed for the %s: can't read %q as a time; use 2026-12-24T17:00:00Z", t.Name, r.Name, ft.LastConfirmed[rk])
+			continue
+		}
+		a.ConfirmedAt = at.UTC()
+		t.Roles[r.ID] = a
+	}
+	for j, v := range ft.Vacated {
+		ln := lineOf("teams", i, "vacated", j)
+		r, ok := d.LookupRole(v.Role)
+		switch {
+		case !ok:
+			add(ln, "%s: vacated names an unknown role %q", t.Name, v.Role)
+			continue
+		case strings.TrimSpace(v.Person.ID) == "":
+			add(ln, "%s: the vacated %s has no person id (who held it)", t.Name, r.Name)
+			continue
+		}
+		if _, dup := t.Roles[r.ID]; dup {
+			add(ln, "%s: the %s is both held (under roles) and vacated", t.Name, r.Name)
+			continue
+		}
+		since, err := time.Parse(time.RFC3339, strings.TrimSpace(v.Since))
+		if err != nil {
+			add(ln, "%s: the vacated %s: can't read since %q as a time; use 2026-12-24T17:00:00Z", t.Name, r.Name, v.Since)
+			continue
+		}
+		if t.Roles == nil {
+			t.Roles = map[ownership.Role]ownership.Assignment{}
+		}
+		t.Roles[r.ID] = ownership.Assignment{Vacated: &ownership.Vacancy{Person: ownership.Person(v.Person), Since: since.UTC(), Reason: v.Reason}}
+	}
+	for j, fl := range ft.Flagged {
+		ln := lineOf("teams", i, "flagged", j)
+		r, ok := d.LookupRole(fl.Role)
+		if !ok {
+			add(ln, "%s: flagged names an unknown role %q", t.Name, fl.Role)
+			continue
+		}
+		a := t.Roles[r.ID]
+		if !a.Held() {
+			add(ln, "%s: the %s is flagged for review but nobody holds it", t.Name, r.Name)
+			continue
+		}
+		since, err := time.Parse(time.RFC3339, strings.TrimSpace(fl.Since))
+		if err != nil {
+			add(ln, "%s: the flagged %s: can't read since %q as a time; use 2026-12-24T17:00:00Z", t.Name, r.Name, fl.Since)
+			continue
+		}
+		a.Flagged = &ownership.Flag{Since: since.UTC(), Reason: fl.Reason}
+		t.Roles[r.ID] = a
+	}
+}
+
+// parseRequests reads the pending requests into d, whose teams are read.
+// A request that expired by now is valid but not imported (note hears).
+func parseRequests(d *ownership.Directory, rs []Request, now time.Time, lineOf func(...any) int, add func(int, string, ...any), note func(int, string)) {
+	seen := map[string]bool{}
+	for i, fr := range rs {
+		ln := lineOf("requests", i)
+		kind := ownership.RequestKind(strings.TrimSpace(fr.Kind))
+		t := d.Team(fr.Team)
+		r, roleOK := d.LookupRole(fr.Role)
+		created, errC := time.Parse(time.RFC3339, strings.TrimSpace(fr.Created))
+		expires, errE := time.Parse(time.RFC3339, strings.TrimSpace(fr.Expires))
+		succ := fr.Successor
+		if kind == ownership.ClaimRole && succ.ID == "" {
+			succ = fr.From
+		}
+		switch {
+		case strings.TrimSpace(fr.ID) == "":
+			add(ln, "request %d has no id", i+1)
+		case seen[fr.ID]:
+			add(ln, "request %s is listed twice", fr.ID)
+		case kind != ownership.Handover && kind != ownership.ClaimRole:
+			add(ln, "request %s: kind %q is not handover or claim", fr.ID, fr.Kind)
+		case t == nil:
+			add(ln, "request %s: unknown team %q", fr.ID, fr.Team)
+		case !roleOK:
+			add(ln, "request %s: unknown role %q", fr.ID, fr.Role)
+		case strings.TrimSpace(fr.From.ID) == "":
+			add(ln, "request %s has no \"from\" person id", fr.ID)
+		case strings.TrimSpace(succ.ID) == "":
+			add(ln, "request %s: a handover needs a successor with an id", fr.ID)
+		case errC != nil || errE != nil:
+			add(ln, "request %s: created and expires must be times like 2026-12-24T17:00:00Z", fr.ID)
+		case !expires.After(created):
+			add(ln, "request %s expires before it was created", fr.ID)
+		case !expires.After(now):
+			if note != nil {
+				note(ln, fmt.Sprintf("request %s expired at %s; it is not imported", fr.ID, stamp(expires)))
+			}
+		default:
+			if len(d.Requests) >= ownership.MaxPendingRequests {
+				add(ln, "more than %d pending requests; a tenant keeps at most that many", ownership.MaxPendingRequests)
+				return
+			}
+			d.Requests = append(d.Requests, ownership.Request{ID: fr.ID, Kind: kind, Team: t.ID, Role: r.ID,
+				From: ownership.Person(fr.From), Successor: ownership.Person(succ), Created: created.UTC(), Expires: expires.UTC(), State: ownership.Pending})
+		}
+		seen[fr.ID] = true
+	}
 }

@@ -49,11 +49,24 @@ func (p Person) Label() string {
 	return p.ID
 }
 
-// Assignment records who holds a role on a team, who assigned them, and when.
+// Assignment records who holds a role on a team, who assigned them and
+// when (set at, set by), when the holder last confirmed it, and whether it
+// needs attention: a role whose holder left is kept as Vacated with Person
+// zero, so that nothing can present a departed person as its owner.
 type Assignment struct {
 	Person     Person    `json:"person"`
 	AssignedBy Person    `json:"assigned_by,omitempty"`
 	AssignedAt time.Time `json:"assigned_at,omitempty"`
+	// ConfirmedAt is when the holder last said they still hold the role;
+	// zero means never since it was set (see LastConfirmed).
+	ConfirmedAt time.Time `json:"confirmed_at,omitempty"`
+	// Vacated is set, and Person zero, when the holder left: the role was
+	// held by Vacated.Person until Vacated.Since.
+	Vacated *Vacancy `json:"vacated,omitempty"`
+	// Flagged is set when something suggests the holder may no longer
+	// hold the role (they left the team's Microsoft Teams team); the
+	// holder still answers for it until a lead or the holder acts.
+	Flagged *Flag `json:"flagged,omitempty"`
 }
 
 // Cover is a temporary stand-in for a role until a time; it ends by itself.
@@ -155,6 +168,10 @@ type Directory struct {
 	Roles   []RoleDef        `json:"roles,omitempty"` // custom roles only
 	Intents []CustomIntent   `json:"intents,omitempty"`
 	Phrases []TaughtPhrase   `json:"phrases,omitempty"`
+	// Requests are the pending handover and claim requests, oldest first.
+	// A decided or expired request leaves the list (its outcome is in the
+	// audit log), so the list stays short.
+	Requests []Request `json:"requests,omitempty"`
 	// AsOf is set only on a directory a replica kept in memory and serves
 	// while the store is unreachable: the time it was last read from the
 	// store. Answers from it must say so. It is never stored.
@@ -292,6 +309,7 @@ func (d *Directory) Clone() *Directory {
 		c.Intents[i].Phrases = append([]string(nil), c.Intents[i].Phrases...)
 	}
 	c.Phrases = append([]TaughtPhrase(nil), d.Phrases...)
+	c.Requests = append([]Request(nil), d.Requests...)
 	return &c
 }
 
@@ -301,9 +319,23 @@ func (t *Team) clone() *Team {
 	c.Members = append([]Person(nil), t.Members...)
 	c.Channels = append([]Channel(nil), t.Channels...)
 	c.Roles = cloneMap(t.Roles)
+	for r, a := range c.Roles {
+		if a.Vacated != nil || a.Flagged != nil {
+			a.Vacated, a.Flagged = clonePtr(a.Vacated), clonePtr(a.Flagged)
+			c.Roles[r] = a
+		}
+	}
 	c.Covers = cloneMap(t.Covers)
 	c.Routes = cloneMap(t.Routes)
 	c.Extra = cloneMap(t.Extra)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
 	return &c
 }
 

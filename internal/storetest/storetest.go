@@ -64,6 +64,11 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"UpdateRequestAppliesOnce", testUpdateRequest},
 		{"UpdateRequestConcurrent", testUpdateRequestConcurrent},
 		{"UpdateRequestNothingRecordedOnError", testUpdateRequestNoRecord},
+		{"RequestLifecycle", testRequestLifecycle},
+		{"RequestDecidedExactlyOnce", testRequestDecidedOnce},
+		{"RequestAuthorizedInsideTheUpdate", testRequestAuthorize},
+		{"RequestsExpire", testRequestExpiry},
+		{"VacateExactlyOnce", testVacateOnce},
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
 		{"TenantsIsolated", testTenants},
@@ -117,8 +122,10 @@ func sample() *ownership.Directory {
 	d.Teams["payments"] = &ownership.Team{
 		ID: "payments", Name: "Payments", Aliases: []string{"pay", "billing"},
 		Roles: map[ownership.Role]ownership.Assignment{
-			ownership.ProductManager: {Person: alice, AssignedBy: bob, AssignedAt: t0},
-			ownership.ProductOwner:   {Person: bob},
+			ownership.ProductManager: {Person: alice, AssignedBy: bob, AssignedAt: t0, ConfirmedAt: t0.Add(time.Hour),
+				Flagged: &ownership.Flag{Since: t0, Reason: "left the Microsoft Teams team"}},
+			ownership.ProductOwner: {Person: bob},
+			"tech_lead":            {Vacated: &ownership.Vacancy{Person: ownership.Person{ID: "U7", Name: "Gone"}, Since: t0, Reason: "Slack: account deactivated"}},
 		},
 		Covers:   map[ownership.Role]ownership.Cover{ownership.ProductManager: {Person: bob, Until: t0.Add(48 * time.Hour), By: alice, At: t0}},
 		Routes:   map[string]ownership.Role{"pricing": ownership.ProductOwner},
@@ -131,6 +138,8 @@ func sample() *ownership.Directory {
 	d.Roles = []ownership.RoleDef{{ID: "tech_lead", Name: "Tech Lead", Aliases: []string{"tl"}}}
 	d.Intents = []ownership.CustomIntent{{ID: "pricing", Role: ownership.ProductOwner, Why: "POs own pricing", Phrases: []string{"who sets prices"}, By: alice, At: t0}}
 	d.Phrases = []ownership.TaughtPhrase{{Phrase: "who decides", Intent: "priority", By: bob, At: t0}}
+	d.Requests = []ownership.Request{{ID: "r1", Kind: ownership.ClaimRole, Team: "mobile", Role: ownership.ProductOwner, From: alice, Successor: alice,
+		Created: t0, Expires: t0.Add(ownership.RequestLifetime), State: ownership.Pending}}
 	return d
 }
 
@@ -140,7 +149,7 @@ func seed(t *testing.T, s ownership.Store, tenant ownership.TenantID) (*ownershi
 	t.Helper()
 	d, ch, err := s.Update(context.Background(), tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
 		src := sample()
-		d.Teams, d.Leads, d.Roles, d.Intents, d.Phrases = src.Teams, src.Leads, src.Roles, src.Intents, src.Phrases
+		d.Teams, d.Leads, d.Roles, d.Intents, d.Phrases, d.Requests = src.Teams, src.Leads, src.Roles, src.Intents, src.Phrases, src.Requests
 		return []ownership.Change{{Actor: ownership.Person{ID: "U1"}, Action: "import", Summary: "Imported the directory."}}, nil
 	})
 	if err != nil {
@@ -303,7 +312,10 @@ func testDeepCopy(t *testing.T, open func(*testing.T) ownership.Store) {
 		p := d.Teams["payments"]
 		p.Members[0].Name = "Mallory"
 		p.Aliases[0] = "x"
+		p.Roles["tech_lead"].Vacated.Person.Name = "X"
+		p.Roles[ownership.ProductManager].Flagged.Reason = "X"
 		p.Roles[ownership.ProductManager] = ownership.Assignment{Person: ownership.Person{ID: "X"}}
+		d.Requests[0].From.Name = "X"
 		p.Covers[ownership.ProductManager] = ownership.Cover{}
 		p.Routes["pricing"] = ownership.None
 		p.Channels[0].ID = "X"
