@@ -100,3 +100,21 @@ func (s *instrumented) Ready(ctx context.Context) error {
 	}
 	return s.Store.Ping(ctx)
 }
+
+func (s *instrumented) RecordPick(ctx context.Context, t ownership.TenantID, p ownership.Pick) (ownership.Candidate, error) {
+	c, err := s.Store.RecordPick(ctx, t, p)
+	s.count("record_pick", err)
+	return c, err
+}
+
+func (s *instrumented) Candidates(ctx context.Context, t ownership.TenantID) ([]ownership.Candidate, error) {
+	cs, err := s.Store.Candidates(ctx, t)
+	s.count("candidates", err)
+	return cs, err
+}
+
+func (s *instrumented) DropCandidate(ctx context.Context, t ownership.TenantID, key string) error {
+	err := s.Store.DropCandidate(ctx, t, key)
+	s.count("drop_candidate", err)
+	return err
+}

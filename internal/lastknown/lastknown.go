@@ -451,3 +451,44 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	return s.Store.Ping(ctx)
 }
+
+// RecordPick implements ownership.Store: the store's. A pick is never
+// recorded from memory; while the store is unreachable the error says so.
+func (s *Store) RecordPick(ctx context.Context, t ownership.TenantID, p ownership.Pick) (ownership.Candidate, error) {
+	c, err := s.Store.RecordPick(ctx, t, p)
+	if err == nil {
+		s.good()
+		return c, nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return ownership.Candidate{}, s.unavailable(err)
+	}
+	return ownership.Candidate{}, err
+}
+
+// Candidates implements ownership.Store: the store's; they are not kept
+// in memory, so while the store is unreachable the error says so.
+func (s *Store) Candidates(ctx context.Context, t ownership.TenantID) ([]ownership.Candidate, error) {
+	cs, err := s.Store.Candidates(ctx, t)
+	if err == nil {
+		s.good()
+		return cs, nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return nil, s.unavailable(err)
+	}
+	return nil, err
+}
+
+// DropCandidate implements ownership.Store: the store's.
+func (s *Store) DropCandidate(ctx context.Context, t ownership.TenantID, key string) error {
+	err := s.Store.DropCandidate(ctx, t, key)
+	if err == nil {
+		s.good()
+		return nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return s.unavailable(err)
+	}
+	return err
+}

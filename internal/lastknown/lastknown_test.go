@@ -247,3 +247,59 @@ func TestBounds(t *testing.T) {
 		t.Errorf("ClaimDirectory of a remembered key = %v, %v", first, err)
 	}
 }
+
+func (f *flaky) RecordPick(ctx context.Context, t ownership.TenantID, p ownership.Pick) (ownership.Candidate, error) {
+	if err := f.fail(); err != nil {
+		return ownership.Candidate{}, err
+	}
+	return f.Store.RecordPick(ctx, t, p)
+}
+
+func (f *flaky) Candidates(ctx context.Context, t ownership.TenantID) ([]ownership.Candidate, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.Store.Candidates(ctx, t)
+}
+
+func (f *flaky) DropCandidate(ctx context.Context, t ownership.TenantID, key string) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.DropCandidate(ctx, t, key)
+}
+
+// TestPicksPassThrough: the learning loop's records are the store's own;
+// while it is unreachable nothing is recorded from memory and the error
+// says the data is briefly unavailable.
+func TestPicksPassThrough(t *testing.T) {
+	s, inner, _, _ := setup(t)
+	ctx := context.Background()
+	p := ownership.Pick{Key: "q", Question: "q?", Intent: "roadmap", Person: ownership.Person{ID: "U1"}, At: time.Now()}
+	if c, err := s.RecordPick(ctx, tenant, p); err != nil || len(c.Votes) != 1 {
+		t.Fatalf("RecordPick = %+v, %v", c, err)
+	}
+	if cs, err := inner.Store.Candidates(ctx, tenant); err != nil || len(cs) != 1 {
+		t.Fatalf("the pick did not reach the store: %+v, %v", cs, err)
+	}
+	inner.down.Store(true)
+	p.Person.ID = "U2"
+	_, err := s.RecordPick(ctx, tenant, p)
+	_, err2 := s.Candidates(ctx, tenant)
+	err3 := s.DropCandidate(ctx, tenant, "q")
+	for _, e := range []error{err, err2, err3} {
+		if ownership.ErrorCode(e) != ownership.ErrUnavailable || !strings.Contains(ownership.ErrorText(e).Plain(""), "briefly unavailable") {
+			t.Errorf("while down: %v; want unavailable, said so", e)
+		}
+	}
+	inner.down.Store(false)
+	if cs, err := s.Candidates(ctx, tenant); err != nil || len(cs) != 1 || len(cs[0].Votes) != 1 {
+		t.Errorf("after the outage: %+v, %v; want the one pick made before", cs, err)
+	}
+	if err := s.DropCandidate(ctx, tenant, "q"); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := inner.Store.Candidates(ctx, tenant); len(cs) != 0 {
+		t.Errorf("DropCandidate did not reach the store: %+v", cs)
+	}
+}

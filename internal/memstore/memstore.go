@@ -52,6 +52,8 @@ type tenant struct {
 	feedback   map[string]ownership.FeedbackCount
 	onboarded  map[string]bool
 	refs       map[string][]byte
+	// picks are the learning loop's candidates, by question key.
+	picks map[string]*candidate
 	// requests are the recorded results of Updates made with a request
 	// id, by id.
 	requests map[string]request
@@ -110,6 +112,7 @@ func (s *Store) tenant(id ownership.TenantID) *tenant {
 			feedback:  map[string]ownership.FeedbackCount{},
 			onboarded: map[string]bool{},
 			refs:      map[string][]byte{},
+			picks:     map[string]*candidate{},
 			requests:  map[string]request{},
 		}
 		s.tenants[id] = t
@@ -455,6 +458,91 @@ func (s *Store) Ref(ctx context.Context, id ownership.TenantID, key string) ([]b
 		return nil, nil
 	}
 	return append([]byte{}, v...), nil
+}
+
+// candidate is a question's picks: one vote per person id.
+type candidate struct {
+	question    string
+	votes       map[string]ownership.Vote
+	first, last time.Time
+}
+
+func (c *candidate) export(key string) ownership.Candidate {
+	out := ownership.Candidate{Key: key, Question: c.question, First: c.first, Last: c.last, Votes: make([]ownership.Vote, 0, len(c.votes))}
+	for _, v := range c.votes {
+		out.Votes = append(out.Votes, v)
+	}
+	ownership.SortVotes(out.Votes)
+	return out
+}
+
+// RecordPick implements ownership.Store.
+func (s *Store) RecordPick(ctx context.Context, id ownership.TenantID, p ownership.Pick) (ownership.Candidate, error) {
+	if err := begin(ctx, id); err != nil {
+		return ownership.Candidate{}, err
+	}
+	p, err := ownership.CheckPick(p)
+	if err != nil {
+		return ownership.Candidate{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenant(id)
+	c := t.picks[p.Key]
+	if c == nil {
+		for len(t.picks) >= ownership.MaxCandidates {
+			oldest := ""
+			for k, o := range t.picks {
+				if oldest == "" || o.last.Before(t.picks[oldest].last) || o.last.Equal(t.picks[oldest].last) && k < oldest {
+					oldest = k
+				}
+			}
+			delete(t.picks, oldest)
+		}
+		c = &candidate{question: p.Question, votes: map[string]ownership.Vote{}, first: p.At}
+		t.picks[p.Key] = c
+	}
+	v, ok := c.votes[p.Person.ID]
+	switch {
+	case !ok && len(c.votes) >= ownership.MaxVotes:
+		return c.export(p.Key), nil
+	case !ok || v.Intent != p.Intent:
+		c.votes[p.Person.ID] = ownership.Vote{Person: p.Person, Intent: p.Intent, At: p.At}
+	}
+	c.last = p.At
+	return c.export(p.Key), nil
+}
+
+// Candidates implements ownership.Store.
+func (s *Store) Candidates(ctx context.Context, id ownership.TenantID) ([]ownership.Candidate, error) {
+	if err := begin(ctx, id); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil {
+		return nil, nil
+	}
+	out := make([]ownership.Candidate, 0, len(t.picks))
+	for k, c := range t.picks {
+		out = append(out, c.export(k))
+	}
+	ownership.SortCandidates(out)
+	return out, nil
+}
+
+// DropCandidate implements ownership.Store.
+func (s *Store) DropCandidate(ctx context.Context, id ownership.TenantID, key string) error {
+	if err := begin(ctx, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tenants[id]; t != nil {
+		delete(t.picks, key)
+	}
+	return nil
 }
 
 // sweep drops expired claims once the map has doubled since the last

@@ -150,13 +150,22 @@ type CustomIntent struct {
 	At      time.Time `json:"at,omitempty"`
 }
 
-// TaughtPhrase is a phrase a lead taught the matcher for an intent.
+// TaughtPhrase is a phrase a lead taught the matcher for an intent, or one
+// the bot learned from the choices people made (People > 0).
 type TaughtPhrase struct {
 	Phrase string    `json:"phrase"`
 	Intent string    `json:"intent"`
 	By     Person    `json:"by,omitempty"`
 	At     time.Time `json:"at,omitempty"`
+	// People is how many different people picked Intent for this phrase
+	// when it was learned; 0 for a phrase a lead taught. By is the lead
+	// who approved it (review mode), or nobody when it was learned by
+	// itself.
+	People int `json:"people,omitempty"`
 }
+
+// Learned reports whether the bot learned the phrase from people's picks.
+func (p TaughtPhrase) Learned() bool { return p.People > 0 }
 
 // Directory is everything a tenant knows: its teams, leads, custom roles and
 // intents. Answering a question needs exactly one Directory read.

@@ -51,6 +51,22 @@ type Store interface {
 	// Feedback returns the counts per intent.
 	Feedback(ctx context.Context, tenant TenantID) (map[string]FeedbackCount, error)
 
+	// RecordPick records, atomically and in one round trip, that
+	// p.Person picked p.Intent for the question p.Key, and returns the
+	// question's candidate after the pick. Each person has one vote per
+	// question, their latest pick: picking the same intent again changes
+	// nothing (the vote keeps its time), picking another intent moves the
+	// vote. Concurrent picks from any replica are all counted, none twice.
+	// The first pick of a key keeps p.Question. A new person beyond
+	// MaxVotes is not recorded; a new key beyond MaxCandidates forgets the
+	// candidate picked least recently. An empty key, intent or person is
+	// invalid.
+	RecordPick(ctx context.Context, tenant TenantID, p Pick) (Candidate, error)
+	// Candidates returns the tenant's candidates, first picked first.
+	Candidates(ctx context.Context, tenant TenantID) ([]Candidate, error)
+	// DropCandidate forgets a question's picks; an unknown key is a no-op.
+	DropCandidate(ctx context.Context, tenant TenantID, key string) error
+
 	// Claim records key (an event or activity id) for ttl and reports whether
 	// this caller is the first to claim it. Replicas use it to answer each
 	// delivery once.

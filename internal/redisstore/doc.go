@@ -13,6 +13,9 @@
 //	                                 XADD MAXLEN ~ 10000
 //	<prefix>:{<tenant>}:unanswered   list of Unanswered JSON, newest first, LTRIM to 500
 //	<prefix>:{<tenant>}:feedback     hash  "+<intent>" = 👍 count, "-<intent>" = 👎 count
+//	<prefix>:{<tenant>}:learn        hash  question key = candidate JSON {q, f, l, v: {person: {i, n, t}}}
+//	                                 (times unix ms): the learning loop's picks, at most 1000 questions
+//	<prefix>:{<tenant>}:learn:recent sorted set of question keys by last pick (ms): which to forget first
 //	<prefix>:{<tenant>}:onboarded    set of "<team>:<user>"
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
 //	<prefix>:{<tenant>}:req:<id>     list of change id, Change JSON, ...: the result of an Update

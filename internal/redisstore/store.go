@@ -124,7 +124,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, reqDirScript, claimAllScript, claimDirScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, reqDirScript, claimAllScript, claimDirScript, recordPickScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}

@@ -351,6 +351,30 @@ func TestPrefixWithBracePanics(t *testing.T) {
 
 // TestKeySchema pins the documented schema (doc.go, README): operators
 // inspect these keys, and a silent rename would orphan existing data.
+// TestRecordPickOneRoundTrip: recording a pick is one script, one round
+// trip, however many people picked before.
+func TestRecordPickOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err := s.LoadScripts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	for i := range 5 {
+		counter.reset()
+		cand, err := s.RecordPick(ctx, "slack:T1", ownership.Pick{Key: "q", Question: "q?", Intent: "roadmap", Person: ownership.Person{ID: fmt.Sprintf("U%d", i)}, At: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := counter.reset(); n != 1 || len(cand.Votes) != i+1 {
+			t.Errorf("pick %d: %d round trips, %d votes; want 1, %d", i+1, n, len(cand.Votes), i+1)
+		}
+	}
+}
+
 func TestKeySchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -369,6 +393,10 @@ func TestKeySchema(t *testing.T) {
 		func() error { _, err := s.MarkOnboarded(ctx, tenant, "U1", "core"); return err },
 		func() error { return s.PutRef(ctx, tenant, "conv", []byte("v")) },
 		func() error { _, err := s.Claim(ctx, "evt1", time.Minute); return err },
+		func() error {
+			_, err := s.RecordPick(ctx, tenant, ownership.Pick{Key: "who signs off", Question: "Who signs off?", Intent: "roadmap", Person: ownership.Person{ID: "U1"}, At: time.UnixMilli(1700000000123)})
+			return err
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -384,6 +412,8 @@ func TestKeySchema(t *testing.T) {
 		{p + "onboarded", "set"},
 		{p + "ref:conv", "string"},
 		{prefix + ":claim:evt1", "string"},
+		{p + "learn", "hash"},
+		{p + "learn:recent", "zset"},
 	} {
 		if typ, err := c.Type(ctx, k.key).Result(); err != nil || typ != k.typ {
 			t.Errorf("key %s: type %q, %v; want %q", k.key, typ, err, k.typ)
@@ -394,6 +424,12 @@ func TestKeySchema(t *testing.T) {
 	}
 	if v, _ := c.HGet(ctx, p+"feedback", "+roadmap").Result(); v != "1" {
 		t.Errorf("feedback field +roadmap = %q, want 1", v)
+	}
+	if v, _ := c.HGet(ctx, p+"learn", "who signs off").Result(); !strings.Contains(v, `"q":"Who signs off?"`) || !strings.Contains(v, `"U1":{`) || !strings.Contains(v, `1700000000123`) {
+		t.Errorf("learn field = %s; want the question, U1's vote and its time in ms", v)
+	}
+	if sc, _ := c.ZScore(ctx, p+"learn:recent", "who signs off").Result(); sc != 1700000000123 {
+		t.Errorf("learn:recent score = %v, want 1700000000123", sc)
 	}
 	if ok, _ := c.SIsMember(ctx, p+"onboarded", "core:U1").Result(); !ok {
 		t.Error("onboarded set lacks core:U1")

@@ -73,6 +73,11 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"Ref", testRef},
 		{"TenantsIsolated", testTenants},
 		{"PingClose", testPingClose},
+		{"RecordPickOneVotePerPerson", testRecordPick},
+		{"RecordPickInvalid", testRecordPickInvalid},
+		{"RecordPickConcurrentReplicas", testRecordPickConcurrent},
+		{"CandidatesDropAndIsolation", testCandidates},
+		{"CandidatesCapped", testCandidatesCap},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,7 +142,7 @@ func sample() *ownership.Directory {
 	d.Leads = []ownership.Person{alice}
 	d.Roles = []ownership.RoleDef{{ID: "tech_lead", Name: "Tech Lead", Aliases: []string{"tl"}}}
 	d.Intents = []ownership.CustomIntent{{ID: "pricing", Role: ownership.ProductOwner, Why: "POs own pricing", Phrases: []string{"who sets prices"}, By: alice, At: t0}}
-	d.Phrases = []ownership.TaughtPhrase{{Phrase: "who decides", Intent: "priority", By: bob, At: t0}}
+	d.Phrases = []ownership.TaughtPhrase{{Phrase: "who decides", Intent: "priority", By: bob, At: t0}, {Phrase: "who signs off the copy", Intent: "acceptance_criteria", At: t0, People: 3}}
 	d.Requests = []ownership.Request{{ID: "r1", Kind: ownership.ClaimRole, Team: "mobile", Role: ownership.ProductOwner, From: alice, Successor: alice,
 		Created: t0, Expires: t0.Add(ownership.RequestLifetime), State: ownership.Pending}}
 	return d
@@ -237,6 +242,9 @@ func testEmptyTenantID(t *testing.T, open func(*testing.T) ownership.Store) {
 		{"MarkOnboarded", func() error { _, err := s.MarkOnboarded(ctx, "", "U1", "t"); return err }},
 		{"PutRef", func() error { return s.PutRef(ctx, "", "k", []byte("v")) }},
 		{"Ref", func() error { _, err := s.Ref(ctx, "", "k"); return err }},
+		{"RecordPick", func() error { _, err := s.RecordPick(ctx, "", pick("k", "roadmap", "U1", t0)); return err }},
+		{"Candidates", func() error { _, err := s.Candidates(ctx, ""); return err }},
+		{"DropCandidate", func() error { return s.DropCandidate(ctx, "", "k") }},
 	} {
 		wantCode(t, c.name+`("")`, c.call(), ownership.ErrInvalid)
 	}
