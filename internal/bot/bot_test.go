@@ -452,11 +452,23 @@ func TestOnboardCommandAndHome(t *testing.T) {
 		t.Fatalf("lead home: %+v %v", h, err)
 	}
 	h, _ = s.Home(ctx, msg(dev, "", ""))
-	if h.Lead || len(h.Teams) != 1 || h.Teams[0].Team.ID != "checkout" || len(h.Unanswered) != 0 {
+	if h.Lead || h.Teams[0].Team.ID != "checkout" || len(h.Unanswered) != 0 {
 		t.Fatalf("member home: %+v", h)
 	}
-	if len(h.Teams[0].Roles) != 2 || len(h.Teams[0].Roles[1].Answers) == 0 {
-		t.Errorf("roles on home: %+v", h.Teams[0].Roles)
+	if len(h.Teams[0].Roles) != 2 || h.Mine != 1 || !h.Teams[0].Mine || len(h.Teams) != 4 || h.Teams[1].Mine {
+		t.Errorf("own team first, then the others: %+v", h.Teams)
+	}
+	if len(h.Topics) < 2 || len(h.Topics[0].Answers) == 0 || h.Topics[0].Role != ownership.ProductManager {
+		t.Errorf("topics: %+v", h.Topics)
+	}
+	for _, ht := range h.Teams {
+		if ht.Team.ID == "payments" && (len(ht.Overrides) != 1 || ht.Overrides[0].RoleName != "Product Owner") {
+			t.Errorf("payments' override: %+v", ht.Overrides)
+		}
+	}
+	h, _ = s.Home(ctx, msg(lead, "", ""))
+	if h.Summary == nil || h.Summary.Teams != 4 || h.Summary.EmptyRoles != 1 || h.Summary.Unanswered != 1 || !h.OnNoTeam() {
+		t.Errorf("lead summary: %+v", h.Summary)
 	}
 }
 

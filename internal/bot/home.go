@@ -2,35 +2,75 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
+	"strings"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 )
 
 // Home is what a person sees on the bot's home page (Slack's App Home, the
-// Teams personal tab card): their teams' roles, and for leads the work that
-// waits for them.
+// Teams personal home card): what each role answers (once), the viewer's
+// own teams, then every other team, and for leads the work that waits for
+// them. Renderers page the teams: a workspace may have hundreds.
 type Home struct {
 	Viewer ownership.Person `json:"viewer"`
 	Lead   bool             `json:"lead"`
-	Teams  []HomeTeam       `json:"teams"`
-	// AllTeams is true when the viewer belongs to no team and sees all.
-	AllTeams bool `json:"all_teams,omitempty"`
+	// Topics says what each role answers by default, listed once for all
+	// teams; a team's own routing shows on the team as Overrides.
+	Topics []RoleTopics `json:"topics,omitempty"`
+	// Teams holds the viewer's own teams first (Mine), then the others by
+	// name.
+	Teams []HomeTeam `json:"teams"`
+	// Mine is how many of Teams are the viewer's own.
+	Mine int `json:"mine"`
 	// For leads only.
+	Summary    *LeadSummary           `json:"summary,omitempty"`
 	Unanswered []ownership.Unanswered `json:"unanswered,omitempty"`
 	EmptyRoles []EmptyRole            `json:"empty_roles,omitempty"`
 }
 
-// HomeTeam is one team with each role's holder and what the role answers.
-type HomeTeam struct {
-	Team  TeamRef    `json:"team"`
-	Roles []HomeRole `json:"roles"`
+// OnNoTeam reports whether the viewer belongs to no team.
+func (h Home) OnNoTeam() bool { return h.Mine == 0 }
+
+// LeadSummary counts what needs a lead's attention, for the line at the
+// top of a lead's home.
+type LeadSummary struct {
+	Teams      int `json:"teams"`
+	EmptyRoles int `json:"empty_roles"`
+	// Covers is how many roles are held by a temporary cover now.
+	Covers     int `json:"covers"`
+	Unanswered int `json:"unanswered"`
 }
 
-// HomeRole is a role's holder (with any cover) and the intents it answers.
+// RoleTopics is what a role answers by default.
+type RoleTopics struct {
+	Role     ownership.Role `json:"role"`
+	RoleName string         `json:"role_name"`
+	Answers  []string       `json:"answers"`
+}
+
+// HomeTeam is one team with each role's holder and where it routes a
+// topic away from the default.
+type HomeTeam struct {
+	Team TeamRef `json:"team"`
+	// Mine is true when the viewer is on the team.
+	Mine      bool       `json:"mine,omitempty"`
+	Roles     []HomeRole `json:"roles"`
+	Overrides []Override `json:"overrides,omitempty"`
+	Members   int        `json:"members"`
+}
+
+// HomeRole is a role's holder (with any cover).
 type HomeRole struct {
-	Holder  Holder   `json:"holder"`
-	Answers []string `json:"answers"`
+	Holder Holder `json:"holder"`
+}
+
+// Override is a topic a team routes to another role than the default.
+type Override struct {
+	Topic    string `json:"topic"`
+	RoleName string `json:"role_name"`
 }
 
 // EmptyRole is a team without a holder for a built-in role.
@@ -39,6 +79,13 @@ type EmptyRole struct {
 	RoleName string         `json:"role_name"`
 	Role     ownership.Role `json:"role"`
 }
+
+// homeUnanswered is how many unanswered questions a lead's home lists;
+// the summary counts up to maxUnansweredCount.
+const (
+	homeUnanswered     = 10
+	maxUnansweredCount = 100
+)
 
 // Home builds the home view for m.User.
 func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
@@ -55,43 +102,104 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 	}
 	now := s.now()
 	h := Home{Viewer: m.User, Lead: s.isLead(d, m)}
-	teams := d.MemberTeams(m.User.ID)
-	if len(teams) == 0 {
-		teams = d.SortedTeams()
-		h.AllTeams = true
+	byRole := map[ownership.Role]*RoleTopics{}
+	for _, rd := range d.RoleDefs() {
+		h.Topics = append(h.Topics, RoleTopics{Role: rd.ID, RoleName: rd.Name})
 	}
+	h.Topics = append(h.Topics, RoleTopics{Role: ownership.Both, RoleName: "Product Manager and Product Owner together"})
+	for i := range h.Topics {
+		byRole[h.Topics[i].Role] = &h.Topics[i]
+	}
+	titles := map[string]string{}
+	for _, in := range cat.Intents() {
+		titles[in.ID] = in.Title
+		if rt := byRole[in.Role]; rt != nil {
+			rt.Answers = append(rt.Answers, in.Title)
+		}
+	}
+	topics := h.Topics[:0]
+	for _, rt := range h.Topics {
+		if len(rt.Answers) > 0 {
+			topics = append(topics, rt)
+		}
+	}
+	h.Topics = topics
+
+	teams := d.SortedTeams()
+	sort.SliceStable(teams, func(i, j int) bool { return teams[i].HasMember(m.User.ID) && !teams[j].HasMember(m.User.ID) })
 	for _, t := range teams {
-		ht := HomeTeam{Team: TeamRef{ID: t.ID, Name: t.Name}}
+		ht := HomeTeam{Team: TeamRef{ID: t.ID, Name: t.Name}, Mine: t.HasMember(m.User.ID), Members: len(t.Members)}
+		if ht.Mine {
+			h.Mine++
+		}
 		for _, rd := range d.RoleDefs() {
 			if _, ok := t.Roles[rd.ID]; !ok && rd.ID != ownership.ProductManager && rd.ID != ownership.ProductOwner {
 				continue
 			}
-			hr := HomeRole{Holder: holder(d, t, rd.ID, now)}
-			for _, in := range cat.Intents() {
-				role := in.Role
-				if r, ok := t.Routes[in.ID]; ok {
-					role = r
-				}
-				if role == rd.ID {
-					hr.Answers = append(hr.Answers, in.Title)
-				}
+			ht.Roles = append(ht.Roles, HomeRole{Holder: holder(d, t, rd.ID, now)})
+		}
+		for _, id := range sortedKeys(t.Routes) {
+			title := titles[id]
+			if title == "" {
+				title = id
 			}
-			ht.Roles = append(ht.Roles, hr)
+			name := d.RoleName(t.Routes[id])
+			if t.Routes[id] == ownership.Both {
+				name = roleTitle(ownership.Both)
+			}
+			ht.Overrides = append(ht.Overrides, Override{Topic: title, RoleName: name})
 		}
 		h.Teams = append(h.Teams, ht)
 	}
-	if h.Lead {
-		if h.Unanswered, err = s.store.Unanswered(ctx, m.Tenant, 10); err != nil {
-			return Home{}, err
-		}
-		for _, t := range d.SortedTeams() {
-			for _, r := range []ownership.Role{ownership.ProductManager, ownership.ProductOwner} {
-				if p, _, _ := t.Holder(r, now); p.IsZero() {
-					h.EmptyRoles = append(h.EmptyRoles, EmptyRole{Team: TeamRef{ID: t.ID, Name: t.Name}, Role: r, RoleName: d.RoleName(r)})
-				}
+	if !h.Lead {
+		return h, nil
+	}
+	if h.Unanswered, err = s.store.Unanswered(ctx, m.Tenant, maxUnansweredCount); err != nil {
+		return Home{}, err
+	}
+	sum := &LeadSummary{Teams: len(d.Teams), Unanswered: len(h.Unanswered)}
+	h.Unanswered = h.Unanswered[:min(len(h.Unanswered), homeUnanswered)]
+	for _, t := range d.SortedTeams() {
+		for _, r := range []ownership.Role{ownership.ProductManager, ownership.ProductOwner} {
+			if p, _, _ := t.Holder(r, now); p.IsZero() {
+				h.EmptyRoles = append(h.EmptyRoles, EmptyRole{Team: TeamRef{ID: t.ID, Name: t.Name}, Role: r, RoleName: d.RoleName(r)})
 			}
 		}
-		sort.SliceStable(h.EmptyRoles, func(i, j int) bool { return h.EmptyRoles[i].Team.Name < h.EmptyRoles[j].Team.Name })
+		for _, c := range t.Covers {
+			if c.Active(now) {
+				sum.Covers++
+			}
+		}
 	}
+	sum.EmptyRoles = len(h.EmptyRoles)
+	h.Summary = sum
 	return h, nil
+}
+
+// maxTeamKey is the longest team key: with a verb in front it fits Slack's
+// 150-byte option values and Teams' card data alike.
+const maxTeamKey = 100
+
+// TeamKey names a team in a button, option or form value: its id when that
+// is short, else a digest of it (an id may hold up to 80 multi-byte
+// letters).
+func TeamKey(id string) string {
+	if len(id) <= maxTeamKey && !strings.HasPrefix(id, "~") {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "~" + hex.EncodeToString(sum[:12])
+}
+
+// teamByKey finds the team a TeamKey names, or nil.
+func teamByKey(d *ownership.Directory, key string) *ownership.Team {
+	if !strings.HasPrefix(key, "~") {
+		return d.Teams[key]
+	}
+	for _, t := range d.Teams {
+		if TeamKey(t.ID) == key {
+			return t
+		}
+	}
+	return nil
 }

@@ -481,16 +481,28 @@ func (a *Adapter) onHomeOpened(ctx context.Context, env *envelope) {
 	if ev.Tab != "home" || ev.User == "" {
 		return
 	}
-	m := a.newMessage(ctx, env.TeamID, ev.User, "", "")
-	// Leads see more; workspace admins are leads, so ask Slack (cached).
-	if u, err := a.lookupUser(ctx, env.TeamID, ev.User); err == nil {
-		m.User.Name, m.PlatformAdmin = u.Name, u.Admin
-	}
+	_ = a.showHome(ctx, env.TeamID, ev.User, 0)
+}
+
+// showHome publishes user's App Home with page of the list of teams.
+func (a *Adapter) showHome(ctx context.Context, team, user string, page int) error {
+	m := a.homeMessage(ctx, team, user)
 	h, err := a.svc.Home(ctx, m)
-	blocks := homeBlocks(h)
+	blocks := homePage(h, page)
 	if err != nil {
 		a.logCoreError("home", m, err)
 		blocks = homeErrorBlocks(ownership.ErrorText(err))
 	}
-	_ = a.publishHome(ctx, ev.User, blocks)
+	return a.publishHome(ctx, user, blocks)
+}
+
+// homeMessage is the core's view of user looking at their home or a form:
+// leads see more, and workspace admins are leads, so Slack is asked
+// (cached) who the user is.
+func (a *Adapter) homeMessage(ctx context.Context, team, user string) bot.Message {
+	m := a.newMessage(ctx, team, user, "", "")
+	if u, err := a.lookupUser(ctx, team, user); err == nil {
+		m.User.Name, m.PlatformAdmin = u.Name, u.Admin
+	}
+	return m
 }

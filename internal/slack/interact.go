@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionHelpful:     (*Adapter).onFeedback,
 	actionNotHelpful:  (*Adapter).onFeedback,
 	actionOnboardTeam: (*Adapter).onOnboardTeam,
+	actionHomePage:    (*Adapter).onHomePage,
 }
 
 // voteTTL is how long one person's vote on one answer is remembered.
@@ -258,4 +260,14 @@ func (a *Adapter) onOnboardTeam(ctx context.Context, in *interaction, act *slack
 		return
 	}
 	_ = a.replace(ctx, in, onboardingMessage(o))
+}
+
+// onHomePage shows another page of the App Home's list of teams.
+func (a *Adapter) onHomePage(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	page, err := strconv.Atoi(act.Value)
+	if err != nil || page < 0 {
+		a.log.Debug("slack: bad home page", "value", act.Value)
+		return
+	}
+	_ = a.showHome(ctx, in.team, in.cb.User.ID, page)
 }

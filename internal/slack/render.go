@@ -379,75 +379,10 @@ func onboardingMessage(o bot.Onboarding) message {
 	return message{Text: truncate(mrkdwnOf(o.Text()), maxFallback), Blocks: onboardingBlocks(o)}
 }
 
-// maxHomeBlocks is Slack's limit for a view.
-const maxHomeBlocks = 100
-
-// homeBlocks renders the App Home tab.
-func homeBlocks(h bot.Home) []slackapi.Block {
-	out := []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150))}
-	switch {
-	case len(h.Teams) == 0:
-		out = append(out, section(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>"))))
-	case h.AllTeams:
-		out = append(out, contextBlock(rich.Plain("You're not on a team yet, so here are all of them. Ask a lead to add you to yours, or pick it when I welcome you.")))
-	}
-	// Leave room for the leads' part, which matters more than the tenth team.
-	teamBudget := maxHomeBlocks - 1
-	if h.Lead {
-		teamBudget = maxHomeBlocks - 8
-	}
-	for _, t := range h.Teams {
-		need := 2 + len(t.Roles)
-		if len(out)+need > teamBudget {
-			out = append(out, contextBlock(rich.Sprintf("More teams are not shown; %s lists them all.", rich.Command("teams"))))
-			break
-		}
-		out = append(out, slackapi.NewDividerBlock(), section(rich.Strong(t.Team.Name)))
-		for _, r := range t.Roles {
-			s := holderLine(r.Holder)
-			if len(r.Answers) > 0 {
-				s = rich.Lines(s, rich.Sprintf("Answers: %s", strings.Join(r.Answers, ", ")))
-			}
-			out = append(out, section(s))
-		}
-	}
-	if !h.Lead {
-		return append(out, slackapi.NewDividerBlock(), contextBlock(rich.Sprintf("Ask me in any channel by mentioning me, or write to me in Messages. %s lists what I can do.", rich.Command("help"))))
-	}
-	out = append(out, slackapi.NewDividerBlock(), slackapi.NewHeaderBlock(plain("For leads", 150)))
-	if len(h.Unanswered) == 0 {
-		out = append(out, section(rich.Lines(rich.Strong("Unanswered questions"), rich.Plain("None. 🎉"))))
-	} else {
-		lines := []rich.Text{rich.Sprintf("%s (teach me with %s)", rich.Strong("Unanswered questions"), bot.TeachCommand())}
-		for _, q := range h.Unanswered {
-			lines = append(lines, rich.Sprintf("• %s %s asked “%s”", q.At.UTC().Format("2 Jan 15:04"), personSpan(q.Asker), q.Text))
-		}
-		out = append(out, sections(rich.Lines(lines...))...)
-	}
-	if len(h.EmptyRoles) == 0 {
-		out = append(out, section(rich.Lines(rich.Strong("Teams with empty roles"), rich.Plain("None: every team has both roles filled."))))
-	} else {
-		lines := []rich.Text{rich.Strong("Teams with empty roles")}
-		for _, e := range h.EmptyRoles {
-			lines = append(lines, rich.Sprintf("• %s has no %s: %s", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
-		}
-		out = append(out, sections(rich.Lines(lines...))...)
-	}
-	if len(out) > maxHomeBlocks {
-		out = out[:maxHomeBlocks]
-	}
-	return out
-}
-
 // notice is a short reply: feedback thanks, errors, command output.
 func notice(t rich.Text) message { return message{Text: truncate(mrkdwnOf(t), 39000)} }
 
 // textMessage renders longer text as sections, for command output.
 func textMessage(t rich.Text) message {
 	return message{Text: truncate(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
-}
-
-// homeErrorBlocks is the App Home when the directory cannot be read.
-func homeErrorBlocks(t rich.Text) []slackapi.Block {
-	return []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150)), section(t)}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,14 +144,19 @@ func TestOnboardingGolden(t *testing.T) {
 
 func TestHomeGolden(t *testing.T) {
 	t.Parallel()
-	team := bot.HomeTeam{Team: bot.TeamRef{ID: "checkout", Name: "Checkout"}, Roles: []bot.HomeRole{
-		{Holder: pmHolder(), Answers: []string{"Roadmap", "Product strategy"}},
-		{Holder: poHolder(), Answers: []string{"Backlog", "Acceptance criteria"}},
-	}}
-	member := bot.Home{Viewer: priya, Teams: []bot.HomeTeam{team}}
-	leadHome := bot.Home{Viewer: lead, Lead: true, AllTeams: true, Teams: []bot.HomeTeam{team},
+	topics := []bot.RoleTopics{
+		{Role: ownership.ProductManager, RoleName: "Product Manager", Answers: []string{"Roadmap", "Product strategy"}},
+		{Role: ownership.ProductOwner, RoleName: "Product Owner", Answers: []string{"Backlog", "Acceptance criteria"}},
+	}
+	team := bot.HomeTeam{Team: bot.TeamRef{ID: "checkout", Name: "Checkout"}, Mine: true, Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: poHolder()}},
+		Overrides: []bot.Override{{Topic: "Roadmap", RoleName: "Product Owner"}}}
+	other := bot.HomeTeam{Team: bot.TeamRef{ID: "payments", Name: "Payments"}, Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}}}}
+	member := bot.Home{Viewer: priya, Topics: topics, Mine: 1, Teams: []bot.HomeTeam{team, other}}
+	team.Mine = false
+	leadHome := bot.Home{Viewer: lead, Lead: true, Topics: topics, Teams: []bot.HomeTeam{team, other},
+		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 1, Covers: 1, Unanswered: 1},
 		Unanswered: []ownership.Unanswered{{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}},
-		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-web", Name: "Mobile Web"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
+		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "payments", Name: "Payments"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 	}
 	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome} {
 		blocks := homeBlocks(h)
@@ -159,20 +165,64 @@ func TestHomeGolden(t *testing.T) {
 	}
 }
 
-// TestHomeBlockCap keeps a large workspace's home within Slack's 100 blocks.
+// manyTeamsHome is a home with n teams, the viewer on mine of them.
+func manyTeamsHome(n, mine int, lead bool) bot.Home {
+	h := bot.Home{Lead: lead, Mine: mine}
+	for i := range n {
+		name := fmt.Sprintf("Team %03d %s", i, strings.Repeat("x", 60))
+		h.Teams = append(h.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: ownership.Slug(name), Name: name}, Mine: i < mine,
+			Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: poHolder()}}})
+	}
+	for i := range 100 {
+		h.Topics = append(h.Topics, bot.RoleTopics{RoleName: fmt.Sprintf("Role %d", i), Answers: []string{strings.Repeat("topic ", 50)}})
+		h.EmptyRoles = append(h.EmptyRoles, bot.EmptyRole{Team: h.Teams[i%n].Team, Role: ownership.ProductOwner, RoleName: "Product Owner"})
+		h.Unanswered = append(h.Unanswered, ownership.Unanswered{Text: strings.Repeat("why? ", 100)})
+	}
+	if lead {
+		h.Summary = &bot.LeadSummary{Teams: n, EmptyRoles: 100, Unanswered: 100}
+	}
+	return h
+}
+
+// TestHomeBlockCap keeps a large workspace's home within Slack's 100 blocks
+// on every page, whoever looks, and every team is on some page.
 func TestHomeBlockCap(t *testing.T) {
 	t.Parallel()
-	h := bot.Home{Lead: true}
-	for i := range 80 {
-		h.Teams = append(h.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: "t" + string(rune('a'+i%26)), Name: "Team"}, Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: poHolder()}}})
+	for _, tc := range []struct {
+		mine int
+		lead bool
+	}{{0, true}, {0, false}, {3, false}, {150, true}, {40, false}} {
+		h := manyTeamsHome(150, tc.mine, tc.lead)
+		seen := map[string]bool{}
+		for page := 0; page < 20; page++ {
+			blocks := homePage(h, page)
+			if len(blocks) > maxHomeBlocks {
+				t.Fatalf("%+v page %d: %d blocks, Slack allows %d", tc, page, len(blocks), maxHomeBlocks)
+			}
+			raw, _ := json.Marshal(blocks)
+			if tc.lead != strings.Contains(string(raw), "For leads") {
+				t.Errorf("%+v: leads' part shown=%v", tc, !tc.lead)
+			}
+			for _, b := range blocks {
+				if s, ok := b.(*slackapi.SectionBlock); ok && strings.HasPrefix(s.BlockID, "team:") {
+					seen[s.BlockID] = true
+				}
+			}
+		}
+		if len(seen) != 150 {
+			t.Errorf("%+v: %d of 150 teams reachable through the pages", tc, len(seen))
+		}
 	}
-	blocks := homeBlocks(h)
-	if len(blocks) > maxHomeBlocks {
-		t.Fatalf("%d blocks, Slack allows %d", len(blocks), maxHomeBlocks)
-	}
-	raw, _ := json.Marshal(blocks)
-	if !strings.Contains(string(raw), "For leads") {
-		t.Error("the leads' part was cut off by the teams")
+}
+
+// TestHomeNoTeamWording: only a non-lead on no team is told to ask a lead.
+func TestHomeNoTeamWording(t *testing.T) {
+	t.Parallel()
+	for _, lead := range []bool{true, false} {
+		raw, _ := json.Marshal(homeBlocks(manyTeamsHome(3, 0, lead)))
+		if got := strings.Contains(string(raw), "Ask a lead to add you"); got == lead {
+			t.Errorf("lead=%v: told to ask a lead: %v", lead, got)
+		}
 	}
 }
 

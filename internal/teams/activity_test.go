@@ -262,7 +262,7 @@ func TestHomeAndHelpInPersonalChat(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.send(h.personalMessage("p1", alice, "home"))
-	if c := h.conn.nextKind(t, "reply").card(t); c.Body[0].Text != "Your teams" {
+	if c := h.conn.nextKind(t, "reply").card(t); c.Body[0].Text != "Who owns what" || c.Body[1].Text != "Your teams" {
 		t.Errorf("home card starts %q", c.Body[0].Text)
 	}
 	h.send(h.personalMessage("p2", alice, "help"))

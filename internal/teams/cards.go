@@ -282,44 +282,62 @@ func onboardingCard(o bot.Onboarding) schema.Attachment {
 	return c.attachment()
 }
 
-// homeCard renders the personal home view. People are named, not mentioned:
-// looking at one's home should not notify a dozen colleagues.
+// maxHomeTeams is how many teams the home card lists; "teams" lists all.
+const maxHomeTeams = 30
+
+// homeCard renders the personal home view: for leads a summary line, then
+// the viewer's own teams, what each role answers (once), and the other
+// teams. People are named, not mentioned: looking at one's home should not
+// notify a dozen colleagues.
 func homeCard(h bot.Home) schema.Attachment {
 	c := newCard(cardRenderer(true))
-	if h.AllTeams {
-		c.text(rich.Plain("Teams"), heading)
-		c.text(rich.Sprintf("You're not on a team yet, so here are all of them. A lead can add you with %s.", rich.Command("member add @you <team>")), subtle)
-	} else {
-		c.text(rich.Plain("Your teams"), heading)
+	c.text(rich.Plain("Who owns what"), heading)
+	if h.Lead && h.Summary != nil {
+		s := h.Summary
+		c.text(rich.Sprintf("%s %d teams · %d empty roles · %d covers in force · %d unanswered questions", rich.Strong("For leads:"), s.Teams, s.EmptyRoles, s.Covers, s.Unanswered))
 	}
 	if len(h.Teams) == 0 {
 		c.text(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>")))
 	}
-	for _, t := range h.Teams {
-		c.text(rich.Strong(t.Team.Name), spaced)
-		for _, r := range t.Roles {
-			hd := r.Holder
-			who := rich.Plain("nobody yet")
-			if !hd.Empty() {
-				who = rich.Mention(hd.Person.ID, hd.Person.Label())
-				if hd.Covering() {
-					who = append(who, rich.Sprintf(" (covering until %s)", hd.CoverUntil.UTC().Format("2 Jan 2006"))...)
-				}
+	own, others := h.Teams[:h.Mine], h.Teams[h.Mine:]
+	switch {
+	case len(own) > 0:
+		c.text(rich.Plain("Your teams"), heading, spaced)
+		for _, t := range own {
+			homeTeam(c, t)
+		}
+	case len(h.Teams) > 0 && h.Lead:
+		c.text(rich.Plain("You're not on a team yourself; every team is below."), subtle)
+	case len(h.Teams) > 0:
+		c.text(rich.Sprintf("You're not on a team yet, so here are all of them. A lead can add you with %s.", rich.Command("member add @you <team>")), subtle)
+	}
+	if len(h.Topics) > 0 {
+		c.text(rich.Plain("What each role answers"), heading, spaced)
+		for _, rt := range h.Topics {
+			c.text(rich.Sprintf("%s: %s", rich.Strong(rt.RoleName), strings.Join(rt.Answers, ", ")), subtle)
+		}
+	}
+	if len(others) > 0 {
+		title := "All teams"
+		if len(own) > 0 {
+			title = "Other teams"
+		}
+		c.text(rich.Plain(title), heading, spaced)
+		for i, t := range others {
+			if i == maxHomeTeams {
+				c.text(rich.Sprintf("…and %d more; %s lists them all.", len(others)-maxHomeTeams, rich.Command("teams")), subtle)
+				break
 			}
-			c.text(rich.Sprintf("%s: %s", hd.RoleName, who))
-			if len(r.Answers) > 0 {
-				ans := r.Answers
-				more := ""
-				if len(ans) > 6 {
-					ans, more = ans[:6], fmt.Sprintf(" and %d more", len(r.Answers)-6)
-				}
-				c.text(rich.Sprintf("Answers: %s%s", strings.Join(ans, ", "), more), subtle)
-			}
+			homeTeam(c, t)
 		}
 	}
 	if h.Lead && (len(h.EmptyRoles) > 0 || len(h.Unanswered) > 0) {
 		c.text(rich.Plain("Waiting for a lead"), heading, spaced)
-		for _, e := range h.EmptyRoles {
+		for i, e := range h.EmptyRoles {
+			if i == maxHomeTeams {
+				c.text(rich.Sprintf("…and %d more empty roles.", len(h.EmptyRoles)-maxHomeTeams), subtle)
+				break
+			}
 			c.text(rich.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
 		}
 		for _, q := range h.Unanswered {
@@ -328,6 +346,29 @@ func homeCard(h bot.Home) schema.Attachment {
 	}
 	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)
 	return c.attachment()
+}
+
+// homeTeam adds one team: its name, who holds each role, its routing.
+func homeTeam(c *card, t bot.HomeTeam) {
+	c.text(rich.Strong(t.Team.Name), spaced)
+	for _, r := range t.Roles {
+		hd := r.Holder
+		who := rich.Plain("nobody yet")
+		if !hd.Empty() {
+			who = rich.Mention(hd.Person.ID, hd.Person.Label())
+			if hd.Covering() {
+				who = append(who, rich.Sprintf(" (covering until %s)", hd.CoverUntil.UTC().Format("2 Jan 2006"))...)
+			}
+		}
+		c.text(rich.Sprintf("%s: %s", hd.RoleName, who))
+	}
+	if len(t.Overrides) > 0 {
+		var os []string
+		for _, o := range t.Overrides {
+			os = append(os, fmt.Sprintf("%s → %s", o.Topic, o.RoleName))
+		}
+		c.text(rich.Sprintf("Routed here: %s", strings.Join(os, ", ")), subtle)
+	}
 }
 
 func truncate(s string, n int) string {

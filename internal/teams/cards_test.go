@@ -77,11 +77,17 @@ func TestCardsGolden(t *testing.T) {
 		Roles:    []string{"The Product Manager owns the what and the why.", "The Product Owner owns the how and the when."},
 		HowToAsk: rich.Sprintf("Ask me in plain words. %s lists everything I can do.", rich.Command("help"))}
 	picker := bot.Onboarding{User: carol, Teams: manyTeams(2), Roles: onboarded.Roles, HowToAsk: onboarded.HowToAsk}
-	home := bot.Home{Viewer: lena, Lead: true,
-		Teams: []bot.HomeTeam{{Team: *checkout(), Roles: []bot.HomeRole{
-			{Holder: *holderOf(ownership.ProductManager, "Product Manager", alice), Answers: []string{"Roadmap", "Vision", "Pricing", "Market", "Launch", "Business case", "Competitors"}},
-			{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}, Answers: []string{"Backlog"}},
-		}}},
+	home := bot.Home{Viewer: lena, Lead: true, Mine: 1,
+		Topics: []bot.RoleTopics{
+			{Role: ownership.ProductManager, RoleName: "Product Manager", Answers: []string{"Roadmap", "Vision", "Pricing", "Market", "Launch", "Business case", "Competitors"}},
+			{Role: ownership.ProductOwner, RoleName: "Product Owner", Answers: []string{"Backlog"}},
+		},
+		Teams: []bot.HomeTeam{{Team: *checkout(), Mine: true, Roles: []bot.HomeRole{
+			{Holder: *holderOf(ownership.ProductManager, "Product Manager", alice)},
+			{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}},
+		}, Overrides: []bot.Override{{Topic: "Roadmap", RoleName: "Product Owner"}}},
+			{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Roles: []bot.HomeRole{{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}}}}},
+		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 2, Unanswered: 1},
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 		Unanswered: []ownership.Unanswered{{At: assigned, Asker: carol, Text: "who books the offsite?"}},
 	}

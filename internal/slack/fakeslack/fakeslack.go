@@ -126,6 +126,11 @@ type Server struct {
 	acks     []Ack
 	envelope int
 
+	// Views: trigger ids handed out with interactions, and the views
+	// opened or published, by id.
+	triggers map[string]trigger
+	viewByID map[string]*View
+
 	// OAuth: the app oauth.v2.access authenticates and unredeemed codes.
 	oauthApp *OAuthApp
 	codes    map[string]Grant
@@ -134,7 +139,8 @@ type Server struct {
 // New starts a fake Slack; it is closed when the test ends.
 func New(tb testing.TB) *Server {
 	s := &Server{changed: make(chan struct{}), users: map[string]User{}, failures: map[string][]Failure{},
-		workspaces: map[string]Workspace{}, channels: map[string]Channel{}}
+		workspaces: map[string]Workspace{}, channels: map[string]Channel{},
+		triggers: map[string]trigger{}, viewByID: map[string]*View{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
@@ -479,8 +485,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Deleted,
 			"profile": map[string]any{"display_name": u.Name},
 		}})
-	case "views.publish":
-		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V1", "type": "home"}})
+	case "views.publish", "views.open", "views.update":
+		s.views(w, ws, method, p)
 	case "apps.connections.open":
 		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket"})
 	default:
