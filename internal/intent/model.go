@@ -168,6 +168,8 @@ type model struct {
 	topicWord   []bool    // word id → product vocabulary of a topic intent, never a team name of a lookup
 	w           []float32 // regression weights, feature-major
 	bias        []float32
+	trainKey    uint64 // what the weights were fitted on (see fit)
+	pretrained  bool   // the weights came from weights.bin
 
 	pool sync.Pool
 }
@@ -461,7 +463,7 @@ func build(intents []Intent) *model {
 			centroid[f] = 0
 		}
 	}
-	m.train(vecs, labels)
+	m.fit(vecs, labels)
 	m.pmID, m.poID = m.stemID["pm"], m.stemID["po"]
 	m.roleFeat = make([]bool, nf)
 	for _, r := range [2]string{"pm", "po"} {
