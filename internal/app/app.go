@@ -19,6 +19,7 @@ import (
 	"github.com/whoowns/whoowns/internal/lastknown"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/stores"
 	"github.com/whoowns/whoowns/internal/teams"
@@ -43,6 +44,9 @@ type App struct {
 	opsMux     *http.ServeMux
 	transports []transport
 	ownStore   bool
+	// sched runs due work (reviews, digests, ended covers) once across
+	// replicas.
+	sched *scheduler.Scheduler
 }
 
 // New builds the replica: store, catalogue, service, transports, routes.
@@ -107,6 +111,8 @@ func New(cfg Config) (*App, error) {
 	for _, t := range a.transports {
 		t.Register(a.mux)
 	}
+	a.sched = scheduler.New(scheduler.Config{Store: a.store, Tick: cfg.SchedulerTick, Lease: cfg.SchedulerLease,
+		Logger: log.With("component", "scheduler"), Observer: a.metrics})
 	ops := a.mux
 	if cfg.MetricsAddr != "" || cfg.MetricsListener != nil {
 		// WHOOWNS_METRICS_ADDR: the main listener no longer serves it.
@@ -226,6 +232,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
+	// Due work stops with the transports: a job cut short is left to its
+	// lease, and another replica takes it over.
+	wg.Go(func() { _ = a.sched.Run(runCtx) })
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err

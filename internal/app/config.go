@@ -12,6 +12,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/teams"
 )
@@ -69,7 +70,14 @@ type Config struct {
 	// number of workspaces install the app at /slack/install, and each is
 	// served with its own token (see slackinstall.go).
 	SlackInstall *SlackInstall
-	Logger       *slog.Logger
+	// SchedulerTick is how often a replica looks for due work: reviews,
+	// digests, the end of covers (WHOOWNS_SCHEDULER_TICK, default 1m).
+	SchedulerTick time.Duration
+	// SchedulerLease, when set, is how long a claimed job is a replica's
+	// before another may take it over (default five ticks, at least 30s);
+	// tests shorten it.
+	SchedulerLease time.Duration
+	Logger         *slog.Logger
 }
 
 // EnvVar is one environment variable whoowns reads.
@@ -116,6 +124,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_DEBUG_ADDR", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (loopback only)"},
 	{"WHOOWNS_METRICS_ADDR", "serve /metrics (and pprof, on a loopback address) on this address instead of the main one, e.g. 127.0.0.1:9090 or :9090"},
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
+	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, digests, ended covers (default 1m, at least 1s)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
 }
 
@@ -134,7 +143,8 @@ const (
 // ConfigFromEnv reads the configuration. A missing or malformed setting is an
 // error that names the variable and says how to fix it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32, DedupTTL: DefaultDedupTTL}
+	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32, DedupTTL: DefaultDedupTTL,
+		SchedulerTick: scheduler.DefaultTick}
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
@@ -219,6 +229,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fail("WHOOWNS_DEDUP_TTL=%q is too short: Slack retries a delivery for about six minutes, so use at least %s (default %s)", v, MinDedupTTL, DefaultDedupTTL)
 		}
 		c.DedupTTL = d
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_SCHEDULER_TICK")); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			fail("WHOOWNS_SCHEDULER_TICK=%q is not a duration; use e.g. 1m or 30s", v)
+		case d < time.Second:
+			fail("WHOOWNS_SCHEDULER_TICK=%q is too short: use at least 1s (default %s)", v, scheduler.DefaultTick)
+		}
+		c.SchedulerTick = d
 	}
 
 	if r, err := redisstore.ConfigFromEnv(getenv); err != nil {

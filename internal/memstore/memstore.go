@@ -36,7 +36,8 @@ type Store struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	tenants  map[ownership.TenantID]*tenant
-	claims   map[string]time.Time // key → expiry
+	claims   map[string]time.Time  // key → expiry
+	jobs     map[string]*scheduled // the schedule, by job id
 	// sweepAt is the map size at which expired claims are next
 	// swept, so that a long-running process does not grow without bound
 	// while sweeping stays amortised O(1).

@@ -34,6 +34,7 @@ type Metrics struct {
 	foreign      *prometheus.CounterVec
 	degraded     *prometheus.CounterVec
 	unchecked    prometheus.Counter
+	sched        *schedMetrics
 }
 
 // New creates the metrics on a fresh registry (with Go and process collectors).
@@ -58,6 +59,7 @@ func New() *Metrics {
 	m.degraded = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_degraded_answers_total", Help: "Answers given from the ownership data a replica kept while the store was unreachable (marked with its time), by platform."}, []string{"platform"}))
 	m.unchecked = prometheus.NewCounter(prometheus.CounterOpts{Name: "whoowns_redeliveries_unchecked_total", Help: "Redeliveries dropped unanswered because the store was unreachable and could not say whether they were answered."})
 	r.MustRegister(m.unchecked)
+	m.sched = newSchedMetrics(r)
 	return m
 }
 

@@ -105,6 +105,9 @@ type Store interface {
 	// Ref returns the value, or nil when there is none.
 	Ref(ctx context.Context, tenant TenantID, key string) ([]byte, error)
 
+	// Jobs is the schedule the replicas' schedulers share.
+	Jobs
+
 	// Ping checks that the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

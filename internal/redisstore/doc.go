@@ -22,6 +22,9 @@
 //	                                 made with request id <id>, written with it; PEXPIRE 24h
 //	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
 //	                                 ClaimAll sets several in one script, all or nothing
+//	<prefix>:{sched}:due             sorted set of every tenant's job ids (ownership.Job.ID),
+//	                                 scored by due time in unix ms (while leased: the lease's end)
+//	<prefix>:{sched}:lease           hash  job id = "<first due ms> <token>" while leased
 //	<prefix>:ready, <prefix>:ready:{<n>}  never written: Ready reads them (EXISTS) to check
 //	                                 that the master, or each Cluster master (<n> picks a
 //	                                 slot it owns), serves keyed reads

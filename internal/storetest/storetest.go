@@ -34,7 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		fn   func(*testing.T, func(*testing.T) ownership.Store)
 	}{
@@ -78,7 +78,8 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"RecordPickConcurrentReplicas", testRecordPickConcurrent},
 		{"CandidatesDropAndIsolation", testCandidates},
 		{"CandidatesCapped", testCandidatesCap},
-	} {
+	}
+	for _, c := range append(cases, jobCases...) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.fn(t, open)

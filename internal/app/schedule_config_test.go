@@ -1,0 +1,28 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSchedulerSettings(t *testing.T) {
+	t.Parallel()
+	c, err := ConfigFromEnv(envOf(nil))
+	if err != nil || c.SchedulerTick != time.Minute {
+		t.Fatalf("default tick %v, %v; want 1m", c.SchedulerTick, err)
+	}
+	c, err = ConfigFromEnv(envOf(map[string]string{"WHOOWNS_SCHEDULER_TICK": "1s"}))
+	if err != nil || c.SchedulerTick != time.Second {
+		t.Fatalf("tick 1s: %v, %v", c.SchedulerTick, err)
+	}
+	for v, want := range map[string]string{
+		"soon":  `WHOOWNS_SCHEDULER_TICK="soon" is not a duration`,
+		"100ms": `WHOOWNS_SCHEDULER_TICK="100ms" is too short: use at least 1s`,
+		"-1m":   `WHOOWNS_SCHEDULER_TICK="-1m" is too short`,
+	} {
+		if _, err := ConfigFromEnv(envOf(map[string]string{"WHOOWNS_SCHEDULER_TICK": v})); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("WHOOWNS_SCHEDULER_TICK=%s: error %v, want it to say %q", v, err, want)
+		}
+	}
+}
