@@ -79,6 +79,7 @@ func New(cfg Config) (*App, error) {
 		bot.WithLogger(log),
 		bot.WithObserver(a.metrics),
 		bot.WithLimits(bot.Limits{Questions: cfg.QuestionsPerMinute, Commands: cfg.CommandsPerMinute, Window: time.Minute}),
+		bot.WithLearning(cfg.Learn),
 	)
 	if cfg.Slack != nil {
 		sc := *cfg.Slack

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
 	"github.com/whoowns/whoowns/internal/scheduler"
@@ -66,6 +67,11 @@ type Config struct {
 	// redirect (WHOOWNS_PRIVACY_URL, WHOOWNS_TERMS_URL); unset, the bot
 	// serves its own short pages there.
 	PrivacyURL, TermsURL string
+	// Learn is the learning loop: what the bot does with the answers
+	// people pick under an unsure answer (WHOOWNS_LEARN: on, review or
+	// off, default on) and after how many different people agreeing
+	// (WHOOWNS_LEARN_AFTER, default 3).
+	Learn bot.Learning
 	// SlackInstall, when set, turns on Slack's OAuth install flow: any
 	// number of workspaces install the app at /slack/install, and each is
 	// served with its own token (see slackinstall.go).
@@ -126,6 +132,8 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
 	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, digests, ended covers (default 1m, at least 1s)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
+	{"WHOOWNS_LEARN", "on (default): a question becomes a taught phrase once enough people pick the same answer for it; review: it waits for a lead's `learned approve <n>`; off: picks are not recorded"},
+	{"WHOOWNS_LEARN_AFTER", "how many different people must pick the same answer before a question is learned (default 3, 1 to 50)"},
 }
 
 // guid is the shape of a Microsoft app id.
@@ -178,6 +186,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	intVar("WHOOWNS_RATE_QUESTIONS", &c.QuestionsPerMinute)
 	intVar("WHOOWNS_RATE_COMMANDS", &c.CommandsPerMinute)
 	intVar("WHOOWNS_WORKERS", &c.Workers)
+	c.Learn = bot.Learning{Mode: bot.LearnOn, After: bot.DefaultLearnAfter}
+	if v := getenv("WHOOWNS_LEARN"); strings.TrimSpace(v) != "" {
+		m, err := bot.ParseLearnMode(v)
+		if err != nil {
+			fail("WHOOWNS_LEARN=%q must be on (learn by itself), review (wait for a lead's approval) or off (record nothing)", strings.TrimSpace(v))
+		}
+		c.Learn.Mode = m
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_LEARN_AFTER")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > bot.MaxLearnAfter {
+			fail("WHOOWNS_LEARN_AFTER=%q must be a whole number from 1 to %d: how many different people must pick the same answer (default %d)", v, bot.MaxLearnAfter, bot.DefaultLearnAfter)
+		} else {
+			c.Learn.After = n
+		}
+	}
 	if v := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ADDR")); v != "" {
 		allow := strings.TrimSpace(getenv("WHOOWNS_DEBUG_ALLOW_REMOTE"))
 		if host, _, err := net.SplitHostPort(v); err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/memstore"
 	"github.com/whoowns/whoowns/internal/redisstore"
 	"github.com/whoowns/whoowns/internal/slack"
@@ -231,6 +232,33 @@ func TestTeamsManifestLinksPagesTheBotServes(t *testing.T) {
 		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", u.Path, nil))
 		if rec.Code != 200 {
 			t.Errorf("the manifest links %s, which the bot answers %d", u.Path, rec.Code)
+		}
+	}
+}
+
+func TestLearnSettings(t *testing.T) {
+	t.Parallel()
+	c, err := ConfigFromEnv(envOf(nil))
+	if err != nil || c.Learn != (bot.Learning{Mode: bot.LearnOn, After: 3}) {
+		t.Fatalf("defaults: %+v, %v; want on after 3", c.Learn, err)
+	}
+	c, err = ConfigFromEnv(envOf(map[string]string{"WHOOWNS_LEARN": " Review ", "WHOOWNS_LEARN_AFTER": "5"}))
+	if err != nil || c.Learn != (bot.Learning{Mode: bot.LearnReview, After: 5}) {
+		t.Fatalf("review after 5: %+v, %v", c.Learn, err)
+	}
+	if c, err = ConfigFromEnv(envOf(map[string]string{"WHOOWNS_LEARN": "off"})); err != nil || c.Learn.Mode != bot.LearnOff {
+		t.Fatalf("off: %+v, %v", c.Learn, err)
+	}
+	for env, want := range map[string]string{
+		"WHOOWNS_LEARN=maybe":       `WHOOWNS_LEARN="maybe" must be on (learn by itself), review (wait for a lead's approval) or off (record nothing)`,
+		"WHOOWNS_LEARN=yes":         `WHOOWNS_LEARN="yes" must be on`,
+		"WHOOWNS_LEARN_AFTER=0":     `WHOOWNS_LEARN_AFTER="0" must be a whole number from 1 to 50`,
+		"WHOOWNS_LEARN_AFTER=51":    `WHOOWNS_LEARN_AFTER="51" must be a whole number from 1 to 50`,
+		"WHOOWNS_LEARN_AFTER=three": `WHOOWNS_LEARN_AFTER="three" must be a whole number from 1 to 50`,
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		if _, err := ConfigFromEnv(envOf(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", env, err, want)
 		}
 	}
 }

@@ -275,6 +275,10 @@ func LooksLikeCommand(text string) bool {
 		return word(0, "add") && len(args) >= 2
 	case "teach":
 		return len(args) == 2 && args[0].quoted
+	case "learned":
+		return len(args) == 0 || word(0, "approve") && len(args) <= 2
+	case "unlearn":
+		return len(args) == 1 && plain(0)
 	case "channel":
 		return len(args) >= 1 && (args[0].channel != nil || word(0, "here", "remove", "unlink"))
 	case "route":

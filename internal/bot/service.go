@@ -29,6 +29,7 @@ type Service struct {
 	limits    Limits
 	limiter   limiter
 	observer  Observer
+	learning  Learning
 
 	mu       sync.Mutex
 	extended map[ownership.TenantID]extendedCatalogue
@@ -95,6 +96,7 @@ func New(store ownership.Store, catalogue *intent.Catalogue, opts ...Option) *Se
 		log:       slog.Default(),
 		observer:  nopObserver{},
 		extended:  map[ownership.TenantID]extendedCatalogue{},
+		learning:  Learning{Mode: LearnOn, After: DefaultLearnAfter},
 	}
 	for _, o := range opts {
 		o(s)
@@ -251,6 +253,11 @@ func (s *Service) AnswerFor(ctx context.Context, m Message, intentID, teamID str
 	if err != nil {
 		return Answer{}, err
 	}
+	return s.answerFor(ctx, d, cat, m, intentID, teamID)
+}
+
+// answerFor is AnswerFor on the directory d and its catalogue.
+func (s *Service) answerFor(ctx context.Context, d *ownership.Directory, cat *intent.Catalogue, m Message, intentID, teamID string) (Answer, error) {
 	in, ok := cat.Get(intentID)
 	if !ok {
 		return Answer{}, ownership.Errorf(ownership.ErrNotFound, "I don't know the intent %q any more; please ask your question again.", intentID)

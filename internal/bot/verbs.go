@@ -63,6 +63,8 @@ func init() {
 		{name: "history", usage: "history [team]", private: true, view: (*cmd).history},
 		{name: "unanswered", usage: "unanswered", lead: true, private: true, view: (*cmd).unanswered},
 		{name: "teach", usage: `teach "<phrase>" <intent>`, lead: true, private: true, mutating: true, apply: (*cmd).applyTeach},
+		{name: "learned", usage: "learned | learned approve <n>", lead: true, private: true, mutating: true, view: (*cmd).learned},
+		{name: "unlearn", usage: "unlearn <n>", lead: true, private: true, mutating: true, view: (*cmd).unlearn},
 		{name: "intents", usage: "intents", lead: true, private: true, view: (*cmd).intents},
 		{name: "intent", usage: `intent add <id> <role> "<why>"`, lead: true, private: true, mutating: true, apply: (*cmd).applyIntent},
 		{name: "onboard", usage: "onboard @user [team]", lead: true, private: true, mutating: true, view: (*cmd).onboard},

@@ -568,6 +568,18 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 	dst.Leads = src.Leads
 	dst.Roles = src.Roles
 	if len(src.Intents) > 0 || len(src.Phrases) > 0 {
+		// A phrase the file keeps as it was keeps who taught it and when,
+		// and whether it was learned from people's picks: an export
+		// imported back changes nothing.
+		was := map[[2]string]ownership.TaughtPhrase{}
+		for _, p := range dst.Phrases {
+			was[[2]string{p.Phrase, p.Intent}] = p
+		}
+		for i, p := range src.Phrases {
+			if o, ok := was[[2]string{p.Phrase, p.Intent}]; ok {
+				src.Phrases[i] = o
+			}
+		}
 		dst.Intents, dst.Phrases = src.Intents, src.Phrases
 	}
 	if len(src.Requests) > 0 {

@@ -298,3 +298,48 @@ func TestEmptyTenantRoundTrips(t *testing.T) {
 		t.Errorf("a file without teams: %v", err)
 	}
 }
+
+// TestLearnedPhrasesExportAndImportBack: a phrase learned from people's
+// picks is exported as a taught phrase, and importing the export back keeps
+// it learned (with its count), so leads can still unlearn it.
+func TestLearnedPhrasesExportAndImportBack(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	d, err := Parse("a", []byte("teams:\n  - name: A\n"), "local", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Phrases = []ownership.TaughtPhrase{
+		{Phrase: "who signs off the copy", Intent: "backlog", At: at, People: 3},
+		{Phrase: "who decides the order", Intent: "roadmap", By: ownership.Person{ID: "L1"}, At: at},
+	}
+	out, err := Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "phrase: who signs off the copy") || !strings.Contains(string(out), "intent: backlog") {
+		t.Fatalf("export lacks the learned phrase:\n%s", out)
+	}
+	back, err := Parse("b", out, "local", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Phrases) != 2 || back.Phrases[0].Phrase != "who signs off the copy" || back.Phrases[0].Intent != "backlog" {
+		t.Fatalf("parsed back: %+v", back.Phrases)
+	}
+	if ch := Replace(d, back, ownership.Person{ID: "cli"}, at.Add(time.Hour), "b.yaml"); len(ch) != 0 {
+		t.Errorf("importing the export back recorded %+v", ch)
+	}
+	if p := d.Phrases[0]; !p.Learned() || p.People != 3 || !p.At.Equal(at) {
+		t.Errorf("learned phrase after import = %+v; want it still learned from 3 people", p)
+	}
+	if p := d.Phrases[1]; p.Learned() || p.By.ID != "L1" {
+		t.Errorf("taught phrase after import = %+v", p)
+	}
+	// A file that changes a phrase's intent makes it a plain taught phrase.
+	next, _ := Parse("c", []byte("teams:\n  - name: A\nphrases:\n  - {phrase: who signs off the copy, intent: roadmap}\n"), "local", known)
+	Replace(d, next, ownership.Person{ID: "cli"}, at, "c.yaml")
+	if len(d.Phrases) != 1 || d.Phrases[0].Learned() || d.Phrases[0].Intent != "roadmap" {
+		t.Errorf("after an import that changed it: %+v", d.Phrases)
+	}
+}

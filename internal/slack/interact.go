@@ -158,13 +158,21 @@ func (a *Adapter) onChoose(ctx context.Context, in *interaction, act *slackapi.B
 		return
 	}
 	m := in.message(ctx, a, c.Question)
+	picker := m.User
 	asker := in.cb.User.ID
 	if c.Asker != "" {
 		// Resolve the team as for the person who asked, whoever clicks.
 		asker = c.Asker
 		m.User = a.person(in.team, c.Asker, "")
 	}
-	ans, err := a.svc.AnswerFor(ctx, m, c.Intent, c.Team)
+	var ans bot.Answer
+	if name, _, _ := strings.Cut(act.ActionID, ":"); name == actionChoose {
+		// An intent picked under "is that right?" or "I don't know": the
+		// clicker's pick teaches the bot (see bot.Service.Choose).
+		ans, err = a.svc.Choose(ctx, m, picker, c.Intent, c.Team)
+	} else {
+		ans, err = a.svc.AnswerFor(ctx, m, c.Intent, c.Team)
+	}
 	if err != nil {
 		a.logCoreError("answer_for", m, err)
 		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))

@@ -288,7 +288,14 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			a.reply(ctx, in, textActivity(rich.Plain("Pick one of the choices first.")))
 			return
 		}
-		ans, err := a.svc.AnswerFor(ctx, m, d.Intent, d.Team)
+		var ans bot.Answer
+		var err error
+		if d.Pick {
+			// The clicker's pick teaches the bot (see bot.Service.Choose).
+			ans, err = a.svc.Choose(ctx, m, m.User, d.Intent, d.Team)
+		} else {
+			ans, err = a.svc.AnswerFor(ctx, m, d.Intent, d.Team)
+		}
 		if err != nil {
 			a.replyError(ctx, in, m, "choose", err)
 			return

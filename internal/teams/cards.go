@@ -84,6 +84,9 @@ type submitData struct {
 	Team     string `json:"team,omitempty"`
 	Question string `json:"q,omitempty"`
 	Helpful  *bool  `json:"helpful,omitempty"`
+	// Pick marks an intent picked from the choices under an answer the
+	// bot was unsure about (not a team picked): it teaches the bot.
+	Pick bool `json:"pick,omitempty"`
 }
 
 // Submit verbs.
@@ -233,7 +236,7 @@ func answerCard(a bot.Answer) schema.Attachment {
 		// other.
 		for _, ch := range a.Choices() {
 			c.body = append(c.body, element{Type: "ActionSet", Actions: []action{
-				submit(ch.Title, submitData{Action: actChoose, Intent: ch.Intent, Team: team, Question: q})}})
+				submit(ch.Title, submitData{Action: actChoose, Intent: ch.Intent, Team: team, Question: q, Pick: true})}})
 		}
 	}
 	if a.Kind == bot.KindPerson || a.Kind == bot.KindBoth {

@@ -14,6 +14,7 @@ import (
 type Core interface {
 	Ask(ctx context.Context, m bot.Message) (bot.Answer, error)
 	AnswerFor(ctx context.Context, m bot.Message, intentID, teamID string) (bot.Answer, error)
+	Choose(ctx context.Context, m bot.Message, picker ownership.Person, intentID, teamID string) (bot.Answer, error)
 	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
