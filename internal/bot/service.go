@@ -723,13 +723,7 @@ func (a Answer) Reasoning() []rich.Text {
 		out = append(out, rich.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", rich.Strong(a.Title), rich.Code(a.Intent), a.Score*100))
 	}
 	if a.Team != nil {
-		from := map[string]string{
-			"text":    "named in the question",
-			"channel": "the team this channel belongs to",
-			"member":  "the team you belong to",
-			"only":    "the only team here",
-			"chosen":  "the team you chose",
-		}[a.TeamFrom]
+		from := teamFromWhy[a.TeamFrom]
 		if from == "" {
 			from = "resolved from context"
 		}
@@ -772,6 +766,15 @@ func bareAnswer(cat *intent.Catalogue, m Message) Answer {
 		Knowledge: rich.Lines(rich.Plain(said), helpText())}
 }
 
+// teamFromWhy says, for the "Why?", how the team was found (Answer.TeamFrom).
+var teamFromWhy = map[string]string{
+	"text":    "named in the question",
+	"channel": "the team this channel belongs to",
+	"member":  "the team you belong to",
+	"only":    "the only team here",
+	"chosen":  "the team you chose",
+}
+
 func by(p ownership.Person) rich.Text {
 	if p.IsZero() {
 		return rich.Plain("an import")
@@ -793,7 +796,8 @@ func roleTitle(r ownership.Role) string {
 	case ownership.Info, ownership.None:
 		return "no one role"
 	}
-	return ownership.NewDirectory("").RoleName(r)
+	var none *ownership.Directory // the built-in roles' names
+	return none.RoleName(r)
 }
 
 // sortedKeys returns a map's keys in order.

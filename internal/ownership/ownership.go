@@ -286,20 +286,25 @@ func (d *Directory) LookupRole(s string) (RoleDef, bool) {
 
 // RoleName returns a role's display name.
 func (d *Directory) RoleName(r Role) string {
+	// The built-in roles first, as RoleDefs lists them, without copying
+	// them: every answer names a role or two.
+	for _, def := range builtinRoles {
+		if def.ID == r {
+			return def.Name
+		}
+	}
 	if d != nil {
-		for _, def := range d.RoleDefs() {
+		for _, def := range d.Roles {
 			if def.ID == r {
 				return def.Name
 			}
 		}
 	}
-	for _, def := range BuiltinRoles() {
-		if def.ID == r {
-			return def.Name
-		}
-	}
 	return string(r)
 }
+
+// builtinRoles is BuiltinRoles for reading only.
+var builtinRoles = BuiltinRoles()
 
 // Clone returns a deep copy, so a mutation can be tried and thrown away.
 func (d *Directory) Clone() *Directory {

@@ -105,19 +105,38 @@ func Concat(ts ...Text) Text {
 
 // Join returns the texts separated by the plain text sep.
 func Join(ts []Text, sep string) Text {
-	var out Text
+	n := 0
+	for _, t := range ts {
+		n += len(t) + 1
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make(Text, 0, n)
 	for i, t := range ts {
 		if i > 0 && sep != "" {
 			out = append(out, Span{Kind: KindText, Text: sep})
 		}
 		out = append(out, t...)
 	}
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
 // Lines returns the non-empty texts as lines.
 func Lines(ts ...Text) Text {
-	var out Text
+	n := 0
+	for _, t := range ts {
+		if !t.Empty() {
+			n += len(t) + 1
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make(Text, 0, n)
 	for _, t := range ts {
 		if t.Empty() {
 			continue
@@ -267,27 +286,35 @@ func nameOr(name, id string) string {
 // a Text or a Span (verb %s or %v) is inserted as it is; every other argument
 // is formatted by fmt for its verb and becomes plain text, which the
 // renderers escape: whatever a person typed stays words.
+//
+// Every answer is built from a few dozen of these, so it allocates little:
+// the result once, and a string only where plain pieces (the format's own
+// words, string arguments) must be joined into one span.
 func Sprintf(format string, args ...any) Text {
 	var out Text
-	var lit strings.Builder
+	if n := sprintfSpans(format, args); n > 0 {
+		out = make(Text, 0, n)
+	}
+	var run plainRun
 	flush := func() {
-		if lit.Len() > 0 {
-			out = appendPlain(out, lit.String())
-			lit.Reset()
+		if s := run.take(); s != "" {
+			out = appendPlain(out, s)
 		}
 	}
 	argi := 0
+	lit := 0 // start of the format's literal text not yet in run
 	for i := 0; i < len(format); {
 		c := format[i]
+		if c != '\n' && c != '%' {
+			i++
+			continue
+		}
+		run.add(format[lit:i])
 		if c == '\n' {
 			flush()
 			out = append(out, Span{Kind: KindBreak})
 			i++
-			continue
-		}
-		if c != '%' {
-			lit.WriteByte(c)
-			i++
+			lit = i
 			continue
 		}
 		// A verb: flags, width and precision, then the verb letter.
@@ -299,17 +326,18 @@ func Sprintf(format string, args ...any) Text {
 			j++
 		}
 		if j >= len(format) {
-			lit.WriteString(format[i:])
+			lit = i
 			break
 		}
 		verb := format[i : j+1]
 		i = j + 1
+		lit = i
 		if verb == "%%" {
-			lit.WriteByte('%')
+			run.add("%")
 			continue
 		}
 		if argi >= len(args) {
-			lit.WriteString("%!" + verb[len(verb)-1:] + "(MISSING)")
+			run.add("%!" + verb[len(verb)-1:] + "(MISSING)")
 			continue
 		}
 		a := args[argi]
@@ -324,15 +352,76 @@ func Sprintf(format string, args ...any) Text {
 				flush()
 				out = append(out, r)
 				continue
+			case string:
+				if len(verb) == 2 {
+					// What fmt would print, without formatting a copy.
+					run.add(r)
+					continue
+				}
 			}
 		}
-		lit.WriteString(fmt.Sprintf(verb, a))
+		run.add(fmt.Sprintf(verb, a))
 	}
+	run.add(format[lit:])
 	if argi < len(args) {
-		lit.WriteString("%!(EXTRA)")
+		run.add("%!(EXTRA)")
 	}
 	flush()
+	if len(out) == 0 {
+		return nil
+	}
 	return out
+}
+
+// sprintfSpans is at least how many spans Sprintf(format, args) makes: one
+// per line break and plain run, and the spans of the rich arguments.
+func sprintfSpans(format string, args []any) int {
+	n := 1 + strings.Count(format, "\n")
+	for _, a := range args {
+		switch r := a.(type) {
+		case Text:
+			n += len(r) + 1
+		case Span:
+			n += 2
+		}
+	}
+	return n
+}
+
+// plainRun collects the plain pieces between two rich spans. A run of one
+// piece is that piece itself; only a run of several is copied into one.
+type plainRun struct {
+	one   string
+	b     strings.Builder
+	multi bool
+}
+
+func (r *plainRun) add(s string) {
+	switch {
+	case s == "":
+	case r.multi:
+		r.b.WriteString(s)
+	case r.one == "":
+		r.one = s
+	default:
+		r.b.Grow(len(r.one) + len(s) + 16)
+		r.b.WriteString(r.one)
+		r.b.WriteString(s)
+		r.one, r.multi = "", true
+	}
+}
+
+// take returns the run and empties it.
+func (r *plainRun) take() string {
+	if !r.multi {
+		s := r.one
+		r.one = ""
+		return s
+	}
+	s := r.b.String()
+	r.b = strings.Builder{}
+	r.multi = false
+	return s
 }
 
 // appendPlain appends s as plain text, merging with a plain span before it.
