@@ -85,6 +85,9 @@ type Adapter struct {
 	store      Claims
 	api        *slackapi.Client
 	httpClient *http.Client
+	// postClient is httpClient without its Timeout, which post applies as
+	// a deadline instead.
+	postClient *http.Client
 	log        *slog.Logger
 	metrics    *metrics.Metrics
 	retry      delivery.Retry
@@ -187,6 +190,9 @@ func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 		sleep:      sleepCtx,
 		users:      newUserCache(time.Now),
 	}
+	pc := *hc
+	pc.Timeout = 0
+	a.postClient = &pc
 	a.pool = delivery.NewPool(delivery.PoolConfig{Name: "slack", Workers: cfg.Workers, QueueSize: cfg.QueueSize,
 		DrainTimeout: cfg.DrainTimeout, JobTimeout: jobTimeout, Claims: store, Logger: cfg.Logger})
 	return a, nil

@@ -27,9 +27,15 @@ var (
 	channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{1,30}$`)
 )
 
-// mrkdwnOf renders t as Slack mrkdwn.
+// mrkdwnOf renders t as Slack mrkdwn, in one buffer: every answer renders
+// a dozen of these.
 func mrkdwnOf(t rich.Text) string {
+	n := 0
+	for _, s := range t {
+		n += len(s.Text) + len(s.ID) + 4
+	}
 	var b strings.Builder
+	b.Grow(n + n/8)
 	for _, s := range t {
 		writeSpan(&b, s)
 	}
@@ -39,10 +45,12 @@ func mrkdwnOf(t rich.Text) string {
 func writeSpan(b *strings.Builder, s rich.Span) {
 	switch s.Kind {
 	case rich.KindText:
-		b.WriteString(escape(s.Text))
+		writeEscaped(b, s.Text)
 	case rich.KindStrong:
 		if s.Text = oneLine(s.Text); s.Text != "" {
-			b.WriteString("*" + escape(s.Text) + "*")
+			b.WriteByte('*')
+			writeEscaped(b, s.Text)
+			b.WriteByte('*')
 		}
 	case rich.KindCode:
 		b.WriteString(code(s.Text))
@@ -50,18 +58,43 @@ func writeSpan(b *strings.Builder, s rich.Span) {
 		b.WriteString(code(rich.CommandLine(commandPrefix, s.Text)))
 	case rich.KindMention:
 		if userID.MatchString(s.ID) {
-			b.WriteString("<@" + s.ID + ">")
+			b.WriteString("<@")
+			b.WriteString(s.ID)
+			b.WriteByte('>')
 		} else {
 			b.WriteString(escape("@" + nameOr(s.Text, s.ID)))
 		}
 	case rich.KindChannel:
 		if channelID.MatchString(s.ID) {
-			b.WriteString("<#" + s.ID + ">")
+			b.WriteString("<#")
+			b.WriteString(s.ID)
+			b.WriteByte('>')
 		} else {
 			b.WriteString(escape("#" + nameOr(s.Text, s.ID)))
 		}
 	case rich.KindBreak:
 		b.WriteByte('\n')
+	}
+}
+
+// writeEscaped writes s with the escapes of escape, without a copy of s.
+func writeEscaped(b *strings.Builder, s string) {
+	for {
+		i := strings.IndexAny(s, "&<>")
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		switch s[i] {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		}
+		s = s[i+1:]
 	}
 }
 

@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,25 +47,78 @@ func verify(h http.Header, body []byte, secret string, now time.Time) error {
 	if !ok {
 		return errors.New("slack: missing v0 signature")
 	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return errors.New("slack: malformed signature")
-	}
 	ts := h.Get("X-Slack-Request-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
+	m := getMAC(secret)
+	defer macs.Put(m)
+	got, hexOK := decodeHex(m.got[:0], sig)
+	if !hexOK {
+		return errors.New("slack: malformed signature")
+	}
 	if err != nil {
 		return errors.New("slack: malformed timestamp")
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + ts + ":"))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	m.buf = append(append(append(m.buf[:0], "v0:"...), ts...), ':')
+	m.mac.Reset()
+	m.mac.Write(m.buf)
+	m.mac.Write(body)
+	if !hmac.Equal(got, m.mac.Sum(m.sum[:0])) {
 		return errors.New("slack: signature mismatch")
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > maxStaleness || d < -maxStaleness {
 		return errStale
 	}
 	return nil
+}
+
+// signingMAC is a keyed HMAC-SHA256 with its scratch space, reused across
+// requests: a new HMAC costs a handful of allocations and two hash
+// initialisations, on every request.
+type signingMAC struct {
+	secret string
+	mac    hash.Hash
+	buf    []byte
+	got    [sha256.Size]byte
+	sum    [sha256.Size]byte
+}
+
+var macs sync.Pool
+
+// getMAC returns a pooled HMAC keyed with secret; put it back in macs.
+func getMAC(secret string) *signingMAC {
+	if m, ok := macs.Get().(*signingMAC); ok && m.secret == secret {
+		return m
+	}
+	return &signingMAC{secret: secret, mac: hmac.New(sha256.New, []byte(secret)), buf: make([]byte, 0, 32)}
+}
+
+// decodeHex appends the bytes of the hex string s to dst, as
+// hex.DecodeString would decode them; false if s is not hex.
+func decodeHex(dst []byte, s string) ([]byte, bool) {
+	if len(s)%2 != 0 {
+		return dst, false
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := fromHexChar(s[i])
+		lo, ok2 := fromHexChar(s[i+1])
+		if !ok1 || !ok2 {
+			return dst, false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+func fromHexChar(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // Sign returns the headers Slack would send with body at ts, for tests and
@@ -82,7 +137,7 @@ func Sign(secret string, ts time.Time, body []byte) http.Header {
 // readVerified reads the capped body and verifies it. On failure it has
 // already answered the request and returns ok false.
 func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes))
+	body, err := readBody(w, r, a.cfg.MaxBodyBytes)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -105,6 +160,31 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		return nil, false
 	}
 	return body, true
+}
+
+// readBody reads r's body, at most limit bytes (then *http.MaxBytesError).
+// A body of announced length is read into one buffer of that size, not
+// grown as io.ReadAll grows it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	n := r.ContentLength
+	if n <= 0 || n > limit {
+		return io.ReadAll(rd)
+	}
+	buf := make([]byte, n+1)
+	if _, err := io.ReadFull(rd, buf[:n]); err != nil {
+		return nil, err
+	}
+	// Anything past the announced length is read on, as ReadAll would.
+	m, err := rd.Read(buf[n:])
+	if m == 0 && err == io.EOF {
+		return buf[:n], nil
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	rest, err := io.ReadAll(rd)
+	return append(buf[:n+int64(m)], rest...), err
 }
 
 // busy tells Slack to try again later: the queue is full or we are shutting

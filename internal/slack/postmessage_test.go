@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 	"time"
@@ -139,5 +142,39 @@ func TestPostMessageIsJSON(t *testing.T) {
 		if got := c.AllText(); got != s+"\n"+s {
 			t.Errorf("Slack reads %q, want %q twice", got, s)
 		}
+	}
+}
+
+// TestPostMessageHonoursClientTimeout: the HTTP client's Timeout still
+// bounds a post (it is applied as a deadline) when the Web API never answers.
+func TestPostMessageHonoursClientTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hung.Close()
+	defer close(release)
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: hung.URL + "/api/", Logger: testLogger(t),
+		HTTPClient: &http.Client{Timeout: 50 * time.Millisecond}}, bot.New(st, cat), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.retry = delivery.Retry{Attempts: 1}
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.postMessage(context.Background(), message{Channel: "C1", Text: "hi"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("post to a Web API that never answers: %v, want the deadline", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the client's Timeout did not end the post")
 	}
 }

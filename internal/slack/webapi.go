@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -207,18 +208,28 @@ const (
 	contentTypeForm = "application/x-www-form-urlencoded"
 )
 
-// encodePostMessage encodes m as chat.postMessage's body, in one pass into
-// one buffer. "<", ">" and "&" stay as they are (mrkdwn uses them, and
-// escaping them would only lengthen the body).
+// encodePostMessage encodes m as chat.postMessage's body (appendPostMessage)
+// in a reused buffer, and returns a copy of exactly its size: the request
+// may still read its body after the call returns, so the body is not
+// reused.
 func encodePostMessage(m message) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(postMessageBody{Channel: m.Channel, ThreadTS: m.ThreadTS, Text: m.Text, Blocks: m.Blocks}); err != nil {
+	bp := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(bp)
+	b, err := appendPostMessage((*bp)[:0], m)
+	if err != nil {
 		return nil, fmt.Errorf("slack: encoding a message: %w", err)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	if cap(b) <= maxPooledBody {
+		*bp = b
+	}
+	return append([]byte(nil), b...), nil
 }
+
+// bodyBuffers are the scratch buffers of encodePostMessage; one above
+// maxPooledBody (a long command output) is not kept.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledBody = 64 << 10
 
 // postBody calls a Web API method with body of the given content type, the
 // token in the Authorization header. Its errors are slack-go's, so call
@@ -236,13 +247,22 @@ type webReply interface{ Err() error }
 // post calls a Web API method with body and decodes the answer into out;
 // see postBody for the errors.
 func (a *Adapter) post(ctx context.Context, method, contentType string, body []byte, out webReply) error {
+	// The client's Timeout, as a deadline on ctx: http.Client arms a timer,
+	// a goroutine and two contexts per request for its own Timeout, and
+	// every answer is one of these calls. The deadline bounds the same
+	// thing, the answer's headers and body.
+	if t := a.httpClient.Timeout; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.apiURL()+method, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+a.botToken(ctx))
-	resp, err := a.httpClient.Do(req)
+	resp, err := a.postClient.Do(req)
 	if err != nil {
 		return err
 	}
