@@ -95,7 +95,6 @@ func (a *App) slackInstallFlow(c *SlackInstall, apiURL string) (*install.Store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	st := install.NewStore(a.store, sealer)
 	if apiURL == "" {
 		apiURL = "https://slack.com/api/"
 	}
@@ -103,11 +102,15 @@ func (a *App) slackInstallFlow(c *SlackInstall, apiURL string) (*install.Store, 
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
+	client := &install.Client{APIURL: apiURL, ClientID: c.ClientID, Secret: c.ClientSecret, HTTP: hc}
+	// Rotating tokens (token_rotation_enabled) are refreshed by one
+	// replica at a time, under a lock in the shared store.
+	st := install.NewStore(a.store, sealer).WithRotation(client, a.store, 0)
 	f := &install.Flow{
 		ClientID:  c.ClientID,
 		PublicURL: c.PublicURL,
 		States:    &install.States{Secret: []byte(c.StateSecret), Claims: a.store},
-		Client:    &install.Client{APIURL: apiURL, ClientID: c.ClientID, Secret: c.ClientSecret, HTTP: hc},
+		Client:    client,
 		Store:     st,
 		Dirs:      a.store,
 		Log:       a.log.With("platform", "slack"),

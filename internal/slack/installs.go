@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
+
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/slack/install"
 )
@@ -22,32 +26,78 @@ type Installations interface {
 	Find(ctx context.Context, team, enterprise string) (*install.Installation, error)
 	Revoke(ctx context.Context, team, enterprise string) (bool, error)
 	Forget()
+	// Fresh and Renew refresh a rotating token: Fresh when it is close
+	// to its expiry (free otherwise), Renew after Slack said token_expired.
+	Fresh(ctx context.Context, in *install.Installation) (*install.Installation, error)
+	Renew(ctx context.Context, in *install.Installation) (*install.Installation, error)
 }
 
 var _ Installations = (*install.Store)(nil)
 
 type installationKey struct{}
 
+// installationRef is the installation a payload is answered for; a token
+// refreshed while answering replaces it for the calls that follow.
+type installationRef struct {
+	p atomic.Pointer[install.Installation]
+}
+
 // withInstallation makes every Web API call made with ctx use in's token.
 func withInstallation(ctx context.Context, in *install.Installation) context.Context {
-	return context.WithValue(ctx, installationKey{}, in)
+	r := new(installationRef)
+	r.p.Store(in)
+	return context.WithValue(ctx, installationKey{}, r)
+}
+
+func installationRefOf(ctx context.Context) *installationRef {
+	r, _ := ctx.Value(installationKey{}).(*installationRef)
+	return r
 }
 
 // installationOf is the installation a payload is being answered for; nil
 // when it is SLACK_BOT_TOKEN's workspace.
 func installationOf(ctx context.Context) *install.Installation {
-	in, _ := ctx.Value(installationKey{}).(*install.Installation)
-	return in
+	if r := installationRefOf(ctx); r != nil {
+		return r.p.Load()
+	}
+	return nil
 }
 
 // carryInstallation runs fn, queued for later, with the installation of
 // the payload that queued it.
 func carryInstallation(ctx context.Context, fn func(context.Context)) func(context.Context) {
-	in := installationOf(ctx)
-	if in == nil {
+	r := installationRefOf(ctx)
+	if r == nil {
 		return fn
 	}
-	return func(ctx context.Context) { fn(withInstallation(ctx, in)) }
+	return func(ctx context.Context) { fn(context.WithValue(ctx, installationKey{}, r)) }
+}
+
+// renewExpired handles Slack's token_expired for an installation's
+// rotating token: the token is refreshed (once across replicas) and
+// replaces the expired one for the rest of the delivery. It reports
+// whether the call may be retried.
+func (a *Adapter) renewExpired(ctx context.Context, method string) bool {
+	r := installationRefOf(ctx)
+	if r == nil || a.cfg.Installations == nil {
+		return false
+	}
+	old := r.p.Load()
+	in, err := a.cfg.Installations.Renew(ctx, old)
+	if err != nil || in == nil {
+		a.log.Error("slack: Slack says an installation's token expired and it could not be refreshed", "method", method, "team", old.TeamID, "enterprise", old.EnterpriseID, "err", err)
+		return false
+	}
+	r.p.CompareAndSwap(old, in)
+	a.log.Info("slack: refreshed an expired token; calling again once", "method", method, "team", in.TeamID, "enterprise", in.EnterpriseID)
+	return true
+}
+
+// expiredToken reports Slack's answer to a call made with a rotating token
+// past its expiry.
+func expiredToken(err error) bool {
+	var se slackapi.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "token_expired"
 }
 
 // botToken is the token the Web API calls of ctx use.

@@ -95,15 +95,23 @@ func (a *Adapter) call(ctx context.Context, method string, fn func(context.Conte
 	}
 	r := a.retry
 	r.Sleep = a.sleep
-	err := r.Do(ctx, delivery.Call{
-		Method:     method,
-		Idempotent: spec.Idempotent,
-		Classify:   classify,
-		OnRetry: func(attempt int, wait time.Duration, err error) {
-			a.metrics.APIRetry(platform, method)
-			a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
-		},
-	}, fn)
+	do := func() error {
+		return r.Do(ctx, delivery.Call{
+			Method:     method,
+			Idempotent: spec.Idempotent,
+			Classify:   classify,
+			OnRetry: func(attempt int, wait time.Duration, err error) {
+				a.metrics.APIRetry(platform, method)
+				a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
+			},
+		}, fn)
+	}
+	err := do()
+	// A rotating token past its expiry: Slack did nothing, so the call is
+	// made once more with the refreshed token.
+	if expiredToken(err) && !spec.AppToken && a.renewExpired(ctx, method) {
+		err = do()
+	}
 	if spec.Post {
 		delivery.Posted(ctx, err)
 	}

@@ -282,6 +282,13 @@ func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Con
 		case err != nil:
 			a.log.Warn("slack: cannot read installations; trying SLACK_BOT_TOKEN's workspace", "team", o.String(), "err", err)
 		case in != nil:
+			// A rotating token close to its expiry is refreshed first; if
+			// that fails, the current one still works until it expires.
+			if f, ferr := a.cfg.Installations.Fresh(ctx, in); ferr != nil {
+				a.log.Warn("slack: could not refresh an expiring token; using it while it lasts", "team", o.String(), "expires_at", in.ExpiresAt, "err", ferr)
+			} else if f != nil {
+				in = f
+			}
 			return withInstallation(ctx, in), admitted
 		}
 		if a.cfg.BotToken == "" {

@@ -7,7 +7,8 @@
 // Like Slack, it authenticates every Web API call: the bot token (from the
 // Authorization header, or the form's token field, which Slack also takes)
 // must belong to a workspace added with AddWorkspace; a missing token gets
-// not_authed and an unknown one invalid_auth. App-level tokens (xapp-…)
+// not_authed, an unknown one invalid_auth, a revoked one token_revoked and
+// a rotating one past its expiry token_expired. App-level tokens (xapp-…)
 // open Socket Mode connections and nothing else.
 package fakeslack
 
@@ -134,13 +135,18 @@ type Server struct {
 	// OAuth: the app oauth.v2.access authenticates and unredeemed codes.
 	oauthApp *OAuthApp
 	codes    map[string]Grant
+	// Token rotation: refresh tokens not yet used, with the bot token
+	// they renew; when each rotating bot token expires.
+	refresh map[string]refreshGrant
+	expiry  map[string]time.Time
 }
 
 // New starts a fake Slack; it is closed when the test ends.
 func New(tb testing.TB) *Server {
 	s := &Server{changed: make(chan struct{}), users: map[string]User{}, failures: map[string][]Failure{},
 		workspaces: map[string]Workspace{}, channels: map[string]Channel{},
-		triggers: map[string]trigger{}, viewByID: map[string]*View{}}
+		triggers: map[string]trigger{}, viewByID: map[string]*View{},
+		refresh: map[string]refreshGrant{}, expiry: map[string]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
@@ -347,6 +353,9 @@ func (s *Server) authenticate(c Call) (Workspace, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w, ok := s.workspaces[c.Token]; ok {
+		if at, rotating := s.expiry[c.Token]; rotating && !time.Now().Before(at) {
+			return Workspace{}, "token_expired"
+		}
 		return w, ""
 	}
 	if _, ok := s.workspaces["revoked:"+c.Token]; ok {

@@ -88,6 +88,14 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURI string) (*Insta
 	return c.access(ctx, form)
 }
 
+// Refresh trades an installation's refresh token for a new bot token and
+// a new refresh token (token rotation): Slack revokes the refresh token it
+// was given, so each is used once.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Installation, error) {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
+	return c.access(ctx, form)
+}
+
 func (c *Client) access(ctx context.Context, form url.Values) (*Installation, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.APIURL, "/")+"/oauth.v2.access", strings.NewReader(form.Encode()))
 	if err != nil {

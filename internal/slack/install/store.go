@@ -59,6 +59,11 @@ type Store struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+
+	// Token rotation (see WithRotation); refresher nil: off.
+	refresher     Refresher
+	locks         Locker
+	refreshBefore time.Duration
 }
 
 type cached struct {
