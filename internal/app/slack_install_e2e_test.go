@@ -44,11 +44,14 @@ func newInstallWorld(t *testing.T) *installWorld {
 }
 
 // startInstalls runs a replica that serves installed workspaces only.
-func (w *installWorld) startInstalls() *slackApp {
+func (w *installWorld) startInstalls() *slackApp { return w.startInstallsSocket("") }
+
+// startInstallsSocket is startInstalls in Socket Mode when appToken is set.
+func (w *installWorld) startInstallsSocket(appToken string) *slackApp {
 	w.t.Helper()
 	inst := w.cfg
 	a, err := New(Config{
-		Slack:        &slack.Config{SigningSecret: e2eSecret, APIURL: w.fake.APIURL(), Workers: 1},
+		Slack:        &slack.Config{SigningSecret: e2eSecret, AppToken: appToken, APIURL: w.fake.APIURL(), Workers: 1},
 		SlackInstall: &inst,
 		Store:        redisstore.New(w.client, redisstore.WithPrefix(w.prefix)),
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),

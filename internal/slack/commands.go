@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -39,7 +40,7 @@ func (a *Adapter) runSlashCommand(ctx context.Context, cmd slackapi.SlashCommand
 		}
 		return nil
 	}
-	r := a.slashCommand(ctx, o.key(), cmd)
+	r := a.slashCommand(ctx, dataKey(ctx, o), cmd)
 	return &r
 }
 
@@ -122,7 +123,9 @@ func (a *Adapter) privateCommand(ctx context.Context, m bot.Message, channel, th
 func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult, error) {
 	team := strings.TrimPrefix(string(m.Tenant), "slack:")
 	if m.CheckChannel == nil {
-		m.CheckChannel = a.checkChannel(team)
+		// A channel is linked from the workspace the command came from,
+		// even when the data is the org's.
+		m.CheckChannel = a.checkChannel(cmp.Or(originOf(ctx).Team, team))
 	}
 	if m.User.Name == "" {
 		if u, err := a.lookupUser(ctx, team, m.User.ID); err == nil {

@@ -163,8 +163,8 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	if adm != admitted {
 		return
 	}
-	// Handlers key the workspace's data by TeamID.
-	env.TeamID = o.key()
+	// Handlers key the workspace's (or org's) data by TeamID.
+	env.TeamID = dataKey(ctx, o)
 	spec.handle(a, ctx, env)
 }
 

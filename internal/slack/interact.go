@@ -75,7 +75,7 @@ func (a *Adapter) processInteraction(ctx context.Context, cb *slackapi.Interacti
 	}
 	in := &interaction{
 		cb:        cb,
-		team:      o.key(),
+		team:      dataKey(ctx, o),
 		channel:   cb.Container.ChannelID,
 		messageTS: cb.Container.MessageTs,
 		threadTS:  cb.Container.ThreadTs,

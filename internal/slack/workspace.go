@@ -55,6 +55,27 @@ func (o origin) String() string {
 	return o.Team
 }
 
+type originKey struct{}
+
+// originOf is the workspace the payload being handled came from (admit
+// records it); the zero origin when none was admitted.
+func originOf(ctx context.Context) origin {
+	o, _ := ctx.Value(originKey{}).(origin)
+	return o
+}
+
+// dataKey is the id the payload's data is kept under: for an org-wide
+// installation, the org (one directory for every workspace of an
+// Enterprise Grid org: its teams, channels and leads are shared, and its
+// W… user ids are the same in every workspace); else the workspace, as
+// with SLACK_BOT_TOKEN.
+func dataKey(ctx context.Context, o origin) string {
+	if in := installationOf(ctx); in != nil && in.EnterpriseInstall && in.EnterpriseID != "" {
+		return in.EnterpriseID
+	}
+	return o.key()
+}
+
 // serves reports whether a token with this identity serves o.
 func (id *identity) serves(o origin) bool {
 	if o.Team != "" && o.Team == id.TeamID {
@@ -289,7 +310,7 @@ func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Con
 			} else if f != nil {
 				in = f
 			}
-			return withInstallation(ctx, in), admitted
+			return context.WithValue(withInstallation(ctx, in), originKey{}, o), admitted
 		}
 		if a.cfg.BotToken == "" {
 			a.metrics.ForeignIgnored(platform, kind)
@@ -303,7 +324,7 @@ func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Con
 		return ctx, unknown
 	}
 	if id.serves(o) {
-		return ctx, admitted
+		return context.WithValue(ctx, originKey{}, o), admitted
 	}
 	a.metrics.ForeignIgnored(platform, kind)
 	a.logForeign(o, kind)
