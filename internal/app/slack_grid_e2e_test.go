@@ -47,6 +47,17 @@ func TestSlackE2EGridOrgInstallSharesOneDirectory(t *testing.T) {
 		t.Fatalf("org's leads = %v, want the installer", l)
 	}
 
+	// Right after the install the installer's App Home says what to do
+	// first, with the org's token.
+	if code := a.send("/slack/events", "application/json", eventFrom(wsA, org, "EvGridHome", map[string]any{"type": "app_home_opened", "user": installer, "tab": "home"}), time.Now(), e2eSecret, nil); code != http.StatusOK {
+		t.Fatalf("app_home_opened: %d", code)
+	}
+	home := w.fake.WaitCall(t, "views.publish", e2eWait, func(c fakeslack.Call) bool { return c.Params["user_id"] == installer })
+	mustContain(t, "installer's App Home", home.AllText(), "Getting started", "team create", "channel #channel", "whoowns import")
+	if home.Token != "xoxb-grid" {
+		t.Errorf("App Home published with %q", home.Token)
+	}
+
 	cmd := func(team, user, text string) string {
 		t.Helper()
 		code, body := a.commandFrom(url.Values{"team_id": {team}, "enterprise_id": {org}, "channel_id": {"C0SHARED"}, "user_id": {user}, "user_name": {user},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Home is what a person sees on the bot's home page (Slack's App Home, the
@@ -29,6 +30,9 @@ type Home struct {
 	Summary    *LeadSummary           `json:"summary,omitempty"`
 	Unanswered []ownership.Unanswered `json:"unanswered,omitempty"`
 	EmptyRoles []EmptyRole            `json:"empty_roles,omitempty"`
+	// FirstSteps is set for a lead of a tenant with no teams yet (right
+	// after an install): the home then explains what to do first.
+	FirstSteps []rich.Text `json:"first_steps,omitempty"`
 }
 
 // OnNoTeam reports whether the viewer belongs to no team.
@@ -151,6 +155,9 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 		}
 		h.Teams = append(h.Teams, ht)
 	}
+	if h.Lead && len(d.Teams) == 0 {
+		h.FirstSteps = FirstSteps()
+	}
 	if !h.Lead {
 		return h, nil
 	}
@@ -202,4 +209,17 @@ func teamByKey(d *ownership.Directory, key string) *ownership.Team {
 		}
 	}
 	return nil
+}
+
+// FirstSteps are a new tenant's next steps, for its leads: create the
+// teams, name who holds the roles, link the teams' channels, or import
+// everything from a file; then bring in other leads.
+func FirstSteps() []rich.Text {
+	return []rich.Text{
+		rich.Sprintf("Create your teams: %s", rich.Command("team create <name>")),
+		rich.Sprintf("Say who holds each role: %s and %s", rich.Command("set pm @person <team>"), rich.Command("set po @person <team>")),
+		rich.Sprintf("Link each team's channel, so questions asked there are about that team: %s, or %s in the channel", rich.Command("channel #channel <team>"), rich.Command("channel here <team>")),
+		rich.Sprintf("Many teams already written down? An operator can load them all at once from a file with %s.", rich.Code("whoowns import")),
+		rich.Sprintf("Share the work: %s makes someone else a lead too.", rich.Command("lead add @person")),
+	}
 }

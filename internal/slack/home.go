@@ -43,7 +43,14 @@ func homePage(h bot.Home, page int) []slackapi.Block {
 	if h.Lead && h.Summary != nil {
 		out = append(out, section(leadSummary(*h.Summary)))
 	}
-	if len(h.Teams) == 0 {
+	switch {
+	case len(h.FirstSteps) > 0:
+		lines := []rich.Text{rich.Strong("Getting started"), rich.Plain("No teams are set up yet. As a lead, you can:")}
+		for i, st := range h.FirstSteps {
+			lines = append(lines, rich.Concat(rich.Plain(fmt.Sprintf("%d. ", i+1)), st))
+		}
+		out = append(out, sections(rich.Lines(lines...))...)
+	case len(h.Teams) == 0:
 		out = append(out, section(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>"))))
 	}
 	own := h.Teams[:h.Mine]

@@ -158,7 +158,8 @@ func TestHomeGolden(t *testing.T) {
 		Unanswered: []ownership.Unanswered{{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}},
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "payments", Name: "Payments"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 	}
-	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome} {
+	firstSteps := bot.Home{Viewer: priya, Lead: true, FirstSteps: bot.FirstSteps()}
+	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome, "home_first_steps": firstSteps} {
 		blocks := homeBlocks(h)
 		checkLimits(t, blocks)
 		golden(t, name, blocks)

@@ -299,7 +299,14 @@ func homeCard(h bot.Home) schema.Attachment {
 		s := h.Summary
 		c.text(rich.Sprintf("%s %d teams · %d empty roles · %d covers in force · %d unanswered questions", rich.Strong("For leads:"), s.Teams, s.EmptyRoles, s.Covers, s.Unanswered))
 	}
-	if len(h.Teams) == 0 {
+	switch {
+	case len(h.FirstSteps) > 0:
+		c.text(rich.Plain("Getting started"), heading, spaced)
+		c.text(rich.Plain("No teams are set up yet. As a lead, you can:"))
+		for i, st := range h.FirstSteps {
+			c.text(rich.Concat(rich.Plain(fmt.Sprintf("%d. ", i+1)), st))
+		}
+	case len(h.Teams) == 0:
 		c.text(rich.Sprintf("No teams are set up yet. A lead can create one with %s.", rich.Command("team create <name>")))
 	}
 	own, others := h.Teams[:h.Mine], h.Teams[h.Mine:]

@@ -110,6 +110,7 @@ func TestCardsGolden(t *testing.T) {
 		"onboarding_team":  onboardingCard(onboarded),
 		"onboarding_pick":  onboardingCard(picker),
 		"home_lead":        homeCard(home),
+		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if att.ContentType != cardContentType {
