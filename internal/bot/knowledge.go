@@ -57,6 +57,74 @@ type Onboarding struct {
 	// Roles explains the two roles; HowToAsk says how to use the bot.
 	Roles    []string  `json:"roles"`
 	HowToAsk rich.Text `json:"how_to_ask"`
+	// FirstLead is set in the welcome of the person who installed the app
+	// and so became the tenant's first lead; FirstSteps then says what to
+	// do first when the tenant has no teams yet.
+	FirstLead  bool        `json:"first_lead,omitempty"`
+	FirstSteps []rich.Text `json:"first_steps,omitempty"`
+}
+
+// FirstLeadLines are the lines of the welcome that tell the installer
+// they are the first lead, with the first steps; none for anyone else.
+func (o Onboarding) FirstLeadLines() []rich.Text {
+	if !o.FirstLead {
+		return nil
+	}
+	lines := []rich.Text{rich.Plain("You added me here, so you are my first lead: you keep who owns what up to date, and can make others leads too.")}
+	for i, st := range o.FirstSteps {
+		lines = append(lines, rich.Concat(rich.Plain(fmt.Sprintf("%d. ", i+1)), st))
+	}
+	return lines
+}
+
+// InstalledBy records the person who installed the app in m.Tenant as its
+// first lead when it has none, audited; it reports whether they became
+// the lead. m.ID names the install, so a redelivery changes nothing more.
+// name, if m.User has none, is asked for the person's name only when they
+// are about to become the lead (it may cost the transport a call).
+func (s *Service) InstalledBy(ctx context.Context, m Message, name func(context.Context) string) (bool, error) {
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return false, err
+	}
+	if len(d.Leads) > 0 {
+		return false, nil
+	}
+	if m.User.Name == "" && name != nil {
+		m.User.Name = name(ctx)
+	}
+	_, changes, err := s.store.Update(ctx, m.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+		if len(d.Leads) > 0 {
+			return nil, nil
+		}
+		d.Leads = append(d.Leads, m.User)
+		return []ownership.Change{{At: s.now().UTC(), Actor: m.User, Action: "lead.add", New: m.User.ID,
+			Summary: fmt.Sprintf("%s installed whoowns and became its first lead", m.User.Label())}}, nil
+	}, ownership.WithRequestID("install:"+m.ID))
+	return err == nil && len(changes) > 0, err
+}
+
+// WelcomeInstaller is Welcome for the person who just installed the app.
+// When they became the first lead the welcome says so (with the first
+// steps if there are no teams yet), and is sent even if they were
+// welcomed before.
+func (s *Service) WelcomeInstaller(ctx context.Context, m Message, firstLead bool) (Onboarding, bool, error) {
+	o, send, err := s.Welcome(ctx, m, "")
+	if err != nil || !firstLead {
+		return o, send, err
+	}
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return Onboarding{}, false, err
+	}
+	if !send {
+		o = s.onboarding(d, m, nil)
+	}
+	o.FirstLead = true
+	if len(d.Teams) == 0 {
+		o.FirstSteps = FirstSteps()
+	}
+	return o, true, nil
 }
 
 // Welcome prepares the onboarding message for user on team (team "" when
@@ -151,6 +219,7 @@ func (o Onboarding) Text() rich.Text {
 	} else if len(o.Teams) > 0 {
 		lines = append(lines, rich.Plain("Which team are you on? Pick it and I'll show you who's who."))
 	}
+	lines = append(lines, o.FirstLeadLines()...)
 	lines = append(lines, o.HowToAsk)
 	return rich.Lines(lines...)
 }

@@ -357,6 +357,9 @@ func onboardingBlocks(o bot.Onboarding) []slackapi.Block {
 		sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Choose your team", maxButtonText), actionOnboardTeam, teamOptions(o.Teams)...)
 		out = append(out, slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(rich.Plain("Which team are you on? Pick it and I'll show you who's who."))), nil, slackapi.NewAccessory(sel)))
 	}
+	if lines := o.FirstLeadLines(); len(lines) > 0 {
+		out = append(out, sections(rich.Lines(lines...))...)
+	}
 	return append(out, contextBlock(o.HowToAsk))
 }
 

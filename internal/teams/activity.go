@@ -64,13 +64,74 @@ func (a *Adapter) handle(ctx context.Context, in *inbound) {
 		}
 	case schema.ConversationUpdate:
 		a.rememberConversation(ctx, tenant, in)
+		if botAdded(in) && in.Conversation.ConversationType != convPersonal {
+			// The bot was added to a team or chat.
+			a.onInstalled(ctx, tenant, in)
+		}
 		a.onMembersAdded(ctx, tenant, in)
 	case schema.InstallationUpdate:
-		// Someone installed the bot for themselves: welcome them, once.
-		if installAdded(in) && in.Conversation.ConversationType == convPersonal && isUser(in.From.ID) {
-			a.welcomeMember(ctx, tenant, in, in.From, "")
+		if installAdded(in) {
+			a.onInstalled(ctx, tenant, in)
 		}
 	}
+}
+
+// botAdded reports a conversationUpdate that adds the bot itself.
+func botAdded(in *inbound) bool {
+	for _, m := range in.MembersAdded {
+		if m.ID == in.Recipient.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// onInstalled handles the app being installed, for a person (personal
+// scope) or in a team or chat: the installer (from, as the signed activity
+// names them) becomes the tenant's first lead when it has none, audited,
+// and is welcomed; the welcome says they are the first lead. A personal
+// install welcomes the installer in any case, once.
+func (a *Adapter) onInstalled(ctx context.Context, tenant ownership.TenantID, in *inbound) {
+	if !isUser(in.From.ID) {
+		return
+	}
+	m := bot.Message{Tenant: tenant, Platform: bot.PlatformTeams, ID: in.ID, User: ownership.Person{ID: in.From.ID, Name: in.From.Name}, Channel: channelOf(in)}
+	first, err := a.svc.InstalledBy(ctx, m, func(ctx context.Context) string {
+		// Activities often carry ids only; the lead is kept with a name.
+		name := a.memberName(ctx, in, in.From.ID)
+		m.User.Name = name
+		return name
+	})
+	if err != nil {
+		a.log.Error("teams: could not record the installer as the first lead", "tenant", tenant, "user", in.From.ID, "activity", in.ID, "err", err)
+	} else if first {
+		a.log.Info("teams: installed; the installer is the tenant's first lead", "tenant", tenant, "user", in.From.ID, "conversation_type", in.Conversation.ConversationType)
+	}
+	if !first && in.Conversation.ConversationType != convPersonal {
+		return
+	}
+	o, send, err := a.svc.WelcomeInstaller(ctx, m, first)
+	if err != nil {
+		a.log.Error("teams: onboarding failed", "user", in.From.ID, "activity", in.ID, "err", err)
+		return
+	}
+	if !send {
+		return
+	}
+	if o.User.Name == "" {
+		o.User.Name = a.memberName(ctx, in, in.From.ID)
+	}
+	a.sendWelcome(ctx, in, o)
+}
+
+// memberName looks up a member's display name ("" when it cannot).
+func (a *Adapter) memberName(ctx context.Context, in *inbound, id string) string {
+	acct, err := a.conn.Member(ctx, in.ServiceURL, in.Conversation.ID, id)
+	if err != nil {
+		a.log.Warn("teams: could not look up a member's name", "user", id, "err", err)
+		return ""
+	}
+	return acct.Name
 }
 
 // installAdded reports an installationUpdate that adds the app ("add", or
@@ -97,9 +158,8 @@ func (a *Adapter) onMembersAdded(ctx context.Context, tenant ownership.TenantID,
 	}
 	switch in.Conversation.ConversationType {
 	case convPersonal:
-		if isUser(in.From.ID) {
-			a.welcomeMember(ctx, tenant, in, in.From, "")
-		}
+		// The person installed the bot for themselves.
+		a.onInstalled(ctx, tenant, in)
 	case convChannel:
 		teamID, linked := a.linkedTeam(ctx, tenant, in)
 		if !linked {

@@ -18,6 +18,8 @@ type Core interface {
 	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
+	InstalledBy(ctx context.Context, m bot.Message, name func(context.Context) string) (bool, error)
+	WelcomeInstaller(ctx context.Context, m bot.Message, firstLead bool) (bot.Onboarding, bool, error)
 	JoinTeam(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, error)
 	Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error)
 	Feedback(ctx context.Context, m bot.Message, intentID string, helpful bool) error
