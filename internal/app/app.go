@@ -59,6 +59,7 @@ func New(cfg Config) (*App, error) {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
 	a := &App{cfg: cfg, log: log, metrics: metrics.New(), mux: http.NewServeMux()}
+	var out outbox
 	cat, err := intent.Default()
 	if err != nil {
 		return nil, fmt.Errorf("intent catalogue: %w", err)
@@ -98,6 +99,7 @@ func New(cfg Config) (*App, error) {
 			return nil, err
 		}
 		a.transports = append(a.transports, s)
+		out.slack = s
 	}
 	if cfg.Teams != nil {
 		tc := *cfg.Teams
@@ -108,12 +110,16 @@ func New(cfg Config) (*App, error) {
 			return nil, err
 		}
 		a.transports = append(a.transports, t)
+		out.teams = t
 	}
 	for _, t := range a.transports {
 		t.Register(a.mux)
 	}
 	a.sched = scheduler.New(scheduler.Config{Store: a.store, Tick: cfg.SchedulerTick, Lease: cfg.SchedulerLease,
 		Logger: log.With("component", "scheduler"), Observer: a.metrics})
+	for kind, h := range a.svc.Handlers(out) {
+		a.sched.Handle(kind, h)
+	}
 	ops := a.mux
 	if cfg.MetricsAddr != "" || cfg.MetricsListener != nil {
 		// WHOOWNS_METRICS_ADDR: the main listener no longer serves it.

@@ -47,6 +47,8 @@ type slackWorld struct {
 	fake   *fakeslack.Server
 	client redis.UniversalClient
 	prefix string
+	// tune, when set, adjusts each replica's configuration before it starts.
+	tune func(*Config)
 }
 
 func newSlackWorld(t *testing.T) *slackWorld {
@@ -95,6 +97,9 @@ func (w *slackWorld) start(appToken string) *slackApp {
 			Workers: 1},
 		Store:  redisstore.New(w.client, redisstore.WithPrefix(w.prefix)),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if w.tune != nil {
+		w.tune(&cfg)
 	}
 	a, err := New(cfg)
 	if err != nil {

@@ -74,6 +74,9 @@ type Holder struct {
 	// Usual is the assigned holder while Person covers for them.
 	Usual      ownership.Person `json:"usual,omitempty"`
 	CoverUntil time.Time        `json:"cover_until,omitempty"`
+	// EndedCover is the role's last cover when it has ended and none is in
+	// force, so the Why? can say the usual holder is back.
+	EndedCover *ownership.Cover `json:"ended_cover,omitempty"`
 	AssignedBy ownership.Person `json:"assigned_by,omitempty"`
 	AssignedAt time.Time        `json:"assigned_at,omitempty"`
 	// Decides says what this holder decides, for answers naming both roles.

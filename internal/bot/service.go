@@ -101,6 +101,7 @@ func New(store ownership.Store, catalogue *intent.Catalogue, opts ...Option) *Se
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = planningStore{Store: store, s: s}
 	return s
 }
 
@@ -453,6 +454,8 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 		h.CoverUntil = cover.Until
 		h.AssignedBy = cover.By
 		h.AssignedAt = cover.At
+	} else if c, ok := t.Covers[role]; ok && !c.Person.IsZero() {
+		h.EndedCover = &c
 	}
 	return h
 }
@@ -740,6 +743,9 @@ func (a Answer) Reasoning() []rich.Text {
 		hs = []Holder{*a.Holder}
 	}
 	for _, h := range hs {
+		if c := h.EndedCover; c != nil {
+			out = append(out, rich.Sprintf("%s's cover as %s ended on %s.", mention(c.Person), h.RoleName, when(c.Until)))
+		}
 		switch {
 		case h.Empty():
 			out = append(out, rich.Sprintf("Nobody holds the %s role yet.", h.RoleName))

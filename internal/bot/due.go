@@ -1,0 +1,199 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
+	"github.com/whoowns/whoowns/internal/scheduler"
+)
+
+// Outbox delivers what scheduled work produces, outside any conversation:
+// each transport implements it for its own tenants ("slack:…", "teams:…").
+type Outbox interface {
+	// Post posts text as a new message in a channel of the tenant.
+	Post(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, text rich.Text) error
+	// Tell sends n privately to one person (a DM, a personal chat).
+	Tell(ctx context.Context, tenant ownership.TenantID, to ownership.Person, n Notice) error
+}
+
+// Notice is a private message the bot starts.
+type Notice struct {
+	Text rich.Text
+}
+
+// DueObserver is told about scheduled work, for metrics; an Observer may
+// implement it.
+type DueObserver interface {
+	CoverEndNote(platform string)
+	Review(outcome string)
+	DigestDelivered(to string)
+}
+
+// schedulerActor is the actor of the changes scheduled work audits.
+var schedulerActor = ownership.Person{Name: "whoowns (scheduled)"}
+
+// roleJobKey is the key of a job about one role of one team.
+func roleJobKey(team string, role ownership.Role) string { return team + "/" + string(role) }
+
+func splitRoleJobKey(key string) (string, ownership.Role, bool) {
+	team, role, ok := strings.Cut(key, "/")
+	return team, ownership.Role(role), ok && team != "" && role != ""
+}
+
+// platformOf is the platform of a tenant id.
+func platformOf(t ownership.TenantID) string {
+	p, _, _ := strings.Cut(string(t), ":")
+	return p
+}
+
+// planningStore is the service's store: after every change it brings the
+// schedule in line with the directory (a cover set, extended or ended
+// early moves its end), so no caller has to remember to.
+type planningStore struct {
+	ownership.Store
+	s *Service
+}
+
+// Update implements ownership.Store.
+func (p planningStore) Update(ctx context.Context, t ownership.TenantID, fn func(*ownership.Directory) ([]ownership.Change, error), opts ...ownership.UpdateOption) (*ownership.Directory, []ownership.Change, error) {
+	var before *ownership.Directory
+	d, changes, err := p.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
+		before = d.Clone()
+		return fn(d)
+	}, opts...)
+	if err == nil && len(changes) > 0 && before != nil {
+		// The change stands whatever happens here.
+		if perr := p.s.plan(ctx, before, d); perr != nil {
+			p.s.log.Warn("could not update the schedule after a change", "tenant", t, "err", perr)
+		}
+	}
+	return d, changes, err
+}
+
+// plan schedules and cancels the jobs a change of the directory from
+// before to after calls for. A nil before plans after from scratch.
+func (s *Service) plan(ctx context.Context, before, after *ownership.Directory) error {
+	now := s.now()
+	var errs []error
+	covers := func(d *ownership.Directory) map[string]ownership.Cover {
+		out := map[string]ownership.Cover{}
+		if d == nil {
+			return out
+		}
+		for _, t := range d.Teams {
+			for r, c := range t.Covers {
+				if c.Until.After(now) {
+					out[roleJobKey(t.ID, r)] = c
+				}
+			}
+		}
+		return out
+	}
+	was, is := covers(before), covers(after)
+	for k, c := range is {
+		if old, ok := was[k]; before != nil && ok && old.Until.Equal(c.Until) {
+			continue
+		}
+		errs = append(errs, s.store.ScheduleJob(ctx, ownership.Job{Tenant: after.Tenant, Kind: ownership.JobCoverEnd, Key: k}, c.Until, false))
+	}
+	for k := range was {
+		if _, ok := is[k]; !ok {
+			errs = append(errs, s.store.CancelJob(ctx, ownership.Job{Tenant: after.Tenant, Kind: ownership.JobCoverEnd, Key: k}))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Handlers returns the scheduled jobs the service runs, by kind, each
+// delivering through out.
+func (s *Service) Handlers(out Outbox) map[string]scheduler.Handler {
+	return map[string]scheduler.Handler{
+		ownership.JobCoverEnd: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+			return s.coverEnded(ctx, r, out)
+		},
+	}
+}
+
+func (s *Service) dueObserver() DueObserver {
+	if o, ok := s.observer.(DueObserver); ok {
+		return o
+	}
+	return nopDue{}
+}
+
+type nopDue struct{}
+
+func (nopDue) CoverEndNote(string)    {}
+func (nopDue) Review(string)          {}
+func (nopDue) DigestDelivered(string) {}
+
+// sameInstant compares a stored time with a job's due time, which the
+// schedule keeps to the millisecond.
+func sameInstant(a, b time.Time) bool {
+	return a.Truncate(time.Millisecond).Equal(b.Truncate(time.Millisecond))
+}
+
+// coverEnded runs when a cover is due to end: it records the end in the
+// audit log and posts one short note in each of the team's linked
+// channels. A cover extended meanwhile runs again at its new end; one ended
+// early by a lead (who announced it) or replaced needs nothing.
+func (s *Service) coverEnded(ctx context.Context, r *scheduler.Run, out Outbox) (time.Time, error) {
+	j := r.Job()
+	teamID, role, ok := splitRoleJobKey(j.Key)
+	if !ok {
+		return time.Time{}, nil
+	}
+	d, err := s.store.Directory(ctx, j.Tenant)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t := d.Teams[teamID]
+	if t == nil {
+		return time.Time{}, nil
+	}
+	c, ok := t.Covers[role]
+	now := r.Now()
+	switch {
+	case !ok:
+		return time.Time{}, nil
+	case c.Active(now):
+		return c.Until, nil
+	case !sameInstant(c.Until, r.Lease.Due):
+		return time.Time{}, nil
+	}
+	roleName := d.RoleName(role)
+	usual := t.Roles[role].Person
+	summary := fmt.Sprintf("%s's cover as %s of %s ended", c.Person.Label(), roleName, t.Name)
+	if !usual.IsZero() {
+		summary += fmt.Sprintf("; %s holds the role again", usual.Label())
+	}
+	// Audited once, however often the job runs.
+	reqID := "sched:" + j.ID() + "@" + r.Lease.Due.UTC().Format(time.RFC3339Nano)
+	if _, _, err := s.store.Update(ctx, j.Tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+		return []ownership.Change{{At: c.Until.UTC(), Actor: schedulerActor, Team: t.ID, Action: "cover.ended", Field: string(role), Old: c.Person.ID, New: usual.ID, Summary: summary}}, nil
+	}, ownership.WithRequestID(reqID)); err != nil {
+		return time.Time{}, err
+	}
+	var note rich.Text
+	if usual.IsZero() {
+		note = rich.Sprintf("%s's cover as %s of %s has ended. %s has no %s now; a lead can fill the role with %s.",
+			mention(c.Person), roleName, rich.Strong(t.Name), t.Name, roleName, FillCommand(role, t.Name))
+	} else {
+		note = rich.Sprintf("%s's cover as %s of %s has ended; %s is the %s again.", mention(c.Person), roleName, rich.Strong(t.Name), mention(usual), roleName)
+	}
+	var errs []error
+	for _, ch := range t.Channels {
+		sent, err := r.Deliver(ctx, "channel:"+ch.ID, func(ctx context.Context) error { return out.Post(ctx, j.Tenant, ch, note) })
+		if err != nil {
+			errs = append(errs, err)
+		} else if sent {
+			s.dueObserver().CoverEndNote(platformOf(j.Tenant))
+		}
+	}
+	return time.Time{}, errors.Join(errs...)
+}
