@@ -41,7 +41,7 @@ func homeBlocks(h bot.Home) []slackapi.Block { return homePage(h, 0) }
 func homePage(h bot.Home, page int) []slackapi.Block {
 	out := []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150))}
 	if h.Lead && h.Summary != nil {
-		out = append(out, section(leadSummary(*h.Summary)))
+		out = append(out, section(leadSummary(*h.Summary)), leadActions(*h.Summary))
 	}
 	switch {
 	case len(h.FirstSteps) > 0:
@@ -130,6 +130,19 @@ func leadSummary(s bot.LeadSummary) rich.Text {
 	return rich.Sprintf("%s %s", rich.Strong("For leads:"), strings.Join(parts, " · "))
 }
 
+// leadActions are the leads' buttons for what is not about one team.
+func leadActions(s bot.LeadSummary) *slackapi.ActionBlock {
+	un := "Unanswered"
+	if s.Unanswered > 0 {
+		un = fmt.Sprintf("Unanswered (%d)", s.Unanswered)
+	}
+	return slackapi.NewActionBlock("lead_actions",
+		button(actionNewTeam, "New team", formNew),
+		button(actionUnanswered, un, formUnanswered),
+		button(actionLeads, "Leads", formLeads),
+	)
+}
+
 // teamBlock is one team in one section: its roles, its routing and, as
 // the accessory, the lead's menu or a member's "Suggest a change".
 func teamBlock(h bot.Home, t bot.HomeTeam) slackapi.Block {
@@ -145,7 +158,14 @@ func teamBlock(h bot.Home, t bot.HomeTeam) slackapi.Block {
 		lines = append(lines, rich.Sprintf("Routed here: %s", strings.Join(os, ", ")))
 	}
 	text := mrkdwn(mrkdwnOf(rich.Lines(lines...)))
-	return slackapi.NewSectionBlock(text, nil, nil, slackapi.SectionBlockOptionBlockID("team:"+bot.TeamKey(t.Team.ID)))
+	key := bot.TeamKey(t.Team.ID)
+	var acc *slackapi.Accessory
+	if h.Lead {
+		opt := func(label, form string) *slackapi.OptionBlockObject { return selectOption(form+":"+key, label) }
+		acc = slackapi.NewAccessory(slackapi.NewOverflowBlockElement(actionTeamMenu,
+			opt("Edit team", formEdit), opt("Cover a role", formCover), opt("Routes", formRoutes), opt("Delete team", formDelete)))
+	}
+	return slackapi.NewSectionBlock(text, nil, acc, slackapi.SectionBlockOptionBlockID("team:"+key))
 }
 
 // leadsPart lists what waits for a lead: unanswered questions and empty
@@ -155,7 +175,7 @@ func leadsPart(h bot.Home) []slackapi.Block {
 	if len(h.Unanswered) == 0 {
 		out = append(out, section(rich.Lines(rich.Strong("Unanswered questions"), rich.Plain("None. 🎉"))))
 	} else {
-		lines := []rich.Text{rich.Sprintf("%s (teach me with %s)", rich.Strong("Unanswered questions"), bot.TeachCommand())}
+		lines := []rich.Text{rich.Sprintf("%s (the Unanswered button above teaches me, as does %s)", rich.Strong("Unanswered questions"), bot.TeachCommand())}
 		for i, q := range h.Unanswered {
 			if i == maxHomeLines {
 				break

@@ -263,7 +263,27 @@ func (a *Adapter) handleInteractivity(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing payload", http.StatusBadRequest)
 		return
 	}
-	j, err := a.interactionJob([]byte(form.Get("payload")))
+	payload := []byte(form.Get("payload"))
+	if isViewSubmission(payload) {
+		// Answered in the response itself: field errors keep the modal
+		// open, an empty body closes it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), commandTimeout)
+		defer cancel()
+		resp, err := a.viewSubmission(ctx, payload)
+		if err != nil {
+			a.metrics.Rejected(platform, rejectBadRequest)
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		if resp == nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+		return
+	}
+	j, err := a.interactionJob(payload)
 	if err != nil {
 		a.metrics.Rejected(platform, rejectBadRequest)
 		http.Error(w, "malformed payload", http.StatusBadRequest)

@@ -26,6 +26,12 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionNotHelpful:  (*Adapter).onFeedback,
 	actionOnboardTeam: (*Adapter).onOnboardTeam,
 	actionHomePage:    (*Adapter).onHomePage,
+	actionTeamMenu:    (*Adapter).onTeamMenu,
+	actionNewTeam:     (*Adapter).onNewTeam,
+	actionUnanswered:  (*Adapter).onUnanswered,
+	actionLeads:       (*Adapter).onLeads,
+	actionTeach:       (*Adapter).onTeach,
+	actionPreview:     (*Adapter).onPreview,
 }
 
 // voteTTL is how long one person's vote on one answer is remembered.

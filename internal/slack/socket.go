@@ -112,6 +112,18 @@ func (a *Adapter) onEnvelope(ctx context.Context, client *socketmode.Client, req
 	if req == nil {
 		return
 	}
+	if req.Type == socketmode.RequestTypeInteractive && isViewSubmission(req.Payload) {
+		// The ack carries the answer: field errors, or nothing to close.
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commandTimeout)
+		defer cancel()
+		resp, err := a.viewSubmission(vctx, req.Payload)
+		if err != nil || resp == nil {
+			a.ack(ctx, client, req.EnvelopeID, nil)
+			return
+		}
+		a.ack(ctx, client, req.EnvelopeID, resp)
+		return
+	}
 	a.ack(ctx, client, req.EnvelopeID, nil)
 	var j job
 	switch req.Type {

@@ -33,6 +33,8 @@ type userInfo struct {
 	Name  string
 	Admin bool // workspace admin or owner, and not deactivated
 	Bot   bool
+	// Deleted marks a deactivated account: someone who left.
+	Deleted bool
 }
 
 // How long what Slack said about a person is trusted: admin status (which
@@ -93,7 +95,7 @@ func (c *userCache) put(key string, u userInfo) {
 // userInfoOf reads what the adapter needs from Slack's user object. A
 // deactivated account is nobody's admin.
 func userInfoOf(su *slackapi.User) userInfo {
-	u := userInfo{Name: su.Name, Admin: (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && !su.Deleted, Bot: su.IsBot || su.ID == slackbot}
+	u := userInfo{Name: su.Name, Admin: (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && !su.Deleted, Bot: su.IsBot || su.ID == slackbot, Deleted: su.Deleted}
 	if su.Profile.DisplayName != "" {
 		u.Name = su.Profile.DisplayName
 	}

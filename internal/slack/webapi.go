@@ -27,6 +27,9 @@ const (
 	methodOpenDM           = "conversations.open"
 	methodUserInfo         = "users.info"
 	methodPublishView      = "views.publish"
+	methodOpenView         = "views.open"
+	methodPushView         = "views.push"
+	methodUpdateView       = "views.update"
 	methodAuthTest         = "auth.test"
 	methodConversationInfo = "conversations.info"
 	methodOpenSocket       = "apps.connections.open"
@@ -61,7 +64,12 @@ var webAPIMethods = map[string]apiMethod{
 	methodOpenDM:        {Scope: "im:write", Idempotent: true},
 	methodUserInfo:      {Scope: "users:read", Idempotent: true},
 	methodPublishView:   {Idempotent: true},
-	methodAuthTest:      {Idempotent: true},
+	// A trigger_id opens one view: a repeat after an unknown outcome
+	// could only fail.
+	methodOpenView:   {},
+	methodPushView:   {},
+	methodUpdateView: {Idempotent: true},
+	methodAuthTest:   {Idempotent: true},
 	// Public channels need channels:read, private ones groups:read.
 	methodConversationInfo: {Scope: "channels:read", Idempotent: true},
 	methodOpenSocket:       {AppToken: true, Idempotent: true},
@@ -352,6 +360,32 @@ func (a *Adapter) publishHome(ctx context.Context, user string, blocks []slackap
 			UserID: user,
 			View:   slackapi.HomeTabViewRequest{Type: slackapi.VTHomeTab, Blocks: slackapi.Blocks{BlockSet: blocks}},
 		})
+		return err
+	})
+}
+
+// openView opens a modal with the trigger_id of the interaction that asked
+// for it (views.push when on top of another modal).
+func (a *Adapter) openView(ctx context.Context, triggerID string, push bool, v slackapi.ModalViewRequest) error {
+	method := methodOpenView
+	if push {
+		method = methodPushView
+	}
+	return a.call(ctx, method, func(ctx context.Context) error {
+		var err error
+		if push {
+			_, err = a.api.PushViewContext(ctx, triggerID, v)
+		} else {
+			_, err = a.api.OpenViewContext(ctx, triggerID, v)
+		}
+		return err
+	})
+}
+
+// updateView replaces an open modal.
+func (a *Adapter) updateView(ctx context.Context, viewID string, v slackapi.ModalViewRequest) error {
+	return a.call(ctx, methodUpdateView, func(ctx context.Context) error {
+		_, err := a.api.UpdateViewContext(ctx, v, "", "", viewID)
 		return err
 	})
 }

@@ -494,7 +494,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Deleted,
 			"profile": map[string]any{"display_name": u.Name},
 		}})
-	case "views.publish", "views.open", "views.update":
+	case "views.publish", "views.open", "views.push", "views.update":
 		s.views(w, ws, method, p)
 	case "apps.connections.open":
 		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket"})

@@ -149,7 +149,7 @@ func (s *Server) views(w http.ResponseWriter, ws Workspace, method string, p map
 		s.seq++
 		s.viewByID[id] = &View{ID: id, TeamID: ws.TeamID, User: p["user_id"], Hash: fmt.Sprint(s.seq), JSON: json.RawMessage(p["view"])}
 		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": id, "type": "home", "hash": fmt.Sprint(s.seq)}})
-	case "views.open":
+	case "views.open", "views.push":
 		tr, ok := s.triggers[p["trigger_id"]]
 		switch {
 		case p["trigger_id"] == "":

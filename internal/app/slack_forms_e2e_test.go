@@ -1,0 +1,152 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
+)
+
+// submit sends a signed view_submission and returns the status and body.
+func (s *slackApp) submit(user string, view map[string]any) (int, string) {
+	s.w.t.Helper()
+	raw, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": user, "team_id": e2eTeam}, "view": view})
+	body := []byte(url.Values{"payload": {string(raw)}}.Encode())
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/slack/interactivity", bytes.NewReader(body))
+	for k, v := range slack.Sign(e2eSecret, time.Now(), body) {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// editState is the state of a submitted Edit team form.
+func editState(name, pm, po string, members []string, channels []string) map[string]any {
+	f := func(v map[string]any) map[string]any { return map[string]any{"field": v} }
+	return map[string]any{"values": map[string]any{
+		"name":                 f(map[string]any{"type": "plain_text_input", "value": name}),
+		"role:product_manager": f(map[string]any{"type": "users_select", "selected_user": pm}),
+		"role:product_owner":   f(map[string]any{"type": "users_select", "selected_user": po}),
+		"members":              f(map[string]any{"type": "multi_users_select", "selected_users": members}),
+		"channels":             f(map[string]any{"type": "multi_conversations_select", "selected_conversations": channels}),
+	}}
+}
+
+func (w *slackWorld) productOwner(team string) string {
+	w.t.Helper()
+	d, err := redisstore.New(w.client, redisstore.WithPrefix(w.prefix)).Directory(context.Background(), ownership.TenantID("slack:"+e2eTeam))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d.Teams[team].Roles[ownership.ProductOwner].Person.ID
+}
+
+// TestSlackE2ELeadEditsTeamInAModal: a lead opens App Home, picks Edit on
+// Checkout, the modal opens with the click's trigger_id, and submitting it
+// with Jules as PO changes the PO, audits and announces it like the
+// command, and republishes the App Home. A field error keeps the modal
+// open and changes nothing; a non-lead's forged submission changes
+// nothing, and neither does a lead's stale one after they stopped being a
+// lead.
+func TestSlackE2ELeadEditsTeamInAModal(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddUser(fakeslack.User{ID: pLead, Name: "morgan"})
+	w.fake.AddUser(fakeslack.User{ID: pPriya, Name: "priya"})
+	w.fake.AddUser(fakeslack.User{ID: pMarco, Name: "marco"})
+	w.fake.AddUser(fakeslack.User{ID: "U0GONE", Name: "gone", Deleted: true})
+	w.fake.AddChannel(fakeslack.Channel{ID: chCheck, Name: "checkout", TeamID: e2eTeam})
+	a := w.start("")
+
+	a.event("EvHomeLead", homeOpened(pLead))
+	home := w.homeView(pLead, 1)
+	raw, _ := json.Marshal(home)
+	mustContain(t, "lead's App Home", string(raw), "For leads:", "edit:checkout", "New team")
+
+	trig := w.fake.Trigger(e2eTeam, pLead)
+	a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": pLead}, "trigger_id": trig,
+		"container": map[string]any{"type": "view", "view_id": "VH" + e2eTeam + pLead},
+		"view":      map[string]any{"id": "VH" + e2eTeam + pLead, "type": "home"},
+		"actions": []map[string]any{{"action_id": "team_menu", "block_id": "team:checkout", "type": "overflow",
+			"selected_option": map[string]any{"value": "edit:checkout"}, "action_ts": "1"}}})
+	open := w.fake.WaitCall(t, "views.open", e2eWait, func(c fakeslack.Call) bool { return c.Params["trigger_id"] == trig })
+	var opened struct {
+		CallbackID      string `json:"callback_id"`
+		PrivateMetadata string `json:"private_metadata"`
+	}
+	if err := json.Unmarshal([]byte(open.Params["view"]), &opened); err != nil || opened.CallbackID != "edit" || opened.PrivateMetadata != "checkout" {
+		t.Fatalf("opened %s", open.Params["view"])
+	}
+	mustContain(t, "edit modal", open.Params["view"], `"initial_user":"`+pMarco+`"`, `"multi_conversations_select"`)
+
+	members := []string{pPriya, pMarco, pJules}
+	// A person who left: the modal stays open with the error on the field.
+	code, body := a.submit(pLead, map[string]any{"id": "VM1", "hash": "h1", "callback_id": "edit", "private_metadata": "checkout",
+		"state": editState("Checkout", pPriya, "U0GONE", members, []string{chCheck})})
+	if code != 200 || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "role:product_owner") || !strings.Contains(body, "left the workspace") {
+		t.Fatalf("left person: %d %s", code, body)
+	}
+	if po := w.productOwner("checkout"); po != pMarco {
+		t.Fatalf("PO changed to %s by a refused form", po)
+	}
+
+	// A non-lead's forged submission of the same form.
+	code, body = a.submit(pJules, map[string]any{"id": "VM1", "hash": "h2", "callback_id": "edit", "private_metadata": "checkout",
+		"state": editState("Checkout", pPriya, pJules, members, []string{chCheck})})
+	if code != 200 || !strings.Contains(body, "Only leads") {
+		t.Fatalf("forged: %d %s", code, body)
+	}
+	if po := w.productOwner("checkout"); po != pMarco {
+		t.Fatalf("a non-lead's form made %s PO", po)
+	}
+
+	// The lead's valid submission.
+	publishes := len(w.fake.Calls("views.publish"))
+	code, body = a.submit(pLead, map[string]any{"id": "VM1", "hash": "h3", "callback_id": "edit", "private_metadata": "checkout",
+		"state": editState("Checkout", pPriya, pJules, members, []string{chCheck})})
+	if code != 200 || body != "" {
+		t.Fatalf("valid: %d %s", code, body)
+	}
+	if po := w.productOwner("checkout"); po != pJules {
+		t.Fatalf("PO is %s", po)
+	}
+	ann := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == chCheck })
+	mustContain(t, "announcement", ann.AllText(), "<@"+pLead+">", "<@"+pJules+">", "Product Owner of Checkout", "was <@"+pMarco+">")
+	w.fake.WaitCalls(t, "views.publish", publishes+1, e2eWait)
+	if got := a.lead("history checkout"); !strings.Contains(got, "made jules Product Owner of Checkout (was Marco)") {
+		t.Errorf("history: %s", got)
+	}
+
+	// The lead stops being one; their stale modal changes nothing.
+	st := redisstore.New(w.client, redisstore.WithPrefix(w.prefix))
+	if _, _, err := st.Update(context.Background(), ownership.TenantID("slack:"+e2eTeam), func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Leads = nil
+		return []ownership.Change{{At: time.Now(), Action: "lead.remove", Old: pLead, Summary: "test"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = a.submit(pLead, map[string]any{"id": "VM1", "hash": "h4", "callback_id": "edit", "private_metadata": "checkout",
+		"state": editState("Checkout", pPriya, pMarco, members, []string{chCheck})})
+	if code != 200 || !strings.Contains(body, "Only leads") {
+		t.Fatalf("stale: %d %s", code, body)
+	}
+	if po := w.productOwner("checkout"); po != pJules {
+		t.Fatalf("a former lead's stale form made %s PO", po)
+	}
+}

@@ -1,0 +1,608 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
+)
+
+// Leads' modals. A button or menu of App Home opens one with views.open and
+// the interaction's trigger_id; its submission (view_submission) is
+// answered synchronously: field errors keep it open, success closes it,
+// then the change is announced and the App Home republished. Who may do
+// what is decided by the core on the signed payload's user alone; the
+// view's private_metadata only says which team the form is about.
+
+// Forms, as callback ids (and as the first part of a team menu's value).
+const (
+	formEdit       = "edit"
+	formNew        = "new"
+	formDelete     = "delete"
+	formCover      = "cover"
+	formRoutes     = "routes"
+	formLeads      = "leads"
+	formTeach      = "teach"
+	formUnanswered = "unanswered"
+)
+
+// Action ids of the leads' buttons and menus.
+const (
+	actionTeamMenu   = "team_menu"  // overflow on a team: value "<form>:<team key>"
+	actionNewTeam    = "new_team"   // App Home: create a team
+	actionUnanswered = "unanswered" // App Home: the unanswered questions
+	actionLeads      = "leads"      // App Home: add or remove leads
+	actionTeach      = "teach"      // unanswered modal: value the question
+	actionPreview    = "preview"    // cover modal: an input that refreshes the preview
+)
+
+// field is the action id of every input of a form; the block id names the
+// field.
+const field = "field"
+
+// Limits of a modal (Slack's).
+const (
+	maxModalTitle  = 24
+	maxModalBlocks = 100
+	maxInputText   = 150 // plain_text_input we ask for (team names are 80)
+	maxFormQueue   = 20  // unanswered questions listed in the modal
+)
+
+func modal(callback, title, submit, meta string, blocks ...slackapi.Block) slackapi.ModalViewRequest {
+	v := slackapi.ModalViewRequest{Type: slackapi.VTModal, CallbackID: callback, PrivateMetadata: meta,
+		Title: plain(title, maxModalTitle), Close: plain("Cancel", maxModalTitle), Blocks: slackapi.Blocks{BlockSet: capBlocks(blocks, maxModalBlocks)}}
+	if submit != "" {
+		v.Submit = plain(submit, maxModalTitle)
+	} else {
+		v.Close = plain("Close", maxModalTitle)
+	}
+	return v
+}
+
+func textInput(id, label, initial string, optional bool) *slackapi.InputBlock {
+	el := slackapi.NewPlainTextInputBlockElement(plain("", 150), field)
+	el.Placeholder = nil
+	el.InitialValue = initial
+	el.MaxLength = maxInputText
+	return slackapi.NewInputBlock(id, plain(label, 2000), nil, el).WithOptional(optional)
+}
+
+func userInput(id, label string, initial ownership.Person, action string) *slackapi.InputBlock {
+	el := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, plain("Pick a person", 150), action)
+	el.InitialUser = initial.ID
+	return slackapi.NewInputBlock(id, plain(label, 2000), nil, el).WithOptional(true)
+}
+
+func usersInput(id, label string, initial []ownership.Person) *slackapi.InputBlock {
+	el := slackapi.NewOptionsMultiSelectBlockElement(slackapi.MultiOptTypeUser, plain("Pick people", 150), field)
+	for _, p := range initial {
+		el.InitialUsers = append(el.InitialUsers, p.ID)
+	}
+	return slackapi.NewInputBlock(id, plain(label, 2000), nil, el).WithOptional(true)
+}
+
+// channelsInput lists this workspace's channels only: Slack Connect
+// channels shared with other organisations are left out, and the
+// submission is checked with conversations.info as a typed link is.
+func channelsInput(id, label string, initial []ownership.Channel) *slackapi.InputBlock {
+	el := slackapi.NewOptionsMultiSelectBlockElement(slackapi.MultiOptTypeConversations, plain("Pick channels", 150), field)
+	el.Filter = &slackapi.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeExternalSharedChannels: true, ExcludeBotUsers: true}
+	for _, c := range initial {
+		el.InitialConversations = append(el.InitialConversations, c.ID)
+	}
+	return slackapi.NewInputBlock(id, plain(label, 2000), plain("Channels of this workspace; changes to the team are announced there.", 2000), el).WithOptional(true)
+}
+
+func selectOption(value, label string) *slackapi.OptionBlockObject {
+	return slackapi.NewOptionBlockObject(truncate(value, maxOptionValue), plain(label, 75), nil)
+}
+
+// roleField is the block id of a role's holder.
+func roleField(r ownership.Role) string { return "role:" + string(r) }
+
+// editTeamView is the Edit team modal: name, each role's holder, members
+// and linked channels.
+func editTeamView(v bot.LeadView) slackapi.ModalViewRequest {
+	t := v.Team
+	blocks := []slackapi.Block{textInput("name", "Name", t.Name, false)}
+	for _, r := range v.Roles {
+		blocks = append(blocks, userInput(roleField(r.ID), r.Name, t.Holders[r.ID], field))
+	}
+	blocks = append(blocks, usersInput("members", "Members", t.Members), channelsInput("channels", "Linked channels", t.Channels),
+		contextBlock(rich.Sprintf("Each change is announced in the team's channels and kept in %s, as if typed as a command.", rich.Command("history"))))
+	return modal(formEdit, "Edit team", "Save", t.Key, blocks...)
+}
+
+// newTeamView is the New team modal.
+func newTeamView(v bot.LeadView) slackapi.ModalViewRequest {
+	blocks := []slackapi.Block{textInput("name", "Name", "", false)}
+	for _, r := range v.Roles[:2] {
+		blocks = append(blocks, userInput(roleField(r.ID), r.Name, ownership.Person{}, field))
+	}
+	blocks = append(blocks, usersInput("members", "Members", nil), channelsInput("channels", "Linked channels", nil))
+	return modal(formNew, "New team", "Create", "", blocks...)
+}
+
+// deleteTeamView asks to confirm a deletion.
+func deleteTeamView(v bot.LeadView) slackapi.ModalViewRequest {
+	t := v.Team
+	return modal(formDelete, "Delete team", "Delete", t.Key,
+		section(rich.Sprintf("Delete %s? Its roles, members and routes go, and its %d linked channels are unlinked. The history keeps a copy.", rich.Strong(t.Name), len(t.Channels))))
+}
+
+// coverView is the Cover modal: role, person, until (date and time, UTC)
+// and what the cover would do.
+func coverView(v bot.LeadView, preview rich.Text) slackapi.ModalViewRequest {
+	t := v.Team
+	var opts []*slackapi.OptionBlockObject
+	for _, r := range v.Roles {
+		opts = append(opts, selectOption(string(r.ID), r.Name))
+	}
+	role := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a role", 150), actionPreview, opts...)
+	person := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, plain("Pick a person", 150), actionPreview)
+	date := slackapi.NewDatePickerBlockElement(actionPreview)
+	date.InitialDate = v.Now.AddDate(0, 0, 7).Format("2006-01-02")
+	tm := slackapi.NewTimePickerBlockElement(actionPreview)
+	tm.InitialTime = "17:00"
+	var now []rich.Text
+	for _, r := range v.Roles {
+		if c, ok := t.Covers[r.ID]; ok {
+			now = append(now, rich.Sprintf("%s covers as %s until %s.", personSpan(c.Person), r.Name, c.Until.UTC().Format("2 Jan 2006 15:04 UTC")))
+		}
+	}
+	if len(now) == 0 {
+		now = append(now, rich.Plain("Nobody is covering on this team now."))
+	}
+	if preview.Empty() {
+		preview = rich.Plain("Pick a role, a person and when the cover ends to see what it does.")
+	}
+	blocks := []slackapi.Block{
+		section(rich.Lines(append([]rich.Text{rich.Strong(t.Name)}, now...)...)),
+		slackapi.NewInputBlock("role", plain("Role", 2000), nil, role).WithDispatchAction(true),
+		slackapi.NewInputBlock("person", plain("Who covers", 2000), nil, person).WithDispatchAction(true),
+		slackapi.NewInputBlock("date", plain("Until (day)", 2000), nil, date).WithDispatchAction(true),
+		slackapi.NewInputBlock("time", plain("Until (time, UTC)", 2000), nil, tm).WithDispatchAction(true),
+		slackapi.NewContextBlock("preview", mrkdwn(mrkdwnOf(preview))),
+	}
+	return modal(formCover, "Cover a role", "Start cover", t.Key, blocks...)
+}
+
+// routesView is the Routes modal: a topic of the tenant's catalogue and
+// the role it goes to on this team.
+func routesView(v bot.LeadView) slackapi.ModalViewRequest {
+	t := v.Team
+	groups := map[string][]*slackapi.OptionBlockObject{}
+	var order []string
+	for _, tp := range v.Topics {
+		g := "Default: " + roleLabel(v, tp.Role)
+		if tp.Custom {
+			g = "Added here"
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], selectOption(tp.ID, tp.Title))
+	}
+	var og []*slackapi.OptionGroupBlockObject
+	n := 0
+	for _, g := range order {
+		opts := groups[g]
+		if n+len(opts) > maxOptions {
+			opts = opts[:maxOptions-n]
+		}
+		n += len(opts)
+		if len(opts) > 0 {
+			og = append(og, slackapi.NewOptionGroupBlockElement(plain(g, 75), opts...))
+		}
+	}
+	topic := slackapi.NewOptionsGroupSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a topic", 150), field, og...)
+	roles := []*slackapi.OptionBlockObject{selectOption("default", "Back to the default")}
+	for _, r := range v.Roles {
+		roles = append(roles, selectOption(string(r.ID), r.Name))
+	}
+	roles = append(roles, selectOption(string(ownership.Both), "Both PM and PO"))
+	role := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a role", 150), field, roles...)
+	var cur []rich.Text
+	for _, id := range sortedRouteKeys(t.Routes) {
+		cur = append(cur, rich.Sprintf("• %s → %s", topicTitle(v, id), roleLabel(v, t.Routes[id])))
+	}
+	if len(cur) == 0 {
+		cur = append(cur, rich.Plain("None: every topic goes to its default role."))
+	}
+	return modal(formRoutes, "Routes", "Save", t.Key,
+		section(rich.Lines(append([]rich.Text{rich.Sprintf("%s routes these topics away from the default:", rich.Strong(t.Name))}, cur...)...)),
+		slackapi.NewInputBlock("topic", plain("Topic", 2000), nil, topic),
+		slackapi.NewInputBlock("route_role", plain("Goes to", 2000), nil, role))
+}
+
+// leadsView is the Leads modal.
+func leadsView(v bot.LeadView) slackapi.ModalViewRequest {
+	return modal(formLeads, "Leads", "Save", "",
+		usersInput("leads", "Leads", v.Leads),
+		contextBlock(rich.Plain("Workspace admins and owners are leads too, and so are the people named in WHOOWNS_ADMINS; they are not listed here.")))
+}
+
+// unansweredView lists the questions waiting for a lead, each with Teach….
+func unansweredView(v bot.LeadView) slackapi.ModalViewRequest {
+	var blocks []slackapi.Block
+	if len(v.Unanswered) == 0 {
+		blocks = append(blocks, section(rich.Plain("No unanswered questions. 🎉")))
+	}
+	for i, q := range v.Unanswered {
+		if i == maxFormQueue {
+			break
+		}
+		text := rich.Sprintf("“%s”\n%s · %s", q.Text, personSpan(q.Asker), q.At.UTC().Format("2 Jan 15:04"))
+		phrase := truncate(q.Text, 200)
+		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(text)), nil,
+			slackapi.NewAccessory(button(actionTeach+":"+strconv.Itoa(i), "Teach…", phrase))))
+	}
+	return modal(formUnanswered, "Unanswered", "", "", blocks...)
+}
+
+// teachView teaches a phrase (prefilled with the question, editable) as a
+// topic.
+func teachView(v bot.LeadView, phrase string) slackapi.ModalViewRequest {
+	var opts []*slackapi.OptionBlockObject
+	for i, tp := range v.Topics {
+		if i == maxOptions {
+			break
+		}
+		opts = append(opts, selectOption(tp.ID, tp.Title))
+	}
+	topic := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a topic", 150), field, opts...)
+	return modal(formTeach, "Teach", "Teach", "",
+		textInput("phrase", "When people ask", phrase, false),
+		slackapi.NewInputBlock("topic", plain("they mean", 2000), nil, topic),
+		contextBlock(rich.Plain("Edit the words to what people would ask; I learn the phrase, not the person.")))
+}
+
+// noticeView is a modal that only says something (an error, a refusal).
+func noticeView(t rich.Text) slackapi.ModalViewRequest {
+	return modal("notice", "whoowns", "", "", section(t))
+}
+
+func roleLabel(v bot.LeadView, r ownership.Role) string {
+	if r == ownership.Both {
+		return "PM and PO"
+	}
+	for _, d := range v.Roles {
+		if d.ID == r {
+			return d.Name
+		}
+	}
+	return string(r)
+}
+
+func topicTitle(v bot.LeadView, id string) string {
+	for _, tp := range v.Topics {
+		if tp.ID == id {
+			return tp.Title
+		}
+	}
+	return id
+}
+
+func sortedRouteKeys(m map[string]ownership.Role) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// --- opening forms ---
+
+// onTeamMenu opens the form a lead picked in a team's menu.
+func (a *Adapter) onTeamMenu(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	form, key, _ := strings.Cut(act.SelectedOption.Value, ":")
+	a.openForm(ctx, in, form, key, "")
+}
+
+func (a *Adapter) onNewTeam(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
+	a.openForm(ctx, in, formNew, "", "")
+}
+
+func (a *Adapter) onUnanswered(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
+	a.openForm(ctx, in, formUnanswered, "", "")
+}
+
+func (a *Adapter) onLeads(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
+	a.openForm(ctx, in, formLeads, "", "")
+}
+
+// onTeach opens the Teach form over the unanswered modal.
+func (a *Adapter) onTeach(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	a.openForm(ctx, in, formTeach, "", act.Value)
+}
+
+// openForm opens form (about team, a TeamKey) for the clicker, if the core
+// says they are a lead; anyone else gets a modal saying why not.
+func (a *Adapter) openForm(ctx context.Context, in *interaction, form, team, phrase string) {
+	m := a.homeMessage(ctx, in.team, in.cb.User.ID)
+	needsTeam := form == formEdit || form == formDelete || form == formCover || form == formRoutes
+	if !needsTeam {
+		team = ""
+	}
+	v, err := a.svc.LeadView(ctx, m, team)
+	var view slackapi.ModalViewRequest
+	switch {
+	case err != nil:
+		if ownership.ErrorCode(err) != ownership.ErrForbidden {
+			a.logCoreError("form", m, err)
+		}
+		view = noticeView(ownership.ErrorText(err))
+	case needsTeam && v.Team == nil:
+		view = noticeView(rich.Plain("That team no longer exists."))
+	default:
+		switch form {
+		case formEdit:
+			view = editTeamView(v)
+		case formNew:
+			view = newTeamView(v)
+		case formDelete:
+			view = deleteTeamView(v)
+		case formCover:
+			view = coverView(v, nil)
+		case formRoutes:
+			view = routesView(v)
+		case formLeads:
+			view = leadsView(v)
+		case formUnanswered:
+			view = unansweredView(v)
+		case formTeach:
+			view = teachView(v, phrase)
+		default:
+			a.log.Debug("slack: unknown form", "form", form)
+			return
+		}
+	}
+	push := in.cb.View.Type == slackapi.VTModal
+	if err := a.openView(ctx, in.cb.TriggerID, push, view); err != nil {
+		a.log.Warn("slack: could not open a form", "form", form, "err", err)
+	}
+}
+
+// onPreview refreshes the cover modal's preview as its fields change.
+func (a *Adapter) onPreview(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
+	if in.cb.View.CallbackID != formCover || in.cb.View.ID == "" {
+		return
+	}
+	m := a.homeMessage(ctx, in.team, in.cb.User.ID)
+	v, err := a.svc.LeadView(ctx, m, in.cb.View.PrivateMetadata)
+	if err != nil || v.Team == nil {
+		return
+	}
+	st := formState(in.cb.View.State)
+	role, user := ownership.Role(st.selectOption("role")), st.user("person")
+	until, ok := st.until()
+	var preview rich.Text
+	if role != "" && user != "" && ok {
+		name := roleLabel(v, role)
+		p := a.person(in.team, user, "")
+		preview = bot.CoverPreview(v.Team.Name, name, p, until)
+		if !until.After(v.Now) {
+			preview = rich.Plain("That time is in the past; a cover has to end in the future.")
+		}
+	}
+	_ = a.updateView(ctx, in.cb.View.ID, coverView(v, preview))
+}
+
+// --- submissions ---
+
+// state reads a submitted view's values by block id.
+type state map[string]slackapi.BlockAction
+
+func formState(s *slackapi.ViewState) state {
+	out := state{}
+	if s == nil {
+		return out
+	}
+	for block, acts := range s.Values {
+		for _, act := range acts {
+			out[block] = act
+		}
+	}
+	return out
+}
+
+func (s state) text(id string) string         { return strings.TrimSpace(s[id].Value) }
+func (s state) selectOption(id string) string { return s[id].SelectedOption.Value }
+func (s state) user(id string) string         { return s[id].SelectedUser }
+
+// until is the cover's end: the date and time fields, in UTC.
+func (s state) until() (time.Time, bool) {
+	d, tm := s["date"].SelectedDate, s["time"].SelectedTime
+	if d == "" || tm == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("2006-01-02 15:04", d+" "+tm)
+	return t.UTC(), err == nil
+}
+
+// viewResponse is the synchronous answer to a view_submission: nil closes
+// the modal.
+type viewResponse = slackapi.ViewSubmissionResponse
+
+// people turns picked user ids into people, refusing (as a field error)
+// anyone who left the workspace or is a bot.
+func (a *Adapter) people(ctx context.Context, team, fieldID string, ids []string, errs map[string]string) []ownership.Person {
+	var out []ownership.Person
+	for _, id := range ids {
+		u, err := a.lookupUser(ctx, team, id)
+		switch {
+		case err != nil && strings.Contains(err.Error(), "user_not_found"):
+			errs[fieldID] = "That person is not in this workspace (any more)."
+		case err != nil:
+			errs[fieldID] = "I couldn't check that person with Slack just now; try again in a minute."
+		case u.Deleted:
+			errs[fieldID] = fmt.Sprintf("%s has left the workspace; pick someone who is here.", nameOr(u.Name, id))
+		case u.Bot:
+			errs[fieldID] = fmt.Sprintf("%s is a bot or an app, not a person.", nameOr(u.Name, id))
+		default:
+			out = append(out, ownership.Person{ID: id, Name: u.Name})
+			continue
+		}
+		return nil
+	}
+	return out
+}
+
+// submitView applies a submitted form and returns what Slack should do
+// with the modal: nil to close it, errors to keep it open.
+func (a *Adapter) submitView(ctx context.Context, cb *slackapi.InteractionCallback) *viewResponse {
+	o := origin{Team: cb.Team.ID, Enterprise: cb.Enterprise.ID}
+	if o.Team == "" {
+		o.Team = cb.User.TeamID
+	}
+	ctx = withDelivery(ctx, "view:"+cb.View.ID+":"+cb.View.Hash)
+	ctx, adm := a.admit(ctx, o, kindInteraction)
+	if adm != admitted {
+		return nil
+	}
+	team := o.key()
+	m := a.homeMessage(ctx, team, cb.User.ID)
+	m.CheckChannel = a.checkChannel(team)
+	key := cb.View.PrivateMetadata
+	st := formState(cb.View.State)
+	errs := map[string]string{}
+	var edits []bot.Edit
+	switch cb.View.CallbackID {
+	case formEdit, formNew:
+		name := st.text("name")
+		teamRef := key
+		if cb.View.CallbackID == formNew {
+			edits = append(edits, bot.EditCreateTeam("name", name))
+			teamRef = name
+		} else {
+			edits = append(edits, bot.EditRenameTeam("name", key, name))
+		}
+		for block, act := range st {
+			role, ok := strings.CutPrefix(block, "role:")
+			if !ok {
+				continue
+			}
+			var p ownership.Person
+			if act.SelectedUser != "" {
+				ps := a.people(ctx, team, block, []string{act.SelectedUser}, errs)
+				if len(ps) == 0 {
+					continue
+				}
+				p = ps[0]
+			}
+			edits = append(edits, bot.EditHolder(block, teamRef, ownership.Role(role), p))
+		}
+		members := a.people(ctx, team, "members", st["members"].SelectedUsers, errs)
+		var chans []ownership.Channel
+		for _, id := range st["channels"].SelectedConversations {
+			chans = append(chans, ownership.Channel{ID: id})
+		}
+		edits = append(edits, bot.EditMembers("members", teamRef, members), bot.EditChannels("channels", teamRef, chans))
+		sortEdits(edits)
+	case formDelete:
+		edits = append(edits, bot.EditDeleteTeam("team", key))
+	case formCover:
+		until, ok := st.until()
+		if !ok {
+			errs["date"] = "Pick the day and the time the cover ends."
+		}
+		var p ownership.Person
+		if ps := a.people(ctx, team, "person", []string{st.user("person")}, errs); len(ps) == 1 {
+			p = ps[0]
+		}
+		if st.user("person") == "" {
+			errs["person"] = "Pick who covers."
+		}
+		edits = append(edits, bot.EditCover("date", key, ownership.Role(st.selectOption("role")), p, until))
+	case formRoutes:
+		edits = append(edits, bot.EditRoute("route_role", key, st.selectOption("topic"), ownership.Role(st.selectOption("route_role"))))
+	case formLeads:
+		edits = append(edits, bot.EditLeads("leads", a.people(ctx, team, "leads", st["leads"].SelectedUsers, errs)))
+	case formTeach:
+		edits = append(edits, bot.EditTeach("phrase", st.text("phrase"), st.selectOption("topic")))
+	default:
+		return nil
+	}
+	if len(errs) > 0 {
+		return slackapi.NewErrorsViewSubmissionResponse(errs)
+	}
+	res, err := a.svc.ApplyEdits(ctx, m, edits...)
+	if fe := bot.Fields(err); fe != nil {
+		for f, t := range fe {
+			errs[f] = truncate(t.Plain(commandPrefix), 2000)
+		}
+		return slackapi.NewErrorsViewSubmissionResponse(errs)
+	}
+	if err != nil {
+		if code := ownership.ErrorCode(err); code != ownership.ErrForbidden && code != ownership.ErrInvalid && code != ownership.ErrNotFound {
+			a.logCoreError("form", m, err)
+		}
+		v := noticeView(ownership.ErrorText(err))
+		return slackapi.NewUpdateViewSubmissionResponse(&v)
+	}
+	user := cb.User.ID
+	job := job{id: "view:" + cb.View.ID + ":" + cb.View.Hash, run: carryInstallation(ctx, func(ctx context.Context) {
+		a.deliver(ctx, res)
+		_ = a.showHome(ctx, team, user, 0)
+	})}
+	if !a.enqueue(job) {
+		a.log.Error("slack: queue full; a form's announcements and App Home refresh not sent", "delivery", job.id)
+	}
+	if cb.View.CallbackID == formTeach {
+		// Taught from the unanswered list: close both.
+		return &viewResponse{ResponseAction: slackapi.RAClear}
+	}
+	return nil
+}
+
+// sortEdits orders a team form's edits: the name first (a new team must
+// exist before its roles are set), then roles, members and channels.
+func sortEdits(es []bot.Edit) {
+	rank := func(e bot.Edit) string {
+		switch {
+		case e.Field == "name":
+			return "0"
+		case strings.HasPrefix(e.Field, "role:"):
+			return "1" + e.Field
+		case e.Field == "members":
+			return "2"
+		}
+		return "3"
+	}
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && rank(es[j]) < rank(es[j-1]); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// isViewSubmission reports whether an interaction payload submits a modal.
+func isViewSubmission(payload []byte) bool {
+	var p struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(payload, &p) == nil && p.Type == string(slackapi.InteractionTypeViewSubmission)
+}
+
+// viewSubmission decodes and applies a view_submission payload.
+func (a *Adapter) viewSubmission(ctx context.Context, payload []byte) (*viewResponse, error) {
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return nil, err
+	}
+	if cb.User.ID == "" || cb.View.ID == "" {
+		return nil, errors.New("slack: view_submission without a user or view")
+	}
+	return a.submitView(ctx, &cb), nil
+}
