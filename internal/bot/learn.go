@@ -204,10 +204,10 @@ func (s *Service) learn(ctx context.Context, tenant ownership.TenantID, c owners
 			tp.By = approved.m.User
 			summary = fmt.Sprintf("%s approved learning %q as %s (%d people picked it)", approved.m.User.Label(), c.Question, intentID, people)
 		}
+		// The intent exists and the phrase has words (its key is not
+		// empty), all Extend checks: no catalogue is compiled inside the
+		// update.
 		d.Phrases = append(d.Phrases, tp)
-		if _, err := s.catalogue.Extend(d.Intents, d.Phrases); err != nil {
-			return nil, ownership.Errorf(ownership.ErrInvalid, "I can't learn %q as %s; nothing changed.", c.Question, intentID)
-		}
 		reply = rich.Sprintf("Learned: questions like %q now go to %s (%s). It works from the next question on; %s undoes it.", c.Question, rich.Strong(in.Title), in.ID, rich.Command("unlearn <n>"))
 		return []ownership.Change{{At: s.now().UTC(), Action: "learn", Field: intentID, New: c.Question, Summary: summary}}, nil
 	}
@@ -221,8 +221,17 @@ func (s *Service) learn(ctx context.Context, tenant ownership.TenantID, c owners
 		reply, changed = res.Text, res.Changed
 	} else {
 		var ch []ownership.Change
-		_, ch, err = s.store.Update(ctx, tenant, fn)
+		var d *ownership.Directory
+		d, ch, err = s.store.Update(ctx, tenant, fn)
 		changed = len(ch) > 0
+		if changed {
+			// Compile the tenant's catalogue now, off the question path,
+			// so the next question on this replica is answered at once;
+			// other replicas compile it on their next question.
+			if _, err := s.catalogueFor(d); err != nil {
+				s.log.Warn("learned phrase does not compile", "err", err, "tenant", tenant)
+			}
+		}
 	}
 	if err != nil {
 		return nil, false, err
