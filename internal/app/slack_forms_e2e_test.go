@@ -116,6 +116,19 @@ func TestSlackE2ELeadEditsTeamInAModal(t *testing.T) {
 		t.Fatalf("a non-lead's form made %s PO", po)
 	}
 
+	// A cover ending in the past: the error is on the day field.
+	f := func(v map[string]any) map[string]any { return map[string]any{"preview": v} }
+	code, body = a.submit(pLead, map[string]any{"id": "VM2", "hash": "c1", "callback_id": "cover", "private_metadata": "checkout",
+		"state": map[string]any{"values": map[string]any{
+			"role":   f(map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "product_owner"}}),
+			"person": f(map[string]any{"type": "users_select", "selected_user": pPriya}),
+			"date":   f(map[string]any{"type": "datepicker", "selected_date": "2020-01-01"}),
+			"time":   f(map[string]any{"type": "timepicker", "selected_time": "10:00"}),
+		}}})
+	if code != 200 || !strings.Contains(body, `"date":"`) || !strings.Contains(body, "in the past") {
+		t.Fatalf("cover in the past: %d %s", code, body)
+	}
+
 	// The lead's valid submission.
 	publishes := len(w.fake.Calls("views.publish"))
 	code, body = a.submit(pLead, map[string]any{"id": "VM1", "hash": "h3", "callback_id": "edit", "private_metadata": "checkout",

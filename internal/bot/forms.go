@@ -37,23 +37,26 @@ type step struct {
 	args []token
 }
 
-// FieldErrors maps a form's fields to what is wrong with them; nothing was
-// changed.
+// FieldErrors maps a form's fields to what is wrong with them.
 type FieldErrors map[string]rich.Text
 
-func (e FieldErrors) Error() string {
+// formError is a refused form: nothing was changed. A pointer, so that
+// stores may compare errors.
+type formError struct{ fields FieldErrors }
+
+func (e *formError) Error() string {
 	var parts []string
-	for _, k := range sortedKeys(e) {
-		parts = append(parts, k+": "+e[k].String())
+	for _, k := range sortedKeys(e.fields) {
+		parts = append(parts, k+": "+e.fields[k].String())
 	}
 	return "form: " + strings.Join(parts, "; ")
 }
 
-// Fields returns the field errors in err, or nil.
+// Fields returns the field errors of a refused form, or nil.
 func Fields(err error) FieldErrors {
-	var fe FieldErrors
+	var fe *formError
 	if errors.As(err, &fe) {
-		return fe
+		return fe.fields
 	}
 	return nil
 }
@@ -316,7 +319,7 @@ func (s *Service) ApplyEdits(ctx context.Context, m Message, edits ...Edit) (Com
 		}
 	}
 	if len(pre) > 0 {
-		return CommandResult{}, pre
+		return CommandResult{}, &formError{pre}
 	}
 	now := s.now().UTC()
 	type said struct {
@@ -363,7 +366,7 @@ func (s *Service) ApplyEdits(ctx context.Context, m Message, edits ...Edit) (Com
 			}
 		}
 		if len(errs) > 0 {
-			return nil, errs
+			return nil, &formError{errs}
 		}
 		return all, nil
 	}

@@ -381,6 +381,10 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 			return
 		}
 		a.replace(ctx, in, cardActivity(onboardingCard(o)))
+	case actForm:
+		a.openForm(ctx, in, m, d)
+	case actSave:
+		a.saveForm(ctx, in, m, d)
 	default:
 		a.log.Debug("teams: unknown card action ignored", "activity", in.ID, "action", d.Action)
 	}

@@ -55,6 +55,18 @@ type element struct {
 	Label     string   `json:"label,omitempty"`
 	// IsRequired makes Teams refuse a submit without a choice.
 	IsRequired bool `json:"isRequired,omitempty"`
+	// Inputs of the leads' forms.
+	Value       string     `json:"value,omitempty"`
+	Placeholder string     `json:"placeholder,omitempty"`
+	ErrorMsg    string     `json:"errorMessage,omitempty"`
+	ChoicesData *dataQuery `json:"choices.data,omitempty"`
+}
+
+// dataQuery fills a ChoiceSet from a dataset as the user types: Teams'
+// people picker is the dataset graph.microsoft.com/users.
+type dataQuery struct {
+	Type    string `json:"type"`
+	Dataset string `json:"dataset"`
 }
 
 type fact struct {
@@ -79,7 +91,9 @@ type action struct {
 // The verb sits under "whoowns" so it cannot clash with Teams' own "msteams"
 // key or with input ids.
 type submitData struct {
-	Action   string `json:"whoowns"`
+	Action string `json:"whoowns"`
+	// Form is the leads' form a button opens or submits.
+	Form     string `json:"form,omitempty"`
 	Intent   string `json:"intent,omitempty"`
 	Team     string `json:"team,omitempty"`
 	Question string `json:"q,omitempty"`
@@ -95,6 +109,8 @@ const (
 	actMore     = "more"     // the longer explanation of an intent
 	actFeedback = "feedback" // 👍 / 👎
 	actJoin     = "join"     // the team picked in the onboarding message
+	actForm     = "form"     // a lead opens a form (Form, team in the "team" input or Team)
+	actSave     = "save"     // a lead submits a form
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's
@@ -354,6 +370,7 @@ func homeCard(h bot.Home) schema.Attachment {
 			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan")), subtle)
 		}
 	}
+	manage(c, h)
 	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)
 	return c.attachment()
 }

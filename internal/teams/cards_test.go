@@ -110,6 +110,9 @@ func TestCardsGolden(t *testing.T) {
 		"onboarding_team":  onboardingCard(onboarded),
 		"onboarding_pick":  onboardingCard(picker),
 		"home_lead":        homeCard(home),
+		"form_edit":        formCard(formEdit, formView(), nil),
+		"form_cover":       formCard(formCover, formView(), map[string]string{"date": "31 Dec 2020 10:00 UTC is in the past; a cover has to end in the future."}),
+		"form_routes":      formCard(formRoutes, formView(), nil),
 		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -230,5 +233,16 @@ func TestRenderer(t *testing.T) {
 	}
 	if got := cardRenderer(true).line(rich.Mention(alice.ID, alice.Name)); got != "**Alice Archer**" {
 		t.Errorf("quiet mention = %q", got)
+	}
+}
+
+func formView() bot.LeadView {
+	return bot.LeadView{
+		Team: &bot.TeamView{Key: "checkout", ID: "checkout", Name: "Checkout",
+			Holders: map[ownership.Role]ownership.Person{ownership.ProductManager: alice},
+			Routes:  map[string]ownership.Role{"roadmap": ownership.ProductOwner}},
+		Roles:  ownership.BuiltinRoles(),
+		Topics: []bot.TopicView{{ID: "roadmap", Title: "Roadmap", Role: ownership.ProductManager}, {ID: "backlog", Title: "Product backlog", Role: ownership.ProductOwner}},
+		Now:    time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 	}
 }

@@ -17,6 +17,8 @@ type Core interface {
 	Choose(ctx context.Context, m bot.Message, picker ownership.Person, intentID, teamID string) (bot.Answer, error)
 	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
+	LeadView(ctx context.Context, m bot.Message, team string) (bot.LeadView, error)
+	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
 	InstalledBy(ctx context.Context, m bot.Message, name func(context.Context) string) (bool, error)
 	WelcomeInstaller(ctx context.Context, m bot.Message, firstLead bool) (bot.Onboarding, bool, error)

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// submitCard is an Action.Submit on the card the bot posted as c, in from's
+// personal chat: the button's data with the card's inputs merged in.
+func (w *teamsWorld) submitCard(id string, from ownership.Person, c teamsCall, value map[string]any) map[string]any {
+	act := w.dm(id, from, "")
+	delete(act, "text")
+	delete(act, "entities")
+	if c.posted != "" {
+		act["replyToId"] = c.posted
+	}
+	act["value"] = value
+	return act
+}
+
+func cardText(c teamsCall) string {
+	var b strings.Builder
+	b.WriteString(c.out.Text)
+	for _, a := range c.out.Attachments {
+		for _, e := range a.Content.Body {
+			b.WriteString("\n" + e.Text)
+		}
+	}
+	return b.String()
+}
+
+// TestTeamsE2ELeadEditsTeamInACardForm: in the personal chat a lead's home
+// card has Manage; Edit team opens a form on the same card; submitting it
+// with Carol picked as PO (the people picker's id, looked up with the Bot
+// Connector) changes the PO, announces it in the team's channel like the
+// command, and updates the card in place. An end in the past comes back on
+// the same card; a non-lead's forged submission changes nothing.
+func TestTeamsE2ELeadEditsTeamInACardForm(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+
+	w.post(w.dm("h1", e2eLead, "home"))
+	home := w.next("reply")
+	mustContain(t, "lead's home card", cardText(home), "For leads:", "Manage")
+
+	w.post(w.submitCard("f1", e2eLead, home, map[string]any{"whoowns": "form", "form": "edit", "team": "checkout"}))
+	form := w.next("update")
+	mustContain(t, "edit form", cardText(form), "Edit team: Checkout")
+
+	// A non-lead's forged save changes nothing.
+	w.post(w.submitCard("x1", e2eCarol, form, map[string]any{"whoowns": "save", "form": "edit", "team": "checkout", "name": "Checkout", "role:product_owner": e2eCarol.ID}))
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged save answered %q", r.out.Text)
+	}
+	if po := w.checkoutPO(); po != e2eBob.ID {
+		t.Fatalf("a non-lead's form made %s PO", po)
+	}
+
+	// A cover ending in the past comes back on the same card.
+	w.post(w.submitCard("f2", e2eLead, form, map[string]any{"whoowns": "save", "form": "cover", "team": "checkout", "role": "product_owner",
+		"person": e2eCarol.ID, "date": "2020-01-01", "time": "10:00"}))
+	if c := w.next("member"); c.kind != "member" {
+		t.Fatal(c.kind)
+	}
+	if u := w.next("update"); !strings.Contains(cardText(u), "in the past") {
+		t.Fatalf("cover error card: %s", cardText(u))
+	}
+
+	w.post(w.submitCard("f3", e2eLead, form, map[string]any{"whoowns": "save", "form": "edit", "team": "checkout", "name": "Checkout", "role:product_owner": e2eCarol.ID}))
+	w.next("member")
+	done := w.next("update")
+	mustContain(t, "updated card", done.out.Text, "Product Owner of")
+	ann := w.next("send")
+	if ann.conversation != e2eChannel || !strings.Contains(ann.out.Text, "Product Owner of Checkout") {
+		t.Fatalf("announcement %q in %s", ann.out.Text, ann.conversation)
+	}
+	if po := w.checkoutPO(); po != e2eCarol.ID {
+		t.Fatalf("PO is %s", po)
+	}
+}

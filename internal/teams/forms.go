@@ -1,0 +1,226 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
+)
+
+// Leads' forms as Adaptive Cards: the home card's Manage part opens Edit
+// team, Cover and Routes for the team picked; each is submitted with
+// Action.Submit, and its card is updated in place (updateActivity) with
+// the errors next to their fields, or with what changed. As in Slack, the
+// core decides authority from the activity's signed sender, never from
+// the card's data.
+
+// Forms.
+const (
+	formEdit   = "edit"
+	formCover  = "cover"
+	formRoutes = "routes"
+)
+
+// maxManageTeams is how many teams the home card's Manage picker lists.
+const maxManageTeams = 200
+
+// peoplePicker is Teams' people picker: its value is the person's Azure AD
+// object id, which the adapter turns into their id for the bot.
+func peoplePicker(id, label, placeholder string) element {
+	return element{Type: "Input.ChoiceSet", ID: id, Label: label, Placeholder: placeholder, Style: "compact",
+		ChoicesData: &dataQuery{Type: "Data.Query", Dataset: "graph.microsoft.com/users"}}
+}
+
+// manage adds the leads' Manage part to the home card: a team picker and
+// the forms' buttons.
+func manage(c *card, h bot.Home) {
+	if !h.Lead || len(h.Teams) == 0 {
+		return
+	}
+	c.text(rich.Plain("Manage"), heading, spaced)
+	var opts []choice
+	for i, t := range h.Teams {
+		if i == maxManageTeams {
+			break
+		}
+		opts = append(opts, choice{Title: t.Team.Name, Value: bot.TeamKey(t.Team.ID)})
+	}
+	c.body = append(c.body, element{Type: "Input.ChoiceSet", ID: "team", Label: "Team", Style: "compact", Choices: opts, IsRequired: true, ErrorMsg: "Pick a team."},
+		element{Type: "ActionSet", Actions: []action{
+			submit("Edit team", submitData{Action: actForm, Form: formEdit}),
+			submit("Cover a role", submitData{Action: actForm, Form: formCover}),
+			submit("Routes", submitData{Action: actForm, Form: formRoutes}),
+		}})
+}
+
+// formCard renders form for v's team, with errs next to their fields.
+func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attachment {
+	c := newCard(cardRenderer(true))
+	t := v.Team
+	field := func(e element) {
+		c.body = append(c.body, e)
+		if msg := errs[e.ID]; msg != "" {
+			c.line(rich.Plain(msg), func(e *element) { e.Color = "Attention" })
+		}
+	}
+	var title string
+	switch form {
+	case formEdit:
+		title = "Edit team"
+		field(element{Type: "Input.Text", ID: "name", Label: "Name", Value: t.Name, IsRequired: true, ErrorMsg: "A team needs a name."})
+		for _, r := range v.Roles {
+			now := "nobody yet"
+			if p, ok := t.Holders[r.ID]; ok {
+				now = p.Label()
+			}
+			// The picker starts empty (it takes Azure AD ids, which the
+			// directory does not keep): empty means no change.
+			field(peoplePicker("role:"+string(r.ID), r.Name+" (now: "+now+")", "Leave empty to keep"))
+		}
+	case formCover:
+		title = "Cover a role"
+		var roles []choice
+		for _, r := range v.Roles {
+			roles = append(roles, choice{Title: r.Name, Value: string(r.ID)})
+		}
+		field(element{Type: "Input.ChoiceSet", ID: "role", Label: "Role", Style: "compact", Choices: roles, IsRequired: true, ErrorMsg: "Pick a role."})
+		field(peoplePicker("person", "Who covers", "Search for a person"))
+		field(element{Type: "Input.Date", ID: "date", Label: "Until (day)", Value: v.Now.AddDate(0, 0, 7).Format("2006-01-02"), IsRequired: true})
+		field(element{Type: "Input.Time", ID: "time", Label: "Until (time, UTC)", Value: "17:00", IsRequired: true})
+	case formRoutes:
+		title = "Routes"
+		var topics []choice
+		for _, tp := range v.Topics {
+			topics = append(topics, choice{Title: tp.Title, Value: tp.ID})
+		}
+		roles := []choice{{Title: "Back to the default", Value: "default"}}
+		for _, r := range v.Roles {
+			roles = append(roles, choice{Title: r.Name, Value: string(r.ID)})
+		}
+		roles = append(roles, choice{Title: "Both PM and PO", Value: string(ownership.Both)})
+		for _, id := range sortedRoutes(t.Routes) {
+			c.text(rich.Sprintf("Now: %s → %s", id, string(t.Routes[id])), subtle)
+		}
+		field(element{Type: "Input.ChoiceSet", ID: "topic", Label: "Topic", Style: "compact", Choices: topics, IsRequired: true, ErrorMsg: "Pick a topic."})
+		field(element{Type: "Input.ChoiceSet", ID: "route_role", Label: "Goes to", Style: "compact", Choices: roles, IsRequired: true, ErrorMsg: "Pick a role."})
+	}
+	head := []element{}
+	c2 := newCard(cardRenderer(true))
+	c2.text(rich.Sprintf("%s: %s", title, t.Name), heading)
+	head = append(head, c2.body...)
+	c.body = append(head, c.body...)
+	c.texts = append(c.texts, c2.texts...)
+	if msg := errs[""]; msg != "" {
+		c.line(rich.Plain(msg), func(e *element) { e.Color = "Attention" })
+	}
+	c.actions = append(c.actions, submit("Save", submitData{Action: actSave, Form: form, Team: t.Key}))
+	return c.attachment()
+}
+
+func sortedRoutes(m map[string]ownership.Role) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// openForm shows a lead the form they asked for, in place of the home
+// card; anyone else is told why not.
+func (a *Adapter) openForm(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	v, err := a.svc.LeadView(ctx, m, d.Team)
+	if err != nil {
+		a.replyError(ctx, in, m, "form", err)
+		return
+	}
+	if v.Team == nil {
+		a.reply(ctx, in, textActivity(rich.Plain("Pick a team first.")))
+		return
+	}
+	a.replace(ctx, in, cardActivity(formCard(d.Form, v, nil)))
+}
+
+// saveForm applies a submitted form: errors come back on the same card,
+// success replaces it with what changed and announces it like the command.
+func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	var vals map[string]any
+	_ = json.Unmarshal(in.Value, &vals)
+	str := func(k string) string { s, _ := vals[k].(string); return strings.TrimSpace(s) }
+	v, err := a.svc.LeadView(ctx, m, d.Team)
+	if err != nil {
+		a.replyError(ctx, in, m, "form", err)
+		return
+	}
+	if v.Team == nil {
+		a.replace(ctx, in, textActivity(rich.Plain("That team no longer exists.")))
+		return
+	}
+	errs := map[string]string{}
+	person := func(k string) (ownership.Person, bool) {
+		id := str(k)
+		if id == "" {
+			return ownership.Person{}, false
+		}
+		// The picker gives an Azure AD object id; the bot knows people by
+		// their id for this bot (29:…), which Teams looks up.
+		acct, err := a.conn.Member(ctx, in.ServiceURL, in.Conversation.ID, id)
+		if err != nil || acct.ID == "" {
+			errs[k] = "I can't find that person in this organisation; pick someone else."
+			return ownership.Person{}, false
+		}
+		return ownership.Person{ID: acct.ID, Name: acct.Name}, true
+	}
+	var edits []bot.Edit
+	switch d.Form {
+	case formEdit:
+		edits = append(edits, bot.EditRenameTeam("name", v.Team.Key, str("name")))
+		for _, r := range v.Roles {
+			if p, ok := person("role:" + string(r.ID)); ok {
+				edits = append(edits, bot.EditHolder("role:"+string(r.ID), v.Team.Key, r.ID, p))
+			}
+		}
+	case formCover:
+		p, _ := person("person")
+		if str("person") == "" {
+			errs["person"] = "Pick who covers."
+		}
+		until, perr := time.Parse("2006-01-02 15:04", str("date")+" "+str("time"))
+		if perr != nil {
+			errs["date"] = "Pick the day and the time the cover ends."
+		}
+		edits = append(edits, bot.EditCover("date", v.Team.Key, ownership.Role(str("role")), p, until.UTC()))
+	case formRoutes:
+		edits = append(edits, bot.EditRoute("route_role", v.Team.Key, str("topic"), ownership.Role(str("route_role"))))
+	default:
+		return
+	}
+	if len(errs) == 0 {
+		res, err := a.svc.ApplyEdits(ctx, m, edits...)
+		if fe := bot.Fields(err); fe != nil {
+			for f, t := range fe {
+				errs[f] = t.Plain("@whoowns")
+			}
+		} else if err != nil {
+			a.replyError(ctx, in, m, "form", err)
+			return
+		} else {
+			a.replace(ctx, in, textActivity(res.Text))
+			for _, an := range res.Announcements {
+				a.announce(ctx, m.Tenant, an)
+			}
+			return
+		}
+	}
+	a.replace(ctx, in, cardActivity(formCard(d.Form, v, errs)))
+}
