@@ -160,7 +160,7 @@ func TestTeamsAllowedTenants(t *testing.T) {
 	if b, err := w.store.Ref(context.Background(), ownership.TenantID("teams:"+other), "teams:bot"); err != nil || b != nil {
 		t.Fatalf("the refused tenant's ref = %q, %v", b, err)
 	}
-	w.post(w.say("marker", e2eCarol, "help"))
+	w.post(w.say("marker", e2eCarol, "teams"))
 	if r := w.next("reply"); r.activity != "marker" {
 		t.Fatalf("reply to %q, want the marker", r.activity)
 	}

@@ -484,7 +484,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 	}
 	// With one worker, the marker's answer comes after anything the
 	// duplicates could have caused.
-	w.post(w.say("marker", e2eCarol, "help"))
+	w.post(w.say("marker", e2eCarol, "teams"))
 	if r := w.next("reply"); r.activity != "marker" {
 		t.Fatalf("reply to %q, want the marker", r.activity)
 	}

@@ -70,7 +70,7 @@ func TestTeamsE2EFirstInstallMakesTheInstallerLead(t *testing.T) {
 	// Someone else installs it into another team later: no new lead, no
 	// welcome about it.
 	w.post(teamInstall("f:inst-3", zed, "installationUpdate"))
-	w.post(w.say("marker", e2eCarol, "help"))
+	w.post(w.say("marker", e2eCarol, "teams"))
 	if r := w.next("reply"); r.activity != "marker" {
 		t.Fatalf("reply to %q, want the marker", r.activity)
 	}

@@ -479,7 +479,7 @@ func TestReadOnlyCommands(t *testing.T) {
 		"teams":                                  "Checkout: PM @Priya Shah, PO @Marco Rossi",
 		"show payments":                          "Overrides: roadmap → Product Owner",
 		"show":                                   "Search",
-		"help":                                   "set <role> @user [team]",
+		"help":                                   "I've sent you the commands you can use privately.",
 		"ask who owns the roadmap for checkout?": "@Priya Shah",
 	} {
 		ch := "C0SEARCH"

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 )
 
@@ -67,5 +68,74 @@ func TestEmptyRoleSaidOnce(t *testing.T) {
 	}
 	if h := both.FillHint.String(); !strings.Contains(h, "Product Owner role") || strings.Contains(h, "has no") {
 		t.Errorf("fill hint of a shared answer: %s", h)
+	}
+}
+
+// Help lists what the asker can use, from the verb table: people who are
+// not leads see the commands open to everyone, leads see the rest too.
+// Typed in a channel, the reply there is short and the list is private.
+// Placeholders are code spans of their own, never "<…>" text.
+func TestHelpByRole(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	dm := func(u ownership.Person) bot.Message { m := msg(u, "D1", "help"); m.DM = true; return m }
+
+	member := command(t, s, dm(dev))
+	if !member.Private.Empty() {
+		t.Errorf("help in a DM has a private part: %s", member.Private)
+	}
+	txt := member.Text.String()
+	for _, want := range []string{"`/whoowns ask` `question`", "`/whoowns show` [`team`]", "`/whoowns teams`", "`/whoowns history` [`team`]", "`/whoowns help`", "Only leads can change"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("member help lacks %q:\n%s", want, txt)
+		}
+	}
+	for _, lead := range []string{"set", "unanswered", "teach", "lead add", "intents", "team create"} {
+		if strings.Contains(txt, "/whoowns "+lead) {
+			t.Errorf("member help shows the lead command %q:\n%s", lead, txt)
+		}
+	}
+
+	leadHelp := command(t, s, dm(lead)).Text
+	ltxt := leadHelp.String()
+	for _, want := range []string{"`/whoowns ask` `question`", "`/whoowns set` `role` `@user` [`team`]", "`/whoowns teach` `\"phrase\"` `intent`",
+		"`/whoowns team create` `team` or `/whoowns team rename` `team` `new name`", "`/whoowns cover` `role` `@user` until `date/time` [`team`]"} {
+		if !strings.Contains(ltxt, want) {
+			t.Errorf("lead help lacks %q:\n%s", want, ltxt)
+		}
+	}
+	if strings.Contains(ltxt, "Only leads can change") {
+		t.Errorf("lead help tells a lead to ask a lead:\n%s", ltxt)
+	}
+	// No placeholder reaches a renderer as "<…>" text.
+	for _, sp := range leadHelp {
+		if strings.ContainsAny(sp.Text, "<>") {
+			t.Errorf("help span %+v holds angle brackets", sp)
+		}
+	}
+	// Every verb of the table is in a lead's help.
+	for _, v := range []string{"ask", "show", "teams", "team", "set", "unset", "channel", "member", "cover", "route", "lead", "role", "history", "unanswered", "teach", "intents", "intent", "onboard", "help"} {
+		if !strings.Contains(ltxt, "`/whoowns "+v) {
+			t.Errorf("lead help lacks %s", v)
+		}
+	}
+
+	// In a channel: a short reply there, the list privately.
+	ch, err := s.Command(ctx, msg(dev, "C0CHECKOUT", "help"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short := ch.Text.String(); len(ch.Text.Split()) != 1 || !strings.Contains(short, "privately") || strings.Contains(short, "/whoowns") {
+		t.Errorf("channel reply to help: %s", short)
+	}
+	if ch.Private.String() != txt {
+		t.Errorf("private help in a channel differs from the DM's:\n%s", ch.Private)
+	}
+	// The bare prefix is help.
+	bareMsg := dm(lead)
+	bareMsg.Text = ""
+	if bare := command(t, s, bareMsg); bare.Text.String() != ltxt {
+		t.Errorf("bare prefix: %s", bare.Text)
 	}
 }

@@ -24,6 +24,12 @@ type CommandResult struct {
 	Announcements []Announcement
 	// Welcomes are onboarding messages to deliver by direct message.
 	Welcomes []Onboarding
+	// Private, when set, is for the author alone: Text is what may be
+	// shown where the command was typed (a channel), and transports
+	// deliver Private privately (Slack ephemeral, Teams personal chat),
+	// or show it in place of Text where the reply is private anyway (a
+	// slash command's response).
+	Private rich.Text
 	// Changed is true when the command changed data.
 	Changed bool
 }
@@ -45,7 +51,8 @@ func (s *Service) Command(ctx context.Context, m Message) (CommandResult, error)
 		return CommandResult{}, err
 	}
 	if len(ts) == 0 {
-		return CommandResult{Text: s.commandHelp(false)}, nil
+		// The bare prefix ("/whoowns") asks for help.
+		ts = []token{{text: "help"}}
 	}
 	v, ok := lookupVerb(ts[0].text)
 	if !ok {
@@ -961,26 +968,6 @@ func nameOr(name, id string) string {
 		return name
 	}
 	return id
-}
-
-func (s *Service) commandHelp(lead bool) rich.Text {
-	lines := []rich.Text{rich.Plain("Ask me who owns product work in plain words, or use these commands:")}
-	for _, v := range verbs {
-		if !v.lead {
-			lines = append(lines, rich.Sprintf("• %s", rich.Command(v.usage)))
-		}
-	}
-	lines = append(lines, rich.Plain("Leads keep ownership current with:"))
-	for _, v := range verbs {
-		if v.lead {
-			lines = append(lines, rich.Sprintf("• %s", rich.Command(v.usage)))
-		}
-	}
-	lines = append(lines, rich.Plain("Roles: pm (Product Manager), po (Product Owner) and any role a lead adds. Name users with @mentions and channels with #links; quote names with spaces."))
-	if !lead {
-		lines = append(lines, rich.Plain("Only leads can change anything; ask one if an answer is out of date."))
-	}
-	return rich.Lines(lines...)
 }
 
 // teamSummary says what a team held, for the history of its deletion.

@@ -68,9 +68,7 @@ func init() {
 		{name: "intents", usage: "intents", lead: true, private: true, view: (*cmd).intents},
 		{name: "intent", usage: `intent add <id> <role> "<why>"`, lead: true, private: true, mutating: true, apply: (*cmd).applyIntent},
 		{name: "onboard", usage: "onboard @user [team]", lead: true, private: true, mutating: true, view: (*cmd).onboard},
-		{name: "help", usage: "help", view: func(c *cmd, _ context.Context) (CommandResult, error) {
-			return CommandResult{Text: c.s.commandHelp(c.lead)}, nil
-		}},
+		{name: "help", usage: "help", view: func(c *cmd, _ context.Context) (CommandResult, error) { return c.help(), nil }},
 	}
 
 	verbByName = make(map[string]*verb, len(verbs))

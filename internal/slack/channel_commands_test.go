@@ -14,7 +14,7 @@ func TestCommandsMentionedInAChannel(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	cases := []struct{ id, ts, text, want, not string }{
-		{"EvC1", "1700000101.000100", "help", "set &lt;role&gt; @user [team]", ""},
+		{"EvC1", "1700000101.000100", "help", "I've sent you the commands you can use privately", "/whoowns"},
 		{"EvC2", "1700000102.000100", "teams", "Checkout", ""},
 		{"EvC4", "1700000104.000100", "show checkout owners", "", "no team called"},
 	}
@@ -30,8 +30,14 @@ func TestCommandsMentionedInAChannel(t *testing.T) {
 		}
 	}
 
+	// Help's full list is the lead's alone, under the short public reply.
+	eph := h.fake.WaitCall(t, "chat.postEphemeral", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000101.000100" })
+	if eph.Params["user"] != uLead || !strings.Contains(eph.AllText(), "`/whoowns set` `role` `@user` [`team`]") {
+		t.Errorf("private help to %s:\n%s", eph.Params["user"], eph.AllText())
+	}
+
 	h.event("EvC3", mention(uLead, cCheck, "1700000103.000100", "set po <@"+uJules+"> checkout"))
-	eph := h.fake.WaitCall(t, "chat.postEphemeral", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000103.000100" })
+	eph = h.fake.WaitCall(t, "chat.postEphemeral", wait, func(x fakeslack.Call) bool { return x.Params["thread_ts"] == "1700000103.000100" })
 	if eph.Params["user"] != uLead || eph.Params["channel"] != cCheck || !strings.Contains(eph.AllText(), "Done") {
 		t.Errorf("private reply to %s in %s:\n%s", eph.Params["user"], eph.Params["channel"], eph.AllText())
 	}

@@ -70,6 +70,10 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 	if res.Answer != nil {
 		return ephemeral(answerMessage(*res.Answer, cmd.UserID))
 	}
+	if !res.Private.Empty() {
+		// The response is the issuer's alone: the full reply fits here.
+		return ephemeral(textMessage(res.Private))
+	}
 	return ephemeral(textMessage(res.Text))
 }
 
@@ -91,6 +95,10 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 	msg := commandMessage(res, err, m.User.ID)
 	msg.Channel, msg.ThreadTS = channel, thread
 	_, _ = a.postMessage(ctx, msg)
+	if err == nil && !res.Private.Empty() {
+		// The part for the author alone (help's full list in a channel).
+		a.tellPrivately(ctx, m.User.ID, textMessage(res.Private), channel, thread)
+	}
 	if err == nil {
 		a.deliver(ctx, res)
 	}
@@ -102,17 +110,25 @@ func (a *Adapter) dmCommand(ctx context.Context, m bot.Message, channel, thread 
 // as usual.
 func (a *Adapter) privateCommand(ctx context.Context, m bot.Message, channel, thread string) {
 	res, err := a.command(ctx, m)
-	msg := commandMessage(res, err, m.User.ID)
+	if err == nil && res.Answer == nil && !res.Private.Empty() {
+		res.Text = res.Private
+	}
+	a.tellPrivately(ctx, m.User.ID, commandMessage(res, err, m.User.ID), channel, thread)
+	if err == nil {
+		a.deliver(ctx, res)
+	}
+}
+
+// tellPrivately shows msg to user alone: ephemeral in the channel (in the
+// thread), or, if Slack cannot show it there, by direct message.
+func (a *Adapter) tellPrivately(ctx context.Context, user string, msg message, channel, thread string) {
 	msg.Channel, msg.ThreadTS = channel, thread
-	if perr := a.postEphemeral(ctx, m.User.ID, msg); delivery.ClassOf(perr) == delivery.Refused {
+	if perr := a.postEphemeral(ctx, user, msg); delivery.ClassOf(perr) == delivery.Refused {
 		// Not in the channel any more, say: the reply still reaches them.
-		if dm, derr := a.openDM(ctx, m.User.ID); derr == nil {
+		if dm, derr := a.openDM(ctx, user); derr == nil {
 			msg.Channel, msg.ThreadTS = dm, ""
 			_, _ = a.postMessage(ctx, msg)
 		}
-	}
-	if err == nil {
-		a.deliver(ctx, res)
 	}
 }
 

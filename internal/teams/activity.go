@@ -316,9 +316,17 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out r
 		out(ctx, a.errorActivity(in, m, "command", err))
 		return
 	}
-	if res.Answer != nil {
+	switch {
+	case res.Answer != nil:
 		out(ctx, cardActivity(answerCard(*res.Answer)))
-	} else {
+	case !res.Private.Empty() && in.Conversation.ConversationType != convPersonal:
+		// A short reply where it was typed, the rest in the personal chat
+		// (help's full list).
+		out(ctx, textActivity(res.Text))
+		a.tell(ctx, in, textActivity(res.Private))
+	case !res.Private.Empty():
+		out(ctx, textActivity(res.Private))
+	default:
 		out(ctx, textActivity(res.Text))
 	}
 	for _, an := range res.Announcements {
