@@ -139,3 +139,74 @@ func TestHelpByRole(t *testing.T) {
 		t.Errorf("bare prefix: %s", bare.Text)
 	}
 }
+
+// Leads give a team other names with "team alias add|remove": checked
+// against every team's names, bounded, audited, announced and shown.
+func TestTeamAlias(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+
+	r := command(t, s, msg(lead, "", `team alias add "find it" search`))
+	if !r.Changed || !strings.Contains(r.Text.String(), `Search is now also known as "find it"`) {
+		t.Fatalf("reply: %s", r.Text)
+	}
+	if len(r.Announcements) != 1 || r.Announcements[0].Channel.ID != "C0SEARCH" || r.Announcements[0].Text.String() != `@Morgan Lee added the alias "find it" for Search.` {
+		t.Fatalf("announcements: %+v", r.Announcements)
+	}
+	if a := ask(t, s, msg(stranger, "", "who owns the roadmap for find it?")); a.Team == nil || a.Team.ID != "search" {
+		t.Errorf("the alias does not name the team in questions: %+v", a.Team)
+	}
+	if show := command(t, s, msg(stranger, "", "show find it")).Text.String(); !strings.Contains(show, "Also called: find it") {
+		t.Errorf("show:\n%s", show)
+	}
+	h, err := st.History(ctx, tenant, "search", 1)
+	if err != nil || len(h) != 1 || h[0].Action != "team.alias.add" || h[0].New != "find it" || h[0].Actor.ID != lead.ID {
+		t.Fatalf("history: %+v %v", h, err)
+	}
+
+	before, _ := st.Directory(ctx, tenant)
+	for text, want := range map[string]string{
+		`team alias add pay search`:                               `"pay" already names the team Payments`,
+		`team alias add payments search`:                          `"payments" already names the team Payments`,
+		`team alias add Checkout search`:                          `already names the team Checkout`,
+		`team alias add "find it" search`:                         "already known as",
+		`team alias add "" search`:                                "The alias is empty",
+		`team alias add "!!" search`:                              "The alias is empty",
+		`team alias add team search`:                              "too common a word",
+		`team alias add "` + strings.Repeat("x", 81) + `" search`: "too long",
+		`team alias add x nosuchteam`:                             "no team called",
+		`team alias rename x search`:                              `"rename" is not add or remove`,
+		`team alias add`:                                          "Say add or remove",
+		`team alias remove nope search`:                           `Search has no alias "nope"`,
+	} {
+		res, err := s.Command(ctx, msg(lead, "", text))
+		got := ""
+		if err != nil {
+			got = ownership.ErrorText(err).String()
+		} else {
+			got = res.Text.String()
+		}
+		if !strings.Contains(got, want) || res.Changed {
+			t.Errorf("%s: changed=%v %q, want %q", text, res.Changed, got, want)
+		}
+	}
+	if _, err := s.Command(ctx, msg(dev, "", `team alias add finder search`)); ownership.ErrorCode(err) != ownership.ErrForbidden {
+		t.Errorf("a member added an alias: %v", err)
+	}
+	after, _ := st.Directory(ctx, tenant)
+	if after.Version != before.Version {
+		t.Errorf("refused alias commands changed the directory: version %d → %d", before.Version, after.Version)
+	}
+
+	r = command(t, s, msg(lead, "", `team alias remove "Find It" search`))
+	if !r.Changed || len(r.Announcements) != 1 || !strings.Contains(r.Text.String(), `no longer known as "find it"`) {
+		t.Fatalf("remove: %s %+v", r.Text, r.Announcements)
+	}
+	if d, _ := st.Directory(ctx, tenant); d.Team("find it") != nil {
+		t.Error("the removed alias still names the team")
+	}
+	if h, _ := st.History(ctx, tenant, "search", 1); len(h) != 1 || h[0].Action != "team.alias.remove" || h[0].Old != "find it" {
+		t.Errorf("history: %+v", h)
+	}
+}

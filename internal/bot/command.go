@@ -209,6 +209,9 @@ func describeTeam(d *ownership.Directory, t *ownership.Team, now time.Time) rich
 		}
 		lines = append(lines, rich.Sprintf("• Channels: %s", rich.Join(cs, ", ")))
 	}
+	if len(t.Aliases) > 0 {
+		lines = append(lines, rich.Sprintf("• Also called: %s", strings.Join(t.Aliases, ", ")))
+	}
 	lines = append(lines, rich.Sprintf("• Members: %d", len(t.Members)))
 	return rich.Lines(lines...)
 }
@@ -443,6 +446,8 @@ func (c *cmd) applyTeam(d *ownership.Directory, reply *rich.Text, touched **owne
 		*reply = rich.Sprintf("Renamed %s to %s.", old, rich.Strong(newName))
 		*announce = []rich.Text{rich.Sprintf("%s renamed the team %s to %s.", me, old, rich.Strong(newName))}
 		return []ownership.Change{{Team: t.ID, Action: "team.rename", Old: old, New: newName, Summary: fmt.Sprintf("%s renamed %s to %s", c.m.User.Label(), old, newName)}}, nil
+	case "alias":
+		return c.applyTeamAlias(d, reply, touched, announce)
 	case "delete":
 		t, err := c.team(d, args[1:])
 		if err != nil {

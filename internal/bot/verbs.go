@@ -51,7 +51,7 @@ func init() {
 		{name: "ask", usage: "ask <question>", needsNoDirectory: true, view: (*cmd).ask},
 		{name: "show", usage: "show [team]", view: func(c *cmd, _ context.Context) (CommandResult, error) { return c.show() }},
 		{name: "teams", usage: "teams", view: func(c *cmd, _ context.Context) (CommandResult, error) { return c.teams() }},
-		{name: "team", usage: "team create <team> | team rename <team> <new name> | team delete <team>", lead: true, private: true, mutating: true, apply: (*cmd).applyTeam},
+		{name: "team", usage: "team create <team> | team rename <team> <new name> | team delete <team> | team alias add <alias> <team> | team alias remove <alias> <team>", lead: true, private: true, mutating: true, apply: (*cmd).applyTeam},
 		{name: "set", usage: "set <role> @user [team]", lead: true, private: true, mutating: true, apply: (*cmd).applySet},
 		{name: "unset", usage: "unset <role> [team]", lead: true, private: true, mutating: true, apply: (*cmd).applyUnset},
 		{name: "channel", usage: "channel #channel <team> | channel here <team> | channel remove #channel", lead: true, private: true, mutating: true, check: (*cmd).checkChannel, apply: (*cmd).applyChannel},
