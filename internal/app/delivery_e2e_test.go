@@ -174,7 +174,7 @@ func TestSlackE2EChangeStandsWhenRedisReplyLost(t *testing.T) {
 	if dropped != 1 {
 		t.Fatalf("%d update replies dropped, want 1", dropped)
 	}
-	if h := a.command(pNobody, "nobody", "history checkout"); strings.Count(h, "made jules Product Owner") != 1 {
+	if h := a.command(pNobody, "nobody", "history checkout"); strings.Count(h, "made <@"+pJules+"> Product Owner") != 1 {
 		t.Errorf("history shows the change other than once:\n%s", h)
 	}
 }

@@ -111,7 +111,7 @@ func TestSlackE2EHostileNamesStayText(t *testing.T) {
 	mustContain(t, "unknown", unk.AllText(), "I don't know")
 	mustContain(t, "unanswered", a.lead("unanswered"), "&lt;https://evil.example|Re-verify your SSO&gt;")
 	mustContain(t, "teams", a.lead("teams"), "&lt;!channel&gt;")
-	mustContain(t, "history", a.lead("history"), "created the team &lt;!channel&gt;")
+	mustContain(t, "history", a.lead("history <!channel>"), "created the team &lt;!channel&gt;")
 	a.event("EvHome", map[string]any{"type": "app_home_opened", "user": pLead, "channel": "D0LEAD", "tab": "home", "event_ts": "1700000102.000001"})
 	home := w.fake.WaitCall(t, "views.publish", e2eWait, func(c fakeslack.Call) bool { return c.Params["user_id"] == pLead })
 	mustContain(t, "home", strings.Join(slackMarkup(home), "\n"), "&lt;https://evil.example|Re-verify your SSO&gt;", "&lt;!channel&gt;")

@@ -411,7 +411,7 @@ func TestSlackE2ELeadsCommandsInAChannelArePrivate(t *testing.T) {
 	private("EvP1", pNobody, "1700000401.000001", "set po <@"+pJules+"|jules> checkout", "Only leads")
 	private("EvP2", pLead, "1700000402.000001", "unanswered", "coffee machine")
 	private("EvP3", pLead, "1700000403.000001", "set po <@"+pJules+"|jules> checkout", "Done")
-	private("EvP4", pNobody, "1700000404.000001", "history checkout", "made jules Product Owner")
+	private("EvP4", pNobody, "1700000404.000001", "history checkout", "made <@"+pJules+"> Product Owner")
 	// Slack cannot show it in the channel: the lead gets it by DM.
 	w.fake.Fail("chat.postEphemeral", fakeslack.Failure{Error: "user_not_in_channel"})
 	a.event("EvP5", e2eMention(pLead, chCheck, "1700000405.000001", "set pm <@"+pJules+"|jules> checkout"))

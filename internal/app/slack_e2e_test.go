@@ -340,7 +340,7 @@ func TestSlackE2ELeadsChangeOwnership(t *testing.T) {
 	if n := len(w.postsTo(chCheck, "")); n != 1 {
 		t.Errorf("%d announcements, want 1 (the refused command must not announce)", n)
 	}
-	mustContain(t, "history", a.command(pNobody, "nobody", "history checkout"), "morgan made jules Product Owner of Checkout")
+	mustContain(t, "history", a.command(pNobody, "nobody", "history checkout"), "<@"+pLead+"> made <@"+pJules+"> Product Owner of Checkout (was <@"+pMarco+">)")
 	if strings.Contains(a.command(pNobody, "nobody", "history checkout"), "nobody made") {
 		t.Error("the refused change is in the history")
 	}

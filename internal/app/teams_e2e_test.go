@@ -451,8 +451,9 @@ func TestTeamsEndToEnd(t *testing.T) {
 		t.Fatalf("answer after the change:\n%s", r.out.cardText())
 	}
 	w.post(w.say("h1", e2eAlice, "history checkout"))
-	if r := w.private(e2eAlice, "h1"); !strings.Contains(r.out.Text, "Lena Lead made Carol Chen Product Owner of Checkout (was Bob Baker)") {
-		t.Fatalf("history %q", r.out.Text)
+	// History names people with <at> mentions, each with its entity.
+	if r := w.private(e2eAlice, "h1"); !strings.Contains(r.out.Text, "<at>Lena Lead</at> made <at>Carol Chen</at> Product Owner of Checkout (was <at>Bob Baker</at>)") || len(r.out.Entities) != 3 {
+		t.Fatalf("history %q with entities %+v", r.out.Text, r.out.Entities)
 	}
 
 	// A new member is welcomed once by personal message, even when the

@@ -249,7 +249,7 @@ func TestLeadSetsPOThenAnswerHistoryAndAnnouncement(t *testing.T) {
 		t.Fatalf("history: %+v %v", h, err)
 	}
 	hr := command(t, s, msg(dev, "", "history checkout"))
-	if !strings.Contains(hr.Text.String(), "Morgan Lee made jules Product Owner of Checkout (was Marco Rossi)") {
+	if !strings.Contains(hr.Text.String(), "@Morgan Lee made @jules Product Owner of Checkout (was @Marco Rossi)") {
 		t.Errorf("history text: %s", hr.Text)
 	}
 }
@@ -767,7 +767,7 @@ func TestAuditOnboardAndDelete(t *testing.T) {
 		t.Errorf("restorable team:\n got %+v\nwant %+v", got, want)
 	}
 	hr := command(t, s, msg(lead, "D0LEAD", "history"))
-	if txt := hr.Text.String(); !strings.Contains(txt, "deleted the team Checkout (Product Manager") || !strings.Contains(txt, "sent jules the welcome message for Checkout") {
+	if txt := hr.Text.String(); !strings.Contains(txt, "deleted the team Checkout (Product Manager") || !strings.Contains(txt, "sent @jules the welcome message for Checkout") {
 		t.Errorf("history:\n%s", txt)
 	}
 }

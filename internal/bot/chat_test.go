@@ -210,3 +210,46 @@ func TestTeamAlias(t *testing.T) {
 		t.Errorf("history: %+v", h)
 	}
 }
+
+// History names people with mentions (the platforms show their current
+// names), and in a linked channel it is the channel's team's.
+func TestHistoryMentionsPeopleAndDefaultsToTheChannelsTeam(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	command(t, s, msg(lead, "", "set po <@U03JULES|jules> checkout"))
+	command(t, s, msg(lead, "", "member add <@U99NEW|New Person> search"))
+	command(t, s, msg(lead, "", "unset pm search"))
+
+	h := command(t, s, msg(dev, "C0CHECKOUT", "history"))
+	txt := h.Text.String()
+	if !strings.HasPrefix(txt, "Latest changes for Checkout:") || strings.Contains(txt, "Search") {
+		t.Errorf("history in Checkout's channel:\n%s", txt)
+	}
+	ids := map[string]string{}
+	for _, sp := range h.Text {
+		if sp.Kind == rich.KindMention {
+			ids[sp.ID] = sp.Text
+		}
+	}
+	if ids[lead.ID] != "Morgan Lee" || ids["U03JULES"] != "jules" || ids["U02MARCO"] != "Marco Rossi" {
+		t.Errorf("mentions in history: %v\n%s", ids, txt)
+	}
+	// Elsewhere (a DM, an unlinked channel) the whole workspace's.
+	for _, ch := range []string{"", "CRANDOM"} {
+		all := command(t, s, msg(dev, ch, "history")).Text.String()
+		if !strings.HasPrefix(all, "Latest changes for this workspace:") || !strings.Contains(all, "Search") || !strings.Contains(all, "Checkout") {
+			t.Errorf("history in %q:\n%s", ch, all)
+		}
+	}
+	// A removed holder and a new member are mentioned too.
+	search := command(t, s, msg(dev, "C0SEARCH", "history"))
+	got := map[string]bool{}
+	for _, sp := range search.Text {
+		if sp.Kind == rich.KindMention {
+			got[sp.ID] = true
+		}
+	}
+	if !got["U09AISHA"] || !got["U99NEW"] || !got[lead.ID] {
+		t.Errorf("mentions in Search's history: %v\n%s", got, search.Text)
+	}
+}

@@ -246,6 +246,9 @@ func (c *cmd) history(ctx context.Context) (CommandResult, error) {
 			return CommandResult{}, err
 		}
 		teamID, name = t.ID, t.Name
+	} else if t := c.d.ChannelTeam(c.m.Channel.ID); t != nil && !c.m.DM {
+		// In a linked channel, the channel's team.
+		teamID, name = t.ID, t.Name
 	}
 	hs, err := c.s.store.History(ctx, c.m.Tenant, teamID, 20)
 	if err != nil {
@@ -256,7 +259,7 @@ func (c *cmd) history(ctx context.Context) (CommandResult, error) {
 	}
 	lines := []rich.Text{rich.Sprintf("Latest changes for %s:", name)}
 	for _, h := range hs {
-		lines = append(lines, rich.Sprintf("• %s · %s", h.At.UTC().Format("2006-01-02 15:04 UTC"), h.Summary))
+		lines = append(lines, rich.Sprintf("• %s · %s", h.At.UTC().Format("2006-01-02 15:04 UTC"), summaryText(h)))
 	}
 	return CommandResult{Text: rich.Lines(lines...)}, nil
 }
@@ -308,7 +311,7 @@ func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
 	if t != nil {
 		summary += " for " + t.Name
 	}
-	audit := ownership.Change{At: c.now, Actor: c.m.User, Team: key, Action: "onboard", New: u.ID, Summary: summary}
+	audit := ownership.Change{At: c.now, Actor: c.m.User, Team: key, Action: "onboard", New: u.ID, Summary: summary, People: []ownership.Person{u}}
 	if _, _, err := updateOnce(ctx, c.s.store, c.m, func(d *ownership.Directory) ([]ownership.Change, error) {
 		if !c.s.isLead(d, c.m) {
 			return nil, forbidden(c.verb)
@@ -344,6 +347,7 @@ func (c *cmd) change(ctx context.Context, apply applyFunc) (CommandResult, error
 		for i := range ch {
 			ch[i].At = c.now
 			ch[i].Actor = c.m.User
+			ch[i].People = changePeople(ch[i], d, c.d)
 		}
 		// Announce where the team is linked after the change, or, for a
 		// team just deleted or a channel just unlinked, where it was.

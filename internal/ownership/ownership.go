@@ -395,6 +395,9 @@ type Change struct {
 	New    string    `json:"new,omitempty"`
 	// Summary is a ready sentence for history and announcements.
 	Summary string `json:"summary"`
+	// People are the people the summary names besides the actor, as they
+	// were named then: history shows their names as mentions.
+	People []Person `json:"people,omitempty"`
 }
 
 // Unanswered is a question the bot could not answer, kept for leads.

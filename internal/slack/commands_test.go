@@ -43,7 +43,7 @@ func TestSlashCommandRights(t *testing.T) {
 		t.Errorf("announcement = %q", an.AllText())
 	}
 	hist := h.command(uAdmin, "admin", cCheck, "history checkout")
-	if !strings.Contains(hist.Text, "admin made jules Product Owner of Checkout") {
+	if !strings.Contains(hist.Text, "<@"+uAdmin+"> made <@"+uJules+"> Product Owner of Checkout") {
 		t.Errorf("history = %q", hist.Text)
 	}
 	// The admin check is cached: one users.info for all of that.
