@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/redisstore"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
 
@@ -99,4 +100,75 @@ func TestTeamsE2EHelpByRole(t *testing.T) {
 		}
 	}
 	w.quiet()
+}
+
+// The welcome's team picker: a second pick replaces the first instead of
+// adding another team.
+func TestSlackE2EWelcomeRepickReplaces(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	const nell = "U0NELL"
+	pick := func(team, ts string) {
+		a.click(map[string]any{
+			"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": nell},
+			"container": map[string]any{"type": "message", "message_ts": "1700000300.000001", "channel_id": "D" + nell},
+			"channel":   map[string]any{"id": "D" + nell}, "message": map[string]any{"ts": "1700000300.000001"},
+			"response_url": w.fake.ResponseURL("p"),
+			"actions": []any{map[string]any{"action_id": "onboard_team", "block_id": "welcome", "type": "static_select",
+				"selected_option": map[string]any{"value": team, "text": map[string]any{"type": "plain_text", "text": team}}, "action_ts": ts}},
+		})
+	}
+	pick("payments", "1700000300.100001")
+	w.fake.WaitCalls(t, "chat.update", 1, e2eWait)
+	pick("checkout", "1700000300.200001")
+	up := w.fake.WaitCalls(t, "chat.update", 2, e2eWait)[1]
+	mustContain(t, "the re-pick's welcome", up.AllText(), "Checkout", "<@"+pMarco+">")
+	d, err := redisstore.New(w.client, redisstore.WithPrefix(w.prefix)).Directory(t.Context(), ownership.TenantID("slack:"+e2eTeam))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Teams["payments"].HasMember(nell) || !d.Teams["checkout"].HasMember(nell) {
+		t.Errorf("after a re-pick: payments %v, checkout %v; want checkout only", d.Teams["payments"].HasMember(nell), d.Teams["checkout"].HasMember(nell))
+	}
+}
+
+func TestTeamsE2EWelcomeRepickReplaces(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	tenant := ownership.TenantID("teams:" + e2eTenant)
+	if _, _, err := w.store.Update(t.Context(), tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["payments"] = &ownership.Team{ID: "payments", Name: "Payments"}
+		return []ownership.Change{{Action: "import", Summary: "payments"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dave := ownership.Person{ID: "29:dave", Name: "Dave Diaz"}
+	pick := func(id, team string) {
+		act := w.say(id, dave, "")
+		delete(act, "text")
+		delete(act, "entities")
+		act["conversation"] = map[string]any{"id": "a:personal-" + dave.ID, "conversationType": "personal", "tenantId": e2eTenant}
+		delete(act["channelData"].(map[string]any), "team")
+		delete(act["channelData"].(map[string]any), "channel")
+		delete(act["channelData"].(map[string]any), "teamsTeamId")
+		act["replyToId"] = "welcome-card"
+		act["value"] = map[string]any{"whoowns": "join", "team": team}
+		w.post(act)
+	}
+	pick("pick1", "payments")
+	if u := w.next("update"); u.activity != "welcome-card" || !strings.Contains(u.out.cardText(), "Payments") {
+		t.Fatalf("first pick updated %q:\n%s", u.activity, u.out.cardText())
+	}
+	pick("pick2", "checkout")
+	if u := w.next("update"); u.activity != "welcome-card" || !strings.Contains(u.out.cardText(), "Checkout") {
+		t.Fatalf("re-pick updated %q:\n%s", u.activity, u.out.cardText())
+	}
+	d, err := w.store.Directory(t.Context(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Teams["payments"].HasMember(dave.ID) || !d.Teams["checkout"].HasMember(dave.ID) {
+		t.Errorf("after a re-pick: payments %v, checkout %v; want checkout only", d.Teams["payments"].HasMember(dave.ID), d.Teams["checkout"].HasMember(dave.ID))
+	}
 }

@@ -253,3 +253,58 @@ func TestHistoryMentionsPeopleAndDefaultsToTheChannelsTeam(t *testing.T) {
 		t.Errorf("mentions in Search's history: %v\n%s", got, search.Text)
 	}
 }
+
+// A second pick in the welcome's team picker replaces the first instead of
+// adding a team; memberships a lead made are left alone.
+func TestWelcomePickReplacesThePreviousPick(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	ctx := context.Background()
+	nell := ownership.Person{ID: "U0NELL", Name: "Nell"}
+	m := msg(nell, "D0NELL", "")
+	member := func(team string) bool {
+		d, _ := st.Directory(ctx, tenant)
+		return d.Teams[team].HasMember(nell.ID)
+	}
+
+	if o, err := s.JoinTeam(ctx, m, "payments"); err != nil || o.Team == nil || o.Team.ID != "payments" {
+		t.Fatalf("first pick: %+v %v", o.Team, err)
+	}
+	if o, err := s.JoinTeam(ctx, m, "search"); err != nil || o.Team.ID != "search" {
+		t.Fatalf("re-pick: %+v %v", o.Team, err)
+	}
+	if member("payments") || !member("search") {
+		t.Errorf("after a re-pick: payments %v, search %v; want only search", member("payments"), member("search"))
+	}
+	h, _ := st.History(ctx, tenant, "payments", 1)
+	if len(h) != 1 || h[0].Action != "member.remove" || h[0].Summary != "Nell picked Search instead of Payments" {
+		t.Errorf("history of the re-pick: %+v", h)
+	}
+	// Picking the same team again changes nothing.
+	before, _ := st.Directory(ctx, tenant)
+	if _, err := s.JoinTeam(ctx, m, "search"); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := st.Directory(ctx, tenant); after.Version != before.Version {
+		t.Error("picking the same team again changed the directory")
+	}
+	// A lead adds Nell to Search: that membership is the lead's, and a
+	// later pick adds Checkout without taking Search away.
+	command(t, s, msg(lead, "", "member add <@U0NELL|Nell> search"))
+	if _, err := s.JoinTeam(ctx, m, "checkout"); err != nil {
+		t.Fatal(err)
+	}
+	if !member("search") || !member("checkout") {
+		t.Errorf("a lead's membership was replaced by a pick: search %v, checkout %v", member("search"), member("checkout"))
+	}
+	// Someone a lead put on a team who picks it keeps it on a re-pick.
+	if _, err := s.JoinTeam(ctx, msg(dev, "", ""), "checkout"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.JoinTeam(ctx, msg(dev, "", ""), "payments"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Directory(ctx, tenant); !d.Teams["checkout"].HasMember(dev.ID) || !d.Teams["payments"].HasMember(dev.ID) {
+		t.Error("a pick removed a membership the person had before picking")
+	}
+}

@@ -613,7 +613,14 @@ func (c *cmd) applyMember(d *ownership.Directory, reply *rich.Text, touched **ow
 	if err != nil {
 		return nil, err
 	}
+	// The membership is the lead's from now on: a later pick in the
+	// welcome leaves it alone.
+	picked := unpick(t, u.ID)
 	if op == "add" {
+		if t.HasMember(u.ID) && picked {
+			*reply = rich.Sprintf("%s had picked %s in the welcome; they now stay on it whatever they pick later.", mention(u), t.Name)
+			return []ownership.Change{{Team: t.ID, Action: "member.add", New: u.ID, Summary: fmt.Sprintf("%s kept %s on %s", c.m.User.Label(), u.Label(), t.Name)}}, nil
+		}
 		if t.HasMember(u.ID) {
 			*reply = rich.Sprintf("%s is already on %s; nothing changed.", mention(u), t.Name)
 			return nil, nil

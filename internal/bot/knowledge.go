@@ -166,12 +166,7 @@ func (s *Service) JoinTeam(ctx context.Context, m Message, teamID string) (Onboa
 			return nil, unknownTeam(d, teamID)
 		}
 		team = t
-		if t.HasMember(m.User.ID) {
-			return nil, nil
-		}
-		t.Members = append(t.Members, m.User)
-		return []ownership.Change{{At: s.now().UTC(), Actor: m.User, Team: t.ID, Action: "member.add", New: m.User.ID,
-			Summary: fmt.Sprintf("%s joined %s", m.User.Label(), t.Name)}}, nil
+		return s.pickTeam(d, m.User, t), nil
 	})
 	if err != nil {
 		return Onboarding{}, err

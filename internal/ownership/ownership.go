@@ -99,6 +99,9 @@ type Team struct {
 	Members  []Person            `json:"members,omitempty"`
 	Channels []Channel           `json:"channels,omitempty"`
 	Extra    map[string]string   `json:"extra,omitempty"`
+	// Picked are the ids of members who joined by picking the team in the
+	// welcome's team picker: a later pick of another team replaces it.
+	Picked []string `json:"picked,omitempty"`
 }
 
 // Holder returns who answers for role on the team at now: the active cover if
@@ -342,6 +345,7 @@ func (t *Team) clone() *Team {
 	c.Covers = cloneMap(t.Covers)
 	c.Routes = cloneMap(t.Routes)
 	c.Extra = cloneMap(t.Extra)
+	c.Picked = append([]string(nil), t.Picked...)
 	return &c
 }
 
