@@ -359,7 +359,9 @@ func TestLearnedIsACommand(t *testing.T) {
 		}
 	}
 	s, _ := newService(t)
-	if h := commandText(t, s, lead, "help"); !strings.Contains(h, "`/ learned | learned approve <n>`") || !strings.Contains(h, "`/ unlearn <n>`") {
+	dm := msg(lead, "D0LEAD", "help")
+	dm.DM = true
+	if h := command(t, s, dm).Text.Plain("/"); !strings.Contains(h, "`/ learned` or `/ learned approve` `n`") || !strings.Contains(h, "`/ unlearn` `n`") {
 		t.Errorf("help for leads:\n%s", h)
 	}
 }
