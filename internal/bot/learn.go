@@ -199,10 +199,10 @@ func (s *Service) learn(ctx context.Context, tenant ownership.TenantID, c owners
 			return nil, ownership.Errorf(ownership.ErrInvalid, "I already know %d taught phrases, the most I keep per workspace; nothing was learned.", len(d.Phrases))
 		}
 		tp := ownership.TaughtPhrase{Phrase: c.Question, Intent: intentID, At: s.now().UTC(), People: people}
-		summary := fmt.Sprintf("Learned %q as %s after %d people picked it", c.Question, intentID, people)
+		summary := fmt.Sprintf("Learned %q as %s after %s picked it", c.Question, intentID, peopleCount(people))
 		if approved != nil {
 			tp.By = approved.m.User
-			summary = fmt.Sprintf("%s approved learning %q as %s (%d people picked it)", approved.m.User.Label(), c.Question, intentID, people)
+			summary = fmt.Sprintf("%s approved learning %q as %s (%s picked it)", approved.m.User.Label(), c.Question, intentID, peopleCount(people))
 		}
 		// The intent exists and the phrase has words (its key is not
 		// empty), all Extend checks: no catalogue is compiled inside the
@@ -287,15 +287,31 @@ func (s *Service) learnItems(d *ownership.Directory, cat *intent.Catalogue, cand
 	return append(out, waiting...)
 }
 
+// peopleCount says "1 person", "3 people".
+func peopleCount(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return strconv.Itoa(n) + " people"
+}
+
 // learnModeLine says how the loop is set, for the top of "learned".
 func (s *Service) learnModeLine() rich.Text {
 	switch s.learning.Mode {
 	case LearnOff:
 		return rich.Plain("Learning from people's choices is off (WHOOWNS_LEARN=off): no picks are recorded.")
 	case LearnReview:
-		return rich.Sprintf("When %d different people pick the same answer for a question I was unsure about, it waits here for a lead's approval.", s.learning.After)
+		return rich.Sprintf("When the same answer is picked by %s for a question I was unsure about, it waits here for a lead's approval.", s.differentPeople())
 	}
-	return rich.Sprintf("When %d different people pick the same answer for a question I was unsure about, I learn it by myself.", s.learning.After)
+	return rich.Sprintf("When the same answer is picked by %s for a question I was unsure about, I learn it by myself.", s.differentPeople())
+}
+
+// differentPeople says how many people must agree: "3 different people".
+func (s *Service) differentPeople() string {
+	if s.learning.After == 1 {
+		return "one person"
+	}
+	return strconv.Itoa(s.learning.After) + " different people"
 }
 
 // learned runs "learned" and "learned approve <n>".
@@ -326,11 +342,7 @@ func (c *cmd) learned(ctx context.Context) (CommandResult, error) {
 		if !it.learned {
 			state, waiting = rich.Plain("waiting for approval"), true
 		}
-		people := "people"
-		if it.people == 1 {
-			people = "person"
-		}
-		lines = append(lines, rich.Sprintf("%d. %q → %s · %d %s · %s · %s", i+1, it.phrase, rich.Strong(title), it.people, people, when(it.at), state))
+		lines = append(lines, rich.Sprintf("%d. %q → %s · %s · %s · %s", i+1, it.phrase, rich.Strong(title), peopleCount(it.people), when(it.at), state))
 	}
 	lines = append(lines, c.s.learnModeLine())
 	if waiting {
@@ -408,9 +420,9 @@ func (c *cmd) unlearn(ctx context.Context) (CommandResult, error) {
 	}
 	res, err := c.change(ctx, func(c *cmd, d *ownership.Directory, reply *rich.Text, _ **ownership.Team, _ *[]rich.Text) ([]ownership.Change, error) {
 		if !it.learned {
-			*reply = rich.Sprintf("Dropped %q: the picks for it are forgotten, and it is learned only if %d people pick the same answer again.", it.phrase, c.s.learning.After)
+			*reply = rich.Sprintf("Dropped %q: the picks for it are forgotten; it needs %s picking the same answer again to be learned.", it.phrase, c.s.differentPeople())
 			return []ownership.Change{{Action: "learn.drop", Field: it.intent, Old: it.phrase,
-				Summary: fmt.Sprintf("%s dropped %q, waiting to be learned as %s (%d people picked it)", c.m.User.Label(), it.phrase, it.intent, it.people)}}, nil
+				Summary: fmt.Sprintf("%s dropped %q, waiting to be learned as %s (%s picked it)", c.m.User.Label(), it.phrase, it.intent, peopleCount(it.people))}}, nil
 		}
 		for i, p := range d.Phrases {
 			if p.Learned() && p.Phrase == it.phrase && p.Intent == it.intent {

@@ -254,7 +254,7 @@ func TestUnlearnDropsAWaitingQuestion(t *testing.T) {
 	if cs, _ := st.Candidates(context.Background(), tenant); len(cs) != 0 {
 		t.Errorf("candidates after the drop: %+v", cs)
 	}
-	if h := historyText(t, s); !strings.Contains(h, fmt.Sprintf("Morgan Lee dropped %q, waiting to be learned as %s (1 people picked it)", q, alt.Intent)) {
+	if h := historyText(t, s); !strings.Contains(h, fmt.Sprintf("Morgan Lee dropped %q, waiting to be learned as %s (1 person picked it)", q, alt.Intent)) {
 		t.Errorf("history:\n%s", h)
 	}
 }
