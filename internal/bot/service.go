@@ -339,10 +339,10 @@ func (s *Service) Feedback(ctx context.Context, m Message, intentID string, help
 }
 
 func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result) Answer {
-	in, _ := cat.Get(r.Intent)
+	in, _ := cat.Summary(r.Intent)
 	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More, NearTie: r.NearTie}
 	for _, c := range r.Alternatives {
-		ci, _ := cat.Get(c.Intent)
+		ci, _ := cat.Summary(c.Intent)
 		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
 	}
 	switch r.Role {
@@ -380,11 +380,11 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 }
 
 func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result, t *ownership.Team, from string) Answer {
-	in, _ := cat.Get(r.Intent)
+	in, _ := cat.Summary(r.Intent)
 	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More,
 		NearTie: r.NearTie, Team: &TeamRef{ID: t.ID, Name: t.Name}, TeamFrom: from, Rule: RuleCatalogue}
 	for _, c := range r.Alternatives {
-		ci, _ := cat.Get(c.Intent)
+		ci, _ := cat.Summary(c.Intent)
 		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
 	}
 	now := s.now()

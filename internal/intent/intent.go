@@ -262,6 +262,18 @@ func (c *Catalogue) Get(id string) (Intent, bool) {
 	return in, true
 }
 
+// Summary is Get without the phrases (Phrases is nil): what an answer shows
+// of an intent, without copying its phrases.
+func (c *Catalogue) Summary(id string) (Intent, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return Intent{}, false
+	}
+	in := c.intents[i]
+	in.Phrases = nil
+	return in, true
+}
+
 // Extend returns a new catalogue: c plus a tenant's custom intents and taught
 // phrases; c itself is unchanged. Custom ids must be new (not a built-in id,
 // not repeated), taught phrases must name an existing intent (built-in or

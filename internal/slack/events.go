@@ -113,9 +113,12 @@ func (ev *innerEvent) fromBot() bool {
 func (a *Adapter) eventJob(body []byte, eventID string, retry int) job {
 	return job{id: eventID, run: func(ctx context.Context) {
 		env := new(envelope)
-		if err := json.Unmarshal(body, env); err != nil {
-			a.log.Warn("slack: malformed event", "err", err)
-			return
+		if !decodeEnvelope(body, env) {
+			*env = envelope{}
+			if err := json.Unmarshal(body, env); err != nil {
+				a.log.Warn("slack: malformed event", "err", err)
+				return
+			}
 		}
 		env.retry = retry
 		a.processEvent(ctx, env)
@@ -144,7 +147,11 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	}
 	// A field of the wrong type (team_join's user is an object) leaves the
 	// rest decoded; only bad JSON or a missing type stop here.
-	err := json.Unmarshal(env.Event, &env.inner)
+	var err error
+	if !decodeInner(env.Event, &env.inner) {
+		env.inner = innerEvent{}
+		err = json.Unmarshal(env.Event, &env.inner)
+	}
 	var typeErr *json.UnmarshalTypeError
 	if err != nil && (env.inner.Type == "" || !errors.As(err, &typeErr)) {
 		a.log.Warn("slack: malformed inner event", "event", env.EventID, "err", err)

@@ -212,25 +212,11 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
 	env := new(envelope)
-	if err := json.Unmarshal(body, env); err != nil {
-		// Judge a body that is no envelope by the outer fields alone: bad
-		// JSON is refused; JSON with a field of the wrong type is
-		// acknowledged, and the worker drops it with a log line.
-		var outer struct {
-			Type      string `json:"type"`
-			Challenge string `json:"challenge"`
-			EventID   string `json:"event_id"`
-		}
-		if err := json.Unmarshal(body, &outer); err != nil {
-			a.metrics.Rejected(platform, rejectBadRequest)
-			http.Error(w, "malformed JSON", http.StatusBadRequest)
+	if !decodeEnvelope(body, env) {
+		*env = envelope{}
+		if !a.decodeOddEnvelope(w, body, env, retry) {
 			return
 		}
-		if outer.Type != "url_verification" {
-			a.queue(w, a.eventJob(body, outer.EventID, retry))
-			return
-		}
-		env.Type, env.Challenge = outer.Type, outer.Challenge
 	}
 	if env.Type == "url_verification" {
 		w.Header().Set("Content-Type", "text/plain")
@@ -239,6 +225,34 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	env.retry = retry
 	a.queue(w, a.envelopeJob(env))
+}
+
+// decodeOddEnvelope decodes, with encoding/json, an envelope that
+// decodeEnvelope would not read. false means it has answered the request.
+func (a *Adapter) decodeOddEnvelope(w http.ResponseWriter, body []byte, env *envelope, retry int) bool {
+	err := json.Unmarshal(body, env)
+	if err == nil {
+		return true
+	}
+	// Judge a body that is no envelope by the outer fields alone: bad
+	// JSON is refused; JSON with a field of the wrong type is
+	// acknowledged, and the worker drops it with a log line.
+	var outer struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+		EventID   string `json:"event_id"`
+	}
+	if err := json.Unmarshal(body, &outer); err != nil {
+		a.metrics.Rejected(platform, rejectBadRequest)
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return false
+	}
+	if outer.Type != "url_verification" {
+		a.queue(w, a.eventJob(body, outer.EventID, retry))
+		return false
+	}
+	env.Type, env.Challenge = outer.Type, outer.Challenge
+	return true
 }
 
 // queue hands j to the workers and acknowledges the request, or tells the
