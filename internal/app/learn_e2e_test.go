@@ -155,7 +155,7 @@ func TestSlackE2ELearnsFromPicksAcrossReplicas(t *testing.T) {
 
 	mustContain(t, "unlearn", s.a.lead("unlearn 1"), "Unlearned")
 	s.direct(s.b, s.q, false)
-	mustContain(t, "history after unlearn", s.b.lead("history"), "morgan unlearned")
+	mustContain(t, "history after unlearn", s.b.lead("history"), "<@"+pLead+"> unlearned")
 	mustContain(t, "learned after unlearn", s.b.lead("learned"), "Nothing learned yet")
 }
 
@@ -172,7 +172,7 @@ func TestSlackE2EReviewModeWaitsForApproval(t *testing.T) {
 	mustContain(t, "bad number", s.a.lead("learned approve 4"), "There is no number 4")
 	mustContain(t, "approve", s.b.lead("learned approve 1"), "Learned: questions like")
 	s.direct(s.a, nearly(s.q), true)
-	mustContain(t, "history", s.a.lead("history"), "morgan approved learning")
+	mustContain(t, "history", s.a.lead("history"), "<@"+pLead+"> approved learning")
 }
 
 // teamsLearn is the Teams scenario: two replicas (each with its own Bot
@@ -280,7 +280,7 @@ func TestTeamsE2ELearnsFromPicksAcrossReplicas(t *testing.T) {
 	mustContain(t, "non-lead unlearn", s.command(s.w1, e2eAlice, "unlearn 1"), "Only leads")
 	mustContain(t, "unlearn", s.command(s.w1, e2eLead, "unlearn 1"), "Unlearned")
 	s.direct(s.w2, s.q, false)
-	mustContain(t, "history after unlearn", s.command(s.w2, e2eLead, "history"), "Lena Lead unlearned")
+	mustContain(t, "history after unlearn", s.command(s.w2, e2eLead, "history"), "<at>Lena Lead</at> unlearned")
 }
 
 func TestTeamsE2EReviewModeWaitsForApproval(t *testing.T) {

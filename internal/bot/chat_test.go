@@ -222,7 +222,7 @@ func TestHistoryMentionsPeopleAndDefaultsToTheChannelsTeam(t *testing.T) {
 
 	h := command(t, s, msg(dev, "C0CHECKOUT", "history"))
 	txt := h.Text.String()
-	if !strings.HasPrefix(txt, "Latest changes for Checkout:") || strings.Contains(txt, "Search") {
+	if !strings.HasPrefix(txt, "Latest changes for Checkout and the whole workspace:") || strings.Contains(txt, "Search") {
 		t.Errorf("history in Checkout's channel:\n%s", txt)
 	}
 	ids := map[string]string{}
@@ -233,6 +233,11 @@ func TestHistoryMentionsPeopleAndDefaultsToTheChannelsTeam(t *testing.T) {
 	}
 	if ids[lead.ID] != "Morgan Lee" || ids["U03JULES"] != "jules" || ids["U02MARCO"] != "Marco Rossi" {
 		t.Errorf("mentions in history: %v\n%s", ids, txt)
+	}
+	// Changes to the whole workspace are there too.
+	command(t, s, msg(lead, "", "lead add <@U77NEW|Neo>"))
+	if txt := command(t, s, msg(dev, "C0CHECKOUT", "history")).Text.String(); !strings.Contains(txt, "@Morgan Lee made @Neo a lead") || strings.Contains(txt, "Search") {
+		t.Errorf("history in Checkout's channel after a lead add:\n%s", txt)
 	}
 	// Elsewhere (a DM, an unlinked channel) the whole workspace's.
 	for _, ch := range []string{"", "CRANDOM"} {

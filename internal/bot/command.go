@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -246,11 +247,19 @@ func (c *cmd) history(ctx context.Context) (CommandResult, error) {
 			return CommandResult{}, err
 		}
 		teamID, name = t.ID, t.Name
-	} else if t := c.d.ChannelTeam(c.m.Channel.ID); t != nil && !c.m.DM {
-		// In a linked channel, the channel's team.
-		teamID, name = t.ID, t.Name
 	}
-	hs, err := c.s.store.History(ctx, c.m.Tenant, teamID, 20)
+	var hs []ownership.Change
+	var err error
+	if t := c.d.ChannelTeam(c.m.Channel.ID); len(c.args) == 0 && t != nil && !c.m.DM {
+		// In a linked channel, the channel's team's changes and those to
+		// the whole workspace (leads, roles, what the bot learned).
+		name = t.Name + " and the whole workspace"
+		hs, err = c.s.store.History(ctx, c.m.Tenant, "", 200)
+		hs = slices.DeleteFunc(hs, func(h ownership.Change) bool { return h.Team != "" && h.Team != t.ID })
+		hs = hs[:min(len(hs), 20)]
+	} else {
+		hs, err = c.s.store.History(ctx, c.m.Tenant, teamID, 20)
+	}
 	if err != nil {
 		return CommandResult{}, err
 	}
