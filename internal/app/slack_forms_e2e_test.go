@@ -163,3 +163,33 @@ func TestSlackE2ELeadEditsTeamInAModal(t *testing.T) {
 		t.Fatalf("a former lead's stale form made %s PO", po)
 	}
 }
+
+// TestSlackE2EMemberSuggestsAChange: a member who is not a lead sees their
+// team with "Suggest a change"; the modal's text reaches the lead by direct
+// message, as typed words (no markup), and changes nothing.
+func TestSlackE2EMemberSuggestsAChange(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	a := w.start("")
+	a.event("EvHomeJules", homeOpened(pJules))
+	raw, _ := json.Marshal(w.homeView(pJules, 1))
+	mustContain(t, "member's App Home", string(raw), `"action_id":"suggest"`)
+	if strings.Contains(string(raw), "team_menu") {
+		t.Error("a member got the leads' menu")
+	}
+	trig := w.fake.Trigger(e2eTeam, pJules)
+	a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": pJules}, "trigger_id": trig,
+		"container": map[string]any{"type": "view", "view_id": "VH" + e2eTeam + pJules},
+		"actions":   []map[string]any{{"action_id": "suggest", "block_id": "team:checkout", "type": "button", "value": "checkout", "action_ts": "1"}}})
+	w.fake.WaitCall(t, "views.open", e2eWait, func(c fakeslack.Call) bool { return c.Params["trigger_id"] == trig })
+	code, body := a.submit(pJules, map[string]any{"id": "VMS", "hash": "s1", "callback_id": "suggest", "private_metadata": "checkout",
+		"state": map[string]any{"values": map[string]any{"what": map[string]any{"field": map[string]any{"type": "plain_text_input", "value": "Marco moved to <!channel> Payments"}}}}})
+	if code != 200 || !strings.Contains(body, "Sent to the leads (1)") {
+		t.Fatalf("suggest: %d %s", code, body)
+	}
+	dm := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "D"+pLead })
+	mustContain(t, "lead's DM", dm.AllText(), "<@"+pJules+">", "Checkout", "&lt;!channel&gt; Payments")
+	if po := w.productOwner("checkout"); po != pMarco {
+		t.Errorf("a suggestion changed the PO to %s", po)
+	}
+}

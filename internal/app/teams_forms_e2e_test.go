@@ -80,3 +80,20 @@ func TestTeamsE2ELeadEditsTeamInACardForm(t *testing.T) {
 		t.Fatalf("PO is %s", po)
 	}
 }
+
+// TestTeamsE2EMemberSuggestsAChange: a member's home card offers "Suggest a
+// change"; the text goes to the lead in their personal chat.
+func TestTeamsE2EMemberSuggestsAChange(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	w.post(w.dm("h1", e2eCarol, "home"))
+	home := w.next("reply")
+	mustContain(t, "member's home card", cardText(home), "Something out of date?")
+	w.post(w.submitCard("s1", e2eCarol, home, map[string]any{"whoowns": "suggest", "team": "checkout", "what": "Bob moved to Payments"}))
+	if c := w.next("create"); len(c.out.Members) != 1 || c.out.Members[0].ID != e2eLead.ID {
+		t.Fatalf("personal chat opened with %+v", c.out.Members)
+	}
+	dm := w.next("send")
+	mustContain(t, "lead's message", dm.out.Text, "Carol", "Checkout", "Bob moved to Payments")
+	mustContain(t, "member's card", w.next("update").out.Text, "Sent to the leads (1)")
+}

@@ -510,3 +510,51 @@ func holds(t *ownership.Team, user string) bool {
 	}
 	return false
 }
+
+// maxSuggestion bounds a suggested change's text.
+const maxSuggestion = 500
+
+// Suggestion is a change someone who is not a lead asks the leads for: a
+// private message to each lead of the tenant.
+type Suggestion struct {
+	Team  TeamRef            `json:"team"`
+	From  ownership.Person   `json:"from"`
+	Leads []ownership.Person `json:"leads"`
+	Text  rich.Text          `json:"text"`
+}
+
+// Suggest files m.User's suggested change to team (a TeamKey) with the
+// leads: the transport sends Text to each of Leads privately. It changes
+// no data; it is rate-limited like a command.
+func (s *Service) Suggest(ctx context.Context, m Message, team, text string) (Suggestion, error) {
+	if err := s.allow("c", s.limits.Commands, m); err != nil {
+		return Suggestion{}, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Suggestion{}, ownership.Errorf(ownership.ErrInvalid, "Say what should change.")
+	}
+	if err := tooLong("suggestion", text, maxSuggestion); err != nil {
+		return Suggestion{}, err
+	}
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	t := teamByKey(d, team)
+	if t == nil {
+		return Suggestion{}, ownership.Errorf(ownership.ErrNotFound, "That team no longer exists.")
+	}
+	leads := append([]ownership.Person(nil), d.Leads...)
+	for _, id := range sortedKeys(s.admins) {
+		if !d.IsLead(id) {
+			leads = append(leads, ownership.Person{ID: id})
+		}
+	}
+	if len(leads) == 0 {
+		return Suggestion{}, ownership.Errorf(ownership.ErrNotFound, "No leads are named here yet, so there is nobody to send this to; ask a workspace admin.")
+	}
+	return Suggestion{Team: TeamRef{ID: t.ID, Name: t.Name}, From: m.User, Leads: leads,
+		Text: rich.Lines(rich.Sprintf("%s suggests a change to %s:", mention(m.User), rich.Strong(t.Name)), rich.Plain("“"+text+"”"),
+			rich.Sprintf("If it is right, make it from App Home or with the commands (%s lists them).", rich.Command("help")))}, nil
+}

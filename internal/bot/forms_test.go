@@ -89,3 +89,20 @@ func TestFormAuthority(t *testing.T) {
 		t.Error("the PO changed")
 	}
 }
+
+// TestSuggestReachesTheLeads: a suggestion names its author and team, goes
+// to every lead (WHOOWNS_ADMINS included) and refuses empty or long text.
+func TestSuggestReachesTheLeads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t)
+	sg, err := s.Suggest(ctx, msg(dev, "", ""), "checkout", "Marco moved to Payments")
+	if err != nil || sg.Team.ID != "checkout" || len(sg.Leads) < 2 || !strings.Contains(sg.Text.String(), "Marco moved to Payments") {
+		t.Fatalf("%+v %v", sg, err)
+	}
+	for _, text := range []string{" ", strings.Repeat("x", 501)} {
+		if _, err := s.Suggest(ctx, msg(dev, "", ""), "checkout", text); ownership.ErrorCode(err) != ownership.ErrInvalid {
+			t.Errorf("%d chars: %v", len(text), err)
+		}
+	}
+}

@@ -34,6 +34,7 @@ const (
 	formLeads      = "leads"
 	formTeach      = "teach"
 	formUnanswered = "unanswered"
+	formSuggest    = "suggest"
 )
 
 // Action ids of the leads' buttons and menus.
@@ -44,6 +45,7 @@ const (
 	actionLeads      = "leads"      // App Home: add or remove leads
 	actionTeach      = "teach"      // unanswered modal: value the question
 	actionPreview    = "preview"    // cover modal: an input that refreshes the preview
+	actionSuggest    = "suggest"    // App Home, for members: value the team key
 )
 
 // field is the action id of every input of a form; the block id names the
@@ -267,6 +269,16 @@ func teachView(v bot.LeadView, phrase string) slackapi.ModalViewRequest {
 		contextBlock(rich.Plain("Edit the words to what people would ask; I learn the phrase, not the person.")))
 }
 
+// suggestView lets a member who is not a lead ask the leads for a change.
+func suggestView(team bot.TeamRef) slackapi.ModalViewRequest {
+	el := slackapi.NewPlainTextInputBlockElement(nil, field)
+	el.Multiline = true
+	el.MaxLength = 500
+	return modal(formSuggest, "Suggest a change", "Send to leads", bot.TeamKey(team.ID),
+		section(rich.Sprintf("What is out of date on %s? The leads get your words in a private message.", rich.Strong(team.Name))),
+		slackapi.NewInputBlock("what", plain("What should change", 2000), nil, el))
+}
+
 // noticeView is a modal that only says something (an error, a refusal).
 func noticeView(t rich.Text) slackapi.ModalViewRequest {
 	return modal("notice", "whoowns", "", "", section(t))
@@ -320,6 +332,23 @@ func (a *Adapter) onUnanswered(ctx context.Context, in *interaction, _ *slackapi
 
 func (a *Adapter) onLeads(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
 	a.openForm(ctx, in, formLeads, "", "")
+}
+
+// onSuggest opens the Suggest a change form for a member's team; anyone
+// may open it, since it changes nothing.
+func (a *Adapter) onSuggest(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	name := act.Value
+	if h, err := a.svc.Home(ctx, a.homeMessage(ctx, in.team, in.cb.User.ID)); err == nil {
+		for _, t := range h.Teams {
+			if bot.TeamKey(t.Team.ID) == act.Value {
+				name = t.Team.Name
+			}
+		}
+	}
+	view := suggestView(bot.TeamRef{ID: act.Value, Name: name})
+	if err := a.openView(ctx, in.cb.TriggerID, false, view); err != nil {
+		a.log.Warn("slack: could not open a form", "form", formSuggest, "err", err)
+	}
 }
 
 // onTeach opens the Teach form over the unanswered modal.
@@ -531,6 +560,8 @@ func (a *Adapter) submitView(ctx context.Context, cb *slackapi.InteractionCallba
 		edits = append(edits, bot.EditLeads("leads", a.people(ctx, team, "leads", st["leads"].SelectedUsers, errs)))
 	case formTeach:
 		edits = append(edits, bot.EditTeach("phrase", st.text("phrase"), st.selectOption("topic")))
+	case formSuggest:
+		return a.suggest(ctx, m, key, st.text("what"))
 	default:
 		return nil
 	}
@@ -605,4 +636,34 @@ func (a *Adapter) viewSubmission(ctx context.Context, payload []byte) (*viewResp
 		return nil, errors.New("slack: view_submission without a user or view")
 	}
 	return a.submitView(ctx, &cb), nil
+}
+
+// suggest sends a member's suggested change to each lead by direct
+// message, and says so in the modal.
+func (a *Adapter) suggest(ctx context.Context, m bot.Message, team, text string) *viewResponse {
+	sg, err := a.svc.Suggest(ctx, m, team, text)
+	if err != nil {
+		if ownership.ErrorCode(err) == ownership.ErrInvalid {
+			return slackapi.NewErrorsViewSubmissionResponse(map[string]string{"what": ownership.ErrorText(err).Plain(commandPrefix)})
+		}
+		v := noticeView(ownership.ErrorText(err))
+		return slackapi.NewUpdateViewSubmissionResponse(&v)
+	}
+	j := job{id: deliveryOf(ctx) + ":suggest", run: carryInstallation(ctx, func(ctx context.Context) {
+		for _, l := range sg.Leads {
+			ch, err := a.openDM(ctx, l.ID)
+			if err != nil {
+				continue
+			}
+			msg := textMessage(sg.Text)
+			msg.Channel = ch
+			_, _ = a.postMessage(ctx, msg)
+		}
+	})}
+	if !a.enqueue(j) {
+		v := noticeView(rich.Plain("I'm overloaded and could not send it; please try again in a minute."))
+		return slackapi.NewUpdateViewSubmissionResponse(&v)
+	}
+	v := noticeView(rich.Sprintf("Sent to the leads (%d). Thanks for keeping %s right!", len(sg.Leads), sg.Team.Name))
+	return slackapi.NewUpdateViewSubmissionResponse(&v)
 }

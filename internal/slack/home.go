@@ -164,6 +164,8 @@ func teamBlock(h bot.Home, t bot.HomeTeam) slackapi.Block {
 		opt := func(label, form string) *slackapi.OptionBlockObject { return selectOption(form+":"+key, label) }
 		acc = slackapi.NewAccessory(slackapi.NewOverflowBlockElement(actionTeamMenu,
 			opt("Edit team", formEdit), opt("Cover a role", formCover), opt("Routes", formRoutes), opt("Delete team", formDelete)))
+	} else if t.Mine {
+		acc = slackapi.NewAccessory(button(actionSuggest, "Suggest a change", key))
 	}
 	return slackapi.NewSectionBlock(text, nil, acc, slackapi.SectionBlockOptionBlockID("team:"+key))
 }

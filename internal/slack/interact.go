@@ -32,6 +32,7 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionLeads:       (*Adapter).onLeads,
 	actionTeach:       (*Adapter).onTeach,
 	actionPreview:     (*Adapter).onPreview,
+	actionSuggest:     (*Adapter).onSuggest,
 }
 
 // voteTTL is how long one person's vote on one answer is remembered.

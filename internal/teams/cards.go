@@ -54,7 +54,9 @@ type element struct {
 	Style     string   `json:"style,omitempty"`
 	Label     string   `json:"label,omitempty"`
 	// IsRequired makes Teams refuse a submit without a choice.
-	IsRequired bool `json:"isRequired,omitempty"`
+	IsRequired  bool `json:"isRequired,omitempty"`
+	IsMultiline bool `json:"isMultiline,omitempty"`
+	MaxLength   int  `json:"maxLength,omitempty"`
 	// Inputs of the leads' forms.
 	Value       string     `json:"value,omitempty"`
 	Placeholder string     `json:"placeholder,omitempty"`
@@ -111,6 +113,7 @@ const (
 	actJoin     = "join"     // the team picked in the onboarding message
 	actForm     = "form"     // a lead opens a form (Form, team in the "team" input or Team)
 	actSave     = "save"     // a lead submits a form
+	actSuggest  = "suggest"  // a member suggests a change to the leads
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's
@@ -371,6 +374,7 @@ func homeCard(h bot.Home) schema.Attachment {
 		}
 	}
 	manage(c, h)
+	suggest(c, h)
 	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)
 	return c.attachment()
 }

@@ -19,6 +19,7 @@ type Core interface {
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
 	LeadView(ctx context.Context, m bot.Message, team string) (bot.LeadView, error)
 	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
+	Suggest(ctx context.Context, m bot.Message, team, text string) (bot.Suggestion, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
 	InstalledBy(ctx context.Context, m bot.Message, name func(context.Context) string) (bool, error)
 	WelcomeInstaller(ctx context.Context, m bot.Message, firstLead bool) (bot.Onboarding, bool, error)

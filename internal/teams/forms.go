@@ -59,6 +59,45 @@ func manage(c *card, h bot.Home) {
 		}})
 }
 
+// suggest adds, for someone who is not a lead, a way to ask the leads for
+// a change to one of their teams.
+func suggest(c *card, h bot.Home) {
+	if h.Lead || h.Mine == 0 {
+		return
+	}
+	c.text(rich.Plain("Something out of date?"), heading, spaced)
+	var opts []choice
+	for _, t := range h.Teams[:h.Mine] {
+		opts = append(opts, choice{Title: t.Team.Name, Value: bot.TeamKey(t.Team.ID)})
+	}
+	c.body = append(c.body, element{Type: "Input.ChoiceSet", ID: "team", Label: "Team", Style: "compact", Choices: opts, Value: opts[0].Value, IsRequired: true, ErrorMsg: "Pick a team."},
+		element{Type: "Input.Text", ID: "what", Label: "What should change", IsMultiline: true, MaxLength: 500, IsRequired: true, ErrorMsg: "Say what should change."},
+		element{Type: "ActionSet", Actions: []action{submit("Suggest a change", submitData{Action: actSuggest})}})
+}
+
+// sendSuggestion sends a member's suggestion to each lead in their personal
+// chat with the bot and tells the member it went.
+func (a *Adapter) sendSuggestion(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	var vals map[string]any
+	_ = json.Unmarshal(in.Value, &vals)
+	text, _ := vals["what"].(string)
+	sg, err := a.svc.Suggest(ctx, m, d.Team, text)
+	if err != nil {
+		a.replyError(ctx, in, m, "suggest", err)
+		return
+	}
+	for _, l := range sg.Leads {
+		conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: l.ID}, tenantOf(in))
+		if err == nil {
+			_, err = a.conn.Send(ctx, in.ServiceURL, conv, textActivity(sg.Text))
+		}
+		if err != nil {
+			a.log.Warn("teams: a suggestion did not reach a lead", "lead", l.ID, "err", err)
+		}
+	}
+	a.replace(ctx, in, textActivity(rich.Sprintf("Sent to the leads (%d). Thanks for keeping %s right!", len(sg.Leads), sg.Team.Name)))
+}
+
 // formCard renders form for v's team, with errs next to their fields.
 func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attachment {
 	c := newCard(cardRenderer(true))
