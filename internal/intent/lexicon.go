@@ -69,6 +69,12 @@ var concepts = [][2]string{
 	{"project manager", "projectmanager"}, {"program manager", "projectmanager"}, {"delivery manager", "projectmanager"},
 	{"scrum master", "scrummaster"}, {"agile coach", "scrummaster"}, {"tech lead", "techlead"}, {"technical lead", "techlead"},
 	{"team lead", "techlead"}, {"line manager", "engmanager"}, {"market share", "marketshare"}, {"pick up", "take"}, {"take on", "take"},
+	// a PO is also a purchase order: raised, numbered and invoiced it is
+	// procurement, not a product owner ("po" has expanded to "product owner" here)
+	{"purchase order", "purchaseorder"}, {"raise a product owner", "raise purchaseorder"},
+	{"raise the product owner", "raise purchaseorder"}, {"raise product owner", "raise purchaseorder"},
+	{"product owner raised", "purchaseorder raise"}, {"product owner number", "purchaseorder number"},
+	{"product owner invoice", "purchaseorder invoice"},
 	// chat idioms for owning, deciding, informing, comparing and slipping
 	{"on the hook", "own"}, {"point of contact", "contact"}, {"point person", "person"}, {"go to person", "person"},
 	{"final say", "decide"}, {"last word", "decide"}, {"final call", "decide"}, {"call the shot", "decide"},

@@ -15,7 +15,7 @@ var spreadFactor = 2.0
 // the best real intent (see outOfScope).
 var (
 	noneRatio = 1.5
-	noneBias  = 0.1
+	noneBias  = 0.15
 )
 
 // highScore is the least Score answered without confirmation.
