@@ -1,4 +1,4 @@
-# make build | test | lint | bench | image | chart | release
+# make build | test | lint | bench | compare-nlpjs | image | chart | release
 # Go and (for image) docker; helm is used by chart when it is installed.
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -6,7 +6,7 @@ IMAGE   ?= ghcr.io/whoowns/whoowns:$(VERSION)
 GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: all build test test-race lint bench image chart deploy-test release clean
+.PHONY: all build test test-race lint bench compare-nlpjs image chart deploy-test release clean
 
 all: lint test build
 
@@ -32,6 +32,12 @@ lint:
 ## bench: the hot path's benchmarks into bench.txt (see scripts/bench)
 bench:
 	scripts/bench
+
+## compare-nlpjs: whoowns against NLP.js trained on the same phrases, on every labelled set (needs node and npm; see docs/matcher.md)
+EVAL_SETS ?= $(wildcard ../shared/eval/*.jsonl) $(wildcard internal/intent/testdata/heldout*.jsonl)
+compare-nlpjs: build
+	cd scripts/nlpjs && npm ci --no-audit --no-fund --silent
+	node scripts/nlpjs/compare.js --whoowns bin/whoowns $(EVAL_SETS)
 
 ## image: the container image (distroless, non-root)
 image:
