@@ -38,6 +38,7 @@ type Store struct {
 	tenants  map[ownership.TenantID]*tenant
 	claims   map[string]time.Time  // key → expiry
 	jobs     map[string]*scheduled // the schedule, by job id
+	purges   []ownership.Purge     // the purge log, oldest first
 	// sweepAt is the map size at which expired claims are next
 	// swept, so that a long-running process does not grow without bound
 	// while sweeping stays amortised O(1).

@@ -108,6 +108,9 @@ type Store interface {
 	// Jobs is the schedule the replicas' schedulers share.
 	Jobs
 
+	// Tenancy lists tenants and deletes one's data.
+	Tenancy
+
 	// Ping checks that the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -44,6 +44,9 @@ type Store struct {
 
 	mu    sync.RWMutex
 	cache map[ownership.TenantID]cached
+	// indexed holds the tenants this Store has added to the tenant index
+	// (see indexTenant).
+	indexed sync.Map
 }
 
 // cached is the last directory this Store read or wrote for a tenant, under
@@ -382,6 +385,10 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 			return nil, nil, err
 		}
 		s.remember(id, newTag, stored)
+		if cur.Version == 0 {
+			// The tenant's first write: it joins the tenant index.
+			s.indexTenant(ctx, id)
+		}
 		return deepClone(stored), out, nil
 	}
 	return nil, nil, ownership.Errorf(ownership.ErrConflict, "Too many changes are being made at once; please try again.")
@@ -761,7 +768,18 @@ func (s *Store) PutRef(ctx context.Context, id ownership.TenantID, key string, v
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	return fail(s.client.Set(ctx, s.key(id, "ref:"+key), value, 0).Err())
+	// The ref's name joins the tenant's list of refs in the same round
+	// trip, so a purge finds every ref without a scan.
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.key(id, "ref:"+key), value, 0)
+		p.SAdd(ctx, s.key(id, "refs"), key)
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	s.indexTenant(ctx, id)
+	return nil
 }
 
 // Ref implements ownership.Store.

@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"MarkOnboarded", testOnboarded},
 		{"Ref", testRef},
 		{"TenantsIsolated", testTenants},
+		{"PurgeTenantDeletesOneTenant", testPurgeTenant},
 		{"PingClose", testPingClose},
 		{"RecordPickOneVotePerPerson", testRecordPick},
 		{"RecordPickInvalid", testRecordPickInvalid},
