@@ -21,6 +21,7 @@ import (
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack"
+	"github.com/whoowns/whoowns/internal/slack/install"
 	"github.com/whoowns/whoowns/internal/stores"
 	"github.com/whoowns/whoowns/internal/teams"
 )
@@ -47,6 +48,8 @@ type App struct {
 	// sched runs due work (reviews, digests, ended covers) once across
 	// replicas.
 	sched *scheduler.Scheduler
+	// installs are the Slack installations, when the install flow is on.
+	installs *install.Store
 }
 
 // New builds the replica: store, catalogue, service, transports, routes.
@@ -92,6 +95,7 @@ func New(cfg Config) (*App, error) {
 				return nil, err
 			}
 			sc.Installations = st
+			a.installs = st
 			flow.Register(a.mux)
 		}
 		s, err := slack.New(sc, a.svc, a.store)
@@ -119,6 +123,9 @@ func New(cfg Config) (*App, error) {
 		Logger: log.With("component", "scheduler"), Observer: a.metrics})
 	for kind, h := range a.svc.Handlers(out) {
 		a.sched.Handle(kind, h)
+	}
+	if a.installs != nil {
+		a.sched.Handle(install.PurgeJob, a.handleRetention(a.installs))
 	}
 	ops := a.mux
 	if cfg.MetricsAddr != "" || cfg.MetricsListener != nil {

@@ -113,6 +113,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_PUBLIC_URL", "installs: the https base URL Slack redirects installers to (…/slack/oauth_redirect)"},
 	{"WHOOWNS_TOKEN_KEY", "installs: 32 random bytes in base64 (openssl rand -base64 32) that encrypt tokens at rest"},
 	{"WHOOWNS_TOKEN_KEY_PREVIOUS", "installs: the previous WHOOWNS_TOKEN_KEY, still read while tokens are re-encrypted under the new one"},
+	{"WHOOWNS_RETENTION_AFTER_UNINSTALL", "installs: how long an uninstalled Slack workspace's data is kept before it is deleted, so a reinstall finds it: 30d (default), any number of days, or a Go duration"},
 	{"TEAMS_APP_ID", "the bot's Microsoft app id (a GUID)"},
 	{"TEAMS_APP_PASSWORD", "the app registration's client secret"},
 	{"TEAMS_OPENID_METADATA_URL", "Bot Framework OpenID metadata URL (default the public cloud's)"},

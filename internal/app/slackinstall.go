@@ -1,12 +1,16 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack/install"
 )
 
@@ -25,6 +29,30 @@ type SlackInstall struct {
 	TokenKey, PreviousKey []byte
 	// HTTPClient calls oauth.v2.access (default: 10s timeout).
 	HTTPClient *http.Client
+	// Retention is how long an uninstalled workspace's data is kept
+	// before it is deleted (WHOOWNS_RETENTION_AFTER_UNINSTALL; default
+	// install.DefaultRetention).
+	Retention time.Duration
+}
+
+// parseRetention reads WHOOWNS_RETENTION_AFTER_UNINSTALL: a Go duration
+// ("720h") or a number of days ("30d").
+func parseRetention(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 3650 {
+			return 0, fmt.Errorf("WHOOWNS_RETENTION_AFTER_UNINSTALL=%q: give a number of days such as 30d, or a duration such as 720h", v)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil || d <= 0 {
+			return 0, fmt.Errorf("WHOOWNS_RETENTION_AFTER_UNINSTALL=%q: give a number of days such as 30d, or a duration such as 720h", v)
+		}
+	}
+	return d, nil
 }
 
 // minStateSecret is the shortest SLACK_STATE_SECRET accepted.
@@ -46,6 +74,14 @@ func slackInstallFromEnv(getenv func(string) string) (*SlackInstall, []string) {
 		}
 	}
 	prev := strings.TrimSpace(getenv("WHOOWNS_TOKEN_KEY_PREVIOUS"))
+	retention := install.DefaultRetention
+	if v := strings.TrimSpace(getenv("WHOOWNS_RETENTION_AFTER_UNINSTALL")); v != "" {
+		d, err := parseRetention(v)
+		if err != nil {
+			fail("%v", err)
+		}
+		retention = d
+	}
 	if len(set) == 0 {
 		if prev != "" {
 			fail("WHOOWNS_TOKEN_KEY_PREVIOUS is set without WHOOWNS_TOKEN_KEY: it only decrypts tokens while they move to a new WHOOWNS_TOKEN_KEY")
@@ -56,7 +92,7 @@ func slackInstallFromEnv(getenv func(string) string) (*SlackInstall, []string) {
 		fail("installing in workspaces needs %s too (set: %s); set all five, or none to serve the one workspace of SLACK_BOT_TOKEN", strings.Join(missing, ", "), strings.Join(set, ", "))
 		return nil, errs
 	}
-	c := &SlackInstall{ClientID: strings.TrimSpace(getenv("SLACK_CLIENT_ID")), ClientSecret: strings.TrimSpace(getenv("SLACK_CLIENT_SECRET")), StateSecret: getenv("SLACK_STATE_SECRET")}
+	c := &SlackInstall{ClientID: strings.TrimSpace(getenv("SLACK_CLIENT_ID")), ClientSecret: strings.TrimSpace(getenv("SLACK_CLIENT_SECRET")), StateSecret: getenv("SLACK_STATE_SECRET"), Retention: retention}
 	if strings.ContainsAny(c.ClientID, " /?&#") {
 		fail("SLACK_CLIENT_ID=%q is not a client id; copy the Client ID from the app's Basic Information page (digits and a dot)", c.ClientID)
 	}
@@ -105,7 +141,7 @@ func (a *App) slackInstallFlow(c *SlackInstall, apiURL string) (*install.Store, 
 	client := &install.Client{APIURL: apiURL, ClientID: c.ClientID, Secret: c.ClientSecret, HTTP: hc}
 	// Rotating tokens (token_rotation_enabled) are refreshed by one
 	// replica at a time, under a lock in the shared store.
-	st := install.NewStore(a.store, sealer).WithRotation(client, a.store, 0)
+	st := install.NewStore(a.store, sealer).WithRotation(client, a.store, 0).WithRetention(a.store, c.Retention)
 	f := &install.Flow{
 		ClientID:  c.ClientID,
 		PublicURL: c.PublicURL,
@@ -116,4 +152,24 @@ func (a *App) slackInstallFlow(c *SlackInstall, apiURL string) (*install.Store, 
 		Log:       a.log.With("platform", "slack"),
 	}
 	return st, f, nil
+}
+
+// purgeTenant deletes a tenant's data, recording how many teams it had.
+func (a *App) purgeTenant(ctx context.Context, tenant ownership.TenantID, p ownership.Purge) error {
+	if d, err := a.store.Directory(ctx, tenant); err == nil {
+		p.Teams = len(d.Teams)
+	}
+	if err := a.store.PurgeTenant(ctx, tenant, p); err != nil {
+		return err
+	}
+	a.log.Info("deleted a tenant's data", "tenant", tenant, "actor", p.Actor, "reason", p.Reason, "teams", p.Teams)
+	return nil
+}
+
+// handleRetention runs the deletion the uninstall of a Slack workspace
+// scheduled.
+func (a *App) handleRetention(st *install.Store) scheduler.Handler {
+	return func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+		return st.Expire(ctx, r.Job().Tenant, r.Now(), a.purgeTenant)
+	}
 }

@@ -146,7 +146,7 @@ func (a *Adapter) onUninstalled(ctx context.Context, env *envelope) {
 		}
 		ok, err := a.cfg.Installations.Revoke(ctx, in.TeamID, in.EnterpriseID)
 		if err != nil {
-			a.log.Error("slack: could not delete the tokens of an uninstalled workspace; they no longer work at Slack", "team", in.TeamID, "enterprise", in.EnterpriseID, "event", env.inner.Type, "err", err)
+			a.log.Error("slack: uninstall not fully recorded (tokens no longer work at Slack)", "team", in.TeamID, "enterprise", in.EnterpriseID, "event", env.inner.Type, "tokens_deleted", ok, "err", err)
 			return
 		}
 		a.log.Info("slack: uninstalled; tokens deleted, the workspace's data kept", "team", in.TeamID, "enterprise", in.EnterpriseID, "event", env.inner.Type, "revoked", ok)

@@ -64,6 +64,10 @@ type Store struct {
 	refresher     Refresher
 	locks         Locker
 	refreshBefore time.Duration
+
+	// Retention (see WithRetention); sched nil: data is kept.
+	sched     Schedule
+	retention time.Duration
 }
 
 type cached struct {
@@ -114,6 +118,13 @@ func (s *Store) Save(ctx context.Context, in *Installation) error {
 		return err
 	}
 	s.forget(id)
+	if s.sched != nil {
+		// A reinstall keeps the data: the deletion scheduled by the
+		// uninstall is called off (and checks again when it runs).
+		if err := s.sched.CancelJob(ctx, purgeJob(t)); err != nil {
+			return fmt.Errorf("install: calling off the deletion of the data: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -134,9 +145,17 @@ func (s *Store) get(ctx context.Context, id string) (*record, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
+	r, err := decodeRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("install: unreadable installation of %s: %w", id, err)
+	}
+	return r, nil
+}
+
+func decodeRecord(b []byte) (*record, error) {
 	var r record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("install: unreadable installation of %s: %w", id, err)
+		return nil, err
 	}
 	return &r, nil
 }
@@ -252,6 +271,11 @@ func (s *Store) Revoke(ctx context.Context, team, enterprise string) (bool, erro
 			return false, err
 		}
 		s.forget(id)
+		if s.sched != nil {
+			if err := s.sched.ScheduleJob(ctx, purgeJob(tenantOf(id)), at.Add(s.retention), false); err != nil {
+				return true, fmt.Errorf("install: tokens deleted, but the deletion of the data after %s could not be scheduled: %w", s.retention, err)
+			}
+		}
 		return true, nil
 	}
 	return false, nil
