@@ -56,6 +56,8 @@ func init() {
 		{"eval", "measure the matcher on a labelled JSON-lines file: accuracy, out-of-scope precision/recall, confusions, per style", runEval},
 		{"import", "load teams, roles, members and channels from a YAML file into Redis", runImport},
 		{"export", "write a tenant's teams in the import format", runExport},
+		{"tenants", "list the stored tenants with their install state and team count; --json, --purged", runTenants},
+		{"purge", "delete one tenant's data now (--tenant T --yes), recorded in the purge log", runPurge},
 		{"serve", "run the Slack and/or Teams bot", runServe},
 		{"health", "check a running serve on this host (/healthz, or /readyz with --ready); for container health checks", runHealth},
 		{"load", "play Slack at a target rate against serve replicas and report latencies, lost and duplicate answers", runLoad},
