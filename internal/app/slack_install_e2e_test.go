@@ -56,7 +56,7 @@ func (w *installWorld) startInstallsSocket(appToken string) *slackApp {
 		// Retention's sweep is due work: look for it often.
 		SchedulerTick: 20 * time.Millisecond,
 		Store:         redisstore.New(w.client, redisstore.WithPrefix(w.prefix)),
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		w.t.Fatal(err)
