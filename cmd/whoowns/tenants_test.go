@@ -37,7 +37,13 @@ func TestTenantsAndPurge(t *testing.T) {
 		t.Fatalf("tenants: %d\n%s%s", code, out, errs)
 	}
 	for _, tn := range []string{gone, kept} {
-		if !strings.Contains(out, tn+"  active  2") {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[0] == tn {
+				found = f[1] == "active" && f[2] == "2"
+			}
+		}
+		if !found {
 			t.Errorf("tenants lacks %s as active with 2 teams:\n%s", tn, out)
 		}
 	}
