@@ -82,6 +82,7 @@ func New(cfg Config) (*App, error) {
 		bot.WithAdmins(cfg.Admins...),
 		bot.WithLogger(log),
 		bot.WithObserver(a.metrics),
+		bot.WithReviews(cfg.ReviewAfter),
 		bot.WithLimits(bot.Limits{Questions: cfg.QuestionsPerMinute, Commands: cfg.CommandsPerMinute, Window: time.Minute}),
 		bot.WithLearning(cfg.Learn),
 	)

@@ -83,7 +83,11 @@ type Config struct {
 	// before another may take it over (default five ticks, at least 30s);
 	// tests shorten it.
 	SchedulerLease time.Duration
-	Logger         *slog.Logger
+	// ReviewAfter is how long an assignment may go unconfirmed before its
+	// holder is asked whether it still stands (WHOOWNS_REVIEW_AFTER,
+	// default 90 days; "off", or zero here, turns reviews off).
+	ReviewAfter time.Duration
+	Logger      *slog.Logger
 }
 
 // EnvVar is one environment variable whoowns reads.
@@ -131,6 +135,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_DEBUG_ADDR", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (loopback only)"},
 	{"WHOOWNS_METRICS_ADDR", "serve /metrics (and pprof, on a loopback address) on this address instead of the main one, e.g. 127.0.0.1:9090 or :9090"},
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
+	{"WHOOWNS_REVIEW_AFTER", "ask a role's holder whether it still stands when not confirmed for this long: 90d (default), 720h, … or off"},
 	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, digests, ended covers (default 1m, at least 1s)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
 	{"WHOOWNS_LEARN", "on (default): a question becomes a taught phrase once enough people pick the same answer for it; review: it waits for a lead's `learned approve <n>`; off: picks are not recorded"},
@@ -153,7 +158,7 @@ const (
 // error that names the variable and says how to fix it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32, DedupTTL: DefaultDedupTTL,
-		SchedulerTick: scheduler.DefaultTick}
+		SchedulerTick: scheduler.DefaultTick, ReviewAfter: DefaultReviewAfter}
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
@@ -266,6 +271,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.SchedulerTick = d
 	}
 
+	if v := strings.TrimSpace(getenv("WHOOWNS_REVIEW_AFTER")); v != "" {
+		d, err := ParseDays(v)
+		if err != nil {
+			fail("WHOOWNS_REVIEW_AFTER=%q %v; use a number of days such as 90d, a duration such as 720h, or off", v, err)
+		}
+		c.ReviewAfter = d
+	}
 	if r, err := redisstore.ConfigFromEnv(getenv); err != nil {
 		fail("%v", err)
 	} else {
@@ -358,4 +370,31 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// DefaultReviewAfter is WHOOWNS_REVIEW_AFTER's default.
+const DefaultReviewAfter = 90 * 24 * time.Hour
+
+// ParseDays reads a period: "off" (zero), "<n>d" days, or a Go duration
+// ("720h", "2s"); it must be positive.
+func ParseDays(v string) (time.Duration, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "off" {
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 3650 {
+			return 0, fmt.Errorf("is not a number of days from 1 to 3650")
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("is not a period")
+	case d <= 0:
+		return 0, fmt.Errorf("is not positive")
+	}
+	return d, nil
 }

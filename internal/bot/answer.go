@@ -79,6 +79,11 @@ type Holder struct {
 	EndedCover *ownership.Cover `json:"ended_cover,omitempty"`
 	AssignedBy ownership.Person `json:"assigned_by,omitempty"`
 	AssignedAt time.Time        `json:"assigned_at,omitempty"`
+	// ConfirmedAt is when the holder last confirmed the role (reviews).
+	ConfirmedAt time.Time `json:"confirmed_at,omitempty"`
+	// Stale is set when the assignment is past its review date: "last
+	// confirmed 4 months ago".
+	Stale string `json:"stale,omitempty"`
 	// Decides says what this holder decides, for answers naming both roles.
 	Decides string `json:"decides,omitempty"`
 }

@@ -24,6 +24,8 @@ type Outbox interface {
 // Notice is a private message the bot starts.
 type Notice struct {
 	Text rich.Text
+	// Review, when set, is asked with buttons under Text.
+	Review *ReviewAsk
 }
 
 // DueObserver is told about scheduled work, for metrics; an Observer may
@@ -106,6 +108,7 @@ func (s *Service) plan(ctx context.Context, before, after *ownership.Directory) 
 			errs = append(errs, s.store.CancelJob(ctx, ownership.Job{Tenant: after.Tenant, Kind: ownership.JobCoverEnd, Key: k}))
 		}
 	}
+	errs = append(errs, s.planReviews(ctx, before, after)...)
 	return errors.Join(errs...)
 }
 
@@ -115,6 +118,12 @@ func (s *Service) Handlers(out Outbox) map[string]scheduler.Handler {
 	return map[string]scheduler.Handler{
 		ownership.JobCoverEnd: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
 			return s.coverEnded(ctx, r, out)
+		},
+		ownership.JobReview: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+			return s.review(ctx, r, out)
+		},
+		ownership.JobReviewLapse: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+			return s.reviewLapsed(ctx, r, out)
 		},
 	}
 }

@@ -30,6 +30,8 @@ type Service struct {
 	limiter   limiter
 	observer  Observer
 	learning  Learning
+	// reviewAfter is WHOOWNS_REVIEW_AFTER; zero: no reviews.
+	reviewAfter time.Duration
 
 	mu       sync.Mutex
 	extended map[ownership.TenantID]extendedCatalogue
@@ -413,6 +415,8 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 		a.Kind = KindBoth
 		pm.Decides = "ranks initiatives and themes by business impact"
 		po.Decides = "orders the backlog and sets what the team picks up next"
+		s.markReview(&pm, t, now)
+		s.markReview(&po, t, now)
 		a.Both = []Holder{pm, po}
 		if pm.Empty() || po.Empty() {
 			// The lines above already say which role is empty.
@@ -422,6 +426,7 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 	}
 	a.Kind = KindPerson
 	h := holder(d, t, role, now)
+	s.markReview(&h, t, now)
 	a.Holder = &h
 	switch role {
 	case ownership.ProductManager:
@@ -751,6 +756,8 @@ func (a Answer) Reasoning() []rich.Text {
 			out = append(out, rich.Sprintf("Nobody holds the %s role yet.", h.RoleName))
 		case h.Covering():
 			out = append(out, rich.Sprintf("%s covers as %s until %s, set by %s on %s.", mention(h.Person), h.RoleName, when(h.CoverUntil), by(h.AssignedBy), when(h.AssignedAt)))
+		case !h.AssignedAt.IsZero() && h.ConfirmedAt.After(h.AssignedAt):
+			out = append(out, rich.Sprintf("%s was made %s by %s on %s; last confirmed on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt), when(h.ConfirmedAt)))
 		case !h.AssignedAt.IsZero():
 			out = append(out, rich.Sprintf("%s was made %s by %s on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
 		default:

@@ -75,8 +75,3 @@ func (a *Adapter) Tell(ctx context.Context, tenant ownership.TenantID, to owners
 	_, err = a.postMessage(ctx, msg)
 	return err
 }
-
-// noticeMessage renders a notice the bot starts.
-func noticeMessage(n bot.Notice) message {
-	return message{Text: mrkdwnOf(n.Text)}
-}

@@ -236,6 +236,9 @@ func personContext(a bot.Answer) rich.Text {
 	if a.Team != nil {
 		parts = append(parts, teamLine(a))
 	}
+	if n := a.ReviewNote(); !n.Empty() {
+		parts = append(parts, n)
+	}
 	return rich.Join(parts, " · ")
 }
 

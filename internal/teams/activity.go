@@ -395,6 +395,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.saveForm(ctx, in, m, d)
 	case actSuggest:
 		a.sendSuggestion(ctx, in, m, d)
+	case actReviewYes, actReviewNo, actReviewTo:
+		a.onReview(ctx, in, m, d)
 	default:
 		a.log.Debug("teams: unknown card action ignored", "activity", in.ID, "action", d.Action)
 	}

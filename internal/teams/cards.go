@@ -103,6 +103,10 @@ type submitData struct {
 	// Pick marks an intent picked from the choices under an answer the
 	// bot was unsure about (not a team picked): it teaches the bot.
 	Pick bool `json:"pick,omitempty"`
+	// Role is the role a review card asks about; Successor the person
+	// picked to take it over (the picker's input).
+	Role      string `json:"role,omitempty"`
+	Successor string `json:"successor,omitempty"`
 }
 
 // Submit verbs.
@@ -237,6 +241,9 @@ func answerCard(a bot.Answer) schema.Attachment {
 	}
 	for _, l := range lines {
 		c.line(l)
+	}
+	if n := a.ReviewNote(); !n.Empty() {
+		c.line(n)
 	}
 	q := truncate(a.Question, maxQuestion)
 	team := ""

@@ -7,6 +7,7 @@ import (
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
 )
 
 // Core is what the Teams transport asks of the core; *bot.Service
@@ -27,6 +28,9 @@ type Core interface {
 	Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error)
 	Feedback(ctx context.Context, m bot.Message, intentID string, helpful bool) error
 	TeamForChannel(ctx context.Context, tenant ownership.TenantID, channelID string) (bot.TeamRef, bool, error)
+	ConfirmReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (rich.Text, error)
+	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
+	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error)
 }
 
 // Store is the part of the store the Teams transport uses: claims (one

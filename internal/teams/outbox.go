@@ -51,8 +51,3 @@ func (a *Adapter) Tell(ctx context.Context, tenant ownership.TenantID, to owners
 	_, err = a.conn.Send(ctx, ref.ServiceURL, conv, act)
 	return err
 }
-
-// noticeActivity renders a notice the bot starts.
-func noticeActivity(n bot.Notice) Activity {
-	return textActivity(n.Text)
-}

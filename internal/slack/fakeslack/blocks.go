@@ -75,7 +75,7 @@ func (c Call) Elements() []Element {
 				blockID = id
 			}
 			typ, _ := x["type"].(string)
-			if typ == "button" || typ == "static_select" {
+			if typ == "button" || typ == "static_select" || typ == "users_select" {
 				e := Element{Type: typ, BlockID: blockID}
 				e.ActionID, _ = x["action_id"].(string)
 				e.Value, _ = x["value"].(string)
