@@ -80,6 +80,7 @@ func New(cfg Config) (*App, error) {
 	a.store = lastknown.New(instrument(store, a.metrics), lastknown.WithLogger(log), lastknown.WithObserver(a.metrics))
 	a.svc = bot.New(a.store, cat,
 		bot.WithAdmins(cfg.Admins...),
+		bot.WithHandover(cfg.Handover),
 		bot.WithLogger(log),
 		bot.WithObserver(a.metrics),
 		bot.WithReviews(cfg.ReviewAfter),

@@ -33,6 +33,9 @@ type Config struct {
 	Store ownership.Store
 	// Admins are user ids that are leads from the start (WHOOWNS_ADMINS).
 	Admins []string
+	// Handover is how a holder's handover applies (WHOOWNS_HANDOVER):
+	// "direct" at once; "" or "approve" as a request a lead approves.
+	Handover string
 	// Limits are per-user rate limits (WHOOWNS_RATE_QUESTIONS and
 	// WHOOWNS_RATE_COMMANDS per minute; 0 turns a limit off).
 	QuestionsPerMinute, CommandsPerMinute int
@@ -102,6 +105,7 @@ type EnvVar struct {
 var EnvVars = []EnvVar{
 	{"WHOOWNS_ADDR", "listen address (default :8080)"},
 	{"WHOOWNS_ADMINS", "comma-separated user ids (Slack U…, Teams 29:…) that are leads from the start"},
+	{"WHOOWNS_HANDOVER", "approve (default): a holder's handover waits for a lead's approval; direct: it applies at once"},
 	{"REDIS_URL", "one Redis node: redis://[:password@]host:6379/0 (rediss:// for TLS); unset: in-memory sample data"},
 	{"REDIS_SENTINEL_ADDRS", "Redis Sentinel: comma-separated host:port list (with REDIS_MASTER_NAME)"},
 	{"REDIS_MASTER_NAME", "the master's name in Sentinel"},
@@ -178,6 +182,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.Admins = append(c.Admins, id)
 		}
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("WHOOWNS_HANDOVER"))); v {
+	case "", "approve":
+	case "direct":
+		c.Handover = v
+	default:
+		fail("WHOOWNS_HANDOVER=%q is not a handover mode; use approve (the default: a lead approves each handover) or direct", v)
 	}
 	intVar := func(name string, dst *int) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {

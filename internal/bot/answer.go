@@ -41,6 +41,11 @@ type Message struct {
 	// in). A non-nil error refuses the link and its message is shown; nothing
 	// changes. The transport sets it; the core calls it before the update.
 	CheckChannel func(ctx context.Context, c ownership.Channel) error
+	// CheckUser, when set, confirms that a person a command names can
+	// hold a role: an active account, not a bot (Slack: users.info, cached).
+	// A non-nil error refuses the command with its message; nothing
+	// changes. The transport sets it; the core calls it before the update.
+	CheckUser func(ctx context.Context, p ownership.Person) error
 }
 
 // Kind says what sort of answer an Answer is.
@@ -86,6 +91,9 @@ type Holder struct {
 	Stale string `json:"stale,omitempty"`
 	// Decides says what this holder decides, for answers naming both roles.
 	Decides string `json:"decides,omitempty"`
+	// Vacated is set when nobody holds the role because its holder left:
+	// who held it, until when. They are never the answer.
+	Vacated *ownership.Vacancy `json:"vacated,omitempty"`
 }
 
 // Empty reports whether nobody holds the role.

@@ -31,6 +31,9 @@ type CommandResult struct {
 	// or show it in place of Text where the reply is private anyway (a
 	// slash command's response).
 	Private rich.Text
+	// Notices are private messages to other people (leads, a requester),
+	// with the actions they offer.
+	Notices []Notice
 	// Changed is true when the command changed data.
 	Changed bool
 }
@@ -504,11 +507,12 @@ func (c *cmd) applySet(d *ownership.Directory, reply *rich.Text, touched **owner
 		t.Roles = map[ownership.Role]ownership.Assignment{}
 	}
 	old := t.Roles[r.ID].Person
+	t0Vacancy := t.Roles[r.ID].Vacated
 	if old.ID == u.ID {
 		*reply = rich.Sprintf("%s is already %s of %s; nothing changed.", mention(u), r.Name, t.Name)
 		return nil, nil
 	}
-	t.Roles[r.ID] = ownership.Assignment{Person: u, AssignedBy: c.m.User, AssignedAt: c.now}
+	t.Roles[r.ID] = ownership.Assignment{Person: u, AssignedBy: c.m.User, AssignedAt: c.now, ConfirmedAt: c.now}
 	if !t.HasMember(u.ID) {
 		t.Members = append(t.Members, u)
 	}
@@ -516,6 +520,9 @@ func (c *cmd) applySet(d *ownership.Directory, reply *rich.Text, touched **owner
 	wasPlain := ""
 	if !old.IsZero() {
 		was, wasPlain = rich.Sprintf(" (was %s)", mention(old)), fmt.Sprintf(" (was %s)", old.Label())
+	} else if v := t0Vacancy; v != nil {
+		// A departed person is named in plain text, never notified.
+		was, wasPlain = rich.Sprintf(" (vacant since %s; %s held it)", day(v.Since), v.Person.Label()), fmt.Sprintf(" (vacant since %s; %s held it)", day(v.Since), v.Person.Label())
 	}
 	*touched = t
 	*reply = rich.Sprintf("Done: %s is now %s of %s%s.", mention(u), r.Name, rich.Strong(t.Name), was)
@@ -543,6 +550,15 @@ func (c *cmd) applyUnset(d *ownership.Directory, reply *rich.Text, touched **own
 	}
 	delete(t.Roles, r.ID)
 	*touched = t
+	if !old.Held() {
+		was := ""
+		if old.Vacated != nil {
+			was = old.Vacated.Person.Label()
+		}
+		*reply = rich.Sprintf("Done: %s no longer lists a vacant %s.", rich.Strong(t.Name), r.Name)
+		return []ownership.Change{{Team: t.ID, Action: "unset", Field: string(r.ID), Old: was,
+			Summary: fmt.Sprintf("%s cleared the vacant %s of %s", c.m.User.Label(), r.Name, t.Name)}}, nil
+	}
 	*reply = rich.Sprintf("Done: %s no longer has a %s (was %s).", rich.Strong(t.Name), r.Name, mention(old.Person))
 	*announce = []rich.Text{rich.Sprintf("%s removed %s as %s of %s.", me, mention(old.Person), r.Name, t.Name)}
 	return []ownership.Change{{Team: t.ID, Action: "unset", Field: string(r.ID), Old: old.Person.ID,
@@ -946,6 +962,29 @@ func (c *cmd) leadingTeam(d *ownership.Directory, ts []token) (*ownership.Team, 
 		}
 	}
 	return nil, nil, unknownTeam(d, ts[0].text)
+}
+
+// checkUsers asks the transport whether the people a set, cover or member
+// add names can hold a role (an active account, not a bot), before
+// anything is written.
+func (c *cmd) checkUsers(ctx context.Context) error {
+	if c.m.CheckUser == nil || len(c.args) == 0 {
+		return nil
+	}
+	switch w := strings.ToLower(c.args[0].text); {
+	case c.verb == "member" && w != "add":
+		return nil
+	case c.verb == "cover" && len(c.args) > 1 && (strings.EqualFold(c.args[1].text, "end") || strings.EqualFold(c.args[1].text, "off")):
+		return nil
+	}
+	for _, t := range c.args {
+		if t.user != nil {
+			if err := c.m.CheckUser(ctx, *t.user); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkChannel asks the transport whether the channel a "channel" command

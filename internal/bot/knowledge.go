@@ -221,6 +221,8 @@ func (o Onboarding) Text() rich.Text {
 
 func holderLine(h Holder) rich.Text {
 	switch {
+	case h.Vacated != nil && h.Empty():
+		return rich.Sprintf("%s: vacant since %s (%s held it)", h.RoleName, day(h.Vacated.Since), h.Vacated.Person.Label())
 	case h.Empty():
 		return rich.Sprintf("%s: nobody yet", h.RoleName)
 	case h.Covering():

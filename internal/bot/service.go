@@ -32,6 +32,9 @@ type Service struct {
 	learning  Learning
 	// reviewAfter is WHOOWNS_REVIEW_AFTER; zero: no reviews.
 	reviewAfter time.Duration
+	// handoverDirect applies handovers without a lead's approval
+	// (WHOOWNS_HANDOVER=direct).
+	handoverDirect bool
 
 	mu       sync.Mutex
 	extended map[ownership.TenantID]extendedCatalogue
@@ -434,7 +437,13 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 	case ownership.ProductOwner:
 		a.Counterpart = &pm
 	}
-	if h.Empty() {
+	if h.Vacated != nil {
+		// Whom to ask meanwhile, and for leads only how to fill it.
+		a.FillHint = rich.Sprintf("Meanwhile, ask %s.", meanwhile(d, t, role, s.leadsOf(d), now))
+		if s.isLead(d, m) {
+			a.FillHint = rich.Sprintf("%s A lead can fill it with %s.", a.FillHint, FillCommand(h.Role, t.Name))
+		}
+	} else if h.Empty() {
 		// The headline already says the team has nobody in the role.
 		a.FillHint = fillHint(h, t, false)
 	}
@@ -454,6 +463,10 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 	p, usual, cover := t.Holder(role, now)
 	a := t.Roles[role]
 	h := Holder{Role: role, RoleName: d.RoleName(role), Person: p, AssignedBy: a.AssignedBy, AssignedAt: a.AssignedAt}
+	if p.IsZero() && a.Vacated != nil {
+		v := *a.Vacated
+		h.Vacated = &v
+	}
 	if cover != nil {
 		h.Usual = usual
 		h.CoverUntil = cover.Until
@@ -752,6 +765,8 @@ func (a Answer) Reasoning() []rich.Text {
 			out = append(out, rich.Sprintf("%s's cover as %s ended on %s.", mention(c.Person), h.RoleName, when(c.Until)))
 		}
 		switch {
+		case h.Vacated != nil:
+			out = append(out, rich.Sprintf("The %s role is vacant since %s: %s held it until then (%s).", h.RoleName, when(h.Vacated.Since), h.Vacated.Person.Label(), h.Vacated.Reason))
 		case h.Empty():
 			out = append(out, rich.Sprintf("Nobody holds the %s role yet.", h.RoleName))
 		case h.Covering():

@@ -19,6 +19,13 @@ func (a Answer) Headline() rich.Text {
 	switch a.Kind {
 	case KindPerson:
 		h := a.Holder
+		if v := h.Vacated; v != nil && h.Empty() {
+			// The person who left is named in plain text: never a mention.
+			if a.Intent == "role_lookup" {
+				return rich.Sprintf("The %s role of %s is vacant since %s: %s held it until then.", h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
+			}
+			return rich.Sprintf("%s is the %s's call, but the %s role of %s is vacant since %s: %s held it until then.", a.Title, h.RoleName, h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
+		}
 		if h.Empty() {
 			return rich.Sprintf("%s is the %s's call, but %s has no %s yet.", a.Title, h.RoleName, a.Team.Name, h.RoleName)
 		}
@@ -110,7 +117,9 @@ func (a Answer) Text() rich.Text {
 			add(rich.Sprintf("On %s both roles are held by %s, who %s, and %s.", a.Team.Name, mention(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides))
 		} else {
 			for _, h := range a.Both {
-				if h.Empty() {
+				if h.Vacated != nil && h.Empty() {
+					add(rich.Sprintf("• %s (vacant since %s; %s held it) %s.", h.RoleName, day(h.Vacated.Since), h.Vacated.Person.Label(), h.Decides))
+				} else if h.Empty() {
 					add(rich.Sprintf("• %s (nobody yet) %s.", h.RoleName, h.Decides))
 				} else {
 					add(rich.Sprintf("• %s, the %s, %s.", mention(h.Person), h.RoleName, h.Decides))

@@ -35,6 +35,8 @@ type Metrics struct {
 	degraded     *prometheus.CounterVec
 	unchecked    prometheus.Counter
 	sched        *schedMetrics
+	vacated      *prometheus.CounterVec
+	handovers    *prometheus.CounterVec
 }
 
 // New creates the metrics on a fresh registry (with Go and process collectors).
@@ -57,6 +59,8 @@ func New() *Metrics {
 	m.rejected = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_requests_rejected_total", Help: "Inbound requests refused, by platform and reason (signature, stale, auth, too_large, bad_request, rate_limited)."}, []string{"platform", "reason"}))
 	m.foreign = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_foreign_requests_ignored_total", Help: "Signed requests from a workspace or tenant this deployment does not serve, acknowledged and ignored, by platform and kind (event, command, interaction)."}, []string{"platform", "kind"}))
 	m.degraded = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_degraded_answers_total", Help: "Answers given from the ownership data a replica kept while the store was unreachable (marked with its time), by platform."}, []string{"platform"}))
+	m.vacated = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_vacated_roles_total", Help: "Roles vacated because their holder's account was deactivated, by platform."}, []string{"platform"}))
+	m.handovers = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_handovers_total", Help: "Handovers and claims, by platform and outcome (requested, approved, declined, direct)."}, []string{"platform", "outcome"}))
 	m.unchecked = prometheus.NewCounter(prometheus.CounterOpts{Name: "whoowns_redeliveries_unchecked_total", Help: "Redeliveries dropped unanswered because the store was unreachable and could not say whether they were answered."})
 	r.MustRegister(m.unchecked)
 	m.sched = newSchedMetrics(r)
@@ -179,4 +183,23 @@ func (m *Metrics) ForeignIgnored(platform, kind string) {
 	}
 }
 
-var _ bot.Observer = (*Metrics)(nil)
+var (
+	_ bot.Observer          = (*Metrics)(nil)
+	_ bot.LifecycleObserver = (*Metrics)(nil)
+)
+
+// Vacated counts roles vacated by a departure.
+func (m *Metrics) Vacated(platform string, roles int) {
+	if m == nil || roles <= 0 {
+		return
+	}
+	m.vacated.WithLabelValues(platform).Add(float64(roles))
+}
+
+// Handover counts a handover or claim by outcome.
+func (m *Metrics) Handover(platform, outcome string) {
+	if m == nil {
+		return
+	}
+	m.handovers.WithLabelValues(platform, outcome).Inc()
+}

@@ -58,7 +58,7 @@ func (a *Adapter) slashCommand(ctx context.Context, team string, cmd slackapi.Sl
 	if err != nil {
 		return ephemeral(notice(ownership.ErrorText(err)))
 	}
-	if len(res.Announcements) > 0 || len(res.Welcomes) > 0 {
+	if len(res.Announcements) > 0 || len(res.Welcomes) > 0 || len(res.Notices) > 0 {
 		id := m.ID
 		if !a.enqueue(job{id: id, run: carryInstallation(ctx, func(ctx context.Context) { a.deliver(ctx, res) })}) {
 			// The change itself is made; say plainly that the news is not out.
@@ -143,6 +143,9 @@ func (a *Adapter) command(ctx context.Context, m bot.Message) (bot.CommandResult
 		// even when the data is the org's.
 		m.CheckChannel = a.checkChannel(cmp.Or(originOf(ctx).Team, team))
 	}
+	if m.CheckUser == nil {
+		m.CheckUser = a.checkUser(team)
+	}
 	if m.User.Name == "" {
 		if u, err := a.lookupUser(ctx, team, m.User.ID); err == nil {
 			m.User.Name, m.PlatformAdmin = u.Name, u.Admin
@@ -171,5 +174,8 @@ func (a *Adapter) deliver(ctx context.Context, res bot.CommandResult) {
 	}
 	for _, o := range res.Welcomes {
 		_ = a.sendWelcome(ctx, o)
+	}
+	for _, n := range res.Notices {
+		_ = a.sendNotice(ctx, n)
 	}
 }

@@ -29,6 +29,9 @@ type Core interface {
 	ConfirmReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (rich.Text, error)
 	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
 	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error)
+	Decide(ctx context.Context, m bot.Message, requestID string, approve bool) (bot.CommandResult, error)
+	Fill(ctx context.Context, m bot.Message, teamID string, role ownership.Role, p ownership.Person) (bot.CommandResult, error)
+	Depart(ctx context.Context, tenant ownership.TenantID, platform string, p ownership.Person, actor string) (bot.CommandResult, error)
 }
 
 // Claims is the part of the store the Slack transport uses: one answer per

@@ -36,6 +36,9 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionReviewYes:       (*Adapter).onReviewYes,
 	actionReviewNo:        (*Adapter).onReviewNo,
 	actionReviewSuccessor: (*Adapter).onReviewSuccessor,
+	actionApprove:         (*Adapter).onDecide,
+	actionDecline:         (*Adapter).onDecide,
+	actionFill:            (*Adapter).onFill,
 }
 
 // voteTTL is how long one person's vote on one answer is remembered.

@@ -28,6 +28,9 @@ const (
 	actionHelpful     = "helpful"       // 👍
 	actionNotHelpful  = "not_helpful"   // 👎
 	actionOnboardTeam = "onboard_team"  // new member picks their team
+	actionApprove     = "req_approve"   // a lead approves a handover or claim
+	actionDecline     = "req_decline"   // a lead declines it
+	actionFill        = "fill_role"     // a lead picks who fills a vacated role
 )
 
 // Slack's limits on the parts we fill.
@@ -391,4 +394,24 @@ func notice(t rich.Text) message { return message{Text: truncate(mrkdwnOf(t), 39
 // textMessage renders longer text as sections, for command output.
 func textMessage(t rich.Text) message {
 	return message{Text: truncate(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
+}
+
+// noticeMessage renders a private notice: its text, then Approve and
+// Decline for a request (the value is the request id), or a person picker
+// that fills a vacated role (the action id carries the team and role).
+func noticeMessage(n bot.Notice) message {
+	msg := textMessage(n.Text)
+	switch {
+	case n.Request != nil:
+		approve := button(actionApprove+":"+n.Request.ID, "Approve", n.Request.ID)
+		approve.Style = slackapi.StylePrimary
+		decline := button(actionDecline+":"+n.Request.ID, "Decline", n.Request.ID)
+		decline.Style = slackapi.StyleDanger
+		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(truncate("request:"+n.Request.ID, maxBlockID), approve, decline))
+	case n.Fill != nil:
+		sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, plain("Pick who takes over as "+n.Fill.RoleName, maxButtonText),
+			truncate(actionFill+":"+n.Fill.Team.ID+":"+string(n.Fill.Role), maxBlockID))
+		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(truncate("fill:"+n.Fill.Team.ID+":"+string(n.Fill.Role), maxBlockID), sel))
+	}
+	return msg
 }

@@ -139,6 +139,10 @@ func (a *Adapter) onUserChange(ctx context.Context, env *envelope) {
 		a.log.Warn("slack: malformed user_change", "event", env.EventID, "err", err)
 		return
 	}
-	a.users.put(env.TeamID+"/"+ev.User.ID, userInfoOf(ev.User))
+	u := userInfoOf(ev.User)
+	a.users.put(env.TeamID+"/"+ev.User.ID, u)
 	a.log.Debug("slack: user changed", "user", ev.User.ID, "event", env.EventID)
+	if u.Deleted && !u.Bot {
+		a.depart(ctx, env.TeamID, ownership.Person{ID: ev.User.ID, Name: u.Name})
+	}
 }

@@ -69,6 +69,7 @@ func (a *Adapter) handle(ctx context.Context, in *inbound) {
 			a.onInstalled(ctx, tenant, in)
 		}
 		a.onMembersAdded(ctx, tenant, in)
+		a.onMembersRemoved(ctx, tenant, in)
 	case schema.InstallationUpdate:
 		if installAdded(in) {
 			a.onInstalled(ctx, tenant, in)
@@ -335,6 +336,9 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out r
 	for _, o := range res.Welcomes {
 		a.sendWelcome(ctx, in, o)
 	}
+	for _, n := range res.Notices {
+		a.sendNotice(ctx, in, n)
+	}
 }
 
 func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, out replier) {
@@ -382,6 +386,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.reply(ctx, in, textActivity(rich.Lines(rich.Strong(it.Title), rich.Plain(more))))
 	case actFeedback:
 		a.onFeedback(ctx, tenant, in, m, d)
+	case actDecide:
+		a.onDecide(ctx, in, m, d)
 	case actJoin:
 		o, err := a.svc.JoinTeam(ctx, m, d.Team)
 		if err != nil {

@@ -107,6 +107,9 @@ type submitData struct {
 	// picked to take it over (the picker's input).
 	Role      string `json:"role,omitempty"`
 	Successor string `json:"successor,omitempty"`
+	// Request and Approve are a lead's decision on a pending request.
+	Request string `json:"req,omitempty"`
+	Approve *bool  `json:"approve,omitempty"`
 }
 
 // Submit verbs.
@@ -118,6 +121,7 @@ const (
 	actForm     = "form"     // a lead opens a form (Form, team in the "team" input or Team)
 	actSave     = "save"     // a lead submits a form
 	actSuggest  = "suggest"  // a member suggests a change to the leads
+	actDecide   = "decide"   // a lead approves or declines a request
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's
@@ -415,4 +419,21 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
+}
+
+// noticeCard renders a private notice: its text and, for a request,
+// Approve and Decline (Action.Submit; who clicked is the activity's
+// sender, checked again by the core).
+func noticeCard(n bot.Notice) schema.Attachment {
+	c := newCard(cardRenderer(false))
+	for _, l := range n.Text.Split() {
+		c.line(l)
+	}
+	if n.Request != nil {
+		yes, no := true, false
+		c.actions = append(c.actions,
+			submit("Approve", submitData{Action: actDecide, Request: n.Request.ID, Approve: &yes}),
+			submit("Decline", submitData{Action: actDecide, Request: n.Request.ID, Approve: &no}))
+	}
+	return c.attachment()
 }

@@ -31,6 +31,8 @@ type Core interface {
 	ConfirmReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (rich.Text, error)
 	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
 	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error)
+	Decide(ctx context.Context, m bot.Message, requestID string, approve bool) (bot.CommandResult, error)
+	FlagDeparted(ctx context.Context, tenant ownership.TenantID, channels []string, p ownership.Person, actor, reason string) (bot.CommandResult, error)
 }
 
 // Store is the part of the store the Teams transport uses: claims (one
