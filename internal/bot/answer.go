@@ -99,6 +99,16 @@ type Holder struct {
 // Empty reports whether nobody holds the role.
 func (h Holder) Empty() bool { return h.Person.IsZero() }
 
+// Vacancy says why an empty role is empty: "vacant since 6 Dec 2026
+// (Marco held it)", naming the person who left in plain text, or "nobody
+// yet".
+func (h Holder) Vacancy() rich.Text {
+	if h.Vacated != nil && h.Empty() {
+		return rich.Sprintf("vacant since %s (%s held it)", day(h.Vacated.Since), h.Vacated.Person.Label())
+	}
+	return rich.Plain("nobody yet")
+}
+
 // Covering reports whether a temporary cover is in force.
 func (h Holder) Covering() bool { return !h.CoverUntil.IsZero() }
 

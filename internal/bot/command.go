@@ -236,7 +236,7 @@ func (c *cmd) teams() (CommandResult, error) {
 
 func personOrNobody(h Holder) rich.Text {
 	if h.Empty() {
-		return rich.Plain("nobody yet")
+		return h.Vacancy()
 	}
 	return mention(h.Person)
 }

@@ -254,8 +254,14 @@ func LooksLikeCommand(text string) bool {
 		return false
 	}
 	switch verb {
-	case "help", "teams", "unanswered", "intents":
+	case "help", "teams", "unanswered", "intents", "requests":
 		return len(args) == 0
+	case "handover":
+		// "handover po @sam checkout"
+		return hasUser() && len(args) >= 2 && plain(0)
+	case "claim":
+		// "claim po checkout"; "claim the roadmap" stays a question
+		return len(args) >= 1 && len(args) <= 4 && plain(0) && isRoleWord(args)
 	case "show", "history":
 		return len(args) <= 3 && plain(0)
 	case "set", "onboard":
@@ -285,6 +291,22 @@ func LooksLikeCommand(text string) bool {
 		return len(args) >= 2 && len(args) <= 5 && plain(0)
 	}
 	return false
+}
+
+// isRoleWord reports whether a claim's arguments start with a role: a
+// built-in role's short form or name, or a word that could be a custom
+// role's id.
+func isRoleWord(args []token) bool {
+	d := ownership.NewDirectory("")
+	if _, ok := d.LookupRole(args[0].text); ok {
+		return true
+	}
+	if len(args) >= 2 {
+		if _, ok := d.LookupRole(args[0].text + " " + args[1].text); ok {
+			return true
+		}
+	}
+	return intentID.MatchString(strings.ToLower(args[0].text)) && !args[0].quoted
 }
 
 // questionWords mark a question even when it starts with a command verb.

@@ -260,7 +260,7 @@ func bothLines(a bot.Answer) rich.Text {
 	var lines []rich.Text
 	for _, h := range a.Both {
 		if h.Empty() {
-			lines = append(lines, rich.Sprintf("• %s (nobody yet) %s.", rich.Strong(h.RoleName), h.Decides))
+			lines = append(lines, rich.Sprintf("• %s (%s) %s.", rich.Strong(h.RoleName), h.Vacancy(), h.Decides))
 		} else {
 			lines = append(lines, rich.Sprintf("• %s, the %s, %s.", personSpan(h.Person), rich.Strong(h.RoleName), h.Decides))
 		}
@@ -373,7 +373,7 @@ func onboardingBlocks(o bot.Onboarding) []slackapi.Block {
 func holderLine(h bot.Holder) rich.Text {
 	switch {
 	case h.Empty():
-		return rich.Sprintf("%s: nobody yet", rich.Strong(h.RoleName))
+		return rich.Sprintf("%s: %s", rich.Strong(h.RoleName), h.Vacancy())
 	case h.Covering():
 		var usual rich.Text
 		if !h.Usual.IsZero() {

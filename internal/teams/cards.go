@@ -395,7 +395,7 @@ func homeTeam(c *card, t bot.HomeTeam) {
 	c.text(rich.Strong(t.Team.Name), spaced)
 	for _, r := range t.Roles {
 		hd := r.Holder
-		who := rich.Plain("nobody yet")
+		who := hd.Vacancy()
 		if !hd.Empty() {
 			who = rich.Mention(hd.Person.ID, hd.Person.Label())
 			if hd.Covering() {

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// personalSubmit is a card button's Action.Submit from user in their
+// personal chat with the bot, clicked on the bot's message card.
+func (w *teamsWorld) personalSubmit(id string, from ownership.Person, card string, value map[string]any) map[string]any {
+	return map[string]any{
+		"type": "message", "id": id, "channelId": "msteams", "serviceUrl": w.serviceURL(), "replyToId": card,
+		"from":         map[string]any{"id": from.ID, "name": from.Name, "aadObjectId": "aad-" + from.ID},
+		"recipient":    map[string]any{"id": e2eBotID, "name": "whoowns"},
+		"conversation": map[string]any{"id": "a:personal-" + from.ID, "conversationType": "personal", "tenantId": e2eTenant},
+		"channelData":  map[string]any{"tenant": map[string]any{"id": e2eTenant}},
+		"value":        value,
+	}
+}
+
+// notice reads the opening of a personal chat with user and the card sent
+// there.
+func (w *teamsWorld) notice(user ownership.Person) teamsCall {
+	w.t.Helper()
+	c := w.next("create")
+	if len(c.out.Members) != 1 || c.out.Members[0].ID != user.ID {
+		w.t.Fatalf("personal chat opened with %+v, want %s", c.out.Members, user.ID)
+	}
+	s := w.next("send")
+	if s.conversation != "a:personal-"+user.ID {
+		w.t.Fatalf("notice for %s sent to %q", user.ID, s.conversation)
+	}
+	return s
+}
+
+func (w *teamsWorld) role(team string, r ownership.Role) ownership.Assignment {
+	w.t.Helper()
+	d, err := w.store.Directory(context.Background(), ownership.TenantID("teams:"+e2eTenant))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d.Teams[team].Roles[r]
+}
+
+// TestTeamsE2EHandoverApprovedAndMemberLeft: on Teams, the holder's
+// handover reaches the lead as a card with Approve and Decline; a
+// non-lead's forged Approve changes nothing; the lead's approval changes the
+// role, is announced in the linked channel and told to both people. A
+// member who leaves the Microsoft Teams team keeps their role, flagged for
+// review, and the lead is told once.
+func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+
+	w.post(w.say("h1", e2eBob, "handover po <at>Carol</at> checkout", e2eCarol))
+	if r := w.private(e2eBob, "h1"); !strings.Contains(r.out.Text, "asked the leads") {
+		t.Fatalf("handover reply %q", r.out.Text)
+	}
+	n := w.notice(e2eLead)
+	if !strings.Contains(n.out.cardText(), "<at>Bob Baker</at> wants to hand over the Product Owner role of **Checkout** to <at>Carol Chen</at>") {
+		t.Fatalf("lead's card:\n%s", n.out.cardText())
+	}
+	acts := n.out.Attachments[0].Content.Actions
+	if len(acts) != 2 || acts[0].Title != "Approve" || acts[0].Data["whoowns"] != "decide" || acts[0].Data["req"] == "" {
+		t.Fatalf("lead's card actions %+v", acts)
+	}
+	approve := acts[0].Data
+
+	w.post(w.personalSubmit("f1", e2eAlice, n.posted, approve)) // forged: Alice is no lead
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged approval answered %q", r.out.Text)
+	}
+	if po := w.role("checkout", ownership.ProductOwner); po.Person.ID != e2eBob.ID {
+		t.Fatalf("a forged approval changed the PO to %v", po.Person)
+	}
+
+	w.post(w.personalSubmit("a1", e2eLead, n.posted, approve))
+	if u := w.next("update"); u.activity != n.posted || !strings.Contains(u.out.Text, "Approved: <at>Carol Chen</at> is now Product Owner of **Checkout**") {
+		t.Fatalf("approval shown as %q on %s", u.out.Text, u.activity)
+	}
+	if a := w.next("send"); a.conversation != e2eChannel || !strings.Contains(a.out.Text, "<at>Bob Baker</at> handed over the Product Owner role of Checkout to <at>Carol Chen</at> (approved by <at>Lena Lead</at>)") {
+		t.Fatalf("announcement %q in %q", a.out.Text, a.conversation)
+	}
+	if r := w.notice(e2eBob); !strings.Contains(r.out.cardText(), "approved your request") {
+		t.Fatalf("requester told %q", r.out.cardText())
+	}
+	if r := w.notice(e2eCarol); !strings.Contains(r.out.cardText(), "You are now the Product Owner of Checkout") {
+		t.Fatalf("successor told %q", r.out.cardText())
+	}
+	if po := w.role("checkout", ownership.ProductOwner); po.Person.ID != e2eCarol.ID || po.AssignedBy.ID != e2eLead.ID {
+		t.Fatalf("after approval the PO is %+v", po)
+	}
+
+	left := map[string]any{
+		"type": "conversationUpdate", "id": "f:left-1", "channelId": "msteams", "serviceUrl": w.serviceURL(),
+		"recipient":      map[string]any{"id": e2eBotID, "name": "whoowns"},
+		"conversation":   map[string]any{"id": e2eChannel, "conversationType": "channel", "isGroup": true, "tenantId": e2eTenant},
+		"channelData":    map[string]any{"tenant": map[string]any{"id": e2eTenant}, "eventType": "teamMemberRemoved", "team": map[string]any{"id": e2eMSTeam, "name": "Product"}},
+		"membersRemoved": []map[string]any{{"id": e2eAlice.ID, "aadObjectId": "aad-alice"}},
+	}
+	w.post(left)
+	w.post(left)
+	if r := w.notice(e2eLead); !strings.Contains(r.out.cardText(), "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.cardText(), "Product Manager of **Checkout**") {
+		t.Fatalf("lead told %q", r.out.cardText())
+	}
+	pm := w.role("checkout", ownership.ProductManager)
+	if pm.Person.ID != e2eAlice.ID || pm.Flagged == nil {
+		t.Errorf("PM after Alice left the Teams team = %+v, want still Alice, flagged", pm)
+	}
+	w.post(w.say("marker", e2eCarol, "help"))
+	if r := w.next("reply"); r.activity != "marker" {
+		t.Fatalf("reply to %q, want the marker", r.activity)
+	}
+	w.quiet()
+}
