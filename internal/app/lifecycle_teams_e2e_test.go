@@ -84,10 +84,10 @@ func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
 	if a := w.next("send"); a.conversation != e2eChannel || !strings.Contains(a.out.Text, "<at>Bob Baker</at> handed over the Product Owner role of Checkout to <at>Carol Chen</at> (approved by <at>Lena Lead</at>)") {
 		t.Fatalf("announcement %q in %q", a.out.Text, a.conversation)
 	}
-	if r := w.notice(e2eBob); !strings.Contains(r.out.cardText(), "approved your request") {
+	if r := w.notice(e2eBob); !strings.Contains(r.out.Text, "approved your request") {
 		t.Fatalf("requester told %q", r.out.cardText())
 	}
-	if r := w.notice(e2eCarol); !strings.Contains(r.out.cardText(), "You are now the Product Owner of Checkout") {
+	if r := w.notice(e2eCarol); !strings.Contains(r.out.Text, "You are now the Product Owner of Checkout") {
 		t.Fatalf("successor told %q", r.out.cardText())
 	}
 	if po := w.role("checkout", ownership.ProductOwner); po.Person.ID != e2eCarol.ID || po.AssignedBy.ID != e2eLead.ID {
@@ -103,7 +103,7 @@ func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
 	}
 	w.post(left)
 	w.post(left)
-	if r := w.notice(e2eLead); !strings.Contains(r.out.cardText(), "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.cardText(), "Product Manager of **Checkout**") {
+	if r := w.notice(e2eLead); !strings.Contains(r.out.Text, "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.Text, "Product Manager of **Checkout**") {
 		t.Fatalf("lead told %q", r.out.cardText())
 	}
 	pm := w.role("checkout", ownership.ProductManager)

@@ -21,11 +21,20 @@ type Outbox interface {
 	Tell(ctx context.Context, tenant ownership.TenantID, to ownership.Person, n Notice) error
 }
 
-// Notice is a private message the bot starts.
+// Notice is a private message the bot starts, with the one-click actions
+// it offers. Transports render it (Slack blocks in a DM, a Teams Adaptive
+// Card in the personal chat).
 type Notice struct {
 	Text rich.Text
 	// Review, when set, is asked with buttons under Text.
 	Review *ReviewAsk
+	// To is whom a command's or a departure's notice is for (Outbox.Tell
+	// names its recipient itself).
+	To ownership.Person
+	// Request, when set, offers Approve and Decline for it.
+	Request *ownership.Request
+	// Fill, when set, offers to pick the person who fills the role.
+	Fill *FillOffer
 }
 
 // DueObserver is told about scheduled work, for metrics; an Observer may

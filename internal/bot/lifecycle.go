@@ -14,18 +14,6 @@ import (
 // decisions on them. Every change runs inside one atomic store update that
 // checks the actor's authority again on the directory it commits to.
 
-// Notice is a private message to one person, with the one-click actions it
-// offers. Transports render it (Slack blocks in a DM, a Teams Adaptive Card
-// in the 1:1 chat).
-type Notice struct {
-	To   ownership.Person
-	Text rich.Text
-	// Request, when set, offers Approve and Decline for it.
-	Request *ownership.Request
-	// Fill, when set, offers to pick the person who fills the role.
-	Fill *FillOffer
-}
-
 // FillOffer is an empty role a lead can fill with one pick.
 type FillOffer struct {
 	Team     TeamRef

@@ -397,11 +397,16 @@ func textMessage(t rich.Text) message {
 }
 
 // noticeMessage renders a private notice: its text, then Approve and
-// Decline for a request (the value is the request id), or a person picker
-// that fills a vacated role (the action id carries the team and role).
+// Decline for a request (the value is the request id), a person picker that
+// fills a vacated role (the action id carries the team and role), or a
+// review's two buttons.
 func noticeMessage(n bot.Notice) message {
 	msg := textMessage(n.Text)
 	switch {
+	case n.Review != nil:
+		yes := button(actionReviewYes, "Yes, still me", reviewKey(*n.Review))
+		yes.Style = slackapi.StylePrimary
+		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(reviewBlockPrefix+"answer", yes, button(actionReviewNo, "No, hand over", reviewKey(*n.Review))))
 	case n.Request != nil:
 		approve := button(actionApprove+":"+n.Request.ID, "Approve", n.Request.ID)
 		approve.Style = slackapi.StylePrimary

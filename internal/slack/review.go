@@ -28,18 +28,6 @@ func parseReviewKey(s string) (string, ownership.Role, bool) {
 	return team, ownership.Role(role), ok && team != "" && role != ""
 }
 
-// noticeMessage renders a notice the bot starts; a review gets its two
-// buttons.
-func noticeMessage(n bot.Notice) message {
-	msg := message{Text: truncate(mrkdwnOf(n.Text), maxFallback), Blocks: sections(n.Text)}
-	if r := n.Review; r != nil {
-		yes := button(actionReviewYes, "Yes, still me", reviewKey(*r))
-		yes.Style = slackapi.StylePrimary
-		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(reviewBlockPrefix+"answer", yes, button(actionReviewNo, "No, hand over", reviewKey(*r))))
-	}
-	return msg
-}
-
 // successorMessage asks whom the role goes to, with a user picker.
 func successorMessage(r bot.ReviewAsk) message {
 	q := rich.Sprintf("Who takes over as %s of %s? Pick them, and a lead approves the handover.", r.RoleName, rich.Strong(r.Team.Name))

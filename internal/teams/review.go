@@ -20,6 +20,9 @@ const (
 func noticeActivity(n bot.Notice) Activity {
 	r := n.Review
 	if r == nil {
+		if n.Request != nil {
+			return cardActivity(noticeCard(n))
+		}
 		return textActivity(n.Text)
 	}
 	c := newCard(cardRenderer(false))
