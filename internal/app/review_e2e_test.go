@@ -87,7 +87,10 @@ func TestSlackE2EReview(t *testing.T) {
 		t.Fatalf("no user picker in %s", pick.AllText())
 	}
 	click(pJules, map[string]any{"action_id": "review_successor", "block_id": sel.BlockID, "type": "users_select", "selected_user": pNobody}, "3.2")
-	w.fake.WaitCall(t, "chat.update", e2eWait, func(c fakeslack.Call) bool { return strings.Contains(c.AllText(), "waiting for a lead's approval") })
+	w.fake.WaitCall(t, "chat.update", e2eWait, func(c fakeslack.Call) bool { return strings.Contains(c.AllText(), "asked the leads to approve") })
+	// The leads get the request with Approve and Decline, as for the
+	// handover command.
+	w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { _, ok := c.Element("req_approve"); return ok })
 	d, err = a.app.Store().Directory(context.Background(), tenant)
 	if err != nil || len(d.Requests) != 1 || d.Requests[0].Kind != ownership.Handover || d.Requests[0].Successor.ID != pNobody || d.Requests[0].From.ID != pJules {
 		t.Fatalf("handover request %+v, %v", d.Requests, err)
@@ -150,7 +153,7 @@ func TestTeamsE2EReview(t *testing.T) {
 		t.Fatalf("successor card %q", pick.out.cardText())
 	}
 	click("n2", q, map[string]any{"whoowns": "review_to", "team": "checkout", "role": "product_owner", "successor": e2eAlice.ID})
-	if u := w.next("update"); !strings.Contains(u.out.Text, "waiting for a lead's approval") {
+	if u := w.next("update"); !strings.Contains(u.out.Text, "asked the leads to approve") {
 		t.Fatalf("handover reply %q", u.out.Text)
 	}
 	d, err = w.store.Directory(context.Background(), tenant)

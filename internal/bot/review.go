@@ -287,34 +287,34 @@ func (s *Service) DeclineReview(ctx context.Context, m Message, teamID string, r
 
 // HandOverFromReview opens the handover of the clicker's role to successor,
 // picked after "No, hand over": a pending request for a lead to approve.
-func (s *Service) HandOverFromReview(ctx context.Context, m Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error) {
+func (s *Service) HandOverFromReview(ctx context.Context, m Message, teamID string, role ownership.Role, successor ownership.Person) (CommandResult, error) {
 	if successor.IsZero() {
-		return nil, ownership.Errorf(ownership.ErrInvalid, "Pick the person who takes over first.")
+		return CommandResult{}, ownership.Errorf(ownership.ErrInvalid, "Pick the person who takes over first.")
 	}
-	now := s.now().UTC()
 	d, err := s.store.Directory(ctx, m.Tenant)
 	if err != nil {
-		return nil, err
+		return CommandResult{}, err
 	}
 	t, def, err := reviewRole(d, m, teamID, role)
 	if err != nil {
-		return nil, err
+		return CommandResult{}, err
 	}
 	for _, p := range t.Members {
 		if p.ID == successor.ID && successor.Name == "" {
 			successor.Name = p.Name
 		}
 	}
-	req, created, err := ownership.CreateRequest(ctx, s.store, m.Tenant, ownership.Request{Kind: ownership.Handover, Team: t.ID, Role: def.ID, From: m.User, Successor: successor}, now,
-		ownership.WithRequestID(requestID(m)))
+	// The same path as the handover command: a request the leads are sent
+	// with Approve and Decline (or, with WHOOWNS_HANDOVER=direct, the
+	// change itself).
+	res, err := s.StartHandover(ctx, m, def.ID, t.ID, successor)
 	if err != nil {
-		return nil, err
+		return CommandResult{}, err
 	}
-	if created {
+	if res.Changed {
 		s.dueObserver().Review("handed_over")
 	}
-	return rich.Sprintf("Thanks. Your handover of %s of %s to %s is waiting for a lead's approval; it expires on %s.",
-		def.Name, rich.Strong(t.Name), mention(req.Successor), req.Expires.UTC().Format("2 Jan 2006")), nil
+	return res, nil
 }
 
 // markReview adds an assignment's last confirmation to its holder, and,

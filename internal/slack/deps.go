@@ -28,7 +28,7 @@ type Core interface {
 	TeamForChannel(ctx context.Context, tenant ownership.TenantID, channelID string) (bot.TeamRef, bool, error)
 	ConfirmReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (rich.Text, error)
 	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
-	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error)
+	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (bot.CommandResult, error)
 	Decide(ctx context.Context, m bot.Message, requestID string, approve bool) (bot.CommandResult, error)
 	Fill(ctx context.Context, m bot.Message, teamID string, role ownership.Role, p ownership.Person) (bot.CommandResult, error)
 	Depart(ctx context.Context, tenant ownership.TenantID, platform string, p ownership.Person, actor string) (bot.CommandResult, error)

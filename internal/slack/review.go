@@ -78,11 +78,16 @@ func (a *Adapter) onReviewSuccessor(ctx context.Context, in *interaction, act *s
 	if u, err := a.lookupUser(ctx, in.team, act.SelectedUser); err == nil {
 		successor.Name = u.Name
 	}
-	reply, err := a.svc.HandOverFromReview(ctx, m, team, role, successor)
+	res, err := a.svc.HandOverFromReview(ctx, m, team, role, successor)
 	if err != nil {
 		a.logCoreError("review_successor", m, err)
 		_ = a.tell(ctx, in, notice(ownership.ErrorText(err)))
 		return
 	}
+	reply := res.Text
+	if !res.Private.Empty() {
+		reply = res.Private
+	}
 	_ = a.replace(ctx, in, notice(reply))
+	a.deliver(ctx, res)
 }

@@ -30,7 +30,7 @@ type Core interface {
 	TeamForChannel(ctx context.Context, tenant ownership.TenantID, channelID string) (bot.TeamRef, bool, error)
 	ConfirmReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (rich.Text, error)
 	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
-	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (rich.Text, error)
+	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (bot.CommandResult, error)
 	Decide(ctx context.Context, m bot.Message, requestID string, approve bool) (bot.CommandResult, error)
 	FlagDeparted(ctx context.Context, tenant ownership.TenantID, channels []string, p ownership.Person, actor, reason string) (bot.CommandResult, error)
 }

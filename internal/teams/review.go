@@ -72,11 +72,21 @@ func (a *Adapter) onReview(ctx context.Context, in *inbound, m bot.Message, d su
 		}
 		a.replace(ctx, in, successorCard(r))
 	case actReviewTo:
-		reply, err := a.svc.HandOverFromReview(ctx, m, d.Team, role, ownership.Person{ID: d.Successor})
+		res, err := a.svc.HandOverFromReview(ctx, m, d.Team, role, ownership.Person{ID: d.Successor})
 		if err != nil {
 			a.replyError(ctx, in, m, "review", err)
 			return
 		}
+		reply := res.Text
+		if !res.Private.Empty() {
+			reply = res.Private
+		}
 		a.replace(ctx, in, textActivity(reply))
+		for _, an := range res.Announcements {
+			a.announce(ctx, m.Tenant, an)
+		}
+		for _, n := range res.Notices {
+			a.sendNotice(ctx, in, n)
+		}
 	}
 }
