@@ -118,6 +118,7 @@ func (s *Service) plan(ctx context.Context, before, after *ownership.Directory) 
 		}
 	}
 	errs = append(errs, s.planReviews(ctx, before, after)...)
+	errs = append(errs, s.planRequests(ctx, before, after)...)
 	return errors.Join(errs...)
 }
 
@@ -127,6 +128,9 @@ func (s *Service) Handlers(out Outbox) map[string]scheduler.Handler {
 	return map[string]scheduler.Handler{
 		ownership.JobCoverEnd: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
 			return s.coverEnded(ctx, r, out)
+		},
+		ownership.JobRequestExpiry: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+			return s.expireRequests(ctx, r, out)
 		},
 		ownership.JobReview: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
 			return s.review(ctx, r, out)
@@ -214,4 +218,73 @@ func (s *Service) coverEnded(ctx context.Context, r *scheduler.Run, out Outbox) 
 		}
 	}
 	return time.Time{}, errors.Join(errs...)
+}
+
+// planRequests schedules the expiry of every request the change added and
+// cancels that of requests decided or withdrawn.
+func (s *Service) planRequests(ctx context.Context, before, after *ownership.Directory) []error {
+	ids := func(d *ownership.Directory) map[string]ownership.Request {
+		out := map[string]ownership.Request{}
+		if d != nil {
+			for _, r := range d.Requests {
+				out[r.ID] = r
+			}
+		}
+		return out
+	}
+	was, is := ids(before), ids(after)
+	job := func(id string) ownership.Job {
+		return ownership.Job{Tenant: after.Tenant, Kind: ownership.JobRequestExpiry, Key: id}
+	}
+	var errs []error
+	for id, r := range is {
+		if _, ok := was[id]; !ok || before == nil {
+			errs = append(errs, s.store.ScheduleJob(ctx, job(id), r.Expires, before == nil))
+		}
+	}
+	for id := range was {
+		if _, ok := is[id]; !ok {
+			errs = append(errs, s.store.CancelJob(ctx, job(id)))
+		}
+	}
+	return errs
+}
+
+// expireRequests removes the tenant's requests no lead decided in time
+// (audited) and tells whoever made each one, privately.
+func (s *Service) expireRequests(ctx context.Context, r *scheduler.Run, out Outbox) (time.Time, error) {
+	j := r.Job()
+	d, err := s.store.Directory(ctx, j.Tenant)
+	if err != nil {
+		return time.Time{}, err
+	}
+	req := d.Request(j.Key)
+	if req == nil {
+		return time.Time{}, nil // decided, withdrawn, or expired with another
+	}
+	if r.Now().Before(req.Expires) {
+		return req.Expires, nil
+	}
+	// Every request due by now goes in this one update, those of other
+	// jobs too: each of them is told here, and their jobs find nothing
+	// left. The update bypasses planning, which would cancel this job
+	// and with it a retry of a failed message.
+	raw := s.store
+	if p, ok := raw.(planningStore); ok {
+		raw = p.Store
+	}
+	gone, err := ownership.ExpireRequests(ctx, raw, j.Tenant, r.Now(), schedulerActor)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var errs []error
+	for _, g := range gone {
+		text := rich.Sprintf("Your request expired after %d days without a lead's decision: %s. You can make it again.", int(ownership.RequestLifetime/(24*time.Hour)), d.Describe(g))
+		_, err := r.Deliver(ctx, "request:"+g.ID+">"+g.From.ID, func(ctx context.Context) error {
+			return out.Tell(ctx, j.Tenant, g.From, Notice{Text: text})
+		})
+		errs = append(errs, err)
+	}
+	err = errors.Join(errs...)
+	return time.Time{}, err
 }

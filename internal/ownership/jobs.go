@@ -17,6 +17,8 @@ const (
 	JobReviewLapse = "review.lapse"
 	// JobDigest sends the tenant's weekly digest to its leads.
 	JobDigest = "digest"
+	// JobRequestExpiry expires a handover or claim request no lead decided.
+	JobRequestExpiry = "request.expiry"
 )
 
 // Job names one piece of due work of a tenant: what kind, and what it is

@@ -182,7 +182,7 @@ func (s *Scheduler) run(ctx context.Context, l ownership.Lease) {
 	}
 	// The job must end before its lease does, or another replica may run
 	// it at the same time.
-	jctx, cancel := context.WithDeadline(ctx, l.Until.Add(-s.cfg.Lease/10))
+	jctx, cancel := context.WithTimeout(ctx, s.cfg.Lease-s.cfg.Lease/10)
 	defer cancel()
 	next, err := h(jctx, &Run{Lease: l, s: s})
 	if err != nil {
