@@ -91,7 +91,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	go func() { done <- a.Serve(ctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
+		resp, err := testClient.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}

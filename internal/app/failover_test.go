@@ -125,7 +125,7 @@ func failover(t *testing.T, cfg redisstore.Config, kill func(), switched func() 
 			case <-time.After(50 * time.Millisecond):
 			}
 			code := 0
-			if resp, err := http.Get(s.url + "/readyz"); err == nil {
+			if resp, err := testClient.Get(s.url + "/readyz"); err == nil {
 				resp.Body.Close()
 				code = resp.StatusCode
 			}
@@ -298,7 +298,7 @@ func post(base, eventID string, inner map[string]any, hdr http.Header) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := testClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
 }

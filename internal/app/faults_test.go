@@ -210,7 +210,7 @@ func waitReady(t *testing.T, base string, want int) {
 	defer tick.Stop()
 	last := "no answer"
 	for {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := testClient.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == want {
@@ -466,7 +466,7 @@ func productOwner(t *testing.T, st ownership.Store, tenant ownership.TenantID) s
 // metrics returns the replica's /metrics page.
 func (s *slackApp) metrics() string {
 	s.w.t.Helper()
-	resp, err := http.Get(s.url + "/metrics")
+	resp, err := testClient.Get(s.url + "/metrics")
 	if err != nil {
 		s.w.t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	})
 	get := func(url string) (int, string) {
 		t.Helper()
-		resp, err := http.Get(url)
+		resp, err := testClient.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}

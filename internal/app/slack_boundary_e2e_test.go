@@ -68,7 +68,7 @@ func (s *slackApp) commandFrom(form url.Values) (int, string) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		s.w.t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func (s *slackApp) click(payload map[string]any) {
 // metric reads one sample of the replica's /metrics, 0 if absent.
 func (s *slackApp) metric(name string, labels ...string) float64 {
 	s.w.t.Helper()
-	resp, err := http.Get(s.url + "/metrics")
+	resp, err := testClient.Get(s.url + "/metrics")
 	if err != nil {
 		s.w.t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func (s *slackApp) send(path, contentType string, body []byte, ts time.Time, sec
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		s.w.t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func (s *slackApp) command(user, name, text string) string {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		s.w.t.Fatal(err)
 	}

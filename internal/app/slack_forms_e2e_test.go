@@ -27,7 +27,7 @@ func (s *slackApp) submit(user string, view map[string]any) (int, string) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		s.w.t.Fatal(err)
 	}

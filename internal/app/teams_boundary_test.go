@@ -19,7 +19,7 @@ import (
 // series is absent).
 func scrape(t *testing.T, url, series string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := testClient.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestTeamsFeedbackOncePerAnswer(t *testing.T) {
 	if got := fb[intentID]; got.Helpful != 2 || got.NotHelpful != 0 || len(fb) != 1 {
 		t.Fatalf("stored feedback %+v, want two 👍 for %s only", fb, intentID)
 	}
-	resp, err := http.Get(w.base + "/metrics")
+	resp, err := testClient.Get(w.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

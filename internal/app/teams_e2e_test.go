@@ -321,7 +321,7 @@ func (w *teamsWorld) postSigned(kid string, act map[string]any) int {
 	req, _ := http.NewRequest(http.MethodPost, w.base+"/api/messages", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+signed)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
 	}

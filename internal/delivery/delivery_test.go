@@ -165,7 +165,7 @@ func TestRetryKnowsWhetherTheRequestLeft(t *testing.T) {
 			Classify: func(_ error, sent bool) Outcome { got = append(got, sent); return NetworkOutcome(sent) }},
 			func(ctx context.Context) error {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, tc.url, nil)
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := testClient.Do(req)
 				if err == nil {
 					resp.Body.Close()
 				}

@@ -167,7 +167,7 @@ func (h *harness) post(path, contentType string, body []byte, ts time.Time, extr
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func TestInvokeAction(t *testing.T) {
 	b, _ := json.Marshal(act)
 	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/api/messages", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+h.token())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +363,7 @@ func TestBodyLimit(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/api/messages", strings.NewReader("{not json"))
 	req.Header.Set("Authorization", "Bearer x")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
