@@ -80,7 +80,7 @@ type Config struct {
 	// served with its own token (see slackinstall.go).
 	SlackInstall *SlackInstall
 	// SchedulerTick is how often a replica looks for due work: reviews,
-	// digests, the end of covers (WHOOWNS_SCHEDULER_TICK, default 1m).
+	// the end of covers, request expiry, retention (WHOOWNS_SCHEDULER_TICK, default 1m).
 	SchedulerTick time.Duration
 	// SchedulerLease, when set, is how long a claimed job is a replica's
 	// before another may take it over (default five ticks, at least 30s);
@@ -140,7 +140,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_METRICS_ADDR", "serve /metrics (and pprof, on a loopback address) on this address instead of the main one, e.g. 127.0.0.1:9090 or :9090"},
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
 	{"WHOOWNS_REVIEW_AFTER", "ask a role's holder whether it still stands when not confirmed for this long: 90d (default), 720h, … or off"},
-	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, digests, ended covers (default 1m, at least 1s)"},
+	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, ended covers, expired requests, retention (default 1m, at least 1s)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
 	{"WHOOWNS_LEARN", "on (default): a question becomes a taught phrase once enough people pick the same answer for it; review: it waits for a lead's `learned approve <n>`; off: picks are not recorded"},
 	{"WHOOWNS_LEARN_AFTER", "how many different people must pick the same answer before a question is learned (default 3, 1 to 50)"},
