@@ -771,3 +771,29 @@ func TestAuditOnboardAndDelete(t *testing.T) {
 		t.Errorf("history:\n%s", txt)
 	}
 }
+
+// The leads' queue shows a question asked several times once, with a count,
+// leaves out a question once it is taught, and refuses words after
+// "unanswered" with a usage error that changes nothing.
+func TestUnansweredGroupsAndDropsTaught(t *testing.T) {
+	t.Parallel()
+	s, st := newService(t)
+	for _, q := range []string{"who is on call tonight?", "Who is on call tonight", "who waters the office plants?", "WHO IS ON CALL TONIGHT?!"} {
+		ask(t, s, msg(dev, "C0CHECKOUT", q))
+	}
+	text := strings.ToLower(command(t, s, msg(lead, "", "unanswered")).Text.String())
+	if !strings.Contains(text, "asked 3 times") || strings.Count(text, "on call tonight") != 1 || !strings.Contains(text, "office plants") {
+		t.Errorf("grouped queue:\n%s", text)
+	}
+	if _, err := s.Command(context.Background(), msg(lead, "", "unanswered clear")); err == nil || !strings.Contains(ownership.ErrorMessage(err), "takes nothing after it") {
+		t.Errorf("unanswered clear: %v", err)
+	}
+	if q, _ := st.Unanswered(context.Background(), tenant, 10); len(q) != 4 {
+		t.Errorf("queue has %d questions after a refused command, want 4", len(q))
+	}
+	command(t, s, msg(lead, "", `teach "who waters the office plants" roadmap`))
+	text = strings.ToLower(command(t, s, msg(lead, "", "unanswered")).Text.String())
+	if strings.Contains(text, "office plants") || !strings.Contains(text, "on call tonight") {
+		t.Errorf("queue after teaching:\n%s", text)
+	}
+}

@@ -277,22 +277,71 @@ func (c *cmd) history(ctx context.Context) (CommandResult, error) {
 }
 
 func (c *cmd) unanswered(ctx context.Context) (CommandResult, error) {
-	qs, err := c.s.store.Unanswered(ctx, c.m.Tenant, 20)
+	if len(c.args) > 0 {
+		return CommandResult{}, c.usage("%s takes nothing after it: it lists the questions I couldn't answer. To take one off the list, teach me its topic with %s.", rich.Code("unanswered"), TeachCommand())
+	}
+	qs, err := c.s.store.Unanswered(ctx, c.m.Tenant, unansweredRead)
 	if err != nil {
 		return CommandResult{}, err
 	}
-	if len(qs) == 0 {
+	groups := groupUnanswered(qs, c.d)
+	if len(groups) == 0 {
 		return CommandResult{Text: rich.Plain("No unanswered questions. 🎉")}, nil
 	}
+	if len(groups) > 20 {
+		groups = groups[:20]
+	}
 	lines := []rich.Text{rich.Sprintf("Questions I couldn't answer (newest first). Teach me with %s:", TeachCommand())}
-	for _, q := range qs {
+	for _, g := range groups {
+		q := g.Latest
 		l := rich.Sprintf("• %s · %s asked %q", q.At.UTC().Format("2006-01-02 15:04"), mention(q.Asker), q.Text)
+		if g.Count > 1 {
+			l = append(l, rich.Sprintf(" (asked %d times)", g.Count)...)
+		}
 		if len(q.Closest) > 0 {
 			l = append(l, rich.Sprintf(" (closest: %s)", strings.Join(q.Closest, ", "))...)
 		}
 		lines = append(lines, l)
 	}
 	return CommandResult{Text: rich.Lines(lines...)}, nil
+}
+
+// unansweredRead is how much of the queue "unanswered" reads to group: all
+// of it (both stores keep the newest 500).
+const unansweredRead = 500
+
+// unansweredGroup is one question of the queue with how often it was asked
+// in the same words (case, spacing and punctuation aside).
+type unansweredGroup struct {
+	Latest ownership.Unanswered
+	Count  int
+}
+
+// groupUnanswered folds the queue (newest first) into one line per
+// question, newest first, and leaves out questions since taught as
+// phrases: once a lead or the people's picks taught it, it is answered.
+func groupUnanswered(qs []ownership.Unanswered, d *ownership.Directory) []unansweredGroup {
+	taught := map[string]bool{}
+	if d != nil {
+		for _, p := range d.Phrases {
+			taught[intent.Normalize(p.Phrase)] = true
+		}
+	}
+	index := map[string]int{}
+	var out []unansweredGroup
+	for _, q := range qs {
+		key := intent.Normalize(q.Text)
+		if key == "" || taught[key] {
+			continue
+		}
+		if i, ok := index[key]; ok {
+			out[i].Count++
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, unansweredGroup{Latest: q, Count: 1})
+	}
+	return out
 }
 
 func (c *cmd) onboard(ctx context.Context) (CommandResult, error) {
