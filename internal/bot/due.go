@@ -160,21 +160,31 @@ func sameInstant(a, b time.Time) bool {
 	return a.Truncate(time.Millisecond).Equal(b.Truncate(time.Millisecond))
 }
 
+// jobRole reads the directory for a job keyed by team and role (a cover's
+// end, a review). The team is nil when the key is malformed or the team is
+// gone: the job has nothing left to do.
+func (s *Service) jobRole(ctx context.Context, j ownership.Job) (*ownership.Directory, *ownership.Team, ownership.Role, error) {
+	teamID, role, ok := splitRoleJobKey(j.Key)
+	if !ok {
+		return nil, nil, "", nil
+	}
+	d, err := s.store.Directory(ctx, j.Tenant)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return d, d.Teams[teamID], role, nil
+}
+
 // coverEnded runs when a cover is due to end: it records the end in the
 // audit log and posts one short note in each of the team's linked
 // channels. A cover extended meanwhile runs again at its new end; one ended
 // early by a lead (who announced it) or replaced needs nothing.
 func (s *Service) coverEnded(ctx context.Context, r *scheduler.Run, out Outbox) (time.Time, error) {
 	j := r.Job()
-	teamID, role, ok := splitRoleJobKey(j.Key)
-	if !ok {
-		return time.Time{}, nil
-	}
-	d, err := s.store.Directory(ctx, j.Tenant)
+	d, t, role, err := s.jobRole(ctx, j)
 	if err != nil {
 		return time.Time{}, err
 	}
-	t := d.Teams[teamID]
 	if t == nil {
 		return time.Time{}, nil
 	}

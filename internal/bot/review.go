@@ -107,15 +107,10 @@ func (s *Service) review(ctx context.Context, r *scheduler.Run, out Outbox) (tim
 		return time.Time{}, nil
 	}
 	j := r.Job()
-	teamID, role, ok := splitRoleJobKey(j.Key)
-	if !ok {
-		return time.Time{}, nil
-	}
-	d, err := s.store.Directory(ctx, j.Tenant)
+	d, t, role, err := s.jobRole(ctx, j)
 	if err != nil {
 		return time.Time{}, err
 	}
-	t := d.Teams[teamID]
 	if t == nil || !t.Roles[role].Held() {
 		return time.Time{}, nil
 	}
@@ -158,15 +153,10 @@ func sinceText(a ownership.Assignment) rich.Text {
 // reviewLapsed tells every lead, privately, that a review went unanswered.
 func (s *Service) reviewLapsed(ctx context.Context, r *scheduler.Run, out Outbox) (time.Time, error) {
 	j := r.Job()
-	teamID, role, ok := splitRoleJobKey(j.Key)
-	if !ok {
-		return time.Time{}, nil
-	}
-	d, err := s.store.Directory(ctx, j.Tenant)
+	d, t, role, err := s.jobRole(ctx, j)
 	if err != nil {
 		return time.Time{}, err
 	}
-	t := d.Teams[teamID]
 	if t == nil || !t.Roles[role].Held() {
 		return time.Time{}, nil
 	}
