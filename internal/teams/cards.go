@@ -177,7 +177,7 @@ func (c *card) facts(fs ...fact) {
 
 // picker offers choices as buttons, or as a list with one submit button
 // when there are too many for a row; the input's id is the data field it
-// fills ("team").
+// fills ("team"). The list is required, and says so when left empty.
 func (c *card) picker(label string, field string, opts []choice, data submitData) {
 	if len(opts) == 0 {
 		return
@@ -193,7 +193,7 @@ func (c *card) picker(label string, field string, opts []choice, data submitData
 		return
 	}
 	c.body = append(c.body,
-		element{Type: "Input.ChoiceSet", ID: field, Style: "compact", Label: label, Choices: opts, IsRequired: true},
+		element{Type: "Input.ChoiceSet", ID: field, Style: "compact", Label: label, Choices: opts, IsRequired: true, ErrorMsg: "Pick one from the list."},
 		element{Type: "ActionSet", Actions: []action{submit("Show me", data)}})
 }
 

@@ -130,8 +130,8 @@ func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attach
 		}
 		field(element{Type: "Input.ChoiceSet", ID: "role", Label: "Role", Style: "compact", Choices: roles, IsRequired: true, ErrorMsg: "Pick a role."})
 		field(peoplePicker("person", "Who covers", "Search for a person"))
-		field(element{Type: "Input.Date", ID: "date", Label: "Until (day)", Value: v.Now.AddDate(0, 0, 7).Format("2006-01-02"), IsRequired: true})
-		field(element{Type: "Input.Time", ID: "time", Label: "Until (time, UTC)", Value: "17:00", IsRequired: true})
+		field(element{Type: "Input.Date", ID: "date", Label: "Until (day)", Value: v.Now.AddDate(0, 0, 7).Format("2006-01-02"), IsRequired: true, ErrorMsg: "Pick the day the cover ends."})
+		field(element{Type: "Input.Time", ID: "time", Label: "Until (time, UTC)", Value: "17:00", IsRequired: true, ErrorMsg: "Pick the time the cover ends."})
 	case formRoutes:
 		title = "Routes"
 		var topics []choice

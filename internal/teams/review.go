@@ -48,7 +48,7 @@ func successorCard(r bot.ReviewAsk) Activity {
 		return cardActivity(c.attachment())
 	}
 	c.body = append(c.body,
-		element{Type: "Input.ChoiceSet", ID: "successor", Style: "compact", Label: "Successor", Choices: opts, IsRequired: true},
+		element{Type: "Input.ChoiceSet", ID: "successor", Style: "compact", Label: "Successor", Choices: opts, IsRequired: true, ErrorMsg: "Pick who takes over."},
 		element{Type: "ActionSet", Actions: []action{submit("Hand over", submitData{Action: actReviewTo, Team: r.Team.ID, Role: string(r.Role)})}})
 	return cardActivity(c.attachment())
 }
