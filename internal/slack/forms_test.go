@@ -41,6 +41,7 @@ func TestFormGolden(t *testing.T) {
 		"form_unanswered": unansweredView(v),
 		"form_teach":      teachView(v, "who books the <offsite>?"),
 		"form_notice":     noticeView(rich.Plain("Only leads can make changes here.")),
+		"form_suggest":    suggestView(bot.TeamRef{ID: "checkout", Name: "Checkout <!channel>"}),
 	} {
 		raw, _ := json.Marshal(view)
 		var m struct {

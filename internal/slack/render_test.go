@@ -164,6 +164,17 @@ func TestHomeGolden(t *testing.T) {
 		checkLimits(t, blocks)
 		golden(t, name, blocks)
 	}
+	// A lead's home in a workspace with more teams than a page: page 2 of
+	// 3, with the paging buttons.
+	paged := leadHome
+	paged.Teams = nil
+	for i := range 45 {
+		paged.Teams = append(paged.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: fmt.Sprintf("team-%02d", i), Name: fmt.Sprintf("Team %02d", i)},
+			Roles: []bot.HomeRole{{Holder: pmHolder()}, {Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}}}})
+	}
+	paged.Summary = &bot.LeadSummary{Teams: 45, EmptyRoles: 45}
+	golden(t, "home_paged", homePage(paged, 1))
+	golden(t, "home_error", homeErrorBlocks(rich.Plain("I can't read the directory right now. Try again in a minute.")))
 }
 
 // manyTeamsHome is a home with n teams, the viewer on mine of them.

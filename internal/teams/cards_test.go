@@ -37,7 +37,9 @@ func manyTeams(n int) []bot.TeamRef {
 }
 
 // TestCardsGolden pins the Adaptive Card JSON of every answer kind, the
-// onboarding message and the home view. Run with -update to rewrite.
+// onboarding message, the home view (lead, member, first steps), the leads'
+// forms and the notices with buttons (review, successor, request). Run with
+// -update to rewrite.
 func TestCardsGolden(t *testing.T) {
 	t.Parallel()
 	person := bot.Answer{Kind: bot.KindPerson, Question: "who writes the acceptance criteria?", Intent: "acceptance_criteria",
@@ -92,6 +94,10 @@ func TestCardsGolden(t *testing.T) {
 		Unanswered: []ownership.Unanswered{{At: assigned, Asker: carol, Text: "who books the offsite?"}},
 	}
 
+	review := bot.ReviewAsk{Team: *checkout(), Role: ownership.ProductOwner, RoleName: "Product Owner"}
+	request := &ownership.Request{ID: "r-20261206-1", Kind: ownership.Handover, Team: "checkout", Role: ownership.ProductOwner,
+		From: bob, Successor: alice, Created: assigned, Expires: assigned.Add(14 * 24 * time.Hour)}
+
 	for name, att := range map[string]schema.Attachment{
 		"answer_person":       answerCard(person),
 		"answer_both":         answerCard(both),
@@ -114,6 +120,16 @@ func TestCardsGolden(t *testing.T) {
 		"form_cover":       formCard(formCover, formView(), map[string]string{"date": "31 Dec 2020 10:00 UTC is in the past; a cover has to end in the future."}),
 		"form_routes":      formCard(formRoutes, formView(), nil),
 		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
+		"home_member": homeCard(bot.Home{Viewer: carol, Mine: 1, Topics: home.Topics,
+			Teams: []bot.HomeTeam{{Team: *checkout(), Mine: true, Roles: home.Teams[0].Roles}, home.Teams[1]}}),
+		"notice_review":  noticeActivity(bot.Notice{Text: review.Question(), Review: &review}).Attachments[0],
+		"notice_request": noticeActivity(bot.Notice{Request: request, Text: rich.Sprintf("%s asks to hand over Product Owner of %s to %s.", rich.Mention(bob.ID, bob.Label()), rich.Strong("Checkout"), rich.Mention(alice.ID, alice.Label()))}).Attachments[0],
+		"review_successor": successorCard(func() bot.ReviewAsk {
+			r := review
+			r.Candidates = []ownership.Person{alice, carol}
+			return r
+		}()).Attachments[0],
+		"review_successor_none": successorCard(review).Attachments[0],
 	} {
 		t.Run(name, func(t *testing.T) {
 			if att.ContentType != cardContentType {
