@@ -1,4 +1,4 @@
-# make build | test | lint | bench | compare-nlpjs | image | chart | release
+# make build | test | lint | validate | bench | compare-nlpjs | image | chart | release
 # Go and (for image) docker; helm is used by chart when it is installed.
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -6,7 +6,7 @@ IMAGE   ?= ghcr.io/whoowns/whoowns:$(VERSION)
 GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: all build test test-race lint bench compare-nlpjs image chart deploy-test release clean
+.PHONY: all build test test-race lint validate bench compare-nlpjs image chart deploy-test release clean
 
 all: lint test build
 
@@ -28,6 +28,12 @@ lint:
 	go vet ./...
 	cd deploy && go vet ./...
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed; skipped"; fi
+
+## validate: the Slack and Teams golden files against @slack/types (tsc --strict) and adaptivecards (needs node and npm; see scripts/validate)
+validate:
+	cd scripts/validate && npm ci --no-audit --no-fund --silent
+	node scripts/validate/validate.js
+	WHOOWNS_VALIDATE=1 go test -count=1 -run TestValidatorRejects ./internal/validate
 
 ## bench: the hot path's benchmarks into bench.txt (see scripts/bench)
 bench:
