@@ -134,9 +134,24 @@ func TestValidatorRejects(t *testing.T) {
 			"style needs Adaptive Cards 1.5, the card declares 1.4",
 		}},
 	}
+	// A card over Teams' recommended message size, written here rather
+	// than kept in the repository.
+	big := filepath.Join(t.TempDir(), "big_card.json")
+	card := `{"type":"AdaptiveCard","version":"1.4","body":[{"type":"TextBlock","wrap":true,"text":"` + strings.Repeat("x", 42000) + `"}]}`
+	if err := os.WriteFile(big, []byte(card), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		flag, file string
+		want       []string
+	}{"--teams", big, []string{"bytes in UTF-16; Teams recommends a message within 81920"}})
 	var args []string
 	for _, tc := range cases {
-		args = append(args, tc.flag, filepath.Join(td, tc.file))
+		file := tc.file
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(td, file)
+		}
+		args = append(args, tc.flag, file)
 	}
 	// One run for all: tsc type-checks the Slack files in one program.
 	out, code := run(t, args...)
@@ -146,7 +161,7 @@ func TestValidatorRejects(t *testing.T) {
 	for _, tc := range cases {
 		var mine []string
 		for _, line := range strings.Split(out, "\n") {
-			if strings.HasPrefix(line, "FAIL "+tc.file+":") {
+			if strings.HasPrefix(line, "FAIL "+filepath.Base(tc.file)+":") {
 				mine = append(mine, line)
 			}
 		}

@@ -84,9 +84,16 @@ function cards(json, base) {
   return out;
 }
 
+// Teams refuses a bot message over about 100 KB counted in UTF-16 (413
+// MessageSizeTooBig) and recommends staying within 80 KB
+// (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages).
+const maxCardUTF16Bytes = 80 * 1024;
+
 // check returns the problems of one card's JSON.
 function check(json) {
   const out = [];
+  const size = 2 * JSON.stringify(json).length; // UTF-16 code units, 2 bytes each
+  if (size > maxCardUTF16Bytes) out.push(`${size} bytes in UTF-16; Teams recommends a message within ${maxCardUTF16Bytes}`);
   const ctx = new AC.SerializationContext();
   let version;
   if (typeof json.version !== 'string') {
