@@ -1,71 +1,11 @@
 package validate
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
-
-// root is the repository's root directory.
-func root(t *testing.T) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("no caller")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// validator returns the node binary and the script, or skips the test when
-// Node or the script's packages are missing, unless CI (or
-// WHOOWNS_VALIDATE=1, which .ci/run sets after npm ci) says they must be
-// there.
-func validator(t *testing.T) (node, script string) {
-	t.Helper()
-	dir := filepath.Join(root(t), "scripts", "validate")
-	required := os.Getenv("CI") != "" || os.Getenv("WHOOWNS_VALIDATE") == "1"
-	missing := func(what string) {
-		msg := what + "; run `make validate` (or `cd scripts/validate && npm ci`) to check the golden files against @slack/types and adaptivecards"
-		if required {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed")
-	}
-	for _, pkg := range []string{"@slack/types", "adaptivecards", "typescript"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			missing("scripts/validate/node_modules has no " + pkg)
-		}
-	}
-	return node, filepath.Join(dir, "validate.js")
-}
-
-func run(t *testing.T, args ...string) (string, int) {
-	t.Helper()
-	node, script := validator(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, out.String())
-	}
-	return out.String(), code
-}
 
 // TestGoldenFilesValidate: every Slack message, App Home and modal golden
 // type-checks against @slack/types and keeps Block Kit's limits; every
@@ -73,7 +13,7 @@ func run(t *testing.T, args ...string) (string, int) {
 // Teams renders.
 func TestGoldenFilesValidate(t *testing.T) {
 	t.Parallel()
-	out, code := run(t, "--root", root(t))
+	out, code := Run(t, "--root", Root(t))
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if strings.HasPrefix(line, "FAIL ") {
 			t.Error(strings.TrimPrefix(line, "FAIL "))
@@ -84,7 +24,7 @@ func TestGoldenFilesValidate(t *testing.T) {
 	}
 	// Every golden file was read: the summary counts them.
 	for _, dir := range []string{"slack", "teams"} {
-		files, _ := filepath.Glob(filepath.Join(root(t), "internal", dir, "testdata", "*.golden.json"))
+		files, _ := filepath.Glob(filepath.Join(Root(t), "internal", dir, "testdata", "*.golden.json"))
 		if len(files) == 0 {
 			t.Errorf("no %s golden files", dir)
 		}
@@ -96,7 +36,7 @@ func TestGoldenFilesValidate(t *testing.T) {
 // for its own reason, so a passing TestGoldenFilesValidate means something.
 func TestValidatorRejects(t *testing.T) {
 	t.Parallel()
-	td := filepath.Join(root(t), "scripts", "validate", "testdata")
+	td := filepath.Join(Root(t), "scripts", "validate", "testdata")
 	cases := []struct {
 		flag, file string
 		want       []string
@@ -154,7 +94,7 @@ func TestValidatorRejects(t *testing.T) {
 		args = append(args, tc.flag, file)
 	}
 	// One run for all: tsc type-checks the Slack files in one program.
-	out, code := run(t, args...)
+	out, code := Run(t, args...)
 	if code != 1 {
 		t.Errorf("exit %d, want 1:\n%s", code, out)
 	}
