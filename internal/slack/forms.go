@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -57,6 +58,7 @@ const (
 	maxModalTitle  = 24
 	maxModalBlocks = 100
 	maxInputText   = 150 // plain_text_input we ask for (team names are 80)
+	maxPhraseText  = 200 // a phrase to teach: the bot takes up to 200 characters
 	maxFormQueue   = 20  // unanswered questions listed in the modal
 )
 
@@ -71,11 +73,14 @@ func modal(callback, title, submit, meta string, blocks ...slackapi.Block) slack
 	return v
 }
 
-func textInput(id, label, initial string, optional bool) *slackapi.InputBlock {
+// textInput is a one-line text input of at most maxLen characters; Slack
+// refuses a view whose initial value is longer than that, so the initial
+// value is cut to it.
+func textInput(id, label, initial string, maxLen int, optional bool) *slackapi.InputBlock {
 	el := slackapi.NewPlainTextInputBlockElement(plain("", 150), field)
 	el.Placeholder = nil
-	el.InitialValue = initial
-	el.MaxLength = maxInputText
+	el.InitialValue = string([]rune(initial)[:min(maxLen, utf8.RuneCountInString(initial))])
+	el.MaxLength = maxLen
 	return slackapi.NewInputBlock(id, plain(label, 2000), nil, el).WithOptional(optional)
 }
 
@@ -116,7 +121,7 @@ func roleField(r ownership.Role) string { return "role:" + string(r) }
 // and linked channels.
 func editTeamView(v bot.LeadView) slackapi.ModalViewRequest {
 	t := v.Team
-	blocks := []slackapi.Block{textInput("name", "Name", t.Name, false)}
+	blocks := []slackapi.Block{textInput("name", "Name", t.Name, maxInputText, false)}
 	for _, r := range v.Roles {
 		blocks = append(blocks, userInput(roleField(r.ID), r.Name, t.Holders[r.ID], field))
 	}
@@ -127,7 +132,7 @@ func editTeamView(v bot.LeadView) slackapi.ModalViewRequest {
 
 // newTeamView is the New team modal.
 func newTeamView(v bot.LeadView) slackapi.ModalViewRequest {
-	blocks := []slackapi.Block{textInput("name", "Name", "", false)}
+	blocks := []slackapi.Block{textInput("name", "Name", "", maxInputText, false)}
 	for _, r := range v.Roles[:2] {
 		blocks = append(blocks, userInput(roleField(r.ID), r.Name, ownership.Person{}, field))
 	}
@@ -264,7 +269,7 @@ func teachView(v bot.LeadView, phrase string) slackapi.ModalViewRequest {
 	}
 	topic := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a topic", 150), field, opts...)
 	return modal(formTeach, "Teach", "Teach", "",
-		textInput("phrase", "When people ask", phrase, false),
+		textInput("phrase", "When people ask", phrase, maxPhraseText, false),
 		slackapi.NewInputBlock("topic", plain("they mean", 2000), nil, topic),
 		contextBlock(rich.Plain("Edit the words to what people would ask; I learn the phrase, not the person.")))
 }
