@@ -315,8 +315,17 @@ func onboardingCard(o bot.Onboarding) schema.Attachment {
 	return c.attachment()
 }
 
-// maxHomeTeams is how many teams the home card lists; "teams" lists all.
-const maxHomeTeams = 30
+// The home card lists at most maxOwnTeams of the viewer's teams and
+// maxHomeTeams others ("teams" lists all), maxHomeLines empty roles, and
+// each unanswered question to maxHomeQuestion characters: Teams refuses a
+// message of about 100 KB, and a lead on 150 teams made a home card of
+// almost 200 KB.
+const (
+	maxHomeTeams    = 30
+	maxOwnTeams     = 10
+	maxHomeLines    = 10
+	maxHomeQuestion = 200
+)
 
 // homeCard renders the personal home view: for leads a summary line, then
 // the viewer's own teams, what each role answers (once), and the other
@@ -343,7 +352,11 @@ func homeCard(h bot.Home) schema.Attachment {
 	switch {
 	case len(own) > 0:
 		c.text(rich.Plain("Your teams"), heading, spaced)
-		for _, t := range own {
+		for i, t := range own {
+			if i == maxOwnTeams {
+				c.text(rich.Sprintf("…and %d more of yours; %s lists them all.", len(own)-maxOwnTeams, rich.Command("teams")), subtle)
+				break
+			}
 			homeTeam(c, t)
 		}
 	case len(h.Teams) > 0 && h.Lead:
@@ -374,14 +387,14 @@ func homeCard(h bot.Home) schema.Attachment {
 	if h.Lead && (len(h.EmptyRoles) > 0 || len(h.Unanswered) > 0) {
 		c.text(rich.Plain("Waiting for a lead"), heading, spaced)
 		for i, e := range h.EmptyRoles {
-			if i == maxHomeTeams {
-				c.text(rich.Sprintf("…and %d more empty roles.", len(h.EmptyRoles)-maxHomeTeams), subtle)
+			if i == maxHomeLines {
+				c.text(rich.Sprintf("…and %d more empty roles.", len(h.EmptyRoles)-maxHomeLines), subtle)
 				break
 			}
 			c.text(rich.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
 		}
 		for _, q := range h.Unanswered {
-			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", q.Text, rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan")), subtle)
+			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", truncate(q.Text, maxHomeQuestion), rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan")), subtle)
 		}
 	}
 	manage(c, h)

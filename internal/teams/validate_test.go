@@ -1,0 +1,86 @@
+package teams
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rich"
+	"github.com/whoowns/whoowns/internal/validate"
+)
+
+// longest is s repeated to n runes, markup characters included.
+func longest(s string, n int) string {
+	return string([]rune(strings.Repeat(s, n/len([]rune(s))+1))[:n])
+}
+
+// TestCardsAtTheLimitsValidate renders every card with content at the
+// bot's limits (names of 80 characters, 50 custom roles, 127 topics all routed, 150
+// teams, a lead on all of them, 10 long unanswered questions) and validates
+// them with adaptivecards, at the version and size Teams takes.
+func TestCardsAtTheLimitsValidate(t *testing.T) {
+	t.Parallel()
+	name := longest("<at>Team</at> & **x** ", 80)
+	person := func(i int) ownership.Person {
+		return ownership.Person{ID: fmt.Sprintf("29:%08d", i), Name: longest("<at>Boss</at> Person ", 80)}
+	}
+	v := bot.LeadView{Team: &bot.TeamView{Key: "t", ID: "t", Name: name, Holders: map[ownership.Role]ownership.Person{},
+		Routes: map[string]ownership.Role{}}, Roles: ownership.BuiltinRoles(), Now: assigned}
+	for i := range 50 {
+		v.Roles = append(v.Roles, ownership.RoleDef{ID: ownership.Role(fmt.Sprintf("role_%02d", i)), Name: longest(fmt.Sprintf("Role %02d ", i), 80)})
+	}
+	for i, r := range v.Roles {
+		v.Team.Holders[r.ID] = person(i)
+	}
+	for i := range 127 { // the catalogue's 27 and 100 custom intents
+		id := fmt.Sprintf("topic_%03d", i)
+		v.Topics = append(v.Topics, bot.TopicView{ID: id, Title: longest("Topic & <title> ", 80), Role: ownership.ProductManager})
+		v.Team.Routes[id] = v.Roles[i%len(v.Roles)].ID
+	}
+	errs := map[string]string{"": longest("Something went wrong. ", 300), "name": "A team needs a name.", "date": "In the past."}
+
+	home := bot.Home{Viewer: person(0), Lead: true, Summary: &bot.LeadSummary{Teams: 150, EmptyRoles: 100, Unanswered: 100}}
+	for i := range 150 {
+		home.Teams = append(home.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: fmt.Sprintf("team-%03d", i), Name: longest(fmt.Sprintf("Team %03d ", i), 80)}, Mine: true,
+			Roles: []bot.HomeRole{{Holder: bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: person(i)}},
+				{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}}}})
+		home.EmptyRoles = append(home.EmptyRoles, bot.EmptyRole{Team: home.Teams[i].Team, Role: ownership.ProductOwner, RoleName: "Product Owner"})
+	}
+	for i := range 10 { // the bot lists 10 on the home
+		home.Unanswered = append(home.Unanswered, ownership.Unanswered{At: assigned, Asker: person(i), Text: longest("who owns <at>this</at>? ", 500)})
+	}
+	home.Mine = 150
+	others := home
+	others.Mine = 0
+	member := home
+	member.Lead, member.Summary, member.Mine = false, nil, 3
+
+	teams := make([]bot.TeamRef, 0, 150)
+	for _, t := range home.Teams {
+		teams = append(teams, t.Team)
+	}
+	review := bot.ReviewAsk{Team: teams[0], Role: v.Roles[7].ID, RoleName: v.Roles[7].Name}
+	withCandidates := review
+	for i := range 200 {
+		withCandidates.Candidates = append(withCandidates.Candidates, person(i))
+	}
+	payloads := map[string]any{
+		"form_edit":        formCard(formEdit, v, errs).Content,
+		"form_cover":       formCard(formCover, v, errs).Content,
+		"form_routes":      formCard(formRoutes, v, errs).Content,
+		"home_lead_mine":   homeCard(home).Content,
+		"home_lead_others": homeCard(others).Content,
+		"home_member":      homeCard(member).Content,
+		"answer_pick_team": answerCard(bot.Answer{Kind: bot.KindPickTeam, Question: longest("who owns? ", 2000), Intent: "roadmap", Title: "Roadmap",
+			Role: ownership.ProductManager, Teams: teams}).Content,
+		"onboarding_pick": onboardingCard(bot.Onboarding{User: person(1), Teams: teams, Roles: []string{"PM", "PO"}, HowToAsk: rich.Plain("Ask.")}).Content,
+		"notice_review":   noticeActivity(bot.Notice{Text: review.Question(), Review: &review}),
+		"notice_request": noticeActivity(bot.Notice{Text: rich.Plain(longest("A request. ", 2000)),
+			Request: &ownership.Request{ID: longest("r", 200), Expires: assigned.Add(time.Hour)}}),
+		"review_successor": successorCard(withCandidates),
+	}
+	validate.Check(t, "teams", payloads)
+}
