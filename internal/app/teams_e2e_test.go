@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -67,6 +68,8 @@ type teamsWorld struct {
 	// are recorded with failed set.
 	replyFailures chan string
 	postedIDs     atomic.Int64
+	// channelLists counts the reads of a team's channel list.
+	channelLists atomic.Int64
 }
 
 // teamsCall is one request the bot made to the connector.
@@ -114,6 +117,31 @@ func (o teamsOut) cardText() string {
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// rawTeamsID finds a Teams conversation id (19:…@thread…) in text.
+var rawTeamsID = regexp.MustCompile(`19:[^\s*"]*@thread[.a-z0-9]*`)
+
+// rawChannelID returns a Teams channel id shown to people in o (its text,
+// its card's text and button titles), or "".
+func rawChannelID(o teamsOut) string {
+	texts := []string{o.Text, o.cardText()}
+	for _, a := range o.Attachments {
+		for _, b := range a.Content.Body {
+			for _, act := range b.Actions {
+				texts = append(texts, act.Title)
+			}
+		}
+		for _, act := range a.Content.Actions {
+			texts = append(texts, act.Title)
+		}
+	}
+	for _, t := range texts {
+		if id := rawTeamsID.FindString(t); id != "" {
+			return id
+		}
+	}
+	return ""
 }
 
 func (o teamsOut) cardMentions() []schema.Mention {
@@ -176,10 +204,18 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 		return func(rw http.ResponseWriter, r *http.Request) {
 			c := teamsCall{kind: kind, conversation: r.PathValue("conv"), activity: r.PathValue("id"), authorization: r.Header.Get("Authorization"),
 				posted: fmt.Sprintf("1%012d", w.postedIDs.Add(1))}
+			if r.Header.Get("Authorization") != "Bearer "+e2eToken {
+				// As the Bot Connector: no call without the bot's token.
+				http.Error(rw, `{"message":"Authorization has been denied for this request."}`, http.StatusUnauthorized)
+				return
+			}
 			if r.Method == http.MethodPost || r.Method == http.MethodPut {
 				b, _ := io.ReadAll(r.Body)
 				if err := json.Unmarshal(b, &c.out); err != nil {
 					t.Errorf("the bot sent a malformed %s: %v", kind, err)
+				}
+				if id := rawChannelID(c.out); id != "" {
+					t.Errorf("the bot showed people the Teams channel id %q in a %s:\n%s\n%s", id, kind, c.out.Text, c.out.cardText())
 				}
 			}
 			if kind == "reply" {
@@ -206,8 +242,17 @@ func newTeamsWorldOn(t *testing.T, store ownership.Store, tune func(*Config)) *t
 			case "create":
 				json.NewEncoder(rw).Encode(map[string]any{"id": "a:personal-" + c.out.Members[0].ID})
 			case "member":
+				// A people picker gives an Azure AD object id; the roster
+				// answers with the person's id for the bot.
+				for _, p := range []ownership.Person{e2eAlice, e2eBob, e2eCarol, e2eLead} {
+					if r.PathValue("user") == "aad-"+p.ID {
+						json.NewEncoder(rw).Encode(map[string]any{"id": p.ID, "name": p.Name, "aadObjectId": "aad-" + p.ID})
+						return
+					}
+				}
 				json.NewEncoder(rw).Encode(map[string]any{"id": r.PathValue("user"), "name": "Dave Diaz"})
 			case "channels":
+				w.channelLists.Add(1)
 				// Only the team the bot is installed in; the Bot Connector
 				// refuses others.
 				if r.PathValue("team") != e2eMSTeam {

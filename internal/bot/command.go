@@ -637,7 +637,7 @@ func (c *cmd) applyChannel(d *ownership.Directory, reply *rich.Text, touched **o
 		t.Channels = removeChannel(t.Channels, ch.ID)
 		*reply = rich.Sprintf("Unlinked %s from %s.", channelLink(ch), t.Name)
 		*announce = []rich.Text{rich.Sprintf("%s unlinked this channel from %s.", me, t.Name)}
-		return []ownership.Change{{Team: t.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s unlinked #%s from %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}}, nil
+		return []ownership.Change{{Team: t.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s unlinked #%s from %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name), Channels: []ownership.Channel{ch}}}, nil
 	}
 	ch, err := c.channelArg(args[0])
 	if err != nil {
@@ -659,13 +659,15 @@ func (c *cmd) applyChannel(d *ownership.Directory, reply *rich.Text, touched **o
 	if prev := d.ChannelTeam(ch.ID); prev != nil {
 		prev.Channels = removeChannel(prev.Channels, ch.ID)
 		moved = fmt.Sprintf(" (moved from %s)", prev.Name)
-		ch0 = append(ch0, ownership.Change{Team: prev.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s moved #%s from %s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), prev.Name, t.Name)})
+		ch0 = append(ch0, ownership.Change{Team: prev.ID, Action: "channel.remove", Old: ch.ID, Summary: fmt.Sprintf("%s moved #%s from %s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), prev.Name, t.Name),
+			Channels: []ownership.Channel{ch}})
 	}
 	t.Channels = append(t.Channels, ch)
 	*touched = t
 	*reply = rich.Sprintf("Linked %s to %s%s. Questions asked there now default to %s, and changes to the team are announced there (invite me to the channel if I'm not in it yet).", channelLink(ch), rich.Strong(t.Name), moved, t.Name)
 	*announce = []rich.Text{rich.Sprintf("%s linked %s to %s.", me, channelLink(ch), t.Name)}
-	return append(ch0, ownership.Change{Team: t.ID, Action: "channel.add", New: ch.ID, Summary: fmt.Sprintf("%s linked #%s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name)}), nil
+	return append(ch0, ownership.Change{Team: t.ID, Action: "channel.add", New: ch.ID, Summary: fmt.Sprintf("%s linked #%s to %s", c.m.User.Label(), nameOr(ch.Name, ch.ID), t.Name),
+		Channels: []ownership.Channel{ch}}), nil
 }
 
 // applyMember runs "member" on d (see applyFunc).

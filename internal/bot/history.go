@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,31 +63,65 @@ func personByID(d *ownership.Directory, id string) (ownership.Person, bool) {
 
 // summaryText is a change's summary with the people it names (the actor
 // and Change.People) as mentions, which the platforms show with their
-// current display names; the rest stays plain text.
+// current display names, and the channels it names as channel links; the
+// rest stays plain text.
 func summaryText(ch ownership.Change) rich.Text {
-	people := append([]ownership.Person{ch.Actor}, ch.People...)
+	type ref struct {
+		label string
+		text  rich.Text
+	}
+	var refs []ref
+	for _, p := range append([]ownership.Person{ch.Actor}, ch.People...) {
+		if p.ID != "" {
+			refs = append(refs, ref{p.Label(), mention(p)})
+		}
+	}
+	for _, c := range changeChannels(ch) {
+		refs = append(refs, ref{"#" + nameOr(c.Name, c.ID), channelLink(c)})
+		if c.Name != "" {
+			// Written when the name was not known yet.
+			refs = append(refs, ref{"#" + c.ID, channelLink(c)})
+		}
+	}
 	var out rich.Text
 	rest := ch.Summary
 	for rest != "" {
-		at, n, who := -1, 0, ownership.Person{}
-		for _, p := range people {
-			if p.ID == "" {
-				continue
-			}
-			label := p.Label()
-			i := wordIndex(rest, label)
-			if i >= 0 && (at < 0 || i < at || (i == at && len(label) > n)) {
-				at, n, who = i, len(label), p
+		at, n, what := -1, 0, rich.Text(nil)
+		for _, r := range refs {
+			i := wordIndex(rest, r.label)
+			if i >= 0 && (at < 0 || i < at || (i == at && len(r.label) > n)) {
+				at, n, what = i, len(r.label), r.text
 			}
 		}
 		if at < 0 {
 			break
 		}
 		out = append(out, rich.Plain(rest[:at])...)
-		out = append(out, mention(who)...)
+		out = append(out, what...)
 		rest = rest[at+n:]
 	}
 	return append(out, rich.Plain(rest)...)
+}
+
+// changeChannels are the channels a change's summary names: those it
+// lists, or for entries written before changes listed them, the channel a
+// link or unlink names by id, and the channels of a deleted team.
+func changeChannels(ch ownership.Change) []ownership.Channel {
+	if len(ch.Channels) > 0 {
+		return ch.Channels
+	}
+	switch ch.Action {
+	case "channel.add":
+		return []ownership.Channel{{ID: ch.New}}
+	case "channel.remove":
+		return []ownership.Channel{{ID: ch.Old}}
+	case "team.delete":
+		var t ownership.Team
+		if json.Unmarshal([]byte(ch.Old), &t) == nil {
+			return t.Channels
+		}
+	}
+	return nil
 }
 
 // wordIndex finds label in s where it stands as whole words.

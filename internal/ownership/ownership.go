@@ -402,6 +402,10 @@ type Change struct {
 	// People are the people the summary names besides the actor, as they
 	// were named then: history shows their names as mentions.
 	People []Person `json:"people,omitempty"`
+	// Channels are the channels the summary names ("#name", or "#id" when
+	// the name was not known): history shows them as channel links, which
+	// the platforms show with their current names.
+	Channels []Channel `json:"channels,omitempty"`
 }
 
 // Unanswered is a question the bot could not answer, kept for leads.

@@ -53,6 +53,7 @@ func (a *Adapter) handle(ctx context.Context, in *inbound) {
 	switch in.Type {
 	case schema.Message:
 		a.rememberConversation(ctx, tenant, in)
+		a.noteNames(ctx, tenant, in)
 		if d, ok := submitOf(in); ok {
 			a.onSubmit(ctx, tenant, in, d)
 			return
@@ -64,6 +65,7 @@ func (a *Adapter) handle(ctx context.Context, in *inbound) {
 		}
 	case schema.ConversationUpdate:
 		a.rememberConversation(ctx, tenant, in)
+		a.noteNames(ctx, tenant, in)
 		if botAdded(in) && in.Conversation.ConversationType != convPersonal {
 			// The bot was added to a team or chat.
 			a.onInstalled(ctx, tenant, in)
@@ -314,7 +316,7 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out r
 			// into WHOOWNS_ADMINS.
 			a.log.Info("teams: command refused: not a lead", "user", in.From.ID, "aad_object_id", in.From.AadObjectID, "name", in.From.Name)
 		}
-		out(ctx, a.errorActivity(in, m, "command", err))
+		out(ctx, a.errorActivity(ctx, in, m, "command", err))
 		return
 	}
 	switch {
@@ -323,12 +325,12 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out r
 	case !res.Private.Empty() && in.Conversation.ConversationType != convPersonal:
 		// A short reply where it was typed, the rest in the personal chat
 		// (help's full list).
-		out(ctx, textActivity(res.Text))
-		a.tell(ctx, in, textActivity(res.Private))
+		out(ctx, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
+		a.tell(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Private))
 	case !res.Private.Empty():
-		out(ctx, textActivity(res.Private))
+		out(ctx, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Private))
 	default:
-		out(ctx, textActivity(res.Text))
+		out(ctx, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
 	}
 	for _, an := range res.Announcements {
 		a.announce(ctx, m.Tenant, an)
@@ -344,7 +346,7 @@ func (a *Adapter) command(ctx context.Context, in *inbound, m bot.Message, out r
 func (a *Adapter) home(ctx context.Context, in *inbound, m bot.Message, out replier) {
 	h, err := a.svc.Home(ctx, m)
 	if err != nil {
-		out(ctx, a.errorActivity(in, m, "home", err))
+		out(ctx, a.errorActivity(ctx, in, m, "home", err))
 		return
 	}
 	out(ctx, cardActivity(homeCard(h)))
@@ -561,7 +563,7 @@ func (a *Adapter) announce(ctx context.Context, tenant ownership.TenantID, an bo
 		a.log.Warn("teams: cannot announce: whoowns has not seen this channel or tenant yet", "channel", an.Channel.ID, "tenant", tenant)
 		return
 	}
-	if _, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, textActivity(an.Text)); err != nil {
+	if _, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, a.textFor(ctx, tenant, ref.ServiceURL, an.Text)); err != nil {
 		a.log.Error("teams: announcement failed", "channel", an.Channel.ID, "err", err)
 	}
 }
@@ -616,22 +618,33 @@ func (a *Adapter) putRef(ctx context.Context, tenant ownership.TenantID, key str
 
 // putRaw writes a stored value unless this replica already wrote the same one.
 func (a *Adapter) putRaw(ctx context.Context, tenant ownership.TenantID, key string, b []byte) {
+	a.putOnce(ctx, tenant, key, string(b), b)
+}
+
+// putOnce writes a stored value unless this replica already wrote one with
+// the same signature sig under key.
+func (a *Adapter) putOnce(ctx context.Context, tenant ownership.TenantID, key, sig string, b []byte) {
 	ck := string(tenant) + "|" + key
 	a.refsMu.Lock()
-	same := a.refs[ck] == string(b)
+	same, ok := a.refs[ck]
 	a.refsMu.Unlock()
-	if same {
+	if ok && same == sig {
 		return
 	}
 	if err := a.store.PutRef(ctx, tenant, key, b); err != nil {
 		a.log.Warn("teams: storing a conversation reference", "key", key, "err", err)
 		return
 	}
+	a.remember(tenant, key, sig)
+}
+
+// remember notes that key holds a value with signature sig.
+func (a *Adapter) remember(tenant ownership.TenantID, key, sig string) {
 	a.refsMu.Lock()
 	if len(a.refs) >= 10000 {
 		clear(a.refs) // a bound, not a cache policy: rewrites are cheap
 	}
-	a.refs[ck] = string(b)
+	a.refs[string(tenant)+"|"+key] = sig
 	a.refsMu.Unlock()
 }
 
@@ -719,17 +732,17 @@ const (
 
 // replyError tells the user what went wrong in words fit for them.
 func (a *Adapter) replyError(ctx context.Context, in *inbound, m bot.Message, op string, err error) {
-	a.reply(ctx, in, a.errorActivity(in, m, op, err))
+	a.reply(ctx, in, a.errorActivity(ctx, in, m, op, err))
 }
 
 // errorActivity is the message for an error; the cause of an internal error
 // goes to the log only.
-func (a *Adapter) errorActivity(in *inbound, m bot.Message, op string, err error) Activity {
+func (a *Adapter) errorActivity(ctx context.Context, in *inbound, m bot.Message, op string, err error) Activity {
 	switch ownership.ErrorCode(err) {
 	case ownership.ErrInternal, ownership.ErrUnavailable, ownership.ErrConflict:
 		a.log.Error("teams: "+op+" failed", "activity", in.ID, "user", m.User.ID, "err", err)
 	}
-	return textActivity(ownership.ErrorText(err))
+	return a.textFor(ctx, m.Tenant, in.ServiceURL, ownership.ErrorText(err))
 }
 
 // textActivity renders t as a markdown message carrying the entities of the

@@ -104,6 +104,7 @@ type Adapter struct {
 	conn      *Connector
 	log       *slog.Logger
 	metrics   *metrics.Metrics
+	now       func() time.Time
 	// lastRefusalLog is when a refused request was last logged above debug.
 	lastRefusalLog atomic.Int64
 	dedupTTL       time.Duration
@@ -179,6 +180,7 @@ func New(cfg Config, svc Core, store Store) (*Adapter, error) {
 		conn:      NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, cfg.HTTPClient, cfg.Now, cfg.Logger, cfg.Metrics),
 		log:       cfg.Logger,
 		metrics:   cfg.Metrics,
+		now:       cfg.Now,
 		dedupTTL:  cfg.DedupTTL,
 		drain:     cfg.DrainTimeout,
 		workers:   cfg.Workers,
@@ -245,6 +247,9 @@ type channelData struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"channel"`
+	// EventType names a conversationUpdate's Teams event (channelRenamed,
+	// teamRenamed, teamMemberRemoved…).
+	EventType string `json:"eventType"`
 }
 
 // invokeResponse acknowledges an adaptiveCard/action invoke; the answer

@@ -223,6 +223,8 @@ func TestRenderer(t *testing.T) {
 		{rich.Command(`teach "<phrase>" <id>`), "“@whoowns teach \"&lt;phrase&gt;\" &lt;id&gt;”", "“@whoowns teach \"&lt;phrase&gt;\" &lt;id&gt;”"},
 		{rich.Strong("x"), "**x**", "**x**"},
 		{rich.Channel("19:a", "checkout"), "**#checkout**", "**#checkout**"},
+		{rich.Channel("19:a@thread.tacv2", ""), "a channel", "a channel"},
+		{rich.Channel("19:a", "*x* <y>"), "**#\\*x\\* &lt;y&gt;**", ""},
 		{rich.Plain("<at>Boss</at> [x](https://evil) *_~ # 1. &"), "&lt;at&gt;Boss&lt;/at&gt; \\[x\\](https://evil) \\*\\_\\~ # 1. &amp;", ""},
 		{rich.Plain("# heading"), "\\# heading", ""},
 		{rich.Plain("- item"), "\\- item", ""},

@@ -50,7 +50,7 @@ func (a *Adapter) channelCheck(tenant ownership.TenantID, in *inbound) func(cont
 				return ownership.Errorf(ownership.ErrInvalid, "I can't confirm that channel belongs to your organisation, so nothing changed. Type the command in a channel of that team, or \"channel here <team>\" in the channel itself.")
 			}
 		}
-		ok, err := a.inTeam(ctx, in.ServiceURL, team, ch.ID)
+		ok, err := a.inTeam(ctx, tenant, in.ServiceURL, team, ch.ID)
 		if err != nil {
 			a.log.Warn("teams: listing a team's channels failed", "team", team, "err", err)
 			return ownership.Errorf(ownership.ErrUnavailable, "I couldn't check that channel with Microsoft Teams; nothing changed. Please try again in a minute.")
@@ -63,8 +63,8 @@ func (a *Adapter) channelCheck(tenant ownership.TenantID, in *inbound) func(cont
 }
 
 // inTeam reports whether channelID is one of the team's channels, from a
-// list at most teamChannelsTTL old.
-func (a *Adapter) inTeam(ctx context.Context, serviceURL, team, channelID string) (bool, error) {
+// list at most teamChannelsTTL old. A list read records its names.
+func (a *Adapter) inTeam(ctx context.Context, tenant ownership.TenantID, serviceURL, team, channelID string) (bool, error) {
 	a.teamsMu.Lock()
 	tc, ok := a.teamChans[team]
 	a.teamsMu.Unlock()
@@ -79,16 +79,23 @@ func (a *Adapter) inTeam(ctx context.Context, serviceURL, team, channelID string
 		if err != nil {
 			return false, err
 		}
-		tc = teamChannels{at: time.Now(), ids: make(map[string]bool, len(list))}
-		for _, c := range list {
-			tc.ids[c.ID] = true
-		}
-		a.teamsMu.Lock()
-		if len(a.teamChans) >= maxCachedTeams {
-			clear(a.teamChans)
-		}
-		a.teamChans[team] = tc
-		a.teamsMu.Unlock()
+		tc = a.cacheChannels(team, list)
+		a.noteChannelList(ctx, tenant, team, list)
 	}
 	return tc.ids[channelID], nil
+}
+
+// cacheChannels keeps a team's channel list for linking checks.
+func (a *Adapter) cacheChannels(team string, list []ChannelInfo) teamChannels {
+	tc := teamChannels{at: time.Now(), ids: make(map[string]bool, len(list))}
+	for _, c := range list {
+		tc.ids[c.ID] = true
+	}
+	a.teamsMu.Lock()
+	if len(a.teamChans) >= maxCachedTeams {
+		clear(a.teamChans)
+	}
+	a.teamChans[team] = tc
+	a.teamsMu.Unlock()
+	return tc
 }

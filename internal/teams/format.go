@@ -70,8 +70,14 @@ func (r *renderer) line(t rich.Text) string {
 			b.WriteString(r.mention(s.ID, s.Text))
 		case rich.KindChannel:
 			// Teams has no inline channel link a bot can build from a
-			// channel id alone (a deep link needs the team's group id).
-			b.WriteString("**" + escapeMarkdown("#"+oneLine(nameOr(s.Text, s.ID)), false) + "**")
+			// channel id alone (a deep link needs the team's group id), and
+			// the id means nothing to people: the name, which the adapter
+			// resolves before rendering (see channelNames), or else words.
+			if name := strings.TrimSpace(oneLine(s.Text)); name != "" {
+				b.WriteString("**" + escapeMarkdown("#"+name, false) + "**")
+			} else {
+				b.WriteString("a channel")
+			}
 		case rich.KindBreak:
 			b.WriteByte(' ')
 		}

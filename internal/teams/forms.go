@@ -254,7 +254,7 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 			a.replyError(ctx, in, m, "form", err)
 			return
 		} else {
-			a.replace(ctx, in, textActivity(res.Text))
+			a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
 			for _, an := range res.Announcements {
 				a.announce(ctx, m.Tenant, an)
 			}

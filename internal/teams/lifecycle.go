@@ -65,10 +65,10 @@ func (a *Adapter) onDecide(ctx context.Context, in *inbound, m bot.Message, d su
 	}
 	res, err := a.svc.Decide(ctx, m, d.Request, *d.Approve)
 	if err != nil {
-		a.tell(ctx, in, a.errorActivity(in, m, "decide", err))
+		a.tell(ctx, in, a.errorActivity(ctx, in, m, "decide", err))
 		return
 	}
-	a.replace(ctx, in, textActivity(res.Text))
+	a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
 	for _, an := range res.Announcements {
 		a.announce(ctx, m.Tenant, an)
 	}

@@ -26,7 +26,7 @@ func (a *Adapter) Post(ctx context.Context, tenant ownership.TenantID, ch owners
 	if !ok {
 		return fmt.Errorf("teams: no conversation reference for channel %s of %s yet", ch.ID, tenant)
 	}
-	_, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, textActivity(text))
+	_, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, a.textFor(ctx, tenant, ref.ServiceURL, text))
 	return err
 }
 

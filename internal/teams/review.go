@@ -63,7 +63,7 @@ func (a *Adapter) onReview(ctx context.Context, in *inbound, m bot.Message, d su
 			a.replyError(ctx, in, m, "review", err)
 			return
 		}
-		a.replace(ctx, in, textActivity(reply))
+		a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, reply))
 	case actReviewNo:
 		r, err := a.svc.DeclineReview(ctx, m, d.Team, role)
 		if err != nil {
@@ -81,7 +81,7 @@ func (a *Adapter) onReview(ctx context.Context, in *inbound, m bot.Message, d su
 		if !res.Private.Empty() {
 			reply = res.Private
 		}
-		a.replace(ctx, in, textActivity(reply))
+		a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, reply))
 		for _, an := range res.Announcements {
 			a.announce(ctx, m.Tenant, an)
 		}
