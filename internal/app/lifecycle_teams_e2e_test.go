@@ -103,7 +103,7 @@ func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
 	}
 	w.post(left)
 	w.post(left)
-	if r := w.notice(e2eLead); !strings.Contains(r.out.Text, "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.Text, "Product Manager of **Checkout**") {
+	if r := w.notice(e2eLead); !strings.Contains(r.out.cardText(), "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.cardText(), "Product Manager of **Checkout**") {
 		t.Fatalf("lead told %q", r.out.cardText())
 	}
 	pm := w.role("checkout", ownership.ProductManager)
@@ -113,6 +113,71 @@ func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
 	w.post(w.say("marker", e2eCarol, "help"))
 	if r := w.next("reply"); r.activity != "marker" {
 		t.Fatalf("reply to %q, want the marker", r.activity)
+	}
+	w.quiet()
+}
+
+// TestTeamsE2EDepartureFillInOneClick: when someone who holds a role
+// leaves the Microsoft Teams team, the lead's notice is a card with Teams'
+// people picker and a button, as Slack's deactivation notice has a user
+// picker: the pick (an Azure AD object id, looked up in the team's roster)
+// makes the person the holder, announced in the linked channel, and the
+// card shows it in place. A non-lead's forged click changes nothing.
+func TestTeamsE2EDepartureFillInOneClick(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	w.post(map[string]any{
+		"type": "conversationUpdate", "id": "f:left-1", "channelId": "msteams", "serviceUrl": w.serviceURL(),
+		"recipient":      map[string]any{"id": e2eBotID, "name": "whoowns"},
+		"conversation":   map[string]any{"id": e2eChannel, "conversationType": "channel", "isGroup": true, "tenantId": e2eTenant},
+		"channelData":    map[string]any{"tenant": map[string]any{"id": e2eTenant}, "eventType": "teamMemberRemoved", "team": map[string]any{"id": e2eMSTeam, "name": "Product"}},
+		"membersRemoved": []map[string]any{{"id": e2eAlice.ID, "aadObjectId": "aad-" + e2eAlice.ID}},
+	})
+	n := w.notice(e2eLead)
+	mustContain(t, "lead's departure card", n.out.cardText(), "Alice Archer left the Microsoft Teams team Product", "Product Manager of **Checkout**",
+		"pick who takes over", "“@whoowns set pm @person Checkout”")
+	if len(n.out.Attachments) != 1 {
+		t.Fatalf("departure notice without a card: %q", n.out.Text)
+	}
+	card := n.out.Attachments[0].Content
+	var picker bool
+	for _, b := range card.Body {
+		if b.Type == "Input.ChoiceSet" && b.ID == "person" && b.ChoicesData != nil && b.ChoicesData.Type == "Data.Query" && b.ChoicesData.Dataset == "graph.microsoft.com/users" {
+			picker = true
+		}
+	}
+	if !picker || len(card.Actions) != 1 || card.Actions[0].Data["whoowns"] != "fill" || card.Actions[0].Title != "Make them Product Manager" {
+		t.Fatalf("departure card: picker %v, actions %+v", picker, card.Actions)
+	}
+	click := func(id string, from ownership.Person, person string) map[string]any {
+		v := map[string]any{"person": person}
+		for k, x := range card.Actions[0].Data {
+			v[k] = x
+		}
+		return w.personalSubmit(id, from, n.posted, v)
+	}
+
+	w.post(click("x1", e2eCarol, "aad-"+e2eCarol.ID)) // forged: Carol is no lead
+	if c := w.next("member"); c.conversation != e2eMSTeam {
+		t.Fatalf("the pick was looked up in %q, want the team's roster", c.conversation)
+	}
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged fill answered %q", r.out.Text)
+	}
+	if pm := w.role("checkout", ownership.ProductManager); pm.Person.ID != e2eAlice.ID {
+		t.Fatalf("a forged fill made %v PM", pm.Person)
+	}
+
+	w.post(click("c1", e2eLead, "aad-"+e2eCarol.ID))
+	w.next("member")
+	if u := w.next("update"); u.activity != n.posted || !strings.Contains(u.out.Text, "Done: <at>Carol Chen</at> is now Product Manager of **Checkout**") {
+		t.Fatalf("fill shown as %q on %s", u.out.Text, u.activity)
+	}
+	if a := w.next("send"); a.conversation != e2eChannel || !strings.Contains(a.out.Text, "<at>Lena Lead</at> made <at>Carol Chen</at> Product Manager of Checkout") {
+		t.Fatalf("announcement %q in %q", a.out.Text, a.conversation)
+	}
+	if pm := w.role("checkout", ownership.ProductManager); pm.Person.ID != e2eCarol.ID || pm.Flagged != nil || pm.AssignedBy.ID != e2eLead.ID {
+		t.Fatalf("after the fill the PM is %+v", pm)
 	}
 	w.quiet()
 }

@@ -89,6 +89,12 @@ type teamsOut struct {
 	Attachments []struct {
 		Content struct {
 			Body []struct {
+				Type        string `json:"type"`
+				ID          string `json:"id"`
+				ChoicesData *struct {
+					Type    string `json:"type"`
+					Dataset string `json:"dataset"`
+				} `json:"choices.data"`
 				Text    string `json:"text"`
 				Actions []struct {
 					Title string         `json:"title"`

@@ -458,14 +458,16 @@ func meanwhile(d *ownership.Directory, t *ownership.Team, role ownership.Role, l
 
 // FlagDeparted flags for review the roles person holds on the teams linked
 // to any of channels (a Microsoft Teams team they left), audited with
-// actor, and tells every lead. Leaving one team is not leaving the
-// company, so the roles stay with them. Repeats change nothing and tell
-// nobody.
+// actor, and tells every lead, with a one-click way to fill each flagged
+// role as after a departure (see Fill). Leaving one team is not leaving
+// the company, so the roles stay with them. Repeats change nothing and
+// tell nobody.
 func (s *Service) FlagDeparted(ctx context.Context, tenant ownership.TenantID, channels []string, person ownership.Person, actor, reason string) (CommandResult, error) {
 	now := s.now().UTC()
 	var flagged []rich.Text
+	var fills []FillOffer
 	d, _, err := s.store.Update(ctx, tenant, func(d *ownership.Directory) ([]ownership.Change, error) {
-		flagged = nil
+		flagged, fills = nil, nil
 		var out []ownership.Change
 		seen := map[string]bool{}
 		for _, ch := range channels {
@@ -477,6 +479,7 @@ func (s *Service) FlagDeparted(ctx context.Context, tenant ownership.TenantID, c
 			roles, changes := d.FlagHolder(t, person, now, ownership.Person{Name: actor}, reason)
 			for _, r := range roles {
 				flagged = append(flagged, rich.Sprintf("• %s of %s", d.RoleName(r), rich.Strong(t.Name)))
+				fills = append(fills, FillOffer{Team: TeamRef{ID: t.ID, Name: t.Name}, Role: r, RoleName: d.RoleName(r)})
 			}
 			out = append(out, changes...)
 		}
@@ -494,10 +497,17 @@ func (s *Service) FlagDeparted(ctx context.Context, tenant ownership.TenantID, c
 		}
 	}
 	text := rich.Lines(append([]rich.Text{rich.Sprintf("%s %s. They still hold these roles, flagged for review:", name, reason)}, flagged...)...)
-	text = rich.Lines(text, rich.Sprintf("If they moved on, name a successor with %s; if not, nothing needs doing.", rich.Command("set <role> @person <team>")))
+	text = rich.Lines(text, rich.Plain("If they moved on, pick who takes over each role below, or use set; if not, nothing needs doing."))
 	res := CommandResult{Changed: true}
 	for _, l := range s.leadsOf(d) {
-		res.Notices = append(res.Notices, Notice{To: l, Text: text})
+		for i, f := range fills {
+			n := Notice{To: l, Fill: &fills[i]}
+			if i == 0 {
+				n.Text = text
+			}
+			n.Text = rich.Lines(n.Text, rich.Sprintf("%s of %s: %s", f.RoleName, rich.Strong(f.Team.Name), FillCommand(f.Role, f.Team.Name)))
+			res.Notices = append(res.Notices, n)
+		}
 	}
 	return res, nil
 }

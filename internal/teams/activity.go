@@ -390,6 +390,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.onFeedback(ctx, tenant, in, m, d)
 	case actDecide:
 		a.onDecide(ctx, in, m, d)
+	case actFill:
+		a.onFill(ctx, in, m, d)
 	case actJoin:
 		o, err := a.svc.JoinTeam(ctx, m, d.Team)
 		if err != nil {

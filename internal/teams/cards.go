@@ -110,6 +110,9 @@ type submitData struct {
 	// Request and Approve are a lead's decision on a pending request.
 	Request string `json:"req,omitempty"`
 	Approve *bool  `json:"approve,omitempty"`
+	// Roster is the conversation whose members a people picker's choice
+	// is looked up in: the Microsoft Teams team a fill is about.
+	Roster string `json:"roster,omitempty"`
 }
 
 // Submit verbs.
@@ -122,6 +125,7 @@ const (
 	actSave     = "save"     // a lead submits a form
 	actSuggest  = "suggest"  // a member suggests a change to the leads
 	actDecide   = "decide"   // a lead approves or declines a request
+	actFill     = "fill"     // a lead picks who fills a role (Team, Role; the "person" input)
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's

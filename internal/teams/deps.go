@@ -32,6 +32,7 @@ type Core interface {
 	DeclineReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role) (bot.ReviewAsk, error)
 	HandOverFromReview(ctx context.Context, m bot.Message, teamID string, role ownership.Role, successor ownership.Person) (bot.CommandResult, error)
 	Decide(ctx context.Context, m bot.Message, requestID string, approve bool) (bot.CommandResult, error)
+	Fill(ctx context.Context, m bot.Message, teamID string, role ownership.Role, p ownership.Person) (bot.CommandResult, error)
 	FlagDeparted(ctx context.Context, tenant ownership.TenantID, channels []string, p ownership.Person, actor, reason string) (bot.CommandResult, error)
 }
 

@@ -213,12 +213,12 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 		}
 		// The picker gives an Azure AD object id; the bot knows people by
 		// their id for this bot (29:…), which Teams looks up.
-		acct, err := a.conn.Member(ctx, in.ServiceURL, in.Conversation.ID, id)
-		if err != nil || acct.ID == "" {
+		p, err := a.rosterPerson(ctx, in.ServiceURL, in.Conversation.ID, id)
+		if err != nil {
 			errs[k] = "I can't find that person in this organisation; pick someone else."
 			return ownership.Person{}, false
 		}
-		return ownership.Person{ID: acct.ID, Name: acct.Name}, true
+		return p, true
 	}
 	var edits []bot.Edit
 	switch d.Form {

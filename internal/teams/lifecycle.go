@@ -48,7 +48,7 @@ func (a *Adapter) onMembersRemoved(ctx context.Context, tenant ownership.TenantI
 func (a *Adapter) sendNotice(ctx context.Context, in *inbound, n bot.Notice) {
 	conv, err := a.conn.CreatePersonal(ctx, in.ServiceURL, in.Recipient, schema.ChannelAccount{ID: n.To.ID}, tenantOf(in))
 	if err == nil {
-		_, err = a.conn.Send(ctx, in.ServiceURL, conv, noticeActivity(n))
+		_, err = a.conn.Send(ctx, in.ServiceURL, conv, noticeActivity(n, in.channelData.Team.ID))
 	}
 	if err != nil {
 		a.log.Error("teams: private notice failed", "user", n.To.ID, "activity", in.ID, "err", err)

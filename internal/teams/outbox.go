@@ -46,7 +46,7 @@ func (a *Adapter) Tell(ctx context.Context, tenant ownership.TenantID, to owners
 	if err != nil {
 		return err
 	}
-	act := noticeActivity(n)
+	act := noticeActivity(n, "")
 	act.From = &ref.Bot
 	_, err = a.conn.Send(ctx, ref.ServiceURL, conv, act)
 	return err
