@@ -122,8 +122,12 @@ func TestCardsGolden(t *testing.T) {
 		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
 		"home_member": homeCard(bot.Home{Viewer: carol, Mine: 1, Topics: home.Topics,
 			Teams: []bot.HomeTeam{{Team: *checkout(), Mine: true, Roles: home.Teams[0].Roles}, home.Teams[1]}}),
-		"notice_review":  noticeActivity(bot.Notice{Text: review.Question(), Review: &review}).Attachments[0],
-		"notice_request": noticeActivity(bot.Notice{Request: request, Text: rich.Sprintf("%s asks to hand over Product Owner of %s to %s.", rich.Mention(bob.ID, bob.Label()), rich.Strong("Checkout"), rich.Mention(alice.ID, alice.Label()))}).Attachments[0],
+		"notice_review":  noticeActivity(bot.Notice{Text: review.Question(), Review: &review}, "").Attachments[0],
+		"notice_request": noticeActivity(bot.Notice{Request: request, Text: rich.Sprintf("%s asks to hand over Product Owner of %s to %s.", rich.Mention(bob.ID, bob.Label()), rich.Strong("Checkout"), rich.Mention(alice.ID, alice.Label()))}, "").Attachments[0],
+		"notice_fill": noticeActivity(bot.Notice{Fill: &bot.FillOffer{Team: *checkout(), Role: ownership.ProductManager, RoleName: "Product Manager"},
+			Text: rich.Lines(rich.Plain("Alice Archer left the Microsoft Teams team Product. They still hold these roles, flagged for review:"),
+				rich.Sprintf("Product Manager of %s: %s", rich.Strong("Checkout"), bot.FillCommand(ownership.ProductManager, "Checkout")))},
+			"19:team@thread.tacv2").Attachments[0],
 		"review_successor": successorCard(func() bot.ReviewAsk {
 			r := review
 			r.Candidates = []ownership.Person{alice, carol}
