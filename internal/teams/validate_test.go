@@ -77,9 +77,11 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		"answer_pick_team": answerCard(bot.Answer{Kind: bot.KindPickTeam, Question: longest("who owns? ", 2000), Intent: "roadmap", Title: "Roadmap",
 			Role: ownership.ProductManager, Teams: teams}).Content,
 		"onboarding_pick": onboardingCard(bot.Onboarding{User: person(1), Teams: teams, Roles: []string{"PM", "PO"}, HowToAsk: rich.Plain("Ask.")}).Content,
-		"notice_review":   noticeActivity(bot.Notice{Text: review.Question(), Review: &review}),
+		"notice_review":   noticeActivity(bot.Notice{Text: review.Question(), Review: &review}, ""),
 		"notice_request": noticeActivity(bot.Notice{Text: rich.Plain(longest("A request. ", 2000)),
-			Request: &ownership.Request{ID: longest("r", 200), Expires: assigned.Add(time.Hour)}}),
+			Request: &ownership.Request{ID: longest("r", 200), Expires: assigned.Add(time.Hour)}}, ""),
+		"notice_fill": noticeActivity(bot.Notice{Text: rich.Plain(longest("Someone left. ", 2000)),
+			Fill: &bot.FillOffer{Team: bot.TeamRef{ID: longest("t", 80), Name: longest("T", 80)}, Role: ownership.ProductManager, RoleName: longest("R", 80)}}, longest("19:", 200)),
 		"review_successor": successorCard(withCandidates),
 	}
 	validate.Check(t, "teams", payloads)
