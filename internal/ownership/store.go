@@ -86,6 +86,12 @@ type Store interface {
 	// the backend: the path of an answer, which must be given once however
 	// many deliveries of its question arrive. When first is false the
 	// directory is nil. An error means neither result is known.
+	//
+	// Unlike Directory's, the directory is read-only and may be shared: a
+	// store may hand every caller the same snapshot of a version (the Redis
+	// store hands out the copy it caches), so the answer path reads it
+	// without copying it. A caller must not change it, nor anything it
+	// reaches; Directory and Update give a copy of one's own.
 	ClaimDirectory(ctx context.Context, tenant TenantID, ttl time.Duration, keys ...string) (d *Directory, first bool, err error)
 
 	// Release gives back claims made with Claim, ClaimAll or

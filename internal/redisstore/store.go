@@ -50,8 +50,9 @@ type Store struct {
 }
 
 // cached is the last directory this Store read or wrote for a tenant, under
-// the write stamp it was stored with. It is never handed out; callers get
-// clones.
+// the write stamp it was stored with. It is never changed once cached: a new
+// version replaces it. Directory and Update hand out clones; ClaimDirectory
+// hands out the cached copy itself, read-only.
 type cached struct {
 	tag string
 	dir *ownership.Directory
@@ -714,6 +715,9 @@ return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
 // costs one round trip and one command. On a Cluster the claim keys carry
 // no hash tag and may live on other nodes than the tenant's directory, so
 // the claims are made first, as ClaimAll makes them, and the read follows.
+// The directory is the cache's own, not a clone: the answer path only
+// reads it (see ownership.Store.ClaimDirectory), and a clone was a copy of
+// every team per answer.
 func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
 	if err := checkTenant(id); err != nil {
 		return nil, false, err
@@ -726,7 +730,7 @@ func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl t
 		if err != nil || !first {
 			return nil, false, err
 		}
-		d, err := s.Directory(ctx, id)
+		d, _, err := s.load(ctx, id)
 		if err != nil {
 			return nil, false, err
 		}
@@ -748,7 +752,7 @@ func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl t
 	if err != nil {
 		return nil, false, err
 	}
-	return deepClone(d), true, nil
+	return d, true, nil
 }
 
 // MarkOnboarded implements ownership.Store with SADD.

@@ -162,6 +162,58 @@ func TestDirectoryRoundTrips(t *testing.T) {
 
 }
 
+// TestClaimDirectoryShares: ClaimDirectory hands out the version the store
+// caches, the same value to every answer until the directory changes,
+// while Directory's are copies whose changes reach neither.
+func TestClaimDirectoryShares(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	st := redisstore.New(c, redisstore.WithPrefix(prefix))
+	update := func(name string) {
+		t.Helper()
+		if _, _, err := st.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+			d.Teams["core"] = &ownership.Team{ID: "core", Name: name, Members: []ownership.Person{{ID: "U1", Name: "Ana"}}}
+			return []ownership.Change{{Action: "team.add"}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(key string) *ownership.Directory {
+		t.Helper()
+		d, first, err := st.ClaimDirectory(ctx, "slack:T1", time.Minute, key)
+		if err != nil || !first || d == nil {
+			t.Fatalf("ClaimDirectory(%s) = %v, %v, %v", key, d, first, err)
+		}
+		return d
+	}
+	update("Core")
+	a, b := claim("evt:share1"), claim("evt:share2")
+	if a != b {
+		t.Errorf("two answers of one version got two copies of the directory, want the cached one shared")
+	}
+	own, err := st.Directory(ctx, "slack:T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own == a || own.Teams["core"] == a.Teams["core"] || &own.Teams["core"].Members[0] == &a.Teams["core"].Members[0] {
+		t.Fatalf("Directory shares its value with ClaimDirectory's")
+	}
+	own.Teams["core"].Name, own.Teams["core"].Members[0].Name = "changed", "changed"
+	if d := claim("evt:share3"); d.Teams["core"].Name != "Core" || d.Teams["core"].Members[0].Name != "Ana" {
+		t.Errorf("changing a Directory result changed the shared directory: %+v", d.Teams["core"])
+	}
+	// A new version is a new value; the old one, which an answer may still
+	// be reading, is left as it was.
+	update("Core Platform")
+	if d := claim("evt:share4"); d == a || d.Teams["core"].Name != "Core Platform" {
+		t.Errorf("after an update ClaimDirectory returned team %q (same value: %v), want the new version", d.Teams["core"].Name, d == a)
+	}
+	if a.Teams["core"].Name != "Core" {
+		t.Errorf("an update changed the directory an answer was handed: %q", a.Teams["core"].Name)
+	}
+}
+
 // TestScriptReload: a server that lost its scripts (restart, SCRIPT FLUSH,
 // failover) costs one extra round trip, then none. It runs on a private
 // miniredis so that flushing scripts disturbs no other test on a shared

@@ -835,15 +835,33 @@ func testClaimDirectory(t *testing.T, open func(*testing.T) ownership.Store) {
 	if d, first, err := stores[0].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Ev301", "msg:C1:9.1"); first || d != nil || err != nil {
 		t.Errorf("ClaimDirectory of a claimed key = %v, %v, %v; want nil, false, nil", d, first, err)
 	}
-	// The directory is the caller's own.
+	// The directory is read-only and may be shared with other answers; a
+	// Directory result is the caller's own, so changing one leaves what
+	// ClaimDirectory hands out as stored.
+	own := mustDir(t, stores[0], tenantA)
+	own.Teams["payments"].Name = "changed"
+	own.Teams["payments"].Members[0].Name = "changed"
+	own.Teams["payments"].Roles[ownership.ProductOwner] = ownership.Assignment{Person: ownership.Person{ID: "U0CHANGED"}}
+	own.Leads = append(own.Leads[:0], ownership.Person{ID: "U0CHANGED"})
+	for i := range own.Roles {
+		if len(own.Roles[i].Aliases) > 0 {
+			own.Roles[i].Aliases[0] = "changed"
+		}
+	}
+	for i := range own.Intents {
+		if len(own.Intents[i].Phrases) > 0 {
+			own.Intents[i].Phrases[0] = "changed"
+		}
+	}
 	d, first, err := stores[0].ClaimDirectory(ctx, tenantA, time.Minute, "evt:Ev302")
 	if !first || err != nil {
 		t.Fatalf("ClaimDirectory = %v, %v", first, err)
 	}
-	d.Teams["payments"].Name = "changed"
-	d.Teams["payments"].Members[0].Name = "changed"
+	if got := content(t, d); got != want {
+		t.Errorf("changing a Directory result changed what ClaimDirectory returns:\n%s", got)
+	}
 	if got := content(t, mustDir(t, stores[0], tenantA)); got != want {
-		t.Errorf("changing a ClaimDirectory result changed the store:\n%s", got)
+		t.Errorf("changing a Directory result changed the store:\n%s", got)
 	}
 	// An unknown tenant reads as an empty directory.
 	d, first, err = stores[1].ClaimDirectory(ctx, tenantB, time.Minute, "evt:Ev303")
