@@ -104,7 +104,7 @@ func (h Holder) Empty() bool { return h.Person.IsZero() }
 // yet".
 func (h Holder) Vacancy() rich.Text {
 	if h.Vacated != nil && h.Empty() {
-		return rich.Sprintf("vacant since %s (%s held it)", day(h.Vacated.Since), h.Vacated.Person.Label())
+		return rich.Textf("vacant since %s (%s held it)", day(h.Vacated.Since), h.Vacated.Person.Label())
 	}
 	return rich.Plain("nobody yet")
 }

@@ -335,7 +335,7 @@ func (a Answer) ReviewNote() rich.Text {
 	for _, h := range hs {
 		if h.Stale != "" {
 			if len(hs) > 1 {
-				parts = append(parts, rich.Sprintf("%s %s", h.RoleName, h.Stale))
+				parts = append(parts, rich.Textf("%s %s", h.RoleName, h.Stale))
 			} else {
 				parts = append(parts, rich.Plain(upperFirst(h.Stale)))
 			}

@@ -736,25 +736,25 @@ func (a Answer) Reasoning() []rich.Text {
 		// Nothing was typed, so nothing was read: no reading, no confidence.
 		return []rich.Text{
 			rich.Plain("You mentioned me without a question, so there was nothing to read; I showed how to ask instead."),
-			rich.Sprintf("Mention me with your question, for example %s.", rich.Code("who owns the roadmap for checkout?")),
+			rich.Textf("Mention me with your question, for example %s.", rich.Code("who owns the roadmap for checkout?")),
 		}
 	}
 	var out []rich.Text
 	if a.Intent != "" && a.Intent != "none" {
-		out = append(out, rich.Sprintf("I read the question as %s (%s) with %.0f%% confidence.", rich.Strong(a.Title), rich.Code(a.Intent), a.Score*100))
+		out = append(out, rich.Textf("I read the question as %s (%s) with %.0f%% confidence.", rich.Strong(a.Title), rich.Code(a.Intent), a.Score*100))
 	}
 	if a.Team != nil {
 		from := teamFromWhy[a.TeamFrom]
 		if from == "" {
 			from = "resolved from context"
 		}
-		out = append(out, rich.Sprintf("Team: %s (%s).", rich.Strong(a.Team.Name), from))
+		out = append(out, rich.Textf("Team: %s (%s).", rich.Strong(a.Team.Name), from))
 	}
 	switch a.Rule {
 	case RuleOverride:
-		out = append(out, rich.Sprintf("%s overrides the default here: it routes %s to the %s.", a.Team.Name, rich.Code(a.Intent), roleTitle(a.Role)))
+		out = append(out, rich.Textf("%s overrides the default here: it routes %s to the %s.", a.Team.Name, rich.Code(a.Intent), roleTitle(a.Role)))
 	case RuleCatalogue:
-		out = append(out, rich.Sprintf("By default %s belongs to the %s.", rich.Code(a.Intent), roleTitle(a.Role)))
+		out = append(out, rich.Textf("By default %s belongs to the %s.", rich.Code(a.Intent), roleTitle(a.Role)))
 	}
 	hs := a.Both
 	if a.Holder != nil {
@@ -762,21 +762,21 @@ func (a Answer) Reasoning() []rich.Text {
 	}
 	for _, h := range hs {
 		if c := h.EndedCover; c != nil {
-			out = append(out, rich.Sprintf("%s's cover as %s ended on %s.", mention(c.Person), h.RoleName, when(c.Until)))
+			out = append(out, rich.Textf("%s's cover as %s ended on %s.", mention(c.Person), h.RoleName, when(c.Until)))
 		}
 		switch {
 		case h.Vacated != nil:
-			out = append(out, rich.Sprintf("The %s role is vacant since %s: %s held it until then (%s).", h.RoleName, when(h.Vacated.Since), h.Vacated.Person.Label(), h.Vacated.Reason))
+			out = append(out, rich.Textf("The %s role is vacant since %s: %s held it until then (%s).", h.RoleName, when(h.Vacated.Since), h.Vacated.Person.Label(), h.Vacated.Reason))
 		case h.Empty():
-			out = append(out, rich.Sprintf("Nobody holds the %s role yet.", h.RoleName))
+			out = append(out, rich.Textf("Nobody holds the %s role yet.", h.RoleName))
 		case h.Covering():
-			out = append(out, rich.Sprintf("%s covers as %s until %s, set by %s on %s.", mention(h.Person), h.RoleName, when(h.CoverUntil), by(h.AssignedBy), when(h.AssignedAt)))
+			out = append(out, rich.Textf("%s covers as %s until %s, set by %s on %s.", mention(h.Person), h.RoleName, when(h.CoverUntil), by(h.AssignedBy), when(h.AssignedAt)))
 		case !h.AssignedAt.IsZero() && h.ConfirmedAt.After(h.AssignedAt):
-			out = append(out, rich.Sprintf("%s was made %s by %s on %s; last confirmed on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt), when(h.ConfirmedAt)))
+			out = append(out, rich.Textf("%s was made %s by %s on %s; last confirmed on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt), when(h.ConfirmedAt)))
 		case !h.AssignedAt.IsZero():
-			out = append(out, rich.Sprintf("%s was made %s by %s on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
+			out = append(out, rich.Textf("%s was made %s by %s on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
 		default:
-			out = append(out, rich.Sprintf("%s is %s (from the imported directory).", mention(h.Person), h.RoleName))
+			out = append(out, rich.Textf("%s is %s (from the imported directory).", mention(h.Person), h.RoleName))
 		}
 	}
 	return out

@@ -22,30 +22,30 @@ func (a Answer) Headline() rich.Text {
 		if v := h.Vacated; v != nil && h.Empty() {
 			// The person who left is named in plain text: never a mention.
 			if a.Intent == "role_lookup" {
-				return rich.Sprintf("The %s role of %s is vacant since %s: %s held it until then.", h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
+				return rich.Textf("The %s role of %s is vacant since %s: %s held it until then.", h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
 			}
-			return rich.Sprintf("%s is the %s's call, but the %s role of %s is vacant since %s: %s held it until then.", a.Title, h.RoleName, h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
+			return rich.Textf("%s is the %s's call, but the %s role of %s is vacant since %s: %s held it until then.", a.Title, h.RoleName, h.RoleName, rich.Strong(a.Team.Name), day(v.Since), v.Person.Label())
 		}
 		if h.Empty() {
-			return rich.Sprintf("%s is the %s's call, but %s has no %s yet.", a.Title, h.RoleName, a.Team.Name, h.RoleName)
+			return rich.Textf("%s is the %s's call, but %s has no %s yet.", a.Title, h.RoleName, a.Team.Name, h.RoleName)
 		}
 		if h.Covering() {
 			// The person covering is named once, with whom they cover for.
 			var forWhom rich.Text
 			if !h.Usual.IsZero() {
-				forWhom = rich.Sprintf(" for %s", mention(h.Usual))
+				forWhom = rich.Textf(" for %s", mention(h.Usual))
 			}
 			if a.Intent == "role_lookup" {
-				return rich.Sprintf("The %s of %s is %s, covering%s until %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person), forWhom, when(h.CoverUntil))
+				return rich.Textf("The %s of %s is %s, covering%s until %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person), forWhom, when(h.CoverUntil))
 			}
-			return rich.Sprintf("%s: %s, covering as %s of %s%s until %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name), forWhom, when(h.CoverUntil))
+			return rich.Textf("%s: %s, covering as %s of %s%s until %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name), forWhom, when(h.CoverUntil))
 		}
 		if a.Intent == "role_lookup" {
-			return rich.Sprintf("The %s of %s is %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person))
+			return rich.Textf("The %s of %s is %s.", h.RoleName, rich.Strong(a.Team.Name), mention(h.Person))
 		}
-		return rich.Sprintf("%s: %s, the %s of %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name))
+		return rich.Textf("%s: %s, the %s of %s.", a.Title, mention(h.Person), h.RoleName, rich.Strong(a.Team.Name))
 	case KindBoth:
-		return rich.Sprintf("Two people share this on %s: the Product Manager and the Product Owner each decide a part.", rich.Strong(a.Team.Name))
+		return rich.Textf("Two people share this on %s: the Product Manager and the Product Owner each decide a part.", rich.Strong(a.Team.Name))
 	case KindKnowledge:
 		return rich.Plain(a.Title)
 	case KindUnknown:
@@ -54,7 +54,7 @@ func (a Answer) Headline() rich.Text {
 		if len(a.Teams) == 0 {
 			return rich.Plain("No teams are set up yet, so I can't name a person.")
 		}
-		return rich.Sprintf("Which team do you mean? %s is a question for a person on a team.", a.Title)
+		return rich.Textf("Which team do you mean? %s is a question for a person on a team.", a.Title)
 	}
 	return nil
 }
@@ -77,12 +77,12 @@ func (a Answer) Text() rich.Text {
 			titles := make([]rich.Text, 0, len(a.Alternatives))
 			for _, c := range a.Alternatives {
 				if a.Lead {
-					titles = append(titles, rich.Sprintf("%s (%s)", c.Title, rich.Code(c.Intent)))
+					titles = append(titles, rich.Textf("%s (%s)", c.Title, rich.Code(c.Intent)))
 				} else {
 					titles = append(titles, rich.Plain(c.Title))
 				}
 			}
-			add(rich.Sprintf("Closest things I can answer: %s.", rich.Join(titles, ", ")))
+			add(rich.Textf("Closest things I can answer: %s.", rich.Join(titles, ", ")))
 		}
 		add(a.KeptHint())
 	case KindPickTeam:
@@ -92,42 +92,42 @@ func (a Answer) Text() rich.Text {
 			for _, t := range a.Teams {
 				names = append(names, rich.Plain(t.Name))
 			}
-			add(rich.Sprintf("Teams: %s. Ask again naming one, e.g. \"… for %s\".", rich.Join(names, ", "), a.Teams[0].Name))
+			add(rich.Textf("Teams: %s. Ask again naming one, e.g. \"… for %s\".", rich.Join(names, ", "), a.Teams[0].Name))
 		} else {
-			add(rich.Sprintf("A lead can create one with %s.", rich.Command("team create <name>")))
+			add(rich.Textf("A lead can create one with %s.", rich.Command("team create <name>")))
 		}
 	case KindPerson:
 		add(a.Headline())
 		if a.Why != "" {
-			add(rich.Sprintf("Why: %s", a.Why))
+			add(rich.Textf("Why: %s", a.Why))
 		}
 		if a.SamePerson && a.Holder != nil && !a.Holder.Empty() {
-			add(rich.Sprintf("%s is both Product Manager and Product Owner on %s.", mention(a.Holder.Person), a.Team.Name))
+			add(rich.Textf("%s is both Product Manager and Product Owner on %s.", mention(a.Holder.Person), a.Team.Name))
 		} else if c := a.Counterpart; c != nil {
 			if c.Empty() {
-				add(rich.Sprintf("Counterpart: no %s on %s yet.", c.RoleName, a.Team.Name))
+				add(rich.Textf("Counterpart: no %s on %s yet.", c.RoleName, a.Team.Name))
 			} else {
-				add(rich.Sprintf("Counterpart: %s is the %s.", mention(c.Person), c.RoleName))
+				add(rich.Textf("Counterpart: %s is the %s.", mention(c.Person), c.RoleName))
 			}
 		}
 		add(a.FillHint)
 	case KindBoth:
 		add(a.Headline())
 		if a.SamePerson {
-			add(rich.Sprintf("On %s both roles are held by %s, who %s, and %s.", a.Team.Name, mention(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides))
+			add(rich.Textf("On %s both roles are held by %s, who %s, and %s.", a.Team.Name, mention(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides))
 		} else {
 			for _, h := range a.Both {
 				if h.Vacated != nil && h.Empty() {
-					add(rich.Sprintf("• %s (vacant since %s; %s held it) %s.", h.RoleName, day(h.Vacated.Since), h.Vacated.Person.Label(), h.Decides))
+					add(rich.Textf("• %s (vacant since %s; %s held it) %s.", h.RoleName, day(h.Vacated.Since), h.Vacated.Person.Label(), h.Decides))
 				} else if h.Empty() {
-					add(rich.Sprintf("• %s (nobody yet) %s.", h.RoleName, h.Decides))
+					add(rich.Textf("• %s (nobody yet) %s.", h.RoleName, h.Decides))
 				} else {
-					add(rich.Sprintf("• %s, the %s, %s.", mention(h.Person), h.RoleName, h.Decides))
+					add(rich.Textf("• %s, the %s, %s.", mention(h.Person), h.RoleName, h.Decides))
 				}
 			}
 		}
 		if a.Why != "" {
-			add(rich.Sprintf("Why: %s", a.Why))
+			add(rich.Textf("Why: %s", a.Why))
 		}
 		add(a.FillHint)
 	}
@@ -139,11 +139,11 @@ func (a Answer) Text() rich.Text {
 			for _, c := range alts {
 				titles = append(titles, rich.Plain(c.Title))
 			}
-			add(rich.Sprintf("Other topics it may be: %s.", rich.Join(titles, ", ")))
+			add(rich.Textf("Other topics it may be: %s.", rich.Join(titles, ", ")))
 		}
 		add(a.TeachHint())
 	case a.NearTie && len(a.Alternatives) > 0 && a.Kind != KindUnknown:
-		add(rich.Sprintf("Did you mean %s instead?", a.Alternatives[0].Title))
+		add(rich.Textf("Did you mean %s instead?", a.Alternatives[0].Title))
 	}
 	return rich.Lines(lines...)
 }

@@ -17,6 +17,8 @@ package rich
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -289,32 +291,154 @@ func nameOr(name, id string) string {
 //
 // Every answer is built from a few dozen of these, so it allocates little:
 // the result once, and a string only where plain pieces (the format's own
-// words, string arguments) must be joined into one span.
+// words, string arguments) must be joined into one span. Textf, for the
+// arguments an answer is made of, does not even box them.
 func Sprintf(format string, args ...any) Text {
-	var out Text
-	if n := sprintfSpans(format, args); n > 0 {
-		out = make(Text, 0, n)
-	}
-	var run plainRun
-	flush := func() {
-		if s := run.take(); s != "" {
-			out = appendPlain(out, s)
+	f := formatter{format: format}
+	f.init(sprintfSpans(format, args))
+	for {
+		verb, ok := f.next()
+		if !ok {
+			break
 		}
-	}
-	argi := 0
-	lit := 0 // start of the format's literal text not yet in run
-	for i := 0; i < len(format); {
-		c := format[i]
-		if c != '\n' && c != '%' {
-			i++
+		if f.argi >= len(args) {
+			f.run.add("%!" + verb[len(verb)-1:] + "(MISSING)")
 			continue
 		}
-		run.add(format[lit:i])
+		a := args[f.argi]
+		f.argi++
+		if v := verb[len(verb)-1]; v == 's' || v == 'v' {
+			switch r := a.(type) {
+			case Text:
+				f.text(r)
+				continue
+			case Span:
+				f.span(r)
+				continue
+			case string:
+				if len(verb) == 2 {
+					// What fmt would print, without formatting a copy.
+					f.run.add(r)
+					continue
+				}
+			}
+		}
+		f.run.add(fmt.Sprintf(verb, a))
+	}
+	return f.finish(len(args))
+}
+
+// Textf is Sprintf for the arguments answers are made of: string, Text,
+// Span, int and float64, which it formats exactly as Sprintf does. In
+// exchange for taking nothing else, its arguments do not escape: the
+// caller's boxes for them stay on its stack, and a call allocates its
+// result and the joined plain text only. An argument of another type is
+// not formatted: it shows as %!v(BADTYPE type), as a mistake does in fmt.
+func Textf(format string, args ...any) Text {
+	f := formatter{format: format}
+	f.init(sprintfSpans(format, args))
+	for {
+		verb, ok := f.next()
+		if !ok {
+			break
+		}
+		if f.argi >= len(args) {
+			f.run.add("%!" + verb[len(verb)-1:] + "(MISSING)")
+			continue
+		}
+		a := args[f.argi]
+		f.argi++
+		sv := verb[len(verb)-1] == 's' || verb[len(verb)-1] == 'v'
+		// Each case hands fmt a copy of the value, never a itself, which
+		// would make every caller's boxes escape.
+		switch r := a.(type) {
+		case string:
+			if sv && len(verb) == 2 {
+				f.run.add(r)
+			} else {
+				f.run.add(fmt.Sprintf(verb, r))
+			}
+		case Text:
+			if sv {
+				f.text(r)
+			} else {
+				f.run.add(fmt.Sprintf(verb, r))
+			}
+		case Span:
+			if sv {
+				f.span(r)
+			} else {
+				f.run.add(fmt.Sprintf(verb, r))
+			}
+		case int:
+			if verb == "%d" {
+				f.run.add(strconv.Itoa(r))
+			} else {
+				f.run.add(fmt.Sprintf(verb, r))
+			}
+		case float64:
+			f.run.add(fmt.Sprintf(verb, r))
+		default:
+			f.run.add("%!" + verb[len(verb)-1:] + "(BADTYPE " + reflect.TypeOf(a).String() + ")")
+		}
+	}
+	return f.finish(len(args))
+}
+
+// formatter is the part of Sprintf and Textf that does not see the
+// arguments: it walks the format, collects plain text and builds the
+// result.
+type formatter struct {
+	format string
+	i      int // next byte of format to read
+	lit    int // start of the format's literal text not yet in run
+	argi   int // next argument
+	out    Text
+	run    plainRun
+}
+
+func (f *formatter) init(spans int) {
+	if spans > 0 {
+		f.out = make(Text, 0, spans)
+	}
+}
+
+// flush ends the plain run.
+func (f *formatter) flush() {
+	if s := f.run.take(); s != "" {
+		f.out = appendPlain(f.out, s)
+	}
+}
+
+// text and span insert rich arguments.
+func (f *formatter) text(t Text) {
+	f.flush()
+	f.out = append(f.out, t...)
+}
+
+func (f *formatter) span(s Span) {
+	f.flush()
+	f.out = append(f.out, s)
+}
+
+// next reads the format up to its next verb that takes an argument, and
+// returns it (flags, width and precision included); false at the end.
+// Literal text, line breaks and %% go into the result on the way.
+func (f *formatter) next() (string, bool) {
+	format := f.format
+	for f.i < len(format) {
+		i := f.i
+		c := format[i]
+		if c != '\n' && c != '%' {
+			f.i++
+			continue
+		}
+		f.run.add(format[f.lit:i])
 		if c == '\n' {
-			flush()
-			out = append(out, Span{Kind: KindBreak})
-			i++
-			lit = i
+			f.flush()
+			f.out = append(f.out, Span{Kind: KindBreak})
+			f.i++
+			f.lit = f.i
 			continue
 		}
 		// A verb: flags, width and precision, then the verb letter.
@@ -326,51 +450,33 @@ func Sprintf(format string, args ...any) Text {
 			j++
 		}
 		if j >= len(format) {
-			lit = i
+			f.lit = i
+			f.i = len(format)
 			break
 		}
 		verb := format[i : j+1]
-		i = j + 1
-		lit = i
+		f.i = j + 1
+		f.lit = f.i
 		if verb == "%%" {
-			run.add("%")
+			f.run.add("%")
 			continue
 		}
-		if argi >= len(args) {
-			run.add("%!" + verb[len(verb)-1:] + "(MISSING)")
-			continue
-		}
-		a := args[argi]
-		argi++
-		if v := verb[len(verb)-1]; v == 's' || v == 'v' {
-			switch r := a.(type) {
-			case Text:
-				flush()
-				out = append(out, r...)
-				continue
-			case Span:
-				flush()
-				out = append(out, r)
-				continue
-			case string:
-				if len(verb) == 2 {
-					// What fmt would print, without formatting a copy.
-					run.add(r)
-					continue
-				}
-			}
-		}
-		run.add(fmt.Sprintf(verb, a))
+		return verb, true
 	}
-	run.add(format[lit:])
-	if argi < len(args) {
-		run.add("%!(EXTRA)")
+	return "", false
+}
+
+// finish adds the format's last literal text and returns the result.
+func (f *formatter) finish(nargs int) Text {
+	f.run.add(f.format[f.lit:])
+	if f.argi < nargs {
+		f.run.add("%!(EXTRA)")
 	}
-	flush()
-	if len(out) == 0 {
+	f.flush()
+	if len(f.out) == 0 {
 		return nil
 	}
-	return out
+	return f.out
 }
 
 // sprintfSpans is at least how many spans Sprintf(format, args) makes: one

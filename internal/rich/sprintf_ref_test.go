@@ -121,8 +121,65 @@ func FuzzSprintfMatchesReference(f *testing.F) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("Sprintf(%q, %#v):\n got %#v\nwant %#v", format, args, got, want)
 			}
+			if got := Textf(format, args...); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Textf(%q, %#v):\n got %#v\nwant %#v", format, args, got, want)
+			}
 		}
 	})
+}
+
+// TestTextfMatchesSprintf: for the types Textf takes, it makes exactly
+// Sprintf's spans, whatever the verb.
+func TestTextfMatchesSprintf(t *testing.T) {
+	t.Parallel()
+	formats := []string{
+		"", "plain", "%s", "%v", "%q", "%d", "%5s", "%-3v|", "%.0f%%", "%%", "%", "a%", "50%% of %s",
+		"%s: %s, the %s of %s.", "a\n%s\n", "\n", "x%sy%sz", "%s%s%s", "%s and %s", "%s %d %.1f %q %v",
+		"I read the question as %s (%s) with %.0f%% confidence.", "trailing %5", "%!", "%x%X%t", "%3d|%-4d|%x",
+	}
+	argSets := [][]any{
+		nil,
+		{"<!channel>"},
+		{"a", "b", "c", "d", "e"},
+		{Mention("U1", "Al"), Strong("Team"), "x", 3},
+		{Text(nil), Plain("p"), "", Span{Kind: KindCode, Text: "c"}},
+		{Plain("x"), Plain("y"), Plain("z"), "w"},
+		{0.914 * 100, -12, 255, "s"},
+		{Strong("a"), 7, "q", 1.5, Code("id"), "extra", "extra2"},
+		{Lines(Plain("l1"), Plain("l2")), "s"},
+	}
+	for _, f := range formats {
+		for _, args := range argSets {
+			got, want := Textf(f, args...), Sprintf(f, args...)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Textf(%q, %#v):\n got %#v\nwant %#v", f, args, got, want)
+			}
+		}
+	}
+	if got := Textf("%s and %d", named("role"), true).String(); got != "%!s(BADTYPE rich.named) and %!d(BADTYPE bool)" {
+		t.Errorf("Textf with arguments of other types = %q", got)
+	}
+}
+
+// TestTextfArgumentsStayOnStack: a Textf call allocates its result and
+// the plain text it joins, nothing per argument; Sprintf boxes them.
+func TestTextfArgumentsStayOnStack(t *testing.T) {
+	title, role, team := "Acceptance criteria", "Product Owner", Strong("Checkout")
+	who := Mention("U1", "Al")
+	textf := testing.AllocsPerRun(100, func() {
+		_ = Textf("%s: %s, the %s of %s.", title, who, role, team)
+	})
+	sprintf := testing.AllocsPerRun(100, func() {
+		_ = Sprintf("%s: %s, the %s of %s.", title, who, role, team)
+	})
+	// The result and the two runs it joins: "Acceptance criteria: " and
+	// ", the Product Owner of ".
+	if textf != 3 {
+		t.Errorf("Textf made %v allocations, want 3", textf)
+	}
+	if sprintf <= textf {
+		t.Errorf("Sprintf made %v allocations and Textf %v; the test no longer shows what Textf saves", sprintf, textf)
+	}
 }
 
 func TestJoinAndLinesKeepNil(t *testing.T) {

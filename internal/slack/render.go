@@ -167,23 +167,23 @@ func answerBlocks(a bot.Answer, asker string) []slackapi.Block {
 	case bot.KindPerson:
 		out = append(out, section(a.Headline()))
 		if a.Why != "" {
-			out = append(out, section(rich.Sprintf("%s %s", rich.Strong("Why:"), a.Why)))
+			out = append(out, section(rich.Textf("%s %s", rich.Strong("Why:"), a.Why)))
 		}
 		out = append(out, contextBlock(personContext(a)))
 		if !a.FillHint.Empty() {
-			out = append(out, section(rich.Sprintf(":bulb: %s", a.FillHint)))
+			out = append(out, section(rich.Textf(":bulb: %s", a.FillHint)))
 		}
 	case bot.KindBoth:
 		out = append(out, section(a.Headline()))
 		out = append(out, section(bothLines(a)))
 		if a.Why != "" {
-			out = append(out, section(rich.Sprintf("%s %s", rich.Strong("Why:"), a.Why)))
+			out = append(out, section(rich.Textf("%s %s", rich.Strong("Why:"), a.Why)))
 		}
 		if a.Team != nil {
 			out = append(out, contextBlock(teamLine(a)))
 		}
 		if !a.FillHint.Empty() {
-			out = append(out, section(rich.Sprintf(":bulb: %s", a.FillHint)))
+			out = append(out, section(rich.Textf(":bulb: %s", a.FillHint)))
 		}
 	case bot.KindKnowledge:
 		out = append(out, section(rich.Strong(a.Title)))
@@ -201,7 +201,7 @@ func answerBlocks(a bot.Answer, asker string) []slackapi.Block {
 	case bot.KindPickTeam:
 		out = append(out, section(a.Headline()))
 		if len(a.Teams) == 0 {
-			out = append(out, contextBlock(rich.Sprintf("A lead can create one with %s.", rich.Command("team create <name>"))))
+			out = append(out, contextBlock(rich.Textf("A lead can create one with %s.", rich.Command("team create <name>"))))
 			return out
 		}
 		return append(out, teamPicker(a, asker))
@@ -230,11 +230,11 @@ func personContext(a bot.Answer) rich.Text {
 	var parts []rich.Text
 	switch {
 	case a.SamePerson && a.Holder != nil && !a.Holder.Empty():
-		parts = append(parts, rich.Sprintf("%s is both Product Manager and Product Owner here", personSpan(a.Holder.Person)))
+		parts = append(parts, rich.Textf("%s is both Product Manager and Product Owner here", personSpan(a.Holder.Person)))
 	case a.Counterpart != nil && a.Counterpart.Empty():
-		parts = append(parts, rich.Sprintf("Counterpart: no %s yet", a.Counterpart.RoleName))
+		parts = append(parts, rich.Textf("Counterpart: no %s yet", a.Counterpart.RoleName))
 	case a.Counterpart != nil:
-		parts = append(parts, rich.Sprintf("Counterpart: %s, the %s", personSpan(a.Counterpart.Person), a.Counterpart.RoleName))
+		parts = append(parts, rich.Textf("Counterpart: %s, the %s", personSpan(a.Counterpart.Person), a.Counterpart.RoleName))
 	}
 	if a.Team != nil {
 		parts = append(parts, teamLine(a))
@@ -246,23 +246,23 @@ func personContext(a bot.Answer) rich.Text {
 }
 
 func teamLine(a bot.Answer) rich.Text {
-	s := rich.Sprintf("Team: %s", rich.Strong(a.Team.Name))
+	s := rich.Textf("Team: %s", rich.Strong(a.Team.Name))
 	if from := teamFrom[a.TeamFrom]; from != "" {
-		s = append(s, rich.Sprintf(" (%s)", from)...)
+		s = append(s, rich.Textf(" (%s)", from)...)
 	}
 	return s
 }
 
 func bothLines(a bot.Answer) rich.Text {
 	if a.SamePerson && len(a.Both) == 2 {
-		return rich.Sprintf("%s holds both roles: they %s, and %s.", personSpan(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides)
+		return rich.Textf("%s holds both roles: they %s, and %s.", personSpan(a.Both[0].Person), a.Both[0].Decides, a.Both[1].Decides)
 	}
 	var lines []rich.Text
 	for _, h := range a.Both {
 		if h.Empty() {
-			lines = append(lines, rich.Sprintf("• %s (%s) %s.", rich.Strong(h.RoleName), h.Vacancy(), h.Decides))
+			lines = append(lines, rich.Textf("• %s (%s) %s.", rich.Strong(h.RoleName), h.Vacancy(), h.Decides))
 		} else {
-			lines = append(lines, rich.Sprintf("• %s, the %s, %s.", personSpan(h.Person), rich.Strong(h.RoleName), h.Decides))
+			lines = append(lines, rich.Textf("• %s, the %s, %s.", personSpan(h.Person), rich.Strong(h.RoleName), h.Decides))
 		}
 	}
 	return rich.Lines(lines...)
