@@ -57,7 +57,27 @@ func validator(t testing.TB) (node, script string) {
 			missing("scripts/validate/node_modules has no " + pkg)
 		}
 	}
+	// go test caches a result by the files the test itself opens; node
+	// reads the script, so read it here too: a changed check runs again.
+	readAll(t, filepath.Join(dir, "*.js"), filepath.Join(dir, "package-lock.json"))
 	return node, filepath.Join(dir, "validate.js")
+}
+
+// readAll reads every file the patterns match, so that go test's cache
+// knows the result depends on them.
+func readAll(t testing.TB, patterns ...string) {
+	t.Helper()
+	for _, p := range patterns {
+		files, err := filepath.Glob(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if _, err := os.ReadFile(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // Run runs scripts/validate/validate.js with args and returns its output
