@@ -73,6 +73,15 @@ func TestValidatorRejects(t *testing.T) {
 			`Duplicate Id "name"`,
 			`data is "go"`,
 		}},
+		{"--slack", "bad_suggestion.json", []string{
+			`Type '"mrkdwn"' is not assignable to type '"plain_text"'`,
+		}},
+		{"--slack", "bad_submission_errors.json", []string{
+			`error for "x" is empty`,
+		}},
+		{"--teams", "bad_invoke_response.json", []string{
+			`unknown element type "TextBlok"`,
+		}},
 		{"--teams", "bad_card_version.json", []string{
 			"Table needs Adaptive Cards 1.5, the card declares 1.4",
 			"style needs Adaptive Cards 1.5, the card declares 1.4",
@@ -105,7 +114,7 @@ func TestValidatorRejects(t *testing.T) {
 	for _, tc := range cases {
 		var mine []string
 		for _, line := range strings.Split(out, "\n") {
-			if strings.HasPrefix(line, "FAIL "+filepath.Base(tc.file)+":") {
+			if strings.HasPrefix(line, "FAIL "+filepath.Base(tc.file)) {
 				mine = append(mine, line)
 			}
 		}

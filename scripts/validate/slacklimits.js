@@ -9,6 +9,21 @@ const chars = (s) => [...s].length;
 // blocks}), a HomeView or a ModalView.
 function check(value, type) {
   const out = [];
+  if (type === 'SubmissionErrors') {
+    for (const [id, msg] of Object.entries(value.errors || {})) {
+      if (typeof msg !== 'string' || msg.length === 0) out.push(`error for ${JSON.stringify(id)} is empty`);
+    }
+    return out;
+  }
+  if (type === 'SuggestionOptions') {
+    options(out, 'options', value.options, 100, 150);
+    (value.option_groups || []).forEach((g, k) => {
+      maxText(out, `group ${k} label`, g.label, 75);
+      options(out, `group ${k}`, g.options, 100, 150);
+    });
+    if ((value.option_groups || []).length > 100) out.push(`${value.option_groups.length} option groups > 100`);
+    return out;
+  }
   const blocks = Array.isArray(value.blocks) ? value.blocks : [];
   const maxBlocks = type === 'Message' ? 50 : 100;
   if (blocks.length > maxBlocks) out.push(`${blocks.length} blocks; a ${type === 'Message' ? 'message' : 'view'} allows ${maxBlocks}`);

@@ -78,7 +78,9 @@ function cards(json, base) {
       });
       return;
     }
-    if (v.activity) walk(v.activity, label);
+    // Anything else that holds cards: {kind, activity}, an invoke
+    // response's value, a task module's card.
+    for (const [k, x] of Object.entries(v)) if (x && typeof x === 'object') walk(x, `${label}.${k}`);
   };
   walk(json, base);
   return out;

@@ -6,7 +6,8 @@
 //   @slack/types (ModalView, HomeView, KnownBlock[]) in a generated
 //   TypeScript file and type-checked with tsc in strict mode; excess
 //   property checks catch unknown fields, literal types catch wrong block
-//   or element types. Limits the types cannot express (text lengths, block
+//   or element types; tsc names the first mismatch of each payload. Limits
+//   the types cannot express (text lengths, block
 //   and element counts, unique block ids) are checked here too.
 //
 //   Teams: every Adaptive Card is parsed by Microsoft's adaptivecards
@@ -59,6 +60,9 @@ function goldens(dir) {
 //     else a message's blocks
 //   - an array of rendered replies {kind, text, blocks?}: a message, or an
 //     App Home when kind is "home"
+//   - a view_submission response: "update"/"push" with a modal, or
+//     "errors" by block id
+//   - a block_suggestion response: options or option_groups
 //   - an object with blocks: a message
 function slackItems(file, json) {
   const base = path.basename(file, '.golden.json');
@@ -78,6 +82,13 @@ function slackItems(file, json) {
       return { label, type: 'Message', value: rest };
     });
   }
+  if (json && typeof json === 'object' && (json.response_action === 'update' || json.response_action === 'push') && json.view) {
+    return [{ label: base, type: 'ModalView', value: json.view, view: true }];
+  }
+  if (json && typeof json === 'object' && json.response_action === 'errors') return [{ label: base, type: 'SubmissionErrors', value: json }];
+  if (json && typeof json === 'object' && !json.type && (Array.isArray(json.options) || Array.isArray(json.option_groups))) {
+    return [{ label: base, type: 'SuggestionOptions', value: json }];
+  }
   if (json && typeof json === 'object' && Array.isArray(json.blocks)) return [{ label: base, type: 'Message', value: json }];
   return [{ label: base, error: 'not a Slack view, message or block list' }];
 }
@@ -86,7 +97,9 @@ function slackItems(file, json) {
 // be any {type: string}; whoowns sends only Block Kit's known blocks, so its
 // views are held to KnownBlock[] like messages. Message is a
 // chat.postMessage / chat.update / response_url body as whoowns sends it.
-const prelude = `import type { HomeView as SlackHomeView, ModalView as SlackModalView, KnownBlock } from '@slack/types';
+const prelude = `import type { HomeView as SlackHomeView, ModalView as SlackModalView, KnownBlock, PlainTextOption, PlainTextElement } from '@slack/types';
+interface SubmissionErrors { response_action: 'errors'; errors: { [blockID: string]: string } }
+type SuggestionOptions = { options: PlainTextOption[] } | { option_groups: { label: PlainTextElement; options: PlainTextOption[] }[] };
 type HomeView = Omit<SlackHomeView, 'blocks'> & { blocks: KnownBlock[] };
 type ModalView = Omit<SlackModalView, 'blocks'> & { blocks: KnownBlock[] };
 interface Message {
