@@ -49,8 +49,8 @@ func extremeLeadView() bot.LeadView {
 	return v
 }
 
-// TestViewsAtTheLimitsValidate renders every modal, the App Home's pages
-// and the notices with content at the bot's own limits (names of 80
+// TestViewsAtTheLimitsValidate renders every modal, the App Home's pages,
+// the notices and every kind of answer with content at the bot's own limits (names of 80
 // characters, 50 custom roles, 200 topics, a 200-character phrase to
 // teach, 150 teams) and validates them against @slack/types and Block
 // Kit's limits: what Slack would refuse with invalid_arguments or
@@ -86,6 +86,27 @@ func TestViewsAtTheLimitsValidate(t *testing.T) {
 		"notice_request":   noticeMessage(bot.Notice{Text: rich.Plain("request"), Request: &ownership.Request{ID: longest("r", 200)}}),
 	} {
 		payloads[name] = map[string]any{"channel": "D1", "text": m.Text, "blocks": m.Blocks}
+	}
+	// Every kind of answer, with a question of 3000 characters, 80-character
+	// names and titles, and 150 teams to pick from.
+	var teams []bot.TeamRef
+	for i := range 150 {
+		teams = append(teams, bot.TeamRef{ID: fmt.Sprintf("team-%03d", i), Name: longest(fmt.Sprintf("Team %03d <!here> ", i), 80)})
+	}
+	for name, a := range goldenAnswers() {
+		a.Question = longest("who owns <!channel> & *this*? ", 3000)
+		a.Title = longest("Title & <b> ", 80)
+		if a.Team != nil {
+			a.Team = &bot.TeamRef{ID: a.Team.ID, Name: v.Team.Name}
+		}
+		if a.Kind == bot.KindPickTeam && len(a.Teams) > 0 {
+			a.Teams = teams
+		}
+		for i := range a.Alternatives {
+			a.Alternatives[i].Title = longest("Alternative & <title> ", 80)
+		}
+		m := answerMessage(a, "U01PRIYA")
+		payloads["extreme_"+name] = map[string]any{"channel": "C1", "text": m.Text, "blocks": m.Blocks}
 	}
 	validate.Check(t, "slack", payloads)
 }
