@@ -22,6 +22,7 @@ import (
 	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/slack/install"
+	"github.com/whoowns/whoowns/internal/stats"
 	"github.com/whoowns/whoowns/internal/stores"
 	"github.com/whoowns/whoowns/internal/teams"
 )
@@ -50,6 +51,9 @@ type App struct {
 	sched *scheduler.Scheduler
 	// installs are the Slack installations, when the install flow is on.
 	installs *install.Store
+	// stats counts usage in memory and is flushed to the store every
+	// cfg.StatsInterval and once more after the transports drain.
+	stats *stats.Counter
 }
 
 // New builds the replica: store, catalogue, service, transports, routes.
@@ -78,7 +82,9 @@ func New(cfg Config) (*App, error) {
 	// Failures are counted as the store reports them; lastknown then keeps
 	// the replica answering, marked, while the store is unreachable.
 	a.store = lastknown.New(instrument(store, a.metrics), lastknown.WithLogger(log), lastknown.WithObserver(a.metrics))
+	a.stats = stats.New(a.store, stats.WithLogger(log.With("component", "stats")), stats.WithObserver(a.metrics))
 	a.svc = bot.New(a.store, cat,
+		bot.WithStats(a.stats),
 		bot.WithAdmins(cfg.Admins...),
 		bot.WithHandover(cfg.Handover),
 		bot.WithLogger(log),
@@ -251,6 +257,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// Due work stops with the transports: a job cut short is left to its
 	// lease, and another replica takes it over.
 	wg.Go(func() { _ = a.sched.Run(runCtx) })
+	wg.Go(func() { a.stats.Run(runCtx, a.cfg.StatsInterval) })
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
@@ -292,6 +299,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if runErr == nil {
 			runErr = fmt.Errorf("shutdown: acknowledged events were still in progress after %s (WHOOWNS_SHUTDOWN_TIMEOUT); some may be unanswered", a.cfg.ShutdownTimeout)
 		}
+	}
+	// The transports' last answers are counted: flush them before the
+	// store closes.
+	if err := a.stats.Flush(shutCtx); err != nil {
+		a.log.Warn("usage statistics of the last interval were not saved", "err", err)
 	}
 	if a.ownStore {
 		if err := a.store.Close(); err != nil {

@@ -90,7 +90,11 @@ type Config struct {
 	// holder is asked whether it still stands (WHOOWNS_REVIEW_AFTER,
 	// default 90 days; "off", or zero here, turns reviews off).
 	ReviewAfter time.Duration
-	Logger      *slog.Logger
+	// StatsInterval is how often the replica flushes the usage counts it
+	// keeps in memory to the store (default stats.DefaultInterval, 5s): a
+	// crash loses at most this long of counts. Tests shorten it.
+	StatsInterval time.Duration
+	Logger        *slog.Logger
 }
 
 // EnvVar is one environment variable whoowns reads.

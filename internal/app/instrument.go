@@ -118,3 +118,15 @@ func (s *instrumented) DropCandidate(ctx context.Context, t ownership.TenantID, 
 	s.count("drop_candidate", err)
 	return err
 }
+
+func (s *instrumented) AddStats(ctx context.Context, deltas []ownership.StatsDelta) error {
+	err := s.Store.AddStats(ctx, deltas)
+	s.count("add_stats", err)
+	return err
+}
+
+func (s *instrumented) Stats(ctx context.Context, t ownership.TenantID, from, to time.Time) (ownership.StatsReport, error) {
+	r, err := s.Store.Stats(ctx, t, from, to)
+	s.count("stats", err)
+	return r, err
+}

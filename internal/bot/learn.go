@@ -94,6 +94,9 @@ func (s *Service) Choose(ctx context.Context, m Message, picker ownership.Person
 	if err != nil {
 		return Answer{}, err
 	}
+	if picker.ID != "" {
+		s.stats.Pick(m.Tenant, intentID)
+	}
 	if d.AsOf.IsZero() {
 		s.learnFrom(ctx, d, cat, m, picker, intentID)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
+	"github.com/whoowns/whoowns/internal/stats"
 )
 
 // Service answers questions and runs commands for every tenant. It holds no
@@ -30,6 +31,9 @@ type Service struct {
 	limiter   limiter
 	observer  Observer
 	learning  Learning
+	// stats counts questions, picks and feedback per tenant and day, in
+	// memory; nil counts nothing.
+	stats *stats.Counter
 	// reviewAfter is WHOOWNS_REVIEW_AFTER; zero: no reviews.
 	reviewAfter time.Duration
 	// handoverDirect applies handovers without a lead's approval
@@ -90,6 +94,10 @@ func WithLimits(l Limits) Option { return func(s *Service) { s.limits = l } }
 
 // WithObserver reports answers and feedback to o.
 func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
+
+// WithStats counts questions, picks and feedback into c, which the
+// replica flushes to the store; the stats command reads them back.
+func WithStats(c *stats.Counter) Option { return func(s *Service) { s.stats = c } }
 
 // New returns a Service over store using the catalogue.
 func New(store ownership.Store, catalogue *intent.Catalogue, opts ...Option) *Service {
@@ -245,7 +253,29 @@ func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, st
 		}
 	}
 	s.observer.Answered(m.Platform, a, s.now().Sub(start))
+	s.count(m, a)
 	return a, nil
+}
+
+// count adds a question and its answer to the tenant's statistics, in
+// memory: no store round trip. Questions from nobody in particular (the
+// command line) are not counted.
+func (s *Service) count(m Message, a Answer) {
+	if s.stats == nil || m.User.ID == "" {
+		return
+	}
+	o := stats.Asked
+	switch a.Kind {
+	case KindPerson, KindBoth, KindKnowledge:
+		o = stats.Answered
+	case KindUnknown:
+		o = stats.Unknown
+	}
+	team := ""
+	if a.Team != nil {
+		team = a.Team.ID
+	}
+	s.stats.Question(m.Tenant, o, a.Confirm, team)
 }
 
 // AnswerFor answers m as the given intent, skipping the matcher: the user
@@ -340,6 +370,7 @@ func (s *Service) Feedback(ctx context.Context, m Message, intentID string, help
 		return ownership.Errorf(ownership.ErrInvalid, "That answer is not one I can take feedback on; nothing was counted.")
 	}
 	s.observer.Feedback(m.Platform, intentID, helpful)
+	s.stats.Feedback(m.Tenant, intentID, helpful)
 	return s.store.AddFeedback(ctx, m.Tenant, intentID, helpful)
 }
 

@@ -492,3 +492,32 @@ func (s *Store) DropCandidate(ctx context.Context, t ownership.TenantID, key str
 	}
 	return err
 }
+
+// AddStats implements ownership.Store: the store's. Counts are not kept
+// here; while the store is unreachable the error says so, and the caller
+// (the replica's counter) keeps them for its next flush.
+func (s *Store) AddStats(ctx context.Context, deltas []ownership.StatsDelta) error {
+	err := s.Store.AddStats(ctx, deltas)
+	if err == nil {
+		s.good()
+		return nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return s.unavailable(err)
+	}
+	return err
+}
+
+// Stats implements ownership.Store: the store's; statistics are not kept
+// in memory, so while the store is unreachable the error says so.
+func (s *Store) Stats(ctx context.Context, t ownership.TenantID, from, to time.Time) (ownership.StatsReport, error) {
+	r, err := s.Store.Stats(ctx, t, from, to)
+	if err == nil {
+		s.good()
+		return r, nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return ownership.StatsReport{}, s.unavailable(err)
+	}
+	return ownership.StatsReport{}, err
+}

@@ -56,6 +56,9 @@ type tenant struct {
 	refs       map[string][]byte
 	// picks are the learning loop's candidates, by question key.
 	picks map[string]*candidate
+	// stats are the daily statistics, by the unix time of the day's
+	// midnight (UTC).
+	stats map[int64]*ownership.StatsCounts
 	// requests are the recorded results of Updates made with a request
 	// id, by id.
 	requests map[string]request

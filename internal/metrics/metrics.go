@@ -37,6 +37,8 @@ type Metrics struct {
 	sched        *schedMetrics
 	vacated      *prometheus.CounterVec
 	handovers    *prometheus.CounterVec
+	statsFlushes *prometheus.CounterVec
+	statsDropped prometheus.Counter
 }
 
 // New creates the metrics on a fresh registry (with Go and process collectors).
@@ -61,6 +63,9 @@ func New() *Metrics {
 	m.degraded = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_degraded_answers_total", Help: "Answers given from the ownership data a replica kept while the store was unreachable (marked with its time), by platform."}, []string{"platform"}))
 	m.vacated = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_vacated_roles_total", Help: "Roles vacated because their holder's account was deactivated, by platform."}, []string{"platform"}))
 	m.handovers = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_handovers_total", Help: "Handovers and claims, by platform and outcome (requested, approved, declined, direct)."}, []string{"platform", "outcome"}))
+	m.statsFlushes = f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "whoowns_stats_flushes_total", Help: "Flushes of this replica's usage counts to the store, by result (ok, error; a failed flush's counts are kept for the next)."}, []string{"result"}))
+	m.statsDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "whoowns_stats_dropped_total", Help: "Usage counts of a tenant-day dropped because too many were waiting for an unreachable store."})
+	r.MustRegister(m.statsDropped)
 	m.unchecked = prometheus.NewCounter(prometheus.CounterOpts{Name: "whoowns_redeliveries_unchecked_total", Help: "Redeliveries dropped unanswered because the store was unreachable and could not say whether they were answered."})
 	r.MustRegister(m.unchecked)
 	m.sched = newSchedMetrics(r)
@@ -202,4 +207,23 @@ func (m *Metrics) Handover(platform, outcome string) {
 		return
 	}
 	m.handovers.WithLabelValues(platform, outcome).Inc()
+}
+
+// StatsFlushed implements stats.Observer.
+func (m *Metrics) StatsFlushed(_ int, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.statsFlushes.WithLabelValues(result).Inc()
+}
+
+// StatsDropped implements stats.Observer.
+func (m *Metrics) StatsDropped(n int) {
+	if m != nil {
+		m.statsDropped.Add(float64(n))
+	}
 }

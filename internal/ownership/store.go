@@ -51,6 +51,18 @@ type Store interface {
 	// Feedback returns the counts per intent.
 	Feedback(ctx context.Context, tenant TenantID) (map[string]FeedbackCount, error)
 
+	// AddStats adds counts to tenants' daily statistics: the deltas of
+	// several tenants and days at once, in one round trip (on a Cluster,
+	// one per node, in parallel), so a replica's counter flushes
+	// everything it counted with one call. A day's counters are kept for
+	// StatsRetention days; a delta for a day older than that adds nothing.
+	// A delta without a tenant is invalid and nothing is added.
+	AddStats(ctx context.Context, deltas []StatsDelta) error
+	// Stats returns the tenant's counts per day from from to to (UTC
+	// dates, both included; see StatsDays for the valid ranges), read in
+	// one round trip, never by scanning keys.
+	Stats(ctx context.Context, tenant TenantID, from, to time.Time) (StatsReport, error)
+
 	// RecordPick records, atomically and in one round trip, that
 	// p.Person picked p.Intent for the question p.Key, and returns the
 	// question's candidate after the pick. Each person has one vote per

@@ -17,6 +17,9 @@
 //	                                 (times unix ms): the learning loop's picks, at most 1000 questions
 //	<prefix>:{<tenant>}:learn:recent sorted set of question keys by last pick (ms): which to forget first
 //	<prefix>:{<tenant>}:onboarded    set of "<team>:<user>"
+//	<prefix>:{<tenant>}:stats:<YYYY-MM-DD>  hash of one UTC day's counters: q, a, u, f,
+//	                                 p:<intent>, y:<intent>, n:<intent>, t:<team>;
+//	                                 EXPIREAT the day + 90 days (ownership.StatsRetention)
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
 //	<prefix>:{<tenant>}:req:<id>     list of change id, Change JSON, ...: the result of an Update
 //	                                 made with request id <id>, written with it; PEXPIRE 24h

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -19,7 +20,8 @@ func (s *Store) tenantsKey() string { return s.prefix + ":tenants" }
 func (s *Store) purgesKey() string  { return s.prefix + ":purges" }
 
 // tenantItems are a tenant's keys with fixed names; its refs are listed in
-// its "refs" set. PurgeTenant deletes them all.
+// its "refs" set, and its statistics are one key per day ("stats:<date>",
+// see statsKeys). PurgeTenant deletes them all.
 var tenantItems = []string{"dir", "audit", "unanswered", "feedback", "onboarded", "learn", "learn:recent", "refs"}
 
 // legacyRefs are refs written before refs were listed in the "refs" set.
@@ -69,6 +71,7 @@ func (s *Store) PurgeTenant(ctx context.Context, id ownership.TenantID, p owners
 	for _, r := range append(refs, legacyRefs...) {
 		keys = append(keys, s.key(id, "ref:"+r))
 	}
+	keys = append(keys, s.statsKeys(id, time.Now())...)
 	if _, err := s.client.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 		for _, k := range keys {
 			pl.Del(ctx, k)

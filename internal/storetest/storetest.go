@@ -52,6 +52,9 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"Unanswered", testUnanswered},
 		{"UnansweredCapped", testUnansweredCap},
 		{"Feedback", testFeedback},
+		{"Stats", testStats},
+		{"StatsRange", testStatsRange},
+		{"StatsConcurrentReplicas", testStatsConcurrent},
 		{"ClaimExactlyOnce", testClaim},
 		{"ClaimExpires", testClaimExpiry},
 		{"ClaimAllExactlyOnce", testClaimAll},
@@ -241,6 +244,10 @@ func testEmptyTenantID(t *testing.T, open func(*testing.T) ownership.Store) {
 		{"Unanswered", func() error { _, err := s.Unanswered(ctx, "", 1); return err }},
 		{"AddFeedback", func() error { return s.AddFeedback(ctx, "", "i", true) }},
 		{"Feedback", func() error { _, err := s.Feedback(ctx, ""); return err }},
+		{"Stats", func() error { _, err := s.Stats(ctx, "", time.Now(), time.Now()); return err }},
+		{"AddStats", func() error {
+			return s.AddStats(ctx, []ownership.StatsDelta{{Day: time.Now(), StatsCounts: ownership.StatsCounts{Questions: 1}}})
+		}},
 		{"MarkOnboarded", func() error { _, err := s.MarkOnboarded(ctx, "", "U1", "t"); return err }},
 		{"PutRef", func() error { return s.PutRef(ctx, "", "k", []byte("v")) }},
 		{"Ref", func() error { _, err := s.Ref(ctx, "", "k"); return err }},

@@ -28,6 +28,12 @@ func testPurgeTenant(t *testing.T, open func(*testing.T) ownership.Store) {
 		if _, err := s.MarkOnboarded(ctx, id, "U1", ""); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.AddStats(ctx, []ownership.StatsDelta{
+			{Tenant: id, Day: time.Now(), StatsCounts: ownership.StatsCounts{Questions: 1}},
+			{Tenant: id, Day: time.Now().AddDate(0, 0, -(ownership.StatsRetention - 1)), StatsCounts: ownership.StatsCounts{Questions: 1}},
+		}); err != nil {
+			t.Fatal(err)
+		}
 		for _, k := range []string{"slack-installation", "teams:channel:19:x"} {
 			if err := s.PutRef(ctx, id, k, []byte("v")); err != nil {
 				t.Fatal(err)
@@ -67,6 +73,13 @@ func testPurgeTenant(t *testing.T, open func(*testing.T) ownership.Store) {
 		}
 		if f, _ := st.Feedback(ctx, gone); len(f) != 0 {
 			t.Errorf("purged tenant's feedback: %v", f)
+		}
+		last := time.Now()
+		if r, err := st.Stats(ctx, gone, last.AddDate(0, 0, -(ownership.StatsRetention-1)), last); err != nil || !r.Total().IsZero() {
+			t.Errorf("purged tenant's statistics: %+v, %v", r.Total(), err)
+		}
+		if r, _ := st.Stats(ctx, kept, last.AddDate(0, 0, -(ownership.StatsRetention-1)), last); r.Total().Questions != 2 {
+			t.Errorf("the other tenant's statistics: %+v", r.Total())
 		}
 		for _, k := range []string{"slack-installation", "teams:channel:19:x"} {
 			if v, _ := st.Ref(ctx, gone, k); v != nil {
