@@ -79,6 +79,10 @@ func TestValidatorRejects(t *testing.T) {
 		{"--slack", "bad_submission_errors.json", []string{
 			`error for "x" is empty`,
 		}},
+		{"--teams", "bad_mentions.json", []string{
+			"<at>Ann</at> has no mention entity",
+			`mention entity "<at>Bob</at>" is not in the card's text`,
+		}},
 		{"--teams", "bad_invoke_response.json", []string{
 			`unknown element type "TextBlok"`,
 		}},

@@ -125,7 +125,37 @@ function check(json) {
   }
 
   walk(json, 'card', 'AdaptiveCard', version, out);
+  mentions(json, out);
   return out;
+}
+
+// mentions: in a card's text (TextBlocks, text runs, facts) Teams shows
+// <at>Name</at> as a mention only with an entity of that text in
+// msteams.entities, and an entity needs its text in the card. (Button
+// titles and input values are plain text: no mentions there.)
+function mentions(json, out) {
+  const texts = [];
+  const collect = (v, inFacts) => {
+    if (Array.isArray(v)) v.forEach((x) => collect(x, inFacts));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'msteams' || k === 'data') continue;
+        if (typeof x === 'string' && (k === 'text' || (inFacts && (k === 'title' || k === 'value')))) texts.push(x);
+        else collect(x, k === 'facts');
+      }
+    }
+  };
+  collect(json, false);
+  const all = texts.join('\n');
+  const entities = ((json.msteams || {}).entities || []).filter((e) => e && e.type === 'mention');
+  const known = new Set(entities.map((e) => e.text));
+  for (const tag of new Set(all.match(/<at>.*?<\/at>/g) || [])) {
+    if (!known.has(tag)) out.push(`${tag} has no mention entity in msteams.entities`);
+  }
+  for (const e of entities) {
+    if (!all.includes(e.text)) out.push(`mention entity ${JSON.stringify(e.text)} is not in the card's text`);
+    if (!e.mentioned || !e.mentioned.id) out.push(`mention entity ${JSON.stringify(e.text)} names no one (mentioned.id)`);
+  }
 }
 
 // walk checks every object of the card's JSON: its type is known to the
