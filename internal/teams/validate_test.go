@@ -20,7 +20,8 @@ func longest(s string, n int) string {
 // TestCardsAtTheLimitsValidate renders every card with content at the
 // bot's limits (names of 80 characters, 50 custom roles, 127 topics all routed, 150
 // teams, a lead on all of them, 10 long unanswered questions) and validates
-// them with adaptivecards, at the version and size Teams takes.
+// them with adaptivecards, at the version and size Teams takes, mentions
+// included.
 func TestCardsAtTheLimitsValidate(t *testing.T) {
 	t.Parallel()
 	name := longest("<at>Team</at> & **x** ", 80)
@@ -83,6 +84,31 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		"notice_fill": noticeActivity(bot.Notice{Text: rich.Plain(longest("Someone left. ", 2000)),
 			Fill: &bot.FillOffer{Team: bot.TeamRef{ID: longest("t", 80), Name: longest("T", 80)}, Role: ownership.ProductManager, RoleName: longest("R", 80)}}, longest("19:", 200)),
 		"review_successor": successorCard(withCandidates),
+	}
+	// Every kind of answer with a long question and 80-character names,
+	// titles and choices.
+	holder := func(role ownership.Role, i int) *bot.Holder {
+		return &bot.Holder{Role: role, RoleName: longest("Role name ", 80), Person: person(i), AssignedBy: person(i + 1), AssignedAt: assigned,
+			CoverUntil: assigned.Add(time.Hour), Usual: person(i + 2), Decides: longest("decides *what* ", 300)}
+	}
+	var alts []bot.Choice
+	for i := range 4 {
+		alts = append(alts, bot.Choice{Intent: fmt.Sprintf("intent_%d", i), Title: longest("Alternative <at>x</at> ", 80), Score: 0.5})
+	}
+	long := func(a bot.Answer) bot.Answer {
+		a.Question, a.Intent, a.Title, a.Score = longest("who owns <at>this</at>? ", 3000), "roadmap", longest("Title **x** ", 80), 0.7
+		a.Rule, a.Why, a.More = bot.RuleCatalogue, longest("Because *so*. ", 300), longest("More. ", 2000)
+		a.Team, a.TeamFrom, a.Lead = &teams[0], "text", true
+		return a
+	}
+	for name, a := range map[string]bot.Answer{
+		"person":    {Kind: bot.KindPerson, Role: ownership.ProductOwner, Holder: holder(ownership.ProductOwner, 1), Counterpart: holder(ownership.ProductManager, 2), NearTie: true, Alternatives: alts},
+		"confirm":   {Kind: bot.KindPerson, Role: ownership.ProductOwner, Holder: holder(ownership.ProductOwner, 1), Confirm: true, Alternatives: alts},
+		"both":      {Kind: bot.KindBoth, Role: ownership.Both, Both: []bot.Holder{*holder(ownership.ProductManager, 3), *holder(ownership.ProductOwner, 4)}},
+		"unknown":   {Kind: bot.KindUnknown, Role: ownership.None, Alternatives: alts, Queued: true},
+		"knowledge": {Kind: bot.KindKnowledge, Role: ownership.Info, Knowledge: rich.Plain(longest("Knowledge <at>x</at> ", 3000))},
+	} {
+		payloads["answer_"+name] = answerCard(long(a)).Content
 	}
 	validate.Check(t, "teams", payloads)
 }
