@@ -27,7 +27,7 @@ const (
 	// covers many unrelated topics, so it may hold up to noneMaxFactor times
 	// the largest intent, but never fewer than it)
 	minPhrases      = 60
-	maxPhrases      = 130
+	maxPhrases      = 160
 	maxBalanceRatio = 1.5
 	noneMaxFactor   = 3
 )

@@ -16,6 +16,7 @@
 package intent
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,6 +52,10 @@ type Intent struct {
 	Phrases []string
 	// Custom marks an intent a lead added at run time.
 	Custom bool
+	// norm holds Phrases normalised when the catalogue was parsed, so a
+	// load normalises each phrase once; build ignores it when the lengths
+	// differ (phrases added since).
+	norm []string
 }
 
 // Candidate is a scored intent id.
@@ -149,7 +154,7 @@ func parse(fsys fs.FS) ([]Intent, error) {
 			return nil, err
 		}
 		var f file
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -180,7 +185,7 @@ func parse(fsys fs.FS) ([]Intent, error) {
 			if in.Why == "" {
 				return nil, fmt.Errorf("%s: missing why", where)
 			}
-			if err := checkPhrases(in.Phrases); err != nil {
+			if in.norm, err = checkPhrases(in.Phrases); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			all = append(all, in)
@@ -189,19 +194,20 @@ func parse(fsys fs.FS) ([]Intent, error) {
 	return all, nil
 }
 
-func checkPhrases(ps []string) error {
+func checkPhrases(ps []string) ([]string, error) {
 	if len(ps) == 0 {
-		return errors.New("no phrases")
+		return nil, errors.New("no phrases")
 	}
+	norm := make([]string, len(ps))
 	for i, p := range ps {
 		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("phrase %d is empty", i+1)
+			return nil, fmt.Errorf("phrase %d is empty", i+1)
 		}
-		if Normalize(p) == "" {
-			return fmt.Errorf("phrase %d (%q) has no words", i+1, p)
+		if norm[i] = Normalize(p); norm[i] == "" {
+			return nil, fmt.Errorf("phrase %d (%q) has no words", i+1, p)
 		}
 	}
-	return nil
+	return norm, nil
 }
 
 func validID(id string) bool {
@@ -246,6 +252,7 @@ func (c *Catalogue) Intents() []Intent {
 	out := make([]Intent, len(c.intents))
 	for i, in := range c.intents {
 		in.Phrases = append([]string(nil), in.Phrases...)
+		in.norm = nil
 		out[i] = in
 	}
 	return out
@@ -259,6 +266,7 @@ func (c *Catalogue) Get(id string) (Intent, bool) {
 	}
 	in := c.intents[i]
 	in.Phrases = append([]string(nil), in.Phrases...)
+	in.norm = nil
 	return in, true
 }
 
@@ -270,7 +278,7 @@ func (c *Catalogue) Summary(id string) (Intent, bool) {
 		return Intent{}, false
 	}
 	in := c.intents[i]
-	in.Phrases = nil
+	in.Phrases, in.norm = nil, nil
 	return in, true
 }
 

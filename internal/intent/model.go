@@ -254,8 +254,13 @@ func build(intents []Intent) *model {
 	}
 	normed := make([]string, 0, 1024)
 	for _, in := range intents {
-		for _, p := range in.Phrases {
-			n := Normalize(p)
+		for j, p := range in.Phrases {
+			var n string
+			if len(in.norm) == len(in.Phrases) {
+				n = in.norm[j]
+			} else {
+				n = Normalize(p)
+			}
 			normed = append(normed, n)
 			for w := range strings.FieldsSeq(n) {
 				m.addSurface(w, l)

@@ -14,10 +14,10 @@ import (
 // is plain SGD in a fixed order, so the same catalogue always gives the same
 // weights.
 var (
-	trainEpochs = 24
+	trainEpochs = 32
 	trainRate   = 0.6
 	trainDecay  = 0.15 // learning-rate decay per epoch
-	trainL2     = 2e-4
+	trainL2     = 1e-4
 )
 
 // trained holds the regression weights of the built-in catalogue, fitted
