@@ -27,9 +27,11 @@ type Home struct {
 	// Mine is how many of Teams are the viewer's own.
 	Mine int `json:"mine"`
 	// For leads only.
-	Summary    *LeadSummary           `json:"summary,omitempty"`
-	Unanswered []ownership.Unanswered `json:"unanswered,omitempty"`
-	EmptyRoles []EmptyRole            `json:"empty_roles,omitempty"`
+	Summary *LeadSummary `json:"summary,omitempty"`
+	// Unanswered holds the newest unanswered questions, each listed once
+	// with how often it was asked.
+	Unanswered []UnansweredQuestion `json:"unanswered,omitempty"`
+	EmptyRoles []EmptyRole          `json:"empty_roles,omitempty"`
 	// FirstSteps is set for a lead of a tenant with no teams yet (right
 	// after an install): the home then explains what to do first.
 	FirstSteps []rich.Text `json:"first_steps,omitempty"`
@@ -41,11 +43,27 @@ func (h Home) OnNoTeam() bool { return h.Mine == 0 }
 // LeadSummary counts what needs a lead's attention, for the line at the
 // top of a lead's home.
 type LeadSummary struct {
-	Teams      int `json:"teams"`
+	Teams int `json:"teams"`
+	// EmptyRoles counts the PM and PO roles nobody holds, vacated ones
+	// included.
 	EmptyRoles int `json:"empty_roles"`
+	// Vacated counts the roles (custom ones included) emptied because
+	// their holder left, waiting for a lead to fill them.
+	Vacated int `json:"vacated"`
+	// Requests counts the handovers and claims waiting for a lead.
+	Requests int `json:"requests"`
 	// Covers is how many roles are held by a temporary cover now.
-	Covers     int `json:"covers"`
+	Covers int `json:"covers"`
+	// Unanswered counts the distinct unanswered questions (the same
+	// words asked again count once).
 	Unanswered int `json:"unanswered"`
+}
+
+// UnansweredQuestion is an unanswered question (its latest asking) and
+// how often it was asked in the same words.
+type UnansweredQuestion struct {
+	ownership.Unanswered
+	Times int `json:"times"`
 }
 
 // RoleTopics is what a role answers by default.
@@ -85,11 +103,8 @@ type EmptyRole struct {
 }
 
 // homeUnanswered is how many unanswered questions a lead's home lists;
-// the summary counts up to maxUnansweredCount.
-const (
-	homeUnanswered     = 10
-	maxUnansweredCount = 100
-)
+// the summary counts every distinct one of the queue.
+const homeUnanswered = 10
 
 // Home builds the home view for m.User.
 func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
@@ -161,12 +176,21 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 	if !h.Lead {
 		return h, nil
 	}
-	if h.Unanswered, err = s.store.Unanswered(ctx, m.Tenant, maxUnansweredCount); err != nil {
+	qs, err := s.store.Unanswered(ctx, m.Tenant, unansweredRead)
+	if err != nil {
 		return Home{}, err
 	}
-	sum := &LeadSummary{Teams: len(d.Teams), Unanswered: len(h.Unanswered)}
-	h.Unanswered = h.Unanswered[:min(len(h.Unanswered), homeUnanswered)]
+	groups := groupUnanswered(qs, d)
+	sum := &LeadSummary{Teams: len(d.Teams), Unanswered: len(groups), Requests: len(d.PendingRequests(now))}
+	for _, g := range groups[:min(len(groups), homeUnanswered)] {
+		h.Unanswered = append(h.Unanswered, UnansweredQuestion{Unanswered: g.Latest, Times: g.Count})
+	}
 	for _, t := range d.SortedTeams() {
+		for _, a := range t.Roles {
+			if a.Vacated != nil && !a.Held() {
+				sum.Vacated++
+			}
+		}
 		for _, r := range []ownership.Role{ownership.ProductManager, ownership.ProductOwner} {
 			if p, _, _ := t.Holder(r, now); p.IsZero() {
 				h.EmptyRoles = append(h.EmptyRoles, EmptyRole{Team: TeamRef{ID: t.ID, Name: t.Name}, Role: r, RoleName: d.RoleName(r)})

@@ -123,6 +123,8 @@ func homePage(h bot.Home, page int) []slackapi.Block {
 func leadSummary(s bot.LeadSummary) rich.Text {
 	parts := []string{plural(s.Teams, "1 team", fmt.Sprintf("%d teams", s.Teams))}
 	parts = append(parts, plural(s.EmptyRoles, "1 empty role", fmt.Sprintf("%d empty roles", s.EmptyRoles)))
+	parts = append(parts, plural(s.Vacated, "1 role vacated", fmt.Sprintf("%d roles vacated", s.Vacated)))
+	parts = append(parts, plural(s.Requests, "1 pending request", fmt.Sprintf("%d pending requests", s.Requests)))
 	if s.Covers > 0 {
 		parts = append(parts, plural(s.Covers, "1 cover in force", fmt.Sprintf("%d covers in force", s.Covers)))
 	}
@@ -182,7 +184,11 @@ func leadsPart(h bot.Home) []slackapi.Block {
 			if i == maxHomeLines {
 				break
 			}
-			lines = append(lines, rich.Sprintf("• %s %s asked “%s”", q.At.UTC().Format("2 Jan 15:04"), personSpan(q.Asker), q.Text))
+			l := rich.Sprintf("• %s %s asked “%s”", q.At.UTC().Format("2 Jan 15:04"), personSpan(q.Asker), q.Text)
+			if q.Times > 1 {
+				l = append(l, rich.Sprintf(" (asked %d times)", q.Times)...)
+			}
+			lines = append(lines, l)
 		}
 		out = append(out, capBlocks(sections(rich.Lines(lines...)), 2)...)
 	}

@@ -154,8 +154,8 @@ func TestHomeGolden(t *testing.T) {
 	member := bot.Home{Viewer: priya, Topics: topics, Mine: 1, Teams: []bot.HomeTeam{team, other}}
 	team.Mine = false
 	leadHome := bot.Home{Viewer: lead, Lead: true, Topics: topics, Teams: []bot.HomeTeam{team, other},
-		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 1, Covers: 1, Unanswered: 1},
-		Unanswered: []ownership.Unanswered{{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}},
+		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 1, Vacated: 1, Requests: 2, Covers: 1, Unanswered: 1},
+		Unanswered: []bot.UnansweredQuestion{{Unanswered: ownership.Unanswered{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}, Times: 3}},
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "payments", Name: "Payments"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 	}
 	firstSteps := bot.Home{Viewer: priya, Lead: true, FirstSteps: bot.FirstSteps()}
@@ -188,7 +188,7 @@ func manyTeamsHome(n, mine int, lead bool) bot.Home {
 	for i := range 100 {
 		h.Topics = append(h.Topics, bot.RoleTopics{RoleName: fmt.Sprintf("Role %d", i), Answers: []string{strings.Repeat("topic ", 50)}})
 		h.EmptyRoles = append(h.EmptyRoles, bot.EmptyRole{Team: h.Teams[i%n].Team, Role: ownership.ProductOwner, RoleName: "Product Owner"})
-		h.Unanswered = append(h.Unanswered, ownership.Unanswered{Text: strings.Repeat("why? ", 100)})
+		h.Unanswered = append(h.Unanswered, bot.UnansweredQuestion{Unanswered: ownership.Unanswered{Text: strings.Repeat("why? ", 100)}, Times: 2})
 	}
 	if lead {
 		h.Summary = &bot.LeadSummary{Teams: n, EmptyRoles: 100, Unanswered: 100}

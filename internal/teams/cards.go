@@ -339,8 +339,7 @@ func homeCard(h bot.Home) schema.Attachment {
 	c := newCard(cardRenderer(true))
 	c.text(rich.Plain("Who owns what"), heading)
 	if h.Lead && h.Summary != nil {
-		s := h.Summary
-		c.text(rich.Sprintf("%s %d teams · %d empty roles · %d covers in force · %d unanswered questions", rich.Strong("For leads:"), s.Teams, s.EmptyRoles, s.Covers, s.Unanswered))
+		c.text(leadSummary(*h.Summary))
 	}
 	switch {
 	case len(h.FirstSteps) > 0:
@@ -398,13 +397,30 @@ func homeCard(h bot.Home) schema.Attachment {
 			c.text(rich.Sprintf("%s has no %s. Fill it with %s.", e.Team.Name, e.RoleName, bot.FillCommand(e.Role, e.Team.Name)))
 		}
 		for _, q := range h.Unanswered {
-			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", truncate(q.Text, maxHomeQuestion), rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan")), subtle)
+			when := q.At.UTC().Format("2 Jan")
+			if q.Times > 1 {
+				when += fmt.Sprintf(", asked %d times", q.Times)
+			}
+			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", truncate(q.Text, maxHomeQuestion), rich.Mention(q.Asker.ID, q.Asker.Label()), when), subtle)
 		}
 	}
 	manage(c, h)
 	suggest(c, h)
 	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)
 	return c.attachment()
+}
+
+// leadSummary is the line at the top of a lead's home card.
+func leadSummary(s bot.LeadSummary) rich.Text {
+	n := func(k int, one, many string) string {
+		if k == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", k, many)
+	}
+	parts := []string{n(s.Teams, "team", "teams"), n(s.EmptyRoles, "empty role", "empty roles"), n(s.Vacated, "role vacated", "roles vacated"),
+		n(s.Requests, "pending request", "pending requests"), n(s.Covers, "cover in force", "covers in force"), n(s.Unanswered, "unanswered question", "unanswered questions")}
+	return rich.Sprintf("%s %s", rich.Strong("For leads:"), strings.Join(parts, " · "))
 }
 
 // homeTeam adds one team: its name, who holds each role, its routing.

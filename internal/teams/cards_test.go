@@ -89,9 +89,9 @@ func TestCardsGolden(t *testing.T) {
 			{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 		}, Overrides: []bot.Override{{Topic: "Roadmap", RoleName: "Product Owner"}}},
 			{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Roles: []bot.HomeRole{{Holder: bot.Holder{Role: ownership.ProductOwner, RoleName: "Product Owner"}}}}},
-		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 2, Unanswered: 1},
+		Summary:    &bot.LeadSummary{Teams: 2, EmptyRoles: 2, Vacated: 1, Requests: 1, Unanswered: 1},
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
-		Unanswered: []ownership.Unanswered{{At: assigned, Asker: carol, Text: "who books the offsite?"}},
+		Unanswered: []bot.UnansweredQuestion{{Unanswered: ownership.Unanswered{At: assigned, Asker: carol, Text: "who books the offsite?"}, Times: 2}},
 	}
 
 	review := bot.ReviewAsk{Team: *checkout(), Role: ownership.ProductOwner, RoleName: "Product Owner"}
@@ -260,7 +260,7 @@ func TestRenderer(t *testing.T) {
 
 func formView() bot.LeadView {
 	return bot.LeadView{
-		Team: &bot.TeamView{Key: "checkout", ID: "checkout", Name: "Checkout",
+		Team: &bot.TeamView{Key: "checkout", ID: "checkout", Name: "Checkout", Aliases: []string{"Cart"},
 			Holders: map[ownership.Role]ownership.Person{ownership.ProductManager: alice},
 			Routes:  map[string]ownership.Role{"roadmap": ownership.ProductOwner}},
 		Roles:  ownership.BuiltinRoles(),

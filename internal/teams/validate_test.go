@@ -43,7 +43,7 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 	}
 	errs := map[string]string{"": longest("Something went wrong. ", 300), "name": "A team needs a name.", "date": "In the past."}
 
-	home := bot.Home{Viewer: person(0), Lead: true, Summary: &bot.LeadSummary{Teams: 150, EmptyRoles: 100, Unanswered: 100}}
+	home := bot.Home{Viewer: person(0), Lead: true, Summary: &bot.LeadSummary{Teams: 150, EmptyRoles: 100, Vacated: 100, Requests: 100, Covers: 100, Unanswered: 100}}
 	for i := range 150 {
 		home.Teams = append(home.Teams, bot.HomeTeam{Team: bot.TeamRef{ID: fmt.Sprintf("team-%03d", i), Name: longest(fmt.Sprintf("Team %03d ", i), 80)}, Mine: true,
 			Roles: []bot.HomeRole{{Holder: bot.Holder{Role: ownership.ProductManager, RoleName: "Product Manager", Person: person(i)}},
@@ -51,7 +51,7 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		home.EmptyRoles = append(home.EmptyRoles, bot.EmptyRole{Team: home.Teams[i].Team, Role: ownership.ProductOwner, RoleName: "Product Owner"})
 	}
 	for i := range 10 { // the bot lists 10 on the home
-		home.Unanswered = append(home.Unanswered, ownership.Unanswered{At: assigned, Asker: person(i), Text: longest("who owns <at>this</at>? ", 500)})
+		home.Unanswered = append(home.Unanswered, bot.UnansweredQuestion{Unanswered: ownership.Unanswered{At: assigned, Asker: person(i), Text: longest("who owns <at>this</at>? ", 500)}, Times: 100})
 	}
 	home.Mine = 150
 	others := home
