@@ -193,3 +193,56 @@ func TestSlackE2EMemberSuggestsAChange(t *testing.T) {
 		t.Errorf("a suggestion changed the PO to %s", po)
 	}
 }
+
+// TestSlackE2ELeadEditsAliases: the Edit team modal's aliases field (comma-
+// separated) adds and removes a team's other names through the alias
+// command's own path; a name of another team comes back as an error on the
+// field and changes nothing.
+func TestSlackE2ELeadEditsAliases(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddUser(fakeslack.User{ID: pPriya, Name: "priya"})
+	w.fake.AddUser(fakeslack.User{ID: pMarco, Name: "marco"})
+	w.fake.AddChannel(fakeslack.Channel{ID: chCheck, Name: "checkout", TeamID: e2eTeam})
+	a := w.start("")
+	state := func(aliases string) map[string]any {
+		s := editState("Checkout", pPriya, pMarco, []string{pPriya, pMarco}, []string{chCheck})
+		s["values"].(map[string]any)["aliases"] = map[string]any{"field": map[string]any{"type": "plain_text_input", "value": aliases}}
+		return s
+	}
+	code, body := a.submit(pLead, map[string]any{"id": "VMA", "hash": "a1", "callback_id": "edit", "private_metadata": "checkout", "state": state("Cart, payments")})
+	if code != 200 || !strings.Contains(body, `"aliases":"`) || !strings.Contains(body, "already names the team Payments") {
+		t.Fatalf("alias of another team: %d %s", code, body)
+	}
+	aliases := func() []string {
+		d, err := redisstore.New(w.client, redisstore.WithPrefix(w.prefix)).Directory(context.Background(), ownership.TenantID("slack:"+e2eTeam))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Teams["checkout"].Aliases
+	}
+	if got := aliases(); len(got) != 0 {
+		t.Fatalf("a refused form added aliases %v", got)
+	}
+	code, body = a.submit(pLead, map[string]any{"id": "VMA", "hash": "a2", "callback_id": "edit", "private_metadata": "checkout", "state": state(" Cart ,  Basket  , cart,")})
+	if code != 200 || body != "" {
+		t.Fatalf("valid: %d %s", code, body)
+	}
+	if got := aliases(); strings.Join(got, "|") != "Cart|Basket" {
+		t.Fatalf("aliases %v", got)
+	}
+	ann := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool {
+		return c.Params["channel"] == chCheck && strings.Contains(c.AllText(), "Basket")
+	})
+	mustContain(t, "announcement", ann.AllText(), "added the alias")
+	code, body = a.submit(pLead, map[string]any{"id": "VMA", "hash": "a3", "callback_id": "edit", "private_metadata": "checkout", "state": state("Basket")})
+	if code != 200 || body != "" {
+		t.Fatalf("remove: %d %s", code, body)
+	}
+	if got := aliases(); strings.Join(got, "|") != "Basket" {
+		t.Fatalf("after removing Cart: %v", got)
+	}
+	if got := a.lead("history checkout"); !strings.Contains(got, `removed the alias "Cart"`) {
+		t.Errorf("history: %s", got)
+	}
+}

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 )
@@ -96,4 +98,47 @@ func TestTeamsE2EMemberSuggestsAChange(t *testing.T) {
 	dm := w.next("send")
 	mustContain(t, "lead's message", dm.out.Text, "Carol", "Checkout", "Bob moved to Payments")
 	mustContain(t, "member's card", w.next("update").out.Text, "Sent to the leads (1)")
+}
+
+// directory reads the Teams tenant's directory.
+func (w *teamsWorld) directory() *ownership.Directory {
+	w.t.Helper()
+	d, err := w.store.Directory(context.Background(), ownership.TenantID("teams:"+e2eTenant))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+// TestTeamsE2ELeadEditsAliases: the Edit team card's aliases field (comma-
+// separated) sets the team's other names; another team's name comes back
+// next to the field on the same card and changes nothing.
+func TestTeamsE2ELeadEditsAliases(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	if _, _, err := w.store.Update(context.Background(), ownership.TenantID("teams:"+e2eTenant), func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["payments"] = &ownership.Team{ID: "payments", Name: "Payments"}
+		return []ownership.Change{{At: time.Now().UTC(), Action: "import", Summary: "payments"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.post(w.dm("h1", e2eLead, "home"))
+	home := w.next("reply")
+	w.post(w.submitCard("f1", e2eLead, home, map[string]any{"whoowns": "form", "form": "edit", "team": "checkout"}))
+	form := w.next("update")
+	w.post(w.submitCard("f2", e2eLead, form, map[string]any{"whoowns": "save", "form": "edit", "team": "checkout", "name": "Checkout", "aliases": "Cart, Payments"}))
+	if u := w.next("update"); !strings.Contains(cardText(u), "already names the team Payments") {
+		t.Fatalf("conflict card: %s", cardText(u))
+	}
+	if got := w.directory().Teams["checkout"].Aliases; len(got) != 0 {
+		t.Fatalf("a refused form added %v", got)
+	}
+	w.post(w.submitCard("f3", e2eLead, form, map[string]any{"whoowns": "save", "form": "edit", "team": "checkout", "name": "Checkout", "aliases": "Cart, Basket"}))
+	mustContain(t, "updated card", w.next("update").out.Text, "also known as")
+	if got := w.directory().Teams["checkout"].Aliases; strings.Join(got, "|") != "Cart|Basket" {
+		t.Fatalf("aliases %v", got)
+	}
+	if ann := w.next("send"); ann.conversation != e2eChannel || !strings.Contains(ann.out.Text, "added the alias") {
+		t.Fatalf("announcement %q in %s", ann.out.Text, ann.conversation)
+	}
 }

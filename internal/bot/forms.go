@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -112,6 +113,49 @@ func EditRenameTeam(field, team, name string) Edit {
 		// read as part of the new name.
 		return []step{{verb: "team", args: []token{word("rename"), word(t.ID), word(name)}}}, nil
 	}}
+}
+
+// EditAliases makes aliases (as typed in a form: comma-separated) team's
+// other names: the removes, then the adds, that takes. A name or alias of
+// another team is refused, as the command refuses it.
+func EditAliases(field, team, aliases string) Edit {
+	return Edit{Field: field, expand: func(d *ownership.Directory, _ time.Time) ([]step, error) {
+		t, err := formTeam(d, team)
+		if err != nil {
+			return nil, err
+		}
+		same := func(a, b string) bool { return strings.EqualFold(a, b) || ownership.Slug(a) == ownership.Slug(b) }
+		var want []string
+		for _, a := range SplitAliases(aliases) {
+			if !slices.ContainsFunc(want, func(w string) bool { return same(w, a) }) {
+				want = append(want, a)
+			}
+		}
+		var out []step
+		for _, a := range t.Aliases {
+			if !slices.ContainsFunc(want, func(w string) bool { return same(w, a) }) {
+				out = append(out, step{verb: "team", args: []token{word("alias"), word("remove"), word(a), word(t.ID)}})
+			}
+		}
+		for _, a := range want {
+			if !slices.ContainsFunc(t.Aliases, func(h string) bool { return same(h, a) }) {
+				out = append(out, step{verb: "team", args: []token{word("alias"), word("add"), word(a), word(t.ID)}})
+			}
+		}
+		return out, nil
+	}}
+}
+
+// SplitAliases reads a form's aliases field: names separated by commas,
+// spacing aside, empty ones dropped.
+func SplitAliases(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.Join(strings.Fields(a), " "); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // EditDeleteTeam deletes team.

@@ -114,6 +114,18 @@ func selectOption(value, label string) *slackapi.OptionBlockObject {
 	return slackapi.NewOptionBlockObject(truncate(value, maxOptionValue), plain(label, 75), nil)
 }
 
+// maxAliasesText bounds the aliases field: a team keeps at most 20
+// aliases of up to 80 letters.
+const maxAliasesText = 2000
+
+// aliasesInput is a team's other names, comma-separated.
+func aliasesInput(aliases []string) *slackapi.InputBlock {
+	el := slackapi.NewPlainTextInputBlockElement(nil, field)
+	el.InitialValue = strings.Join(aliases, ", ")
+	el.MaxLength = maxAliasesText
+	return slackapi.NewInputBlock("aliases", plain("Aliases", 2000), plain("Other names people use for the team in questions, separated by commas.", 2000), el).WithOptional(true)
+}
+
 // roleField is the block id of a role's holder.
 func roleField(r ownership.Role) string { return "role:" + string(r) }
 
@@ -121,7 +133,7 @@ func roleField(r ownership.Role) string { return "role:" + string(r) }
 // and linked channels.
 func editTeamView(v bot.LeadView) slackapi.ModalViewRequest {
 	t := v.Team
-	blocks := []slackapi.Block{textInput("name", "Name", t.Name, maxInputText, false)}
+	blocks := []slackapi.Block{textInput("name", "Name", t.Name, maxInputText, false), aliasesInput(t.Aliases)}
 	for _, r := range v.Roles {
 		blocks = append(blocks, userInput(roleField(r.ID), r.Name, t.Holders[r.ID], field))
 	}
@@ -132,7 +144,7 @@ func editTeamView(v bot.LeadView) slackapi.ModalViewRequest {
 
 // newTeamView is the New team modal.
 func newTeamView(v bot.LeadView) slackapi.ModalViewRequest {
-	blocks := []slackapi.Block{textInput("name", "Name", "", maxInputText, false)}
+	blocks := []slackapi.Block{textInput("name", "Name", "", maxInputText, false), aliasesInput(nil)}
 	for _, r := range v.Roles[:2] {
 		blocks = append(blocks, userInput(roleField(r.ID), r.Name, ownership.Person{}, field))
 	}
@@ -522,6 +534,7 @@ func (a *Adapter) submitView(ctx context.Context, cb *slackapi.InteractionCallba
 		} else {
 			edits = append(edits, bot.EditRenameTeam("name", key, name))
 		}
+		edits = append(edits, bot.EditAliases("aliases", teamRef, st.text("aliases")))
 		for block, act := range st {
 			role, ok := strings.CutPrefix(block, "role:")
 			if !ok {
@@ -603,12 +616,15 @@ func (a *Adapter) submitView(ctx context.Context, cb *slackapi.InteractionCallba
 }
 
 // sortEdits orders a team form's edits: the name first (a new team must
-// exist before its roles are set), then roles, members and channels.
+// exist before its roles are set), then aliases, roles, members and
+// channels.
 func sortEdits(es []bot.Edit) {
 	rank := func(e bot.Edit) string {
 		switch {
 		case e.Field == "name":
 			return "0"
+		case e.Field == "aliases":
+			return "05"
 		case strings.HasPrefix(e.Field, "role:"):
 			return "1" + e.Field
 		case e.Field == "members":

@@ -13,7 +13,7 @@ import (
 
 func leadView() bot.LeadView {
 	return bot.LeadView{
-		Team: &bot.TeamView{Key: "checkout", ID: "checkout", Name: "Checkout <!channel>",
+		Team: &bot.TeamView{Key: "checkout", ID: "checkout", Name: "Checkout <!channel>", Aliases: []string{"Cart", "Basket <b>"},
 			Holders:  map[ownership.Role]ownership.Person{ownership.ProductManager: priya, ownership.ProductOwner: marco},
 			Covers:   map[ownership.Role]ownership.Cover{ownership.ProductOwner: {Person: priya, Until: at.Add(48 * time.Hour)}},
 			Members:  []ownership.Person{priya, marco},

@@ -37,6 +37,11 @@ func peoplePicker(id, label, placeholder string) element {
 		ChoicesData: &dataQuery{Type: "Data.Query", Dataset: "graph.microsoft.com/users"}}
 }
 
+// aliasesInput is a team's other names, comma-separated.
+func aliasesInput(aliases []string) element {
+	return element{Type: "Input.Text", ID: "aliases", Label: "Aliases (other names, separated by commas)", Value: strings.Join(aliases, ", "), MaxLength: 2000}
+}
+
 // manage adds the leads' Manage part to the home card: a team picker and
 // the forms' buttons.
 func manage(c *card, h bot.Home) {
@@ -113,6 +118,7 @@ func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attach
 	case formEdit:
 		title = "Edit team"
 		field(element{Type: "Input.Text", ID: "name", Label: "Name", Value: t.Name, IsRequired: true, ErrorMsg: "A team needs a name."})
+		field(aliasesInput(t.Aliases))
 		for _, r := range v.Roles {
 			now := "nobody yet"
 			if p, ok := t.Holders[r.ID]; ok {
@@ -223,7 +229,7 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 	var edits []bot.Edit
 	switch d.Form {
 	case formEdit:
-		edits = append(edits, bot.EditRenameTeam("name", v.Team.Key, str("name")))
+		edits = append(edits, bot.EditRenameTeam("name", v.Team.Key, str("name")), bot.EditAliases("aliases", v.Team.Key, str("aliases")))
 		for _, r := range v.Roles {
 			if p, ok := person("role:" + string(r.ID)); ok {
 				edits = append(edits, bot.EditHolder("role:"+string(r.ID), v.Team.Key, r.ID, p))
