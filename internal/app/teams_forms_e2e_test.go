@@ -142,3 +142,82 @@ func TestTeamsE2ELeadEditsAliases(t *testing.T) {
 		t.Fatalf("announcement %q in %s", ann.out.Text, ann.conversation)
 	}
 }
+
+// TestTeamsE2ELeadCreatesAndDeletesATeamAndEditsLeads: the home card's
+// Manage has New team, Delete team and Leads. New team creates the team
+// with its PO picked in the people picker (looked up with the Bot
+// Connector), a name already taken comes back on the same card; Delete
+// team asks first and deletes on Delete; Leads adds the person picked and
+// removes a cleared box. A non-lead's forged save changes nothing.
+func TestTeamsE2ELeadCreatesAndDeletesATeamAndEditsLeads(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	w.post(w.dm("h1", e2eLead, "home"))
+	home := w.next("reply")
+	var titles []string
+	for _, b := range home.out.Attachments[0].Content.Body {
+		for _, a := range b.Actions {
+			titles = append(titles, a.Title)
+		}
+	}
+	mustContain(t, "Manage buttons", strings.Join(titles, "|"), "New team", "Delete team", "Leads")
+
+	// New team.
+	w.post(w.submitCard("n1", e2eLead, home, map[string]any{"whoowns": "form", "form": "new"}))
+	form := w.next("update")
+	mustContain(t, "new team form", cardText(form), "New team")
+	w.post(w.submitCard("n2", e2eLead, form, map[string]any{"whoowns": "save", "form": "new", "name": "checkout"}))
+	if u := w.next("update"); !strings.Contains(cardText(u), "already") {
+		t.Fatalf("taken name card: %s", cardText(u))
+	}
+	w.post(w.submitCard("x1", e2eCarol, form, map[string]any{"whoowns": "save", "form": "new", "name": "Forged"}))
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged new team answered %q", r.out.Text)
+	}
+	w.post(w.submitCard("n3", e2eLead, form, map[string]any{"whoowns": "save", "form": "new", "name": "Mobile App", "aliases": "Apps",
+		"role:product_owner": "aad-carol"}))
+	if c := w.next("member"); c.kind != "member" {
+		t.Fatal(c.kind)
+	}
+	mustContain(t, "created card", w.next("update").out.Text, "Mobile App")
+	d := w.directory()
+	mob := d.Team("Mobile App")
+	if mob == nil || d.Team("Forged") != nil || mob.Roles[ownership.ProductOwner].Person.ID != "aad-carol" || strings.Join(mob.Aliases, ",") != "Apps" {
+		t.Fatalf("teams after New team: %+v", d.Teams)
+	}
+
+	// Delete team asks first; Cancel keeps it, Delete deletes it.
+	w.post(w.submitCard("d1", e2eLead, home, map[string]any{"whoowns": "form", "form": "delete", "team": mob.ID}))
+	confirm := w.next("update")
+	mustContain(t, "delete confirmation", cardText(confirm), "Delete **Mobile App**?", "history keeps a copy")
+	w.post(w.submitCard("d2", e2eLead, confirm, map[string]any{"whoowns": "cancel", "form": "delete"}))
+	mustContain(t, "cancelled", w.next("update").out.Text, "Nothing changed")
+	if w.directory().Team("Mobile App") == nil {
+		t.Fatal("Cancel deleted the team")
+	}
+	w.post(w.submitCard("x2", e2eCarol, confirm, map[string]any{"whoowns": "save", "form": "delete", "team": mob.ID}))
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged delete answered %q", r.out.Text)
+	}
+	w.post(w.submitCard("d3", e2eLead, confirm, map[string]any{"whoowns": "save", "form": "delete", "team": mob.ID}))
+	mustContain(t, "deleted card", w.next("update").out.Text, "Mobile App")
+	if w.directory().Team("Mobile App") != nil {
+		t.Fatal("the team is still there")
+	}
+
+	// Leads: add Alice (picked by her Azure AD id), then clear her box.
+	w.post(w.submitCard("l1", e2eLead, home, map[string]any{"whoowns": "form", "form": "leads"}))
+	leads := w.next("update")
+	mustContain(t, "leads form", cardText(leads), "Leads")
+	w.post(w.submitCard("l2", e2eLead, leads, map[string]any{"whoowns": "save", "form": "leads", "add": "aad-alice"}))
+	w.next("member")
+	w.next("update")
+	if got := w.directory().Leads; len(got) != 1 || got[0].ID != "aad-alice" {
+		t.Fatalf("leads after adding: %+v", got)
+	}
+	w.post(w.submitCard("l3", e2eLead, leads, map[string]any{"whoowns": "save", "form": "leads", "leads": ""}))
+	w.next("update")
+	if got := w.directory().Leads; len(got) != 0 {
+		t.Fatalf("leads after clearing the box: %+v", got)
+	}
+}

@@ -32,6 +32,9 @@ type Home struct {
 	// with how often it was asked.
 	Unanswered []UnansweredQuestion `json:"unanswered,omitempty"`
 	EmptyRoles []EmptyRole          `json:"empty_roles,omitempty"`
+	// Focus is the id of the team the viewer came to manage (an answer's
+	// Manage button), picked already in the home's team picker.
+	Focus string `json:"focus,omitempty"`
 	// FirstSteps is set for a lead of a tenant with no teams yet (right
 	// after an install): the home then explains what to do first.
 	FirstSteps []rich.Text `json:"first_steps,omitempty"`

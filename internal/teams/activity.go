@@ -403,6 +403,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.openForm(ctx, in, m, d)
 	case actSave:
 		a.saveForm(ctx, in, m, d)
+	case actCancel:
+		a.cancelForm(ctx, in)
 	case actSuggest:
 		a.sendSuggestion(ctx, in, m, d)
 	case actReviewYes, actReviewNo, actReviewTo:

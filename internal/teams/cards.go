@@ -56,7 +56,10 @@ type element struct {
 	// IsRequired makes Teams refuse a submit without a choice.
 	IsRequired  bool `json:"isRequired,omitempty"`
 	IsMultiline bool `json:"isMultiline,omitempty"`
-	MaxLength   int  `json:"maxLength,omitempty"`
+	// IsMultiSelect lets a ChoiceSet take several choices (its value is
+	// then their values, comma-separated).
+	IsMultiSelect bool `json:"isMultiSelect,omitempty"`
+	MaxLength     int  `json:"maxLength,omitempty"`
 	// Inputs of the leads' forms.
 	Value       string     `json:"value,omitempty"`
 	Placeholder string     `json:"placeholder,omitempty"`
@@ -87,6 +90,9 @@ type action struct {
 	Data  *submitData   `json:"data,omitempty"`
 	Card  *adaptiveCard `json:"card,omitempty"`
 	Style string        `json:"style,omitempty"`
+	// AssociatedInputs "none" sends (and checks) none of the card's
+	// inputs with an Action.Submit.
+	AssociatedInputs string `json:"associatedInputs,omitempty"`
 }
 
 // submitData is what an Action.Submit sends back in the activity's value.
@@ -126,6 +132,7 @@ const (
 	actSuggest  = "suggest"  // a member suggests a change to the leads
 	actDecide   = "decide"   // a lead approves or declines a request
 	actFill     = "fill"     // a lead picks who fills a role (Team, Role; the "person" input)
+	actCancel   = "cancel"   // a lead closes a form without saving it
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's

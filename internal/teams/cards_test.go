@@ -119,6 +119,13 @@ func TestCardsGolden(t *testing.T) {
 		"form_edit":        formCard(formEdit, formView(), nil),
 		"form_cover":       formCard(formCover, formView(), map[string]string{"date": "31 Dec 2020 10:00 UTC is in the past; a cover has to end in the future."}),
 		"form_routes":      formCard(formRoutes, formView(), nil),
+		"form_new":         formCard(formNew, func() bot.LeadView { v := formView(); v.Team = nil; return v }(), map[string]string{"name": "There is already a team called Checkout."}),
+		"form_delete":      formCard(formDelete, formView(), nil),
+		"form_leads": formCard(formLeads, func() bot.LeadView {
+			v := formView()
+			v.Team, v.Leads = nil, []ownership.Person{lena, alice}
+			return v
+		}(), nil),
 		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
 		"home_member": homeCard(bot.Home{Viewer: carol, Mine: 1, Topics: home.Topics,
 			Teams: []bot.HomeTeam{{Team: *checkout(), Mine: true, Roles: home.Teams[0].Roles}, home.Teams[1]}}),

@@ -23,9 +23,17 @@ import (
 // Forms.
 const (
 	formEdit   = "edit"
+	formNew    = "new"
+	formDelete = "delete"
 	formCover  = "cover"
 	formRoutes = "routes"
+	formLeads  = "leads"
 )
+
+// teamForm reports whether form is about one team, picked in Manage.
+func teamForm(form string) bool {
+	return form == formEdit || form == formDelete || form == formCover || form == formRoutes
+}
 
 // maxManageTeams is how many teams the home card's Manage picker lists.
 const maxManageTeams = 200
@@ -43,9 +51,10 @@ func aliasesInput(aliases []string) element {
 }
 
 // manage adds the leads' Manage part to the home card: a team picker and
-// the forms' buttons.
+// the forms' buttons. New team and Leads are about no one team: their
+// buttons neither send nor check the picker.
 func manage(c *card, h bot.Home) {
-	if !h.Lead || len(h.Teams) == 0 {
+	if !h.Lead {
 		return
 	}
 	c.text(rich.Plain("Manage"), heading, spaced)
@@ -56,12 +65,25 @@ func manage(c *card, h bot.Home) {
 		}
 		opts = append(opts, choice{Title: t.Team.Name, Value: bot.TeamKey(t.Team.ID)})
 	}
-	c.body = append(c.body, element{Type: "Input.ChoiceSet", ID: "team", Label: "Team", Style: "compact", Choices: opts, IsRequired: true, ErrorMsg: "Pick a team."},
-		element{Type: "ActionSet", Actions: []action{
-			submit("Edit team", submitData{Action: actForm, Form: formEdit}),
-			submit("Cover a role", submitData{Action: actForm, Form: formCover}),
-			submit("Routes", submitData{Action: actForm, Form: formRoutes}),
-		}})
+	whole := func(title, form string) action {
+		a := submit(title, submitData{Action: actForm, Form: form})
+		a.AssociatedInputs = "none"
+		return a
+	}
+	if len(opts) > 0 {
+		picker := element{Type: "Input.ChoiceSet", ID: "team", Label: "Team", Style: "compact", Choices: opts, IsRequired: true, ErrorMsg: "Pick a team."}
+		if h.Focus != "" {
+			picker.Value = bot.TeamKey(h.Focus)
+		}
+		c.body = append(c.body, picker,
+			element{Type: "ActionSet", Actions: []action{
+				submit("Edit team", submitData{Action: actForm, Form: formEdit}),
+				submit("Cover a role", submitData{Action: actForm, Form: formCover}),
+				submit("Routes", submitData{Action: actForm, Form: formRoutes}),
+				submit("Delete team", submitData{Action: actForm, Form: formDelete}),
+			}})
+	}
+	c.body = append(c.body, element{Type: "ActionSet", Actions: []action{whole("New team", formNew), whole("Leads", formLeads)}})
 }
 
 // suggest adds, for someone who is not a lead, a way to ask the leads for
@@ -103,7 +125,8 @@ func (a *Adapter) sendSuggestion(ctx context.Context, in *inbound, m bot.Message
 	a.replace(ctx, in, textActivity(rich.Sprintf("Sent to the leads (%d). Thanks for keeping %s right!", len(sg.Leads), sg.Team.Name)))
 }
 
-// formCard renders form for v's team, with errs next to their fields.
+// formCard renders form (for v's team, when it is about one) with errs
+// next to their fields.
 func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attachment {
 	c := newCard(cardRenderer(true))
 	t := v.Team
@@ -114,6 +137,7 @@ func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attach
 		}
 	}
 	var title string
+	save := "Save"
 	switch form {
 	case formEdit:
 		title = "Edit team"
@@ -128,6 +152,36 @@ func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attach
 			// directory does not keep): empty means no change.
 			field(peoplePicker("role:"+string(r.ID), r.Name+" (now: "+now+")", "Leave empty to keep"))
 		}
+	case formNew:
+		title, save = "New team", "Create"
+		field(element{Type: "Input.Text", ID: "name", Label: "Name", IsRequired: true, ErrorMsg: "Give the team a name."})
+		field(aliasesInput(nil))
+		for _, r := range v.Roles[:min(2, len(v.Roles))] {
+			field(peoplePicker("role:"+string(r.ID), r.Name, "Search for a person (or leave empty)"))
+		}
+	case formDelete:
+		title, save = "Delete team", "Delete"
+		what := rich.Plain("Its roles, members and routes go.")
+		if n := len(t.Channels); n > 0 {
+			what = rich.Sprintf("Its roles, members and routes go, and its %d linked channels are unlinked.", n)
+		}
+		c.text(rich.Sprintf("Delete %s? %s The history keeps a copy.", rich.Strong(t.Name), what))
+	case formLeads:
+		title = "Leads"
+		var leads []choice
+		var ids []string
+		for _, p := range v.Leads {
+			leads = append(leads, choice{Title: p.Label(), Value: p.ID})
+			ids = append(ids, p.ID)
+		}
+		if len(leads) > 0 {
+			field(element{Type: "Input.ChoiceSet", ID: "leads", Label: "Leads (clear a box to remove that lead)", Style: "expanded", IsMultiSelect: true,
+				Choices: leads, Value: strings.Join(ids, ",")})
+		} else {
+			c.text(rich.Plain("Nobody has been added as a lead yet."), subtle)
+		}
+		field(peoplePicker("add", "Add a lead", "Search for a person"))
+		c.text(rich.Plain("The people named in WHOOWNS_ADMINS are leads too; they are not listed here."), subtle)
 	case formCover:
 		title = "Cover a role"
 		var roles []choice
@@ -155,16 +209,26 @@ func formCard(form string, v bot.LeadView, errs map[string]string) schema.Attach
 		field(element{Type: "Input.ChoiceSet", ID: "topic", Label: "Topic", Style: "compact", Choices: topics, IsRequired: true, ErrorMsg: "Pick a topic."})
 		field(element{Type: "Input.ChoiceSet", ID: "route_role", Label: "Goes to", Style: "compact", Choices: roles, IsRequired: true, ErrorMsg: "Pick a role."})
 	}
-	head := []element{}
-	c2 := newCard(cardRenderer(true))
-	c2.text(rich.Sprintf("%s: %s", title, t.Name), heading)
-	head = append(head, c2.body...)
-	c.body = append(head, c.body...)
-	c.texts = append(c.texts, c2.texts...)
+	head := newCard(cardRenderer(true))
+	key := ""
+	if t != nil {
+		head.text(rich.Sprintf("%s: %s", title, t.Name), heading)
+		key = t.Key
+	} else {
+		head.text(rich.Plain(title), heading)
+	}
+	c.body = append(head.body, c.body...)
+	c.texts = append(c.texts, head.texts...)
 	if msg := errs[""]; msg != "" {
 		c.line(rich.Plain(msg), func(e *element) { e.Color = "Attention" })
 	}
-	c.actions = append(c.actions, submit("Save", submitData{Action: actSave, Form: form, Team: t.Key}))
+	sv := submit(save, submitData{Action: actSave, Form: form, Team: key})
+	if form == formDelete {
+		sv.Style = "destructive"
+	}
+	cancel := submit("Cancel", submitData{Action: actCancel, Form: form})
+	cancel.AssociatedInputs = "none"
+	c.actions = append(c.actions, sv, cancel)
 	return c.attachment()
 }
 
@@ -184,16 +248,29 @@ func sortedRoutes(m map[string]ownership.Role) []string {
 // openForm shows a lead the form they asked for, in place of the home
 // card; anyone else is told why not.
 func (a *Adapter) openForm(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	if !teamForm(d.Form) {
+		d.Team = ""
+	}
 	v, err := a.svc.LeadView(ctx, m, d.Team)
 	if err != nil {
 		a.replyError(ctx, in, m, "form", err)
 		return
 	}
-	if v.Team == nil {
+	if teamForm(d.Form) && v.Team == nil {
 		a.reply(ctx, in, textActivity(rich.Plain("Pick a team first.")))
 		return
 	}
 	a.replace(ctx, in, cardActivity(formCard(d.Form, v, nil)))
+}
+
+// cancelForm closes a form: the card says nothing changed.
+func (a *Adapter) cancelForm(ctx context.Context, in *inbound) {
+	if in.Conversation.ConversationType != convPersonal {
+		// Forms live in the personal chat; elsewhere the card is an answer
+		// others read.
+		return
+	}
+	a.replace(ctx, in, textActivity(rich.Sprintf("Nothing changed. Type %s to start again.", rich.Command("home"))))
 }
 
 // saveForm applies a submitted form: errors come back on the same card,
@@ -202,12 +279,15 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 	var vals map[string]any
 	_ = json.Unmarshal(in.Value, &vals)
 	str := func(k string) string { s, _ := vals[k].(string); return strings.TrimSpace(s) }
+	if !teamForm(d.Form) {
+		d.Team = ""
+	}
 	v, err := a.svc.LeadView(ctx, m, d.Team)
 	if err != nil {
 		a.replyError(ctx, in, m, "form", err)
 		return
 	}
-	if v.Team == nil {
+	if teamForm(d.Form) && v.Team == nil {
 		a.replace(ctx, in, textActivity(rich.Plain("That team no longer exists.")))
 		return
 	}
@@ -235,6 +315,35 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 				edits = append(edits, bot.EditHolder("role:"+string(r.ID), v.Team.Key, r.ID, p))
 			}
 		}
+	case formNew:
+		// The team is named by its name until it exists, in the same
+		// update.
+		name := str("name")
+		edits = append(edits, bot.EditCreateTeam("name", name), bot.EditAliases("aliases", name, str("aliases")))
+		for _, r := range v.Roles[:min(2, len(v.Roles))] {
+			if p, ok := person("role:" + string(r.ID)); ok {
+				edits = append(edits, bot.EditHolder("role:"+string(r.ID), name, r.ID, p))
+			}
+		}
+	case formDelete:
+		edits = append(edits, bot.EditDeleteTeam("", v.Team.Key))
+	case formLeads:
+		// Only people already leads can be kept: the boxes' values are
+		// the card's, the current leads are the directory's.
+		keep := map[string]bool{}
+		for _, id := range strings.Split(str("leads"), ",") {
+			keep[strings.TrimSpace(id)] = true
+		}
+		var leads []ownership.Person
+		for _, p := range v.Leads {
+			if keep[p.ID] {
+				leads = append(leads, p)
+			}
+		}
+		if p, ok := person("add"); ok {
+			leads = append(leads, p)
+		}
+		edits = append(edits, bot.EditLeads("leads", leads))
 	case formCover:
 		p, _ := person("person")
 		if str("person") == "" {
