@@ -1,15 +1,19 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
 
@@ -136,4 +140,81 @@ func TestSlackE2EHomeManyTeams(t *testing.T) {
 	if len(seen) != 152 {
 		t.Errorf("%d of 152 teams reachable from App Home", len(seen))
 	}
+}
+
+// suggestTeams sends a signed block_suggestion for the App Home's team
+// search, as Slack does while user types value, and returns the options.
+func (s *slackApp) suggestTeams(user, value string) []map[string]any {
+	s.w.t.Helper()
+	raw, _ := json.Marshal(map[string]any{"type": "block_suggestion", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": user, "team_id": e2eTeam},
+		"container": map[string]any{"type": "view", "view_id": "VH" + e2eTeam + user}, "action_id": "home_find", "block_id": "home_find", "value": value,
+		"view": map[string]any{"id": "VH" + e2eTeam + user, "type": "home"}})
+	body := []byte(url.Values{"payload": {string(raw)}}.Encode())
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/slack/interactivity", bytes.NewReader(body))
+	for k, v := range slack.Sign(e2eSecret, time.Now(), body) {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := testClient.Do(req)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Options []map[string]any `json:"options"`
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+		s.w.t.Fatalf("block_suggestion: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Options == nil {
+		s.w.t.Fatalf("block_suggestion answer: %v (options %v)", err, out.Options)
+	}
+	if len(out.Options) > 100 {
+		s.w.t.Fatalf("%d options; Slack takes at most 100", len(out.Options))
+	}
+	return out.Options
+}
+
+// TestSlackE2EHomeFindsATeam: with more teams than a page holds, App Home
+// has a search (external_select); what the person types is answered with
+// the matching teams (at most 100, block_suggestion through the real
+// interactivity endpoint), and picking one republishes App Home with that
+// team in full at the top of the list.
+func TestSlackE2EHomeFindsATeam(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.addTeams(150, 0, pLead)
+	a := w.start("")
+	a.event("EvHomeFind", homeOpened(pJules))
+	raw, _ := json.Marshal(w.homeView(pJules, 1))
+	mustContain(t, "App Home", string(raw), `"type":"external_select"`, `"action_id":"home_find"`)
+
+	if all := a.suggestTeams(pJules, ""); len(all) != 100 {
+		t.Errorf("nothing typed: %d options, want the first 100 of 152", len(all))
+	}
+	opts := a.suggestTeams(pJules, "squad 14")
+	var names []string
+	for _, o := range opts {
+		names = append(names, o["text"].(map[string]any)["text"].(string))
+	}
+	if len(names) != 10 || names[0] != "Squad 140" || names[9] != "Squad 149" {
+		t.Fatalf("squad 14: %v", names)
+	}
+	if none := a.suggestTeams(pJules, "no such team"); len(none) != 0 {
+		t.Errorf("no match: %v", none)
+	}
+	if pay := a.suggestTeams(pJules, "PAY"); len(pay) != 1 || pay[0]["value"] != "payments" {
+		t.Errorf("PAY: %v", pay)
+	}
+
+	a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": pJules},
+		"container": map[string]any{"type": "view", "view_id": "VH" + e2eTeam + pJules}, "trigger_id": w.fake.Trigger(e2eTeam, pJules),
+		"actions": []map[string]any{{"action_id": "home_find", "block_id": "home_find", "type": "external_select",
+			"selected_option": opts[3], "action_ts": "1"}}})
+	found := w.homeView(pJules, 2)
+	if len(found) > 100 {
+		t.Fatalf("%d blocks", len(found))
+	}
+	raw, _ = json.Marshal(found)
+	mustContain(t, "App Home after the pick", string(raw), `"block_id":"found:squad-143"`, "*Squad 143*")
 }

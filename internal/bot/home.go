@@ -250,3 +250,39 @@ func FirstSteps() []rich.Text {
 		rich.Sprintf("Share the work: %s makes someone else a lead too.", rich.Command("lead add @person")),
 	}
 }
+
+// FindTeams returns up to limit teams of m's tenant whose name, id or an
+// alias contains query (case, spacing and punctuation aside): those it
+// starts first, then by name. An empty query matches every team. It is
+// what a searchable list of teams offers as its options; anyone may
+// search, as anyone may list the teams.
+func (s *Service) FindTeams(ctx context.Context, m Message, query string, limit int) ([]TeamRef, error) {
+	d, err := s.store.Directory(ctx, m.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	q := ownership.Slug(query)
+	type hit struct {
+		t      *ownership.Team
+		prefix bool
+	}
+	var hits []hit
+	for _, t := range d.SortedTeams() {
+		best := -1
+		for _, name := range append([]string{t.Name, t.ID}, t.Aliases...) {
+			i := strings.Index(ownership.Slug(name), q)
+			if i >= 0 && (best < 0 || i < best) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			hits = append(hits, hit{t: t, prefix: best == 0})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].prefix && !hits[j].prefix })
+	var out []TeamRef
+	for _, h := range hits[:min(len(hits), limit)] {
+		out = append(out, TeamRef{ID: h.t.ID, Name: h.t.Name})
+	}
+	return out, nil
+}

@@ -36,3 +36,39 @@ func TestHomeSummaryCountsWhatWaitsForLeads(t *testing.T) {
 		t.Errorf("unanswered: %+v", h.Unanswered)
 	}
 }
+
+// TestFindTeams: the search over every team matches names, ids and
+// aliases whatever the case and punctuation, puts teams whose name starts
+// with what was typed first, and stops at the limit.
+func TestFindTeams(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	names := func(q string, limit int) []string {
+		ts, err := s.FindTeams(ctx, msg(dev, "", ""), q, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, tr := range ts {
+			out = append(out, tr.ID)
+		}
+		return out
+	}
+	all := names("", 100)
+	if len(all) != 4 {
+		t.Fatalf("everything: %v", all)
+	}
+	if got := names("", 2); len(got) != 2 || got[0] != all[0] {
+		t.Errorf("limit 2: %v", got)
+	}
+	if got := names("CART", 10); len(got) != 1 || got[0] != "checkout" {
+		t.Errorf("an alias: %v", got)
+	}
+	if got := names("  Pay-", 10); len(got) != 1 || got[0] != "payments" {
+		t.Errorf("a prefix with punctuation: %v", got)
+	}
+	if got := names("zzz", 10); len(got) != 0 {
+		t.Errorf("no match: %v", got)
+	}
+}

@@ -18,6 +18,7 @@ type Core interface {
 	Choose(ctx context.Context, m bot.Message, picker ownership.Person, intentID, teamID string) (bot.Answer, error)
 	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
+	FindTeams(ctx context.Context, m bot.Message, query string, limit int) ([]bot.TeamRef, error)
 	LeadView(ctx context.Context, m bot.Message, team string) (bot.LeadView, error)
 	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
 	Suggest(ctx context.Context, m bot.Message, team, text string) (bot.Suggestion, error)

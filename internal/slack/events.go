@@ -493,8 +493,19 @@ func (a *Adapter) onHomeOpened(ctx context.Context, env *envelope) {
 
 // showHome publishes user's App Home with page of the list of teams.
 func (a *Adapter) showHome(ctx context.Context, team, user string, page int) error {
+	return a.showHomeFocused(ctx, team, user, page, "")
+}
+
+// showHomeFocused publishes user's App Home with the team whose key is
+// focus (found with the search) shown in full above the list.
+func (a *Adapter) showHomeFocused(ctx context.Context, team, user string, page int, focus string) error {
 	m := a.homeMessage(ctx, team, user)
 	h, err := a.svc.Home(ctx, m)
+	for _, t := range h.Teams {
+		if focus != "" && bot.TeamKey(t.Team.ID) == focus {
+			h.Focus = t.Team.ID
+		}
+	}
 	blocks := homePage(h, page)
 	if err != nil {
 		a.logCoreError("home", m, err)

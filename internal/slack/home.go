@@ -19,7 +19,15 @@ import (
 // Action ids of the App Home and the leads' forms.
 const (
 	actionHomePage = "home_page" // value: the page of teams to show
+	// actionHomeFind is the searchable list of every team (an
+	// external_select whose options come from block_suggestion): the
+	// team picked is shown at the top of the list.
+	actionHomeFind = "home_find"
 )
+
+// maxFindOptions is how many teams one block_suggestion answer offers
+// (Slack takes at most 100 options).
+const maxFindOptions = 100
 
 const (
 	// maxHomeBlocks is Slack's limit for a view.
@@ -88,6 +96,9 @@ func homePage(h bot.Home, page int) []slackapi.Block {
 			title = "Other teams"
 		}
 		out = append(out, slackapi.NewDividerBlock(), slackapi.NewHeaderBlock(plain(title, 150)))
+		if pages > 1 || h.Focus != "" {
+			out = append(out, findBlocks(h)...)
+		}
 		from, to := page*homePageSize, min(len(others), (page+1)*homePageSize)
 		for _, t := range others[from:to] {
 			out = append(out, teamBlock(h, t))
@@ -115,6 +126,50 @@ func homePage(h bot.Home, page int) []slackapi.Block {
 	}
 	if len(out) > maxHomeBlocks {
 		out = out[:maxHomeBlocks]
+	}
+	return out
+}
+
+// findBlocks is the search over every team: a select whose options Slack
+// asks for as the viewer types (block_suggestion), and the team picked in
+// it, if any, in full.
+func findBlocks(h bot.Home) []slackapi.Block {
+	sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeExternal, plain("Type a team's name", 150), actionHomeFind)
+	zero := 0
+	sel.MinQueryLength = &zero
+	var found *bot.HomeTeam
+	for i := range h.Teams {
+		if h.Teams[i].Team.ID == h.Focus {
+			found = &h.Teams[i]
+		}
+	}
+	if found != nil {
+		sel.InitialOption = teamOption(found.Team)
+	}
+	out := []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(rich.Sprintf("%s Search all %d teams:", rich.Strong("Find a team."), len(h.Teams)))), nil,
+		slackapi.NewAccessory(sel), slackapi.SectionBlockOptionBlockID("home_find"))}
+	if found != nil {
+		out = append(out, teamSection(h, *found, "found:"+bot.TeamKey(found.Team.ID)))
+	}
+	return out
+}
+
+// teamOption is a team as an option of the search.
+func teamOption(t bot.TeamRef) *slackapi.OptionBlockObject {
+	return selectOption(bot.TeamKey(t.ID), t.Name)
+}
+
+// findOptions is the answer to a block_suggestion: the teams found, at
+// most maxFindOptions. Options is never omitted: an empty list is how
+// Slack shows "no results".
+type findOptions struct {
+	Options []*slackapi.OptionBlockObject `json:"options"`
+}
+
+func foundOptions(ts []bot.TeamRef) findOptions {
+	out := findOptions{Options: []*slackapi.OptionBlockObject{}}
+	for _, t := range ts[:min(len(ts), maxFindOptions)] {
+		out.Options = append(out.Options, teamOption(t))
 	}
 	return out
 }
@@ -148,6 +203,12 @@ func leadActions(s bot.LeadSummary) *slackapi.ActionBlock {
 // teamBlock is one team in one section: its roles, its routing and, as
 // the accessory, the lead's menu or a member's "Suggest a change".
 func teamBlock(h bot.Home, t bot.HomeTeam) slackapi.Block {
+	return teamSection(h, t, "team:"+bot.TeamKey(t.Team.ID))
+}
+
+// teamSection is teamBlock with the block id given (a team shown twice on
+// one view needs two).
+func teamSection(h bot.Home, t bot.HomeTeam, blockID string) slackapi.Block {
 	lines := []rich.Text{rich.Strong(t.Team.Name)}
 	for _, r := range t.Roles {
 		lines = append(lines, holderLine(r.Holder))
@@ -169,7 +230,7 @@ func teamBlock(h bot.Home, t bot.HomeTeam) slackapi.Block {
 	} else if t.Mine {
 		acc = slackapi.NewAccessory(button(actionSuggest, "Suggest a change", key))
 	}
-	return slackapi.NewSectionBlock(text, nil, acc, slackapi.SectionBlockOptionBlockID("team:"+key))
+	return slackapi.NewSectionBlock(text, nil, acc, slackapi.SectionBlockOptionBlockID(blockID))
 }
 
 // leadsPart lists what waits for a lead: unanswered questions and empty

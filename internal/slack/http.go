@@ -278,6 +278,20 @@ func (a *Adapter) handleInteractivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	payload := []byte(form.Get("payload"))
+	if isBlockSuggestion(payload) {
+		// The options of the App Home's team search, answered at once.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), commandTimeout)
+		defer cancel()
+		opts, err := a.blockSuggestion(ctx, payload)
+		if err != nil {
+			a.metrics.Rejected(platform, rejectBadRequest)
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(opts)
+		return
+	}
 	if isViewSubmission(payload) {
 		// Answered in the response itself: field errors keep the modal
 		// open, an empty body closes it.

@@ -26,6 +26,7 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionNotHelpful:      (*Adapter).onFeedback,
 	actionOnboardTeam:     (*Adapter).onOnboardTeam,
 	actionHomePage:        (*Adapter).onHomePage,
+	actionHomeFind:        (*Adapter).onHomeFind,
 	actionTeamMenu:        (*Adapter).onTeamMenu,
 	actionNewTeam:         (*Adapter).onNewTeam,
 	actionUnanswered:      (*Adapter).onUnanswered,
@@ -291,4 +292,54 @@ func (a *Adapter) onHomePage(ctx context.Context, in *interaction, act *slackapi
 		return
 	}
 	_ = a.showHome(ctx, in.team, in.cb.User.ID, page)
+}
+
+// onHomeFind shows the team picked in the App Home's search above the
+// list of teams.
+func (a *Adapter) onHomeFind(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	if act.SelectedOption.Value == "" {
+		return
+	}
+	_ = a.showHomeFocused(ctx, in.team, in.cb.User.ID, 0, act.SelectedOption.Value)
+}
+
+// isBlockSuggestion reports whether an interaction payload asks for the
+// options of an external_select.
+func isBlockSuggestion(payload []byte) bool {
+	var p struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(payload, &p) == nil && p.Type == string(slackapi.InteractionTypeBlockSuggestion)
+}
+
+// blockSuggestion answers a block_suggestion: the teams whose names hold
+// what the person typed. Slack shows the answer as it comes, so it is the
+// response itself.
+func (a *Adapter) blockSuggestion(ctx context.Context, payload []byte) (findOptions, error) {
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return findOptions{}, err
+	}
+	if cb.User.ID == "" {
+		return findOptions{}, fmt.Errorf("slack: block_suggestion without a user")
+	}
+	none := findOptions{Options: []*slackapi.OptionBlockObject{}}
+	if cb.ActionID != actionHomeFind {
+		return none, nil
+	}
+	o := origin{Team: cb.Team.ID, Enterprise: cb.Enterprise.ID}
+	if o.Team == "" {
+		o.Team = cb.User.TeamID
+	}
+	ctx, adm := a.admit(ctx, o, kindInteraction)
+	if adm != admitted {
+		return none, nil
+	}
+	m := a.newMessage(ctx, dataKey(ctx, o), cb.User.ID, "", "")
+	ts, err := a.svc.FindTeams(ctx, m, cb.Value, maxFindOptions)
+	if err != nil {
+		a.logCoreError("find_teams", m, err)
+		return none, nil
+	}
+	return foundOptions(ts), nil
 }

@@ -42,6 +42,9 @@ type manifest struct {
 		Interactivity struct {
 			Enabled    bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
+			// OptionsURL is where Slack asks for an external_select's
+			// options (block_suggestion).
+			OptionsURL string `yaml:"message_menu_options_url"`
 		} `yaml:"interactivity"`
 		SocketMode bool `yaml:"socket_mode_enabled"`
 	} `yaml:"settings"`
@@ -79,7 +82,8 @@ func TestManifestMatchesCode(t *testing.T) {
 	if m.Settings.Events.RequestURL != "https://whoowns.example.com/slack/events" {
 		t.Errorf("event request_url = %q", m.Settings.Events.RequestURL)
 	}
-	if !m.Settings.Interactivity.Enabled || m.Settings.Interactivity.RequestURL != "https://whoowns.example.com/slack/interactivity" {
+	if !m.Settings.Interactivity.Enabled || m.Settings.Interactivity.RequestURL != "https://whoowns.example.com/slack/interactivity" ||
+		m.Settings.Interactivity.OptionsURL != m.Settings.Interactivity.RequestURL {
 		t.Errorf("interactivity = %+v", m.Settings.Interactivity)
 	}
 	if m.Settings.SocketMode {

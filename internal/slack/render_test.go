@@ -197,14 +197,19 @@ func manyTeamsHome(n, mine int, lead bool) bot.Home {
 }
 
 // TestHomeBlockCap keeps a large workspace's home within Slack's 100 blocks
-// on every page, whoever looks, and every team is on some page.
+// on every page, whoever looks and whatever team they found with the
+// search, and every team is on some page; the search is there.
 func TestHomeBlockCap(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		mine int
-		lead bool
-	}{{0, true}, {0, false}, {3, false}, {150, true}, {40, false}} {
+		mine  int
+		lead  bool
+		focus int
+	}{{0, true, -1}, {0, false, -1}, {3, false, -1}, {150, true, -1}, {40, false, -1}, {0, true, 149}, {3, false, 2}} {
 		h := manyTeamsHome(150, tc.mine, tc.lead)
+		if tc.focus >= 0 {
+			h.Focus = h.Teams[tc.focus].Team.ID
+		}
 		seen := map[string]bool{}
 		for page := 0; page < 20; page++ {
 			blocks := homePage(h, page)
@@ -215,6 +220,12 @@ func TestHomeBlockCap(t *testing.T) {
 			if tc.lead != strings.Contains(string(raw), "For leads") {
 				t.Errorf("%+v: leads' part shown=%v", tc, !tc.lead)
 			}
+			if tc.mine < 150 && !strings.Contains(string(raw), `"action_id":"home_find"`) {
+				t.Errorf("%+v page %d: no team search", tc, page)
+			}
+			if tc.focus >= 0 && !strings.Contains(string(raw), `"block_id":"found:`+h.Focus+`"`) {
+				t.Errorf("%+v page %d: the team found is not shown", tc, page)
+			}
 			for _, b := range blocks {
 				if s, ok := b.(*slackapi.SectionBlock); ok && strings.HasPrefix(s.BlockID, "team:") {
 					seen[s.BlockID] = true
@@ -224,6 +235,32 @@ func TestHomeBlockCap(t *testing.T) {
 		if len(seen) != 150 {
 			t.Errorf("%+v: %d of 150 teams reachable through the pages", tc, len(seen))
 		}
+	}
+}
+
+// TestHomeFindGolden pins the team search of App Home with a team found,
+// and the options a block_suggestion gets.
+func TestHomeFindGolden(t *testing.T) {
+	t.Parallel()
+	h := manyTeamsHome(30, 0, true)
+	h.Teams[7].Team.Name = "Squad <!here> & co"
+	h.Focus = h.Teams[7].Team.ID
+	golden(t, "home_find", findBlocks(h))
+	var refs []bot.TeamRef
+	for _, ht := range manyTeamsHome(120, 0, false).Teams {
+		refs = append(refs, ht.Team)
+	}
+	opts := foundOptions(refs)
+	if len(opts.Options) != maxFindOptions {
+		t.Errorf("%d options, Slack takes at most %d", len(opts.Options), maxFindOptions)
+	}
+	for _, o := range opts.Options {
+		if len(o.Value) > maxOptionValue || len([]rune(o.Text.Text)) > 75 {
+			t.Errorf("option over Slack's limits: %+v", o)
+		}
+	}
+	if raw, _ := json.Marshal(foundOptions(nil)); string(raw) != `{"options":[]}` {
+		t.Errorf("no teams found: %s", raw)
 	}
 }
 

@@ -112,6 +112,18 @@ func (a *Adapter) onEnvelope(ctx context.Context, client *socketmode.Client, req
 	if req == nil {
 		return
 	}
+	if req.Type == socketmode.RequestTypeInteractive && isBlockSuggestion(req.Payload) {
+		// The ack carries the options.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commandTimeout)
+		defer cancel()
+		opts, err := a.blockSuggestion(sctx, req.Payload)
+		if err != nil {
+			a.ack(ctx, client, req.EnvelopeID, nil)
+			return
+		}
+		a.ack(ctx, client, req.EnvelopeID, opts)
+		return
+	}
 	if req.Type == socketmode.RequestTypeInteractive && isViewSubmission(req.Payload) {
 		// The ack carries the answer: field errors, or nothing to close.
 		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commandTimeout)
