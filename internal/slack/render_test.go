@@ -250,6 +250,7 @@ func TestHomeFindGolden(t *testing.T) {
 	for _, ht := range manyTeamsHome(120, 0, false).Teams {
 		refs = append(refs, ht.Team)
 	}
+	golden(t, "home_find_options", foundOptions([]bot.TeamRef{h.Teams[7].Team, h.Teams[8].Team}))
 	opts := foundOptions(refs)
 	if len(opts.Options) != maxFindOptions {
 		t.Errorf("%d options, Slack takes at most %d", len(opts.Options), maxFindOptions)

@@ -27,6 +27,9 @@ func extremeLeadView() bot.LeadView {
 	v := bot.LeadView{Team: &bot.TeamView{Key: "t", ID: "t", Name: name, Holders: map[ownership.Role]ownership.Person{},
 		Covers: map[ownership.Role]ownership.Cover{}, Routes: map[string]ownership.Role{}},
 		Roles: ownership.BuiltinRoles(), Now: at}
+	for i := range 20 { // the most aliases a team keeps
+		v.Team.Aliases = append(v.Team.Aliases, longest(fmt.Sprintf("%02d <alias> & ", i), 80))
+	}
 	for i := range 50 {
 		v.Roles = append(v.Roles, ownership.RoleDef{ID: ownership.Role(fmt.Sprintf("role_%02d", i)), Name: longest(fmt.Sprintf("Role %02d *_~ ", i), 80)})
 	}
@@ -77,6 +80,13 @@ func TestViewsAtTheLimitsValidate(t *testing.T) {
 		for page := range 9 {
 			payloads[fmt.Sprintf("home_lead_%t_page_%d", lead, page)] = homePage(h, page)
 		}
+		h.Focus = h.Teams[120].Team.ID
+		payloads[fmt.Sprintf("home_lead_%t_found", lead)] = homePage(h, 4)
+		var refs []bot.TeamRef
+		for _, t := range h.Teams {
+			refs = append(refs, t.Team)
+		}
+		payloads["find_options"] = foundOptions(refs)
 	}
 	review := bot.ReviewAsk{Team: bot.TeamRef{ID: v.Team.ID, Name: v.Team.Name}, Role: v.Roles[10].ID, RoleName: v.Roles[10].Name}
 	for name, m := range map[string]message{

@@ -36,6 +36,14 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 	for i, r := range v.Roles {
 		v.Team.Holders[r.ID] = person(i)
 	}
+	for i := range 20 { // the most aliases a team keeps
+		v.Team.Aliases = append(v.Team.Aliases, longest(fmt.Sprintf("%02d <at>alias</at> ", i), 80))
+	}
+	for i := range 100 {
+		v.Leads = append(v.Leads, person(500+i))
+	}
+	noTeam := v
+	noTeam.Team = nil
 	for i := range 127 { // the catalogue's 27 and 100 custom intents
 		id := fmt.Sprintf("topic_%03d", i)
 		v.Topics = append(v.Topics, bot.TopicView{ID: id, Title: longest("Topic & <title> ", 80), Role: ownership.ProductManager})
@@ -72,6 +80,9 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		"form_edit":        formCard(formEdit, v, errs).Content,
 		"form_cover":       formCard(formCover, v, errs).Content,
 		"form_routes":      formCard(formRoutes, v, errs).Content,
+		"form_delete":      formCard(formDelete, v, errs).Content,
+		"form_new":         formCard(formNew, noTeam, errs).Content,
+		"form_leads":       formCard(formLeads, noTeam, errs).Content,
 		"home_lead_mine":   homeCard(home).Content,
 		"home_lead_others": homeCard(others).Content,
 		"home_member":      homeCard(member).Content,
