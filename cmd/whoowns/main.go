@@ -7,6 +7,7 @@
 //	whoowns eval [--json] labelled.jsonl
 //	whoowns import teams.yaml      (REDIS_URL)
 //	whoowns export > teams.yaml
+//	whoowns whois jules@example.com   (SLACK_BOT_TOKEN)
 //	whoowns serve                  (Slack and/or Teams, see README)
 package main
 
@@ -58,6 +59,7 @@ func init() {
 		{"export", "write a tenant's teams in the import format", runExport},
 		{"tenants", "list the stored tenants with their install state and team count; --json, --purged", runTenants},
 		{"purge", "delete one tenant's data now (--tenant T --yes), recorded in the purge log", runPurge},
+		{"whois", "print the Slack user ids of email addresses, for the directory file (SLACK_BOT_TOKEN, scope users:read.email); --json", runWhois},
 		{"serve", "run the Slack and/or Teams bot", runServe},
 		{"health", "check a running serve on this host (/healthz, or /readyz with --ready); for container health checks", runHealth},
 		{"load", "play Slack at a target rate against serve replicas and report latencies, lost and duplicate answers", runLoad},

@@ -33,6 +33,9 @@ const (
 	methodAuthTest         = "auth.test"
 	methodConversationInfo = "conversations.info"
 	methodOpenSocket       = "apps.connections.open"
+	// methodLookupByEmail is called by whoowns whois (LookupEmails), not
+	// by the running bot.
+	methodLookupByEmail = "users.lookupByEmail"
 	// methodResponseURL is not a Web API method but a POST to the
 	// response_url of an interaction; it needs no scope.
 	methodResponseURL = "response_url"
@@ -73,6 +76,7 @@ var webAPIMethods = map[string]apiMethod{
 	// Public channels need channels:read, private ones groups:read.
 	methodConversationInfo: {Scope: "channels:read", Idempotent: true},
 	methodOpenSocket:       {AppToken: true, Idempotent: true},
+	methodLookupByEmail:    {Scope: "users:read.email", Idempotent: true},
 	methodResponseURL:      {Post: true},
 }
 

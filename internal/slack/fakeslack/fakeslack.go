@@ -46,9 +46,11 @@ type Call struct {
 	Body []byte
 }
 
-// User is a user the fake's users.info knows.
+// User is a user the fake's users.info knows; users.lookupByEmail finds
+// them by Email.
 type User struct {
 	ID, Name         string
+	Email            string
 	IsAdmin, IsBot   bool
 	IsOwner, Deleted bool
 }
@@ -67,6 +69,19 @@ type Workspace struct {
 	EnterpriseInstall bool
 	// BotUserID defaults to BotUserID, BotID to "B0BOT".
 	BotUserID, BotID string
+	// Scopes, when not nil, are the only scopes the token was granted:
+	// the methods that check them (users.lookupByEmail) answer
+	// missing_scope without theirs. Nil grants every scope.
+	Scopes []string
+}
+
+// missingScope returns the Slack error answer of a call by w that needs
+// scope, or nil when w has it.
+func (w Workspace) missingScope(scope string) map[string]any {
+	if w.Scopes == nil || slices.Contains(w.Scopes, scope) {
+		return nil
+	}
+	return map[string]any{"ok": false, "error": "missing_scope", "needed": scope, "provided": strings.Join(w.Scopes, ",")}
 }
 
 // Channel is a conversation conversations.info knows.
@@ -493,6 +508,34 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{
 			"id": u.ID, "name": u.Name, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Deleted,
 			"profile": map[string]any{"display_name": u.Name},
+		}})
+	case "users.lookupByEmail":
+		if e := ws.missingScope("users:read.email"); e != nil {
+			writeJSON(w, e)
+			return
+		}
+		if p["email"] == "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		s.mu.Lock()
+		var u User
+		found := false
+		for _, x := range s.users {
+			if x.Email != "" && strings.EqualFold(x.Email, p["email"]) {
+				u, found = x, true
+				break
+			}
+		}
+		s.mu.Unlock()
+		if !found {
+			writeJSON(w, map[string]any{"ok": false, "error": "users_not_found"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{
+			"id": u.ID, "team_id": ws.TeamID, "name": strings.ToLower(strings.ReplaceAll(u.Name, " ", ".")), "real_name": u.Name,
+			"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot, "deleted": u.Deleted,
+			"profile": map[string]any{"display_name": u.Name, "real_name": u.Name, "email": u.Email},
 		}})
 	case "views.publish", "views.open", "views.push", "views.update":
 		s.views(w, ws, method, p)

@@ -26,6 +26,7 @@ var BotScopes = []string{
 	"im:history",
 	"im:write",
 	"users:read",
+	"users:read.email",
 }
 
 // RedirectURI is publicURL + RedirectPath.
