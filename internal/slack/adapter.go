@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -88,11 +89,16 @@ type Adapter struct {
 	// postClient is httpClient without its Timeout, which post applies as
 	// a deadline instead.
 	postClient *http.Client
-	log        *slog.Logger
-	metrics    *metrics.Metrics
-	retry      delivery.Retry
-	now        func() time.Time
-	sleep      func(context.Context, time.Duration) error
+	// methodURLs and postHeaders are the parts of Web API requests made
+	// once (see postRequest): method → *url.URL; per content type (JSON,
+	// form) the last header made.
+	methodURLs  sync.Map
+	postHeaders [2]atomic.Pointer[postHeader]
+	log         *slog.Logger
+	metrics     *metrics.Metrics
+	retry       delivery.Retry
+	now         func() time.Time
+	sleep       func(context.Context, time.Duration) error
 	// busyLog limits the warning about a full queue (see busy).
 	busyLog logLimiter
 

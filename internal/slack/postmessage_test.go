@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"reflect"
 	"testing"
 	"time"
@@ -177,4 +178,87 @@ func TestPostMessageHonoursClientTimeout(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the client's Timeout did not end the post")
 	}
+}
+
+// TestPostRequestAsNewRequest: a Web API request made from the shared URL
+// and header goes out byte for byte as http.NewRequestWithContext's would,
+// replays its body the same way, and sending it changes nothing shared;
+// another token gets a header of its own.
+func TestPostRequestAsNewRequest(t *testing.T) {
+	t.Parallel()
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: "https://slack.example/api/", Logger: testLogger(t)}, bot.New(st, cat), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	body := []byte(`{"channel":"C1","text":"hi & <there>"}`)
+	for _, tc := range []struct {
+		method, contentType string
+		body                []byte
+	}{
+		{methodPostMessage, contentTypeJSON, body},
+		{methodAuthTest, contentTypeForm, []byte("a=1&b=%20")},
+		{methodAuthTest, contentTypeForm, []byte{}}, // an empty form
+	} {
+		for range 2 { // made, then shared
+			got, err := a.postRequest(ctx, tc.method, tc.contentType, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://slack.example/api/"+tc.method, bytes.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Header.Set("Content-Type", tc.contentType)
+			want.Header.Set("Authorization", "Bearer xoxb-t")
+			if g, w := dumpOut(t, got), dumpOut(t, want); g != w {
+				t.Errorf("%s: request\n%s\nwant\n%s", tc.method, g, w)
+			}
+			if g, w := dumpOut(t, replay(t, got)), dumpOut(t, replay(t, want)); g != w {
+				t.Errorf("%s: replayed request\n%s\nwant\n%s", tc.method, g, w)
+			}
+			if got.Context() != ctx {
+				t.Errorf("%s: the request lost its context", tc.method)
+			}
+		}
+	}
+	h := a.postHeader(contentTypeJSON, "xoxb-t")
+	if len(h) != 2 || h.Get("Authorization") != "Bearer xoxb-t" || h.Get("Content-Type") != contentTypeJSON {
+		t.Errorf("sending changed the shared header: %v", h)
+	}
+	if u, _ := a.methodURL(methodPostMessage); u.String() != "https://slack.example/api/"+methodPostMessage {
+		t.Errorf("sending changed the shared URL: %v", u)
+	}
+	if other := a.postHeader(contentTypeJSON, "xoxb-other"); other.Get("Authorization") != "Bearer xoxb-other" || h.Get("Authorization") != "Bearer xoxb-t" {
+		t.Errorf("a second token: header %v, and the first now %v", other, h)
+	}
+}
+
+// dumpOut is r as a client writes it (net/http/httputil.DumpRequestOut).
+func dumpOut(t *testing.T, r *http.Request) string {
+	t.Helper()
+	b, err := httputil.DumpRequestOut(r, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// replay is r with its body from GetBody, as the transport resends it.
+func replay(t *testing.T, r *http.Request) *http.Request {
+	t.Helper()
+	c := r.Clone(r.Context())
+	if r.GetBody != nil {
+		b, err := r.GetBody()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Body = b
+	}
+	return c
 }

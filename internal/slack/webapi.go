@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -276,12 +277,10 @@ func (a *Adapter) post(ctx context.Context, method, contentType string, body []b
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.apiURL()+method, bytes.NewReader(body))
+	req, err := a.postRequest(ctx, method, contentType, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+a.botToken(ctx))
 	resp, err := a.postClient.Do(req)
 	if err != nil {
 		return err
@@ -304,6 +303,76 @@ func (a *Adapter) post(ctx context.Context, method, contentType string, body []b
 		return err
 	}
 	return out.Err()
+}
+
+// postRequest is the POST of body to a Web API method, as
+// http.NewRequestWithContext would make it, from the method's URL parsed
+// once and headers made once per content type and token: no part of a
+// request is changed by the client that sends it (http.RoundTripper), so
+// requests share them.
+func (a *Adapter) postRequest(ctx context.Context, method, contentType string, body []byte) (*http.Request, error) {
+	u, err := a.methodURL(method)
+	if err != nil {
+		return nil, err
+	}
+	req := &http.Request{
+		Method:     http.MethodPost,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     a.postHeader(contentType, a.botToken(ctx)),
+		// A *bytes.Reader, as NewRequest would wrap it: net/http knows
+		// it is in memory and writes headers and body in one go.
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+		ContentLength: int64(len(body)),
+		Host:          u.Host,
+	}
+	if len(body) == 0 {
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return req.WithContext(ctx), nil
+}
+
+// methodURL is the parsed URL of a Web API method, shared by its requests:
+// nothing may change it.
+func (a *Adapter) methodURL(method string) (*url.URL, error) {
+	if u, ok := a.methodURLs.Load(method); ok {
+		return u.(*url.URL), nil
+	}
+	u, err := url.Parse(a.apiURL() + method)
+	if err != nil {
+		return nil, err
+	}
+	a.methodURLs.Store(method, u)
+	return u, nil
+}
+
+// postHeader is the header of a Web API POST, shared by requests with the
+// same content type and token: nothing may change it. It keeps the last
+// one made per content type, which is the one every call uses while the
+// adapter serves one token.
+func (a *Adapter) postHeader(contentType, token string) http.Header {
+	i := 0
+	if contentType == contentTypeForm {
+		i = 1
+	}
+	if h := a.postHeaders[i].Load(); h != nil && h.token == token && h.contentType == contentType {
+		return h.header
+	}
+	h := &postHeader{token: token, contentType: contentType, header: http.Header{
+		"Content-Type":  {contentType},
+		"Authorization": {"Bearer " + token},
+	}}
+	a.postHeaders[i].Store(h)
+	return h.header
+}
+
+// postHeader is a shared header and what it was made for.
+type postHeader struct {
+	token, contentType string
+	header             http.Header
 }
 
 // apiReply is what the bot reads of a Web API answer.
