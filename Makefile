@@ -33,7 +33,7 @@ lint:
 validate:
 	cd scripts/validate && npm ci --no-audit --no-fund --silent
 	node scripts/validate/validate.js
-	WHOOWNS_VALIDATE=1 go test -count=1 -run TestValidatorRejects ./internal/validate
+	CI=true go test -count=1 -run TestValidatorRejects ./internal/validate
 
 ## bench: the hot path's benchmarks into bench.txt (see scripts/bench)
 bench:

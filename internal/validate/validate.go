@@ -32,9 +32,9 @@ func Root(t testing.TB) string {
 }
 
 // Required reports whether a missing Node or missing packages fail the
-// test instead of skipping it: in CI, or with WHOOWNS_VALIDATE=1 (which
-// .ci/run sets after npm ci).
-func Required() bool { return os.Getenv("CI") != "" || os.Getenv("WHOOWNS_VALIDATE") == "1" }
+// test instead of skipping it: when CI is set (CI services set it, and
+// .ci/run after npm ci).
+func Required() bool { return os.Getenv("CI") != "" }
 
 // validator returns the node binary and the script, or skips t when Node
 // or the script's packages are missing (fails it when Required).
