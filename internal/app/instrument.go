@@ -56,6 +56,18 @@ func (s *instrumented) AddUnanswered(ctx context.Context, t ownership.TenantID, 
 	return err
 }
 
+func (s *instrumented) RemoveUnanswered(ctx context.Context, t ownership.TenantID, texts []string) ([]ownership.Unanswered, error) {
+	qs, err := s.Store.RemoveUnanswered(ctx, t, texts)
+	s.count("remove_unanswered", err)
+	return qs, err
+}
+
+func (s *instrumented) ClearUnanswered(ctx context.Context, t ownership.TenantID) ([]ownership.Unanswered, error) {
+	qs, err := s.Store.ClearUnanswered(ctx, t)
+	s.count("clear_unanswered", err)
+	return qs, err
+}
+
 func (s *instrumented) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	ok, err := s.Store.Claim(ctx, key, ttl)
 	s.count("claim", err)

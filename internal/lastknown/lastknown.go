@@ -521,3 +521,30 @@ func (s *Store) Stats(ctx context.Context, t ownership.TenantID, from, to time.T
 	}
 	return ownership.StatsReport{}, err
 }
+
+// RemoveUnanswered implements ownership.Store: the store's; the queue is
+// not kept in memory, so while the store is unreachable the error says so.
+func (s *Store) RemoveUnanswered(ctx context.Context, t ownership.TenantID, texts []string) ([]ownership.Unanswered, error) {
+	qs, err := s.Store.RemoveUnanswered(ctx, t, texts)
+	return qs, s.passed(ctx, err)
+}
+
+// ClearUnanswered implements ownership.Store: the store's, as
+// RemoveUnanswered.
+func (s *Store) ClearUnanswered(ctx context.Context, t ownership.TenantID) ([]ownership.Unanswered, error) {
+	qs, err := s.Store.ClearUnanswered(ctx, t)
+	return qs, s.passed(ctx, err)
+}
+
+// passed notes a store call that worked, and turns an unreachable store's
+// error into one that says so.
+func (s *Store) passed(ctx context.Context, err error) error {
+	if err == nil {
+		s.good()
+		return nil
+	}
+	if unreachable(err) && ctx.Err() == nil {
+		return s.unavailable(err)
+	}
+	return err
+}

@@ -11,6 +11,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -310,6 +311,52 @@ func (s *Store) Unanswered(ctx context.Context, id ownership.TenantID, limit int
 		q.Closest = append([]string(nil), q.Closest...)
 		out = append(out, q)
 	}
+	return out, nil
+}
+
+// RemoveUnanswered implements ownership.Store.
+func (s *Store) RemoveUnanswered(ctx context.Context, id ownership.TenantID, texts []string) ([]ownership.Unanswered, error) {
+	if err := begin(ctx, id); err != nil {
+		return nil, err
+	}
+	drop := make(map[string]bool, len(texts))
+	for _, t := range texts {
+		drop[t] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil || len(drop) == 0 {
+		return nil, nil
+	}
+	var out []ownership.Unanswered
+	kept := t.unanswered[:0:0]
+	for _, q := range t.unanswered {
+		if drop[q.Text] {
+			out = append(out, q)
+		} else {
+			kept = append(kept, q)
+		}
+	}
+	t.unanswered = kept
+	slices.Reverse(out)
+	return out, nil
+}
+
+// ClearUnanswered implements ownership.Store.
+func (s *Store) ClearUnanswered(ctx context.Context, id ownership.TenantID) ([]ownership.Unanswered, error) {
+	if err := begin(ctx, id); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenants[id]
+	if t == nil {
+		return nil, nil
+	}
+	out := t.unanswered
+	t.unanswered = nil
+	slices.Reverse(out)
 	return out, nil
 }
 

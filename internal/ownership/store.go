@@ -45,6 +45,14 @@ type Store interface {
 	AddUnanswered(ctx context.Context, tenant TenantID, q Unanswered) error
 	// Unanswered returns up to limit queued questions, newest first.
 	Unanswered(ctx context.Context, tenant TenantID, limit int) ([]Unanswered, error)
+	// RemoveUnanswered takes every queued question whose text is exactly
+	// one of texts off the queue, in one atomic step, and returns the
+	// questions it took, newest first. A question queued again meanwhile
+	// in the same words is taken too; no texts takes nothing.
+	RemoveUnanswered(ctx context.Context, tenant TenantID, texts []string) ([]Unanswered, error)
+	// ClearUnanswered empties the queue in one atomic step and returns
+	// what it held, newest first.
+	ClearUnanswered(ctx context.Context, tenant TenantID) ([]Unanswered, error)
 
 	// AddFeedback counts a 👍 (helpful) or 👎 for an intent.
 	AddFeedback(ctx context.Context, tenant TenantID, intent string, helpful bool) error

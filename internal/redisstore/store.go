@@ -128,7 +128,7 @@ func checkTenant(id ownership.TenantID) error {
 // optional: without it each script is loaded on first use. It also serves
 // as a start-up connectivity check.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{getDirScript, casDirScript, reqDirScript, claimAllScript, claimDirScript, recordPickScript} {
+	for _, sc := range []*redis.Script{getDirScript, casDirScript, reqDirScript, claimAllScript, claimDirScript, recordPickScript, removeUnansweredScript} {
 		if err := sc.Load(ctx, s.client).Err(); err != nil {
 			return fail(err)
 		}
@@ -550,6 +550,67 @@ func (s *Store) Unanswered(ctx context.Context, id ownership.TenantID, limit int
 	if err != nil {
 		return nil, fail(err)
 	}
+	return decodeUnanswered(raw)
+}
+
+// removeUnansweredScript takes the queued questions whose text is one of
+// ARGV off the list KEYS[1] and returns them (their JSON), newest first:
+// one key, one atomic step, one round trip. An entry that does not decode
+// stays.
+var removeUnansweredScript = redis.NewScript(`
+local drop = {}
+for i = 1, #ARGV do drop[ARGV[i]] = true end
+local out, gone = {}, {}
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local ok, q = pcall(cjson.decode, raw)
+  if ok and type(q) == 'table' and type(q.text) == 'string' and drop[q.text] then
+    out[#out + 1] = raw
+    gone[raw] = true
+  end
+end
+for raw in pairs(gone) do redis.call('LREM', KEYS[1], 0, raw) end
+return out
+`)
+
+// RemoveUnanswered implements ownership.Store with removeUnansweredScript.
+func (s *Store) RemoveUnanswered(ctx context.Context, id ownership.TenantID, texts []string) ([]ownership.Unanswered, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(texts))
+	for i, t := range texts {
+		args[i] = t
+	}
+	raw, err := removeUnansweredScript.Run(ctx, s.client, []string{s.key(id, "unanswered")}, args...).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fail(err)
+	}
+	return decodeUnanswered(raw)
+}
+
+// ClearUnanswered implements ownership.Store: LRANGE and DEL in one
+// MULTI/EXEC, one round trip.
+func (s *Store) ClearUnanswered(ctx context.Context, id ownership.TenantID) ([]ownership.Unanswered, error) {
+	if err := checkTenant(id); err != nil {
+		return nil, err
+	}
+	key := s.key(id, "unanswered")
+	var all *redis.StringSliceCmd
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.LRange(ctx, key, 0, -1)
+		p.Del(ctx, key)
+		return nil
+	})
+	if err != nil {
+		return nil, fail(err)
+	}
+	return decodeUnanswered(all.Val())
+}
+
+func decodeUnanswered(raw []string) ([]ownership.Unanswered, error) {
 	var out []ownership.Unanswered
 	for _, r := range raw {
 		var q ownership.Unanswered

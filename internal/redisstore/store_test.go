@@ -427,6 +427,33 @@ func TestRecordPickOneRoundTrip(t *testing.T) {
 	}
 }
 
+// TestUnansweredRemovalOneRoundTrip: dismissing questions and clearing
+// the queue are one round trip each, however long the queue.
+func TestUnansweredRemovalOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	s := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err := s.LoadScripts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := s.AddUnanswered(ctx, "slack:T1", ownership.Unanswered{Text: fmt.Sprintf("q%d", i%5)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	got, err := s.RemoveUnanswered(ctx, "slack:T1", []string{"q1", "q3"})
+	if n, _ := counter.reset(); err != nil || n != 1 || len(got) != 20 {
+		t.Errorf("RemoveUnanswered: %d round trips, %d taken, %v; want 1, 20, nil", n, len(got), err)
+	}
+	got, err = s.ClearUnanswered(ctx, "slack:T1")
+	if n, _ := counter.reset(); err != nil || n != 1 || len(got) != 30 {
+		t.Errorf("ClearUnanswered: %d round trips, %d taken, %v; want 1, 30, nil", n, len(got), err)
+	}
+}
+
 func TestKeySchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"HistoryFilterPagesBack", testHistoryPaging},
 		{"Unanswered", testUnanswered},
 		{"UnansweredCapped", testUnansweredCap},
+		{"RemoveUnanswered", testRemoveUnanswered},
+		{"RemoveUnansweredExactlyOnce", testRemoveUnansweredOnce},
+		{"ClearUnanswered", testClearUnanswered},
 		{"Feedback", testFeedback},
 		{"Stats", testStats},
 		{"StatsRange", testStatsRange},
@@ -242,6 +246,8 @@ func testEmptyTenantID(t *testing.T, open func(*testing.T) ownership.Store) {
 		{"History", func() error { _, err := s.History(ctx, "", "", 1); return err }},
 		{"AddUnanswered", func() error { return s.AddUnanswered(ctx, "", ownership.Unanswered{Text: "x"}) }},
 		{"Unanswered", func() error { _, err := s.Unanswered(ctx, "", 1); return err }},
+		{"RemoveUnanswered", func() error { _, err := s.RemoveUnanswered(ctx, "", []string{"x"}); return err }},
+		{"ClearUnanswered", func() error { _, err := s.ClearUnanswered(ctx, ""); return err }},
 		{"AddFeedback", func() error { return s.AddFeedback(ctx, "", "i", true) }},
 		{"Feedback", func() error { _, err := s.Feedback(ctx, ""); return err }},
 		{"Stats", func() error { _, err := s.Stats(ctx, "", time.Now(), time.Now()); return err }},
@@ -616,6 +622,157 @@ func testUnanswered(t *testing.T, open func(*testing.T) ownership.Store) {
 	}
 	if got, _ := s.Unanswered(ctx, tenantA, 0); len(got) != 0 {
 		t.Errorf("Unanswered(0) = %+v, want none", got)
+	}
+}
+
+// queueTexts returns the tenant's queue as texts, newest first.
+func queueTexts(t *testing.T, s ownership.Store, tenant ownership.TenantID) []string {
+	t.Helper()
+	qs, err := s.Unanswered(context.Background(), tenant, 1000)
+	if err != nil {
+		t.Fatalf("Unanswered: %v", err)
+	}
+	return texts(qs)
+}
+
+func texts(qs []ownership.Unanswered) []string {
+	out := make([]string, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, q.Text)
+	}
+	return out
+}
+
+func testRemoveUnanswered(t *testing.T, open func(*testing.T) ownership.Store) {
+	s := open(t)
+	ctx := context.Background()
+	odd := "B <b> & \"quoted\" ünïcödé \u2028 end"
+	queue := []ownership.Unanswered{
+		{At: t0, Asker: ownership.Person{ID: "U1", Name: "Al"}, Text: "who owns A", Closest: []string{"pricing"}, Platform: "slack"},
+		{At: t0.Add(time.Minute), Asker: ownership.Person{ID: "U2", Name: "Bo"}, Text: "Who owns A?"},
+		{At: t0.Add(2 * time.Minute), Asker: ownership.Person{ID: "U3", Name: "Cy"}, Channel: "C9", Text: odd},
+		{At: t0.Add(3 * time.Minute), Asker: ownership.Person{ID: "U2", Name: "Bo"}, Text: "who owns A"},
+		{At: t0.Add(3 * time.Minute), Asker: ownership.Person{ID: "U2", Name: "Bo"}, Text: "who owns A"}, // the same entry twice
+		{At: t0.Add(4 * time.Minute), Asker: ownership.Person{ID: "U4", Name: "Di"}, Text: "C"},
+	}
+	for _, q := range queue {
+		if err := s.AddUnanswered(ctx, tenantA, q); err != nil {
+			t.Fatalf("AddUnanswered: %v", err)
+		}
+	}
+	if err := s.AddUnanswered(ctx, tenantB, ownership.Unanswered{At: t0, Text: "who owns A"}); err != nil {
+		t.Fatalf("AddUnanswered: %v", err)
+	}
+	got, err := s.RemoveUnanswered(ctx, tenantA, []string{"who owns A", odd, "not queued"})
+	if err != nil {
+		t.Fatalf("RemoveUnanswered: %v", err)
+	}
+	if want := []string{"who owns A", "who owns A", odd, "who owns A"}; fmt.Sprint(texts(got)) != fmt.Sprint(want) {
+		t.Fatalf("RemoveUnanswered took %q, want %q (newest first)", texts(got), want)
+	}
+	if g := got[3]; !g.At.Equal(t0) || g.Asker != queue[0].Asker || g.Platform != "slack" || fmt.Sprint(g.Closest) != "[pricing]" {
+		t.Errorf("RemoveUnanswered returned %+v, want the question as queued: %+v", g, queue[0])
+	}
+	if g := got[2]; g.Channel != "C9" || !g.At.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("RemoveUnanswered returned %+v, want %+v", g, queue[2])
+	}
+	if left, want := queueTexts(t, s, tenantA), []string{"C", "Who owns A?"}; fmt.Sprint(left) != fmt.Sprint(want) {
+		t.Errorf("queue after RemoveUnanswered = %q, want %q", left, want)
+	}
+	if left := queueTexts(t, s, tenantB); len(left) != 1 {
+		t.Errorf("other tenant's queue = %q, want its question untouched", left)
+	}
+	for _, none := range [][]string{nil, {}, {"who owns A"}, {"c"}} {
+		if got, err := s.RemoveUnanswered(ctx, tenantA, none); err != nil || len(got) != 0 {
+			t.Errorf("RemoveUnanswered(%q) = %q, %v; want nothing taken", none, texts(got), err)
+		}
+	}
+	if got, err := s.RemoveUnanswered(ctx, "teams:00000000-0000-0000-0000-00000000abcd", []string{"x"}); err != nil || len(got) != 0 {
+		t.Errorf("RemoveUnanswered on an unknown tenant = %q, %v; want nothing", texts(got), err)
+	}
+	if err := s.AddUnanswered(ctx, tenantA, ownership.Unanswered{At: t0.Add(time.Hour), Text: "who owns A"}); err != nil {
+		t.Fatalf("AddUnanswered: %v", err)
+	}
+	if left, want := queueTexts(t, s, tenantA), []string{"who owns A", "C", "Who owns A?"}; fmt.Sprint(left) != fmt.Sprint(want) {
+		t.Errorf("queue after asking again = %q, want %q", left, want)
+	}
+}
+
+// testRemoveUnansweredOnce: replicas removing the same question at once
+// take each queued copy exactly once between them.
+func testRemoveUnansweredOnce(t *testing.T, open func(*testing.T) ownership.Store) {
+	stores := []ownership.Store{open(t), open(t)}
+	ctx := context.Background()
+	const n = 20
+	for i := range n {
+		if err := stores[0].AddUnanswered(ctx, tenantA, ownership.Unanswered{At: t0.Add(time.Duration(i) * time.Second), Text: "same"}); err != nil {
+			t.Fatalf("AddUnanswered: %v", err)
+		}
+		if err := stores[0].AddUnanswered(ctx, tenantA, ownership.Unanswered{At: t0.Add(time.Duration(i) * time.Second), Text: "other"}); err != nil {
+			t.Fatalf("AddUnanswered: %v", err)
+		}
+	}
+	var wg sync.WaitGroup
+	taken := make([]int, 8)
+	for i := range taken {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := stores[i%2].RemoveUnanswered(ctx, tenantA, []string{"same"})
+			if err != nil {
+				t.Errorf("RemoveUnanswered: %v", err)
+			}
+			taken[i] = len(got)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, k := range taken {
+		total += k
+	}
+	if total != n {
+		t.Errorf("concurrent RemoveUnanswered took %d questions in all (%v), want %d", total, taken, n)
+	}
+	if left := queueTexts(t, stores[1], tenantA); len(left) != n || slices.Contains(left, "same") {
+		t.Errorf("queue after the removals = %q, want the %d others only", left, n)
+	}
+}
+
+func testClearUnanswered(t *testing.T, open func(*testing.T) ownership.Store) {
+	s := open(t)
+	ctx := context.Background()
+	if got, err := s.ClearUnanswered(ctx, tenantA); err != nil || len(got) != 0 {
+		t.Errorf("ClearUnanswered of an empty queue = %q, %v; want nothing", texts(got), err)
+	}
+	for i := range 3 {
+		if err := s.AddUnanswered(ctx, tenantA, ownership.Unanswered{At: t0.Add(time.Duration(i) * time.Minute), Asker: ownership.Person{ID: "U1"}, Text: fmt.Sprintf("q%d", i)}); err != nil {
+			t.Fatalf("AddUnanswered: %v", err)
+		}
+	}
+	if err := s.AddUnanswered(ctx, tenantB, ownership.Unanswered{At: t0, Text: "kept"}); err != nil {
+		t.Fatalf("AddUnanswered: %v", err)
+	}
+	got, err := s.ClearUnanswered(ctx, tenantA)
+	if err != nil {
+		t.Fatalf("ClearUnanswered: %v", err)
+	}
+	if want := []string{"q2", "q1", "q0"}; fmt.Sprint(texts(got)) != fmt.Sprint(want) || got[0].Asker.ID != "U1" || !got[0].At.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("ClearUnanswered = %+v, want %q newest first, as queued", got, want)
+	}
+	if left := queueTexts(t, s, tenantA); len(left) != 0 {
+		t.Errorf("queue after ClearUnanswered = %q, want empty", left)
+	}
+	if again, err := s.ClearUnanswered(ctx, tenantA); err != nil || len(again) != 0 {
+		t.Errorf("second ClearUnanswered = %q, %v; want nothing", texts(again), err)
+	}
+	if left := queueTexts(t, s, tenantB); len(left) != 1 {
+		t.Errorf("other tenant's queue = %q, want it untouched", left)
+	}
+	if err := s.AddUnanswered(ctx, tenantA, ownership.Unanswered{At: t0, Text: "new"}); err != nil {
+		t.Fatalf("AddUnanswered after a clear: %v", err)
+	}
+	if left := queueTexts(t, s, tenantA); fmt.Sprint(left) != "[new]" {
+		t.Errorf("queue after a clear and a new question = %q, want [new]", left)
 	}
 }
 
