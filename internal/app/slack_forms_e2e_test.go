@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -245,4 +246,122 @@ func TestSlackE2ELeadEditsAliases(t *testing.T) {
 	if got := a.lead("history checkout"); !strings.Contains(got, `removed the alias "Cart"`) {
 		t.Errorf("history: %s", got)
 	}
+}
+
+// queued reads the Slack workspace's unanswered queue, as texts.
+func (w *slackWorld) queued() []string {
+	w.t.Helper()
+	qs, err := redisstore.New(w.client, redisstore.WithPrefix(w.prefix)).Unanswered(context.Background(), ownership.TenantID("slack:"+e2eTeam), 100)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []string
+	for _, q := range qs {
+		out = append(out, q.Text)
+	}
+	return out
+}
+
+// TestSlackE2ELeadDismissesUnansweredInModal: the lead's App Home opens the
+// Unanswered modal, which lists a question asked twice once, with Dismiss.
+// A non-lead's forged click changes nothing; the lead's click takes both
+// asks off the queue, updates the modal in place (views.update) and is in
+// the history; a second click on the stale button says it is gone; Clear
+// the queue empties it.
+func TestSlackE2ELeadDismissesUnansweredInModal(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddUser(fakeslack.User{ID: pLead, Name: "morgan"})
+	a := w.start("")
+	for i, q := range []string{"who waters the office plants?", "who fixes the coffee machine?", "Who fixes the coffee machine"} {
+		ts := fmt.Sprintf("1700000%03d.000001", 100+i)
+		a.event(fmt.Sprintf("EvQ%d", i), e2eMention(pJules, chCheck, ts, q))
+		mustContain(t, "unknown answer", w.answerIn(chCheck, ts).AllText(), "don't know")
+	}
+
+	a.event("EvHomeQ", homeOpened(pLead))
+	w.homeView(pLead, 1)
+	homeID := "VH" + e2eTeam + pLead
+	trig := w.fake.Trigger(e2eTeam, pLead)
+	a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": pLead}, "trigger_id": trig,
+		"container": map[string]any{"type": "view", "view_id": homeID}, "view": map[string]any{"id": homeID, "type": "home"},
+		"actions": []map[string]any{{"action_id": "unanswered", "block_id": "lead", "type": "button", "value": "unanswered", "action_ts": "1"}}})
+	w.fake.WaitCall(t, "views.open", e2eWait, func(c fakeslack.Call) bool { return c.Params["trigger_id"] == trig })
+	modal := w.fake.OpenedWith(trig)
+	if modal == nil {
+		t.Fatal("the unanswered modal was not opened with the click's trigger_id")
+	}
+	mustContain(t, "unanswered modal", string(modal.JSON), "coffee machine", "asked 2 times", "office plants", `"Dismiss"`)
+	var view struct {
+		Blocks []struct {
+			BlockID  string `json:"block_id"`
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(modal.JSON, &view); err != nil {
+		t.Fatal(err)
+	}
+	var dismiss string // the coffee machine's Dismiss button
+	for _, b := range view.Blocks {
+		for _, e := range b.Elements {
+			if strings.HasPrefix(e.ActionID, "dismiss_q:") && dismiss == "" {
+				dismiss = e.Value
+			}
+		}
+	}
+	if dismiss == "" {
+		t.Fatalf("no Dismiss button in %s", modal.JSON)
+	}
+	inModal := func(user, actionID, value, ts string) {
+		a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": user}, "trigger_id": w.fake.Trigger(e2eTeam, user),
+			"container": map[string]any{"type": "view", "view_id": modal.ID},
+			"view":      map[string]any{"id": modal.ID, "type": "modal", "callback_id": "unanswered", "hash": modal.Hash},
+			"actions":   []map[string]any{{"action_id": actionID, "block_id": "q:" + value, "type": "button", "value": value, "action_ts": ts}}})
+	}
+	updated := func(n int) string {
+		t.Helper()
+		w.fake.WaitCalls(t, "views.update", n, e2eWait)
+		c := w.fake.Calls("views.update")[n-1]
+		if c.Params["view_id"] != modal.ID {
+			t.Fatalf("views.update of %s, want the modal %s", c.Params["view_id"], modal.ID)
+		}
+		return c.Params["view"]
+	}
+
+	// Someone who is not a lead forges the click: nothing changes.
+	inModal(pJules, "dismiss_q:0", dismiss, "2")
+	mustContain(t, "forged dismiss", updated(1), "Only leads")
+	if q := w.queued(); len(q) != 3 {
+		t.Fatalf("queue after a non-lead's dismiss: %q", q)
+	}
+
+	publishes := len(w.fake.Calls("views.publish"))
+	inModal(pLead, "dismiss_q:0", dismiss, "3")
+	after := updated(2)
+	mustContain(t, "modal after dismiss", after, "Dismissed", "coffee machine", "asked 2 times", "office plants")
+	if strings.Count(after, "coffee machine") != 1 {
+		t.Errorf("the dismissed question is still listed:\n%s", after)
+	}
+	if q := w.queued(); len(q) != 1 || q[0] != "who waters the office plants?" {
+		t.Errorf("queue after dismiss = %q, want the plants question alone", q)
+	}
+	w.fake.WaitCalls(t, "views.publish", publishes+1, e2eWait)
+	mustContain(t, "history", a.lead("history"), "dismissed the unanswered question “Who fixes the coffee machine” (asked 2 times)")
+
+	// The same (now stale) button again: it says so and changes nothing.
+	inModal(pLead, "dismiss_q:0", dismiss, "4")
+	mustContain(t, "stale dismiss", updated(3), "no longer in the queue", "office plants")
+	if q := w.queued(); len(q) != 1 {
+		t.Errorf("queue after a stale dismiss = %q", q)
+	}
+
+	inModal(pLead, "clear_q", "clear", "5")
+	mustContain(t, "modal after clear", updated(4), "Cleared the queue: took off 1 question.", "No unanswered questions")
+	if q := w.queued(); len(q) != 0 {
+		t.Errorf("queue after clear = %q", q)
+	}
+	mustContain(t, "history", a.lead("history"), "cleared the unanswered queue: 1 question")
 }

@@ -458,12 +458,15 @@ func formForbidden() error {
 // about (nil for a new team), the roles, the topics that can be routed,
 // the leads and the unanswered questions.
 type LeadView struct {
-	Team       *TeamView              `json:"team,omitempty"`
-	Roles      []ownership.RoleDef    `json:"roles"`
-	Topics     []TopicView            `json:"topics"`
-	Leads      []ownership.Person     `json:"leads"`
-	Unanswered []ownership.Unanswered `json:"unanswered,omitempty"`
-	Now        time.Time              `json:"now"`
+	Team   *TeamView           `json:"team,omitempty"`
+	Roles  []ownership.RoleDef `json:"roles"`
+	Topics []TopicView         `json:"topics"`
+	Leads  []ownership.Person  `json:"leads"`
+	// Unanswered are the newest grouped questions of the queue (at most
+	// 20), of Queued in all.
+	Unanswered []UnansweredGroup `json:"unanswered,omitempty"`
+	Queued     int               `json:"queued,omitempty"`
+	Now        time.Time         `json:"now"`
 }
 
 // TeamView is a team as a form shows it.
@@ -533,9 +536,11 @@ func (s *Service) LeadView(ctx context.Context, m Message, team string) (LeadVie
 		v.Topics = append(v.Topics, TopicView{ID: in.ID, Title: in.Title, Role: in.Role, Custom: in.Custom})
 	}
 	sort.SliceStable(v.Topics, func(i, j int) bool { return !v.Topics[i].Custom && v.Topics[j].Custom })
-	if v.Unanswered, err = s.store.Unanswered(ctx, m.Tenant, 20); err != nil {
+	groups, err := s.unansweredGroups(ctx, m.Tenant, d)
+	if err != nil {
 		return LeadView{}, err
 	}
+	v.Unanswered, v.Queued = groups[:min(len(groups), maxListed)], len(groups)
 	return v, nil
 }
 

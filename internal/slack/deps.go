@@ -20,6 +20,8 @@ type Core interface {
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
 	FindTeams(ctx context.Context, m bot.Message, query string, limit int) ([]bot.TeamRef, error)
 	LeadView(ctx context.Context, m bot.Message, team string) (bot.LeadView, error)
+	DismissUnanswered(ctx context.Context, m bot.Message, id string) (bot.CommandResult, error)
+	ClearUnanswered(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
 	Suggest(ctx context.Context, m bot.Message, team, text string) (bot.Suggestion, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)

@@ -45,6 +45,8 @@ const (
 	actionUnanswered = "unanswered" // App Home: the unanswered questions
 	actionLeads      = "leads"      // App Home: add or remove leads
 	actionTeach      = "teach"      // unanswered modal: value the question
+	actionDismiss    = "dismiss_q"  // unanswered modal: value the question's id
+	actionClearQueue = "clear_q"    // unanswered modal: clear the whole queue
 	actionPreview    = "preview"    // cover modal: an input that refreshes the preview
 	actionSuggest    = "suggest"    // App Home, for members: value the team key
 )
@@ -251,22 +253,53 @@ func leadsView(v bot.LeadView) slackapi.ModalViewRequest {
 		contextBlock(rich.Plain("Workspace admins and owners are leads too, and so are the people named in WHOOWNS_ADMINS; they are not listed here.")))
 }
 
-// unansweredView lists the questions waiting for a lead, each with Teach….
-func unansweredView(v bot.LeadView) slackapi.ModalViewRequest {
+// unansweredView lists the grouped questions waiting for a lead, each
+// with Teach… and Dismiss, under what the last action did (notice).
+func unansweredView(v bot.LeadView, notice rich.Text) slackapi.ModalViewRequest {
 	var blocks []slackapi.Block
+	if !notice.Empty() {
+		blocks = append(blocks, section(notice), slackapi.NewDividerBlock())
+	}
 	if len(v.Unanswered) == 0 {
 		blocks = append(blocks, section(rich.Plain("No unanswered questions. 🎉")))
 	}
-	for i, q := range v.Unanswered {
+	for i, g := range v.Unanswered {
 		if i == maxFormQueue {
 			break
 		}
+		q := g.Latest
 		text := rich.Sprintf("“%s”\n%s · %s", q.Text, personSpan(q.Asker), q.At.UTC().Format("2 Jan 15:04"))
-		phrase := truncate(q.Text, 200)
-		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(text)), nil,
-			slackapi.NewAccessory(button(actionTeach+":"+strconv.Itoa(i), "Teach…", phrase))))
+		if g.Count > 1 {
+			text = append(text, rich.Sprintf(" · asked %d times", g.Count)...)
+		}
+		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(mrkdwnOf(text)), nil, nil),
+			slackapi.NewActionBlock("q:"+g.ID,
+				button(actionTeach+":"+strconv.Itoa(i), "Teach…", truncate(q.Text, 200)),
+				button(actionDismiss+":"+strconv.Itoa(i), "Dismiss", g.ID)))
+	}
+	if len(v.Unanswered) > 0 {
+		var more rich.Text
+		if v.Queued > len(v.Unanswered) {
+			more = rich.Sprintf("The newest %d of %d questions. ", len(v.Unanswered), v.Queued)
+		}
+		more = append(more, rich.Plain("Teach… tells me what a question is about, so the next one like it is answered; Dismiss takes every ask of it off the queue.")...)
+		clear := button(actionClearQueue, "Clear the queue", "clear")
+		clear.Style = slackapi.StyleDanger
+		clear.Confirm = slackapi.NewConfirmationBlockObject(plain("Clear the queue?", maxModalTitle),
+			plain(fmt.Sprintf("This takes %s off the queue, for every lead. Nobody is told.", allQuestions(v.Queued)), 300),
+			plain("Clear", 30), plain("Keep them", 30))
+		clear.Confirm.Style = slackapi.StyleDanger
+		blocks = append(blocks, contextBlock(more), slackapi.NewActionBlock("queue", clear))
 	}
 	return modal(formUnanswered, "Unanswered", "", "", blocks...)
+}
+
+// allQuestions says "all n questions", or "the question" for one.
+func allQuestions(n int) string {
+	if n == 1 {
+		return "the question"
+	}
+	return fmt.Sprintf("all %d questions", n)
 }
 
 // teachView teaches a phrase (prefilled with the question, editable) as a
@@ -373,6 +406,47 @@ func (a *Adapter) onTeach(ctx context.Context, in *interaction, act *slackapi.Bl
 	a.openForm(ctx, in, formTeach, "", act.Value)
 }
 
+// onDismiss takes a question off the queue from the unanswered modal and
+// shows the modal again without it, with what happened on top.
+func (a *Adapter) onDismiss(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	a.changeQueue(ctx, in, func(m bot.Message) (bot.CommandResult, error) { return a.svc.DismissUnanswered(ctx, m, act.Value) })
+}
+
+// onClearQueue empties the queue from the unanswered modal (Slack asked
+// the lead to confirm first).
+func (a *Adapter) onClearQueue(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {
+	a.changeQueue(ctx, in, func(m bot.Message) (bot.CommandResult, error) { return a.svc.ClearUnanswered(ctx, m) })
+}
+
+// changeQueue runs a change to the queue for the clicker (the core checks
+// they are a lead) and updates the modal it came from in place, then
+// republishes their App Home, whose summary counts the queue.
+func (a *Adapter) changeQueue(ctx context.Context, in *interaction, change func(bot.Message) (bot.CommandResult, error)) {
+	if in.cb.View.ID == "" || in.cb.View.CallbackID != formUnanswered {
+		return
+	}
+	m := a.homeMessage(ctx, in.team, in.cb.User.ID)
+	res, err := change(m)
+	notice := res.Text
+	if err != nil {
+		if code := ownership.ErrorCode(err); code != ownership.ErrForbidden && code != ownership.ErrNotFound {
+			a.logCoreError("unanswered", m, err)
+		}
+		notice = ownership.ErrorText(err)
+	}
+	v, verr := a.svc.LeadView(ctx, m, "")
+	view := unansweredView(v, notice)
+	if verr != nil {
+		view = noticeView(ownership.ErrorText(verr))
+	}
+	if err := a.updateView(ctx, in.cb.View.ID, view); err != nil {
+		a.log.Warn("slack: could not update the unanswered modal", "err", err)
+	}
+	if res.Changed {
+		_ = a.showHome(ctx, in.team, in.cb.User.ID, 0)
+	}
+}
+
 // openForm opens form (about team, a TeamKey) for the clicker, if the core
 // says they are a lead; anyone else gets a modal saying why not.
 func (a *Adapter) openForm(ctx context.Context, in *interaction, form, team, phrase string) {
@@ -406,7 +480,7 @@ func (a *Adapter) openForm(ctx context.Context, in *interaction, form, team, phr
 		case formLeads:
 			view = leadsView(v)
 		case formUnanswered:
-			view = unansweredView(v)
+			view = unansweredView(v, nil)
 		case formTeach:
 			view = teachView(v, phrase)
 		default:

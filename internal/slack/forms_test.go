@@ -19,11 +19,15 @@ func leadView() bot.LeadView {
 			Members:  []ownership.Person{priya, marco},
 			Channels: []ownership.Channel{{ID: "C0CHECKOUT", Name: "checkout"}},
 			Routes:   map[string]ownership.Role{"roadmap": ownership.ProductOwner}},
-		Roles:      append(ownership.BuiltinRoles(), ownership.RoleDef{ID: "design_lead", Name: "Design Lead"}),
-		Topics:     []bot.TopicView{{ID: "roadmap", Title: "Roadmap", Role: ownership.ProductManager}, {ID: "backlog", Title: "Product backlog", Role: ownership.ProductOwner}, {ID: "offsites", Title: "Offsites", Role: ownership.ProductManager, Custom: true}},
-		Leads:      []ownership.Person{lead},
-		Unanswered: []ownership.Unanswered{{At: at, Asker: priya, Text: "who books the <offsite>?"}},
-		Now:        at,
+		Roles:  append(ownership.BuiltinRoles(), ownership.RoleDef{ID: "design_lead", Name: "Design Lead"}),
+		Topics: []bot.TopicView{{ID: "roadmap", Title: "Roadmap", Role: ownership.ProductManager}, {ID: "backlog", Title: "Product backlog", Role: ownership.ProductOwner}, {ID: "offsites", Title: "Offsites", Role: ownership.ProductManager, Custom: true}},
+		Leads:  []ownership.Person{lead},
+		Unanswered: []bot.UnansweredGroup{
+			{ID: "5d41402abc4b2a76", Latest: ownership.Unanswered{At: at, Asker: priya, Text: "who books the <offsite>?"}, Count: 3},
+			{ID: "7d793037a0760186", Latest: ownership.Unanswered{At: at.Add(-time.Hour), Asker: marco, Text: "where do *launch notes* go"}, Count: 1},
+		},
+		Queued: 25,
+		Now:    at,
 	}
 }
 
@@ -32,16 +36,18 @@ func TestFormGolden(t *testing.T) {
 	t.Parallel()
 	v := leadView()
 	for name, view := range map[string]any{
-		"form_edit":       editTeamView(v),
-		"form_new":        newTeamView(v),
-		"form_delete":     deleteTeamView(v),
-		"form_cover":      coverView(v, bot.CoverPreview("Checkout", "Product Owner", priya, at.Add(72*time.Hour))),
-		"form_routes":     routesView(v),
-		"form_leads":      leadsView(v),
-		"form_unanswered": unansweredView(v),
-		"form_teach":      teachView(v, "who books the <offsite>?"),
-		"form_notice":     noticeView(rich.Plain("Only leads can make changes here.")),
-		"form_suggest":    suggestView(bot.TeamRef{ID: "checkout", Name: "Checkout <!channel>"}),
+		"form_edit":                 editTeamView(v),
+		"form_new":                  newTeamView(v),
+		"form_delete":               deleteTeamView(v),
+		"form_cover":                coverView(v, bot.CoverPreview("Checkout", "Product Owner", priya, at.Add(72*time.Hour))),
+		"form_routes":               routesView(v),
+		"form_leads":                leadsView(v),
+		"form_unanswered":           unansweredView(v, nil),
+		"form_unanswered_dismissed": unansweredView(v, rich.Plain("Dismissed “who waters the <plants>?” (asked twice): it is off the queue for every lead.")),
+		"form_unanswered_empty":     unansweredView(bot.LeadView{Now: at}, nil),
+		"form_teach":                teachView(v, "who books the <offsite>?"),
+		"form_notice":               noticeView(rich.Plain("Only leads can make changes here.")),
+		"form_suggest":              suggestView(bot.TeamRef{ID: "checkout", Name: "Checkout <!channel>"}),
 	} {
 		raw, _ := json.Marshal(view)
 		var m struct {

@@ -32,6 +32,8 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionUnanswered:      (*Adapter).onUnanswered,
 	actionLeads:           (*Adapter).onLeads,
 	actionTeach:           (*Adapter).onTeach,
+	actionDismiss:         (*Adapter).onDismiss,
+	actionClearQueue:      (*Adapter).onClearQueue,
 	actionPreview:         (*Adapter).onPreview,
 	actionSuggest:         (*Adapter).onSuggest,
 	actionReviewYes:       (*Adapter).onReviewYes,

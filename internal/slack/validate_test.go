@@ -47,8 +47,10 @@ func extremeLeadView() bot.LeadView {
 	for i := range 100 {
 		v.Team.Channels = append(v.Team.Channels, ownership.Channel{ID: fmt.Sprintf("C%08d", i), Name: "channel"})
 		v.Leads = append(v.Leads, ownership.Person{ID: fmt.Sprintf("U%08d", 5000+i), Name: "Lead"})
-		v.Unanswered = append(v.Unanswered, ownership.Unanswered{At: at, Asker: priya, Text: longest("who owns <!here> & *this*? ", 500)})
+		v.Unanswered = append(v.Unanswered, bot.UnansweredGroup{ID: fmt.Sprintf("%016x", i), Count: 500,
+			Latest: ownership.Unanswered{At: at, Asker: ownership.Person{ID: "U0PRIYA", Name: longest("<@U1> Person ", 80)}, Text: longest("who owns <!here> & *this*? ", 500)}})
 	}
+	v.Queued = 500
 	return v
 }
 
@@ -62,16 +64,17 @@ func TestViewsAtTheLimitsValidate(t *testing.T) {
 	t.Parallel()
 	v := extremeLeadView()
 	payloads := map[string]any{
-		"edit":       editTeamView(v),
-		"new":        newTeamView(v),
-		"delete":     deleteTeamView(v),
-		"cover":      coverView(v, bot.CoverPreview(v.Team.Name, v.Roles[5].Name, v.Team.Holders[v.Roles[5].ID], at.Add(72*time.Hour))),
-		"routes":     routesView(v),
-		"leads":      leadsView(v),
-		"unanswered": unansweredView(v),
+		"edit":              editTeamView(v),
+		"new":               newTeamView(v),
+		"delete":            deleteTeamView(v),
+		"cover":             coverView(v, bot.CoverPreview(v.Team.Name, v.Roles[5].Name, v.Team.Holders[v.Roles[5].ID], at.Add(72*time.Hour))),
+		"routes":            routesView(v),
+		"leads":             leadsView(v),
+		"unanswered":        unansweredView(v, nil),
+		"unanswered_notice": unansweredView(v, rich.Sprintf("Dismissed “%s” (asked 500 times): it is off the queue for every lead.", v.Unanswered[0].Latest.Text)),
 		// The Teach… button carries the question cut to a taught phrase's
 		// length; the modal opens with it.
-		"teach":   teachView(v, unansweredView(v).Blocks.BlockSet[0].(*slackapi.SectionBlock).Accessory.ButtonElement.Value),
+		"teach":   teachView(v, unansweredView(v, nil).Blocks.BlockSet[1].(*slackapi.ActionBlock).Elements.ElementSet[0].(*slackapi.ButtonBlockElement).Value),
 		"suggest": suggestView(bot.TeamRef{ID: v.Team.ID, Name: v.Team.Name}),
 		"notice":  noticeView(rich.Plain(longest("Only leads can change this. ", 4000))),
 	}

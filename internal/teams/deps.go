@@ -19,6 +19,8 @@ type Core interface {
 	Command(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	Home(ctx context.Context, m bot.Message) (bot.Home, error)
 	LeadView(ctx context.Context, m bot.Message, team string) (bot.LeadView, error)
+	DismissUnanswered(ctx context.Context, m bot.Message, id string) (bot.CommandResult, error)
+	ClearUnanswered(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
 	Suggest(ctx context.Context, m bot.Message, team, text string) (bot.Suggestion, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)

@@ -12,6 +12,8 @@ import (
 type trigger struct {
 	team, user string
 	used       bool
+	// view is the id of the view it opened.
+	view string
 }
 
 // View is a view the bot opened (a modal) or published (a home tab).
@@ -42,6 +44,17 @@ func (s *Server) View(id string) *View {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v := s.viewByID[id]; v != nil {
+		c := *v
+		return &c
+	}
+	return nil
+}
+
+// OpenedWith returns the modal that trigger_id opened, or nil.
+func (s *Server) OpenedWith(triggerID string) *View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.viewByID[s.triggers[triggerID].view]; v != nil {
 		c := *v
 		return &c
 	}
@@ -166,10 +179,10 @@ func (s *Server) views(w http.ResponseWriter, ws Workspace, method string, p map
 			fail(code)
 			return
 		}
-		tr.used = true
-		s.triggers[p["trigger_id"]] = tr
 		s.seq++
 		id := fmt.Sprintf("VM%06d", s.seq)
+		tr.used, tr.view = true, id
+		s.triggers[p["trigger_id"]] = tr
 		s.viewByID[id] = &View{ID: id, TeamID: ws.TeamID, User: tr.user, Hash: fmt.Sprint(s.seq), JSON: json.RawMessage(p["view"])}
 		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": id, "type": "modal", "hash": fmt.Sprint(s.seq)}})
 	case "views.update":
