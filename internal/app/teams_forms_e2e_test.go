@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,115 @@ func TestTeamsE2ELeadCreatesAndDeletesATeamAndEditsLeads(t *testing.T) {
 	if got := w.directory().Leads; len(got) != 0 {
 		t.Fatalf("leads after clearing the box: %+v", got)
 	}
+}
+
+// queueItems maps each question of an Unanswered card to its Dismiss
+// button's item.
+func queueItems(c teamsCall) map[string]string {
+	out := map[string]string{}
+	last := ""
+	for _, a := range c.out.Attachments {
+		for _, e := range a.Content.Body {
+			if strings.HasPrefix(e.Text, "“") {
+				last = e.Text
+			}
+			for _, act := range e.Actions {
+				if act.Data["whoowns"] == "dismiss" {
+					out[last], _ = act.Data["item"].(string)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (w *teamsWorld) queued() []string {
+	w.t.Helper()
+	qs, err := w.store.Unanswered(context.Background(), ownership.TenantID("teams:"+e2eTenant), 100)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []string
+	for _, q := range qs {
+		out = append(out, q.Text)
+	}
+	return out
+}
+
+// TestTeamsE2ELeadWorksTheUnansweredCard: the lead's home card opens the
+// Unanswered card in place, where a question asked twice is listed once.
+// A non-lead's forged Dismiss changes nothing; the lead's takes both asks
+// off the queue and updates the card in place; Teach… opens a card with
+// the question prefilled, a missing topic comes back on it, and teaching
+// takes the question off the list; Clear empties the queue; dismissals and
+// clears are in the history.
+func TestTeamsE2ELeadWorksTheUnansweredCard(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	for i, q := range []string{"who feeds the office goldfish on weekends?", "Who feeds the office goldfish on weekends", "who waters the office plants?"} {
+		id := fmt.Sprintf("q%d", i)
+		w.post(w.say(id, e2eCarol, q))
+		if r := w.next("reply"); r.activity != id || !strings.Contains(r.out.cardText(), "don't know") {
+			t.Fatalf("%q answered %q", q, r.out.cardText())
+		}
+	}
+
+	w.post(w.dm("h1", e2eLead, "home"))
+	home := w.next("reply")
+	opens := false
+	for _, e := range home.out.Attachments[0].Content.Body {
+		for _, a := range e.Actions {
+			opens = opens || (a.Title == "Unanswered questions" && a.Data["form"] == "unanswered")
+		}
+	}
+	if !opens {
+		t.Fatalf("the lead's home card has no Unanswered questions button: %s", cardText(home))
+	}
+	w.post(w.submitCard("f1", e2eLead, home, map[string]any{"whoowns": "form", "form": "unanswered"}))
+	list := w.next("update")
+	mustContain(t, "unanswered card", cardText(list), "Unanswered questions", "goldfish", "asked 2 times", "office plants")
+	items := queueItems(list)
+	goldfish, plants := items["“Who feeds the office goldfish on weekends”"], items["“who waters the office plants?”"]
+	if goldfish == "" || plants == "" {
+		t.Fatalf("Dismiss buttons %v", items)
+	}
+
+	w.post(w.submitCard("x1", e2eCarol, home, map[string]any{"whoowns": "dismiss", "item": goldfish}))
+	if r := w.next("reply"); !strings.Contains(r.out.Text, "Only leads") {
+		t.Fatalf("forged dismiss answered %q", r.out.Text)
+	}
+	if q := w.queued(); len(q) != 3 {
+		t.Fatalf("queue after a non-lead's dismiss: %q", q)
+	}
+
+	w.post(w.submitCard("d1", e2eLead, home, map[string]any{"whoowns": "dismiss", "item": goldfish}))
+	after := cardText(w.next("update"))
+	mustContain(t, "card after dismiss", after, "Dismissed “Who feeds the office goldfish on weekends” (asked 2 times)", "office plants")
+	if strings.Count(after, "goldfish") != 1 {
+		t.Errorf("the dismissed question is still listed:\n%s", after)
+	}
+	if q := w.queued(); len(q) != 1 {
+		t.Errorf("queue after dismiss = %q", q)
+	}
+	w.post(w.submitCard("d2", e2eLead, home, map[string]any{"whoowns": "dismiss", "item": goldfish}))
+	mustContain(t, "stale dismiss", cardText(w.next("update")), "no longer in the queue", "office plants")
+
+	w.post(w.submitCard("t1", e2eLead, home, map[string]any{"whoowns": "form", "form": "teach", "item": plants}))
+	mustContain(t, "teach card", cardText(w.next("update")), "Teach me a question", "who waters the office plants?")
+	w.post(w.submitCard("t2", e2eLead, home, map[string]any{"whoowns": "save", "form": "teach", "item": plants, "phrase": "who waters the office plants?", "topic": ""}))
+	mustContain(t, "teach without a topic", cardText(w.next("update")), "Teach me a question", "Pick a topic.")
+	w.post(w.submitCard("t3", e2eLead, home, map[string]any{"whoowns": "save", "form": "teach", "item": plants, "phrase": "who waters the office plants?", "topic": "stakeholder_alignment"}))
+	mustContain(t, "card after teaching", cardText(w.nextWithin("update", 3*time.Minute)), "who waters the office plants", "No unanswered questions")
+
+	w.post(w.say("q9", e2eCarol, "who tunes the office piano?"))
+	w.next("reply")
+	w.post(w.submitCard("c1", e2eLead, home, map[string]any{"whoowns": "clear"}))
+	mustContain(t, "card after clear", cardText(w.next("update")), "Cleared the queue: took off 1 question.", "No unanswered questions")
+	if q := w.queued(); len(q) != 0 {
+		t.Errorf("queue after clear = %q", q)
+	}
+
+	w.post(w.dm("hist", e2eLead, "history"))
+	mustContain(t, "history", w.next("reply").out.Text, "dismissed the unanswered question “Who feeds the office goldfish on weekends” (asked 2 times)",
+		"cleared the unanswered queue: 1 question", "taught")
 }

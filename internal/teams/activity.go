@@ -407,6 +407,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.cancelForm(ctx, in)
 	case actSuggest:
 		a.sendSuggestion(ctx, in, m, d)
+	case actDismiss, actClear:
+		a.changeQueue(ctx, in, m, d)
 	case actReviewYes, actReviewNo, actReviewTo:
 		a.onReview(ctx, in, m, d)
 	default:

@@ -119,6 +119,8 @@ type submitData struct {
 	// Roster is the conversation whose members a people picker's choice
 	// is looked up in: the Microsoft Teams team a fill is about.
 	Roster string `json:"roster,omitempty"`
+	// Item is a question of the unanswered queue (its group's id).
+	Item string `json:"item,omitempty"`
 }
 
 // Submit verbs.
@@ -133,6 +135,8 @@ const (
 	actDecide   = "decide"   // a lead approves or declines a request
 	actFill     = "fill"     // a lead picks who fills a role (Team, Role; the "person" input)
 	actCancel   = "cancel"   // a lead closes a form without saving it
+	actDismiss  = "dismiss"  // a lead takes a question (Item) off the unanswered queue
+	actClear    = "clear"    // a lead empties the unanswered queue
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's

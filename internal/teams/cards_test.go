@@ -141,6 +141,9 @@ func TestCardsGolden(t *testing.T) {
 			return r
 		}()).Attachments[0],
 		"review_successor_none": successorCard(review).Attachments[0],
+		"form_unanswered":       unansweredCard(formView(), rich.Plain("Dismissed “who waters the <plants>?” (asked twice): it is off the queue for every lead.")),
+		"form_unanswered_empty": unansweredCard(bot.LeadView{}, nil),
+		"form_teach":            teachCard(formView(), formView().Unanswered[0], "who books the <offsite>?", "", map[string]string{"topic": "Pick a topic."}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if att.ContentType != cardContentType {
@@ -272,6 +275,11 @@ func formView() bot.LeadView {
 			Routes:  map[string]ownership.Role{"roadmap": ownership.ProductOwner}},
 		Roles:  ownership.BuiltinRoles(),
 		Topics: []bot.TopicView{{ID: "roadmap", Title: "Roadmap", Role: ownership.ProductManager}, {ID: "backlog", Title: "Product backlog", Role: ownership.ProductOwner}},
+		Unanswered: []bot.UnansweredGroup{
+			{ID: "5d41402abc4b2a76", Latest: ownership.Unanswered{At: time.Date(2026, 11, 30, 15, 4, 0, 0, time.UTC), Asker: carol, Text: "who books the <offsite>?"}, Count: 3},
+			{ID: "7d793037a0760186", Latest: ownership.Unanswered{At: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC), Asker: alice, Text: "where do **launch notes** go"}, Count: 1},
+		},
+		Queued: 25,
 		Now:    time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 	}
 }

@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ const (
 	formCover  = "cover"
 	formRoutes = "routes"
 	formLeads  = "leads"
+	// The unanswered queue, and one of its questions (Item) taught as a
+	// topic.
+	formUnanswered = "unanswered"
+	formTeach      = "teach"
 )
 
 // teamForm reports whether form is about one team, picked in Manage.
@@ -37,6 +42,13 @@ func teamForm(form string) bool {
 
 // maxManageTeams is how many teams the home card's Manage picker lists.
 const maxManageTeams = 200
+
+// maxCardQueue is how many grouped questions the Unanswered card lists.
+const maxCardQueue = 20
+
+// maxTeachPhrase is the longest phrase the Teach card takes (the core's
+// limit for a taught phrase).
+const maxTeachPhrase = 200
 
 // peoplePicker is Teams' people picker: its value is the person's Azure AD
 // object id, which the adapter turns into their id for the bot.
@@ -83,7 +95,189 @@ func manage(c *card, h bot.Home) {
 				submit("Delete team", submitData{Action: actForm, Form: formDelete}),
 			}})
 	}
-	c.body = append(c.body, element{Type: "ActionSet", Actions: []action{whole("New team", formNew), whole("Leads", formLeads)}})
+	c.body = append(c.body, element{Type: "ActionSet", Actions: []action{whole("New team", formNew), whole("Leads", formLeads), whole("Unanswered questions", formUnanswered)}})
+}
+
+// unansweredCard lists the grouped questions of the queue, each with
+// Teach… and Dismiss, under what the last action did (notice), and a
+// Clear the queue that asks first.
+func unansweredCard(v bot.LeadView, notice rich.Text) schema.Attachment {
+	c := newCard(cardRenderer(true))
+	c.text(rich.Plain("Unanswered questions"), heading)
+	if !notice.Empty() {
+		c.text(notice, func(e *element) { e.Color = "Accent" })
+	}
+	if len(v.Unanswered) == 0 {
+		c.text(rich.Plain("No unanswered questions. 🎉"))
+	}
+	for i, g := range v.Unanswered {
+		if i == maxCardQueue {
+			break
+		}
+		q := g.Latest
+		c.text(rich.Sprintf("“%s”", q.Text), spaced, func(e *element) { e.Separator = true })
+		meta := rich.Sprintf("%s · %s", rich.Mention(q.Asker.ID, q.Asker.Label()), q.At.UTC().Format("2 Jan 15:04"))
+		if g.Count > 1 {
+			meta = append(meta, rich.Sprintf(" · asked %d times", g.Count)...)
+		}
+		c.text(meta, subtle)
+		c.body = append(c.body, element{Type: "ActionSet", Actions: []action{
+			submit("Teach…", submitData{Action: actForm, Form: formTeach, Item: g.ID}),
+			submit("Dismiss", submitData{Action: actDismiss, Item: g.ID}),
+		}})
+	}
+	if len(v.Unanswered) > 0 {
+		var more rich.Text
+		if v.Queued > len(v.Unanswered) {
+			more = rich.Sprintf("The newest %d of %d questions. ", len(v.Unanswered), v.Queued)
+		}
+		c.text(append(more, rich.Plain("Teach… tells me what a question is about, so the next one like it is answered; Dismiss takes every ask of it off the queue.")...), subtle, spaced)
+		all := "all " + strconv.Itoa(v.Queued) + " questions"
+		if v.Queued == 1 {
+			all = "the question"
+		}
+		confirm := &adaptiveCard{Type: "AdaptiveCard", Body: []element{{Type: "TextBlock", Wrap: true,
+			Text: "This takes " + all + " off the queue, for every lead. Nobody is told."}},
+			Actions: []action{{Type: "Action.Submit", Title: "Clear", Style: "destructive", Data: &submitData{Action: actClear}}}}
+		c.actions = append(c.actions, action{Type: "Action.ShowCard", Title: "Clear the queue…", Card: confirm})
+	}
+	return c.attachment()
+}
+
+// teachCard teaches a question of the queue: the phrase, prefilled with
+// the question and editable, and the topic it is about.
+func teachCard(v bot.LeadView, g bot.UnansweredGroup, phrase, topic string, errs map[string]string) schema.Attachment {
+	c := newCard(cardRenderer(true))
+	c.text(rich.Plain("Teach me a question"), heading)
+	c.text(rich.Sprintf("“%s” (%s)", g.Latest.Text, rich.Mention(g.Latest.Asker.ID, g.Latest.Asker.Label())), subtle)
+	field := func(e element) {
+		c.body = append(c.body, e)
+		if msg := errs[e.ID]; msg != "" {
+			c.line(rich.Plain(msg), func(e *element) { e.Color = "Attention" })
+		}
+	}
+	var topics []choice
+	for _, tp := range v.Topics {
+		topics = append(topics, choice{Title: tp.Title, Value: tp.ID})
+	}
+	field(element{Type: "Input.Text", ID: "phrase", Label: "When people ask", Value: phrase, MaxLength: maxTeachPhrase, IsRequired: true, ErrorMsg: "Say what people would ask."})
+	field(element{Type: "Input.ChoiceSet", ID: "topic", Label: "they mean", Style: "compact", Choices: topics, Value: topic, IsRequired: true, ErrorMsg: "Pick a topic."})
+	c.text(rich.Plain("Edit the words to what people would ask; I learn the phrase, not the person."), subtle)
+	back := submit("Back", submitData{Action: actForm, Form: formUnanswered})
+	back.AssociatedInputs = "none"
+	c.actions = append(c.actions, submit("Teach", submitData{Action: actSave, Form: formTeach, Item: g.ID}), back)
+	return c.attachment()
+}
+
+// queueGroup finds the question item of v's queue.
+func queueGroup(v bot.LeadView, item string) (bot.UnansweredGroup, bool) {
+	for _, g := range v.Unanswered {
+		if g.ID == item {
+			return g, true
+		}
+	}
+	return bot.UnansweredGroup{}, false
+}
+
+// openQueue shows a lead the Unanswered card (or the Teach card of one of
+// its questions) in place of the card they clicked.
+func (a *Adapter) openQueue(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	v, err := a.svc.LeadView(ctx, m, "")
+	if err != nil {
+		a.replyError(ctx, in, m, "form", err)
+		return
+	}
+	if d.Form == formTeach {
+		if g, ok := queueGroup(v, d.Item); ok {
+			a.replace(ctx, in, cardActivity(teachCard(v, g, truncateRunes(g.Latest.Text, maxTeachPhrase), "", nil)))
+			return
+		}
+		a.replace(ctx, in, cardActivity(unansweredCard(v, rich.Plain("That question is no longer in the queue: it was taught or dismissed meanwhile."))))
+		return
+	}
+	a.replace(ctx, in, cardActivity(unansweredCard(v, nil)))
+}
+
+// changeQueue dismisses a question or clears the queue for the clicker (the
+// core checks they are a lead) and updates the card in place.
+func (a *Adapter) changeQueue(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	var res bot.CommandResult
+	var err error
+	if d.Action == actClear {
+		res, err = a.svc.ClearUnanswered(ctx, m)
+	} else {
+		res, err = a.svc.DismissUnanswered(ctx, m, d.Item)
+	}
+	notice := res.Text
+	switch code := ownership.ErrorCode(err); {
+	case err == nil:
+	case code == ownership.ErrNotFound:
+		notice = ownership.ErrorText(err)
+	default:
+		a.replyError(ctx, in, m, "unanswered", err)
+		return
+	}
+	a.showQueue(ctx, in, m, notice)
+}
+
+// showQueue puts the Unanswered card, read again, in place of the clicked
+// card, with notice on top.
+func (a *Adapter) showQueue(ctx context.Context, in *inbound, m bot.Message, notice rich.Text) {
+	v, err := a.svc.LeadView(ctx, m, "")
+	if err != nil {
+		a.replyError(ctx, in, m, "form", err)
+		return
+	}
+	a.replace(ctx, in, cardActivity(unansweredCard(v, notice)))
+}
+
+// saveTeach teaches a question of the queue from the Teach card: errors
+// come back on the same card; success shows the queue with what was taught.
+func (a *Adapter) saveTeach(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	var vals map[string]any
+	_ = json.Unmarshal(in.Value, &vals)
+	str := func(k string) string { s, _ := vals[k].(string); return strings.TrimSpace(s) }
+	phrase, topic := str("phrase"), str("topic")
+	v, err := a.svc.LeadView(ctx, m, "")
+	if err != nil {
+		a.replyError(ctx, in, m, "form", err)
+		return
+	}
+	g, ok := queueGroup(v, d.Item)
+	if !ok {
+		g = bot.UnansweredGroup{ID: d.Item, Latest: ownership.Unanswered{Text: phrase}}
+	}
+	errs := map[string]string{}
+	if phrase == "" {
+		errs["phrase"] = "Say what people would ask."
+	}
+	if topic == "" {
+		errs["topic"] = "Pick a topic."
+	}
+	if len(errs) == 0 {
+		res, err := a.svc.ApplyEdits(ctx, m, bot.EditTeach("phrase", phrase, topic))
+		if fe := bot.Fields(err); fe != nil {
+			for f, t := range fe {
+				errs[f] = t.Plain("@whoowns")
+			}
+		} else if err != nil {
+			a.replyError(ctx, in, m, "form", err)
+			return
+		} else {
+			a.showQueue(ctx, in, m, res.Text)
+			return
+		}
+	}
+	a.replace(ctx, in, cardActivity(teachCard(v, g, phrase, topic, errs)))
+}
+
+// truncateRunes cuts s to at most n runes.
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }
 
 // suggest adds, for someone who is not a lead, a way to ask the leads for
@@ -248,6 +442,10 @@ func sortedRoutes(m map[string]ownership.Role) []string {
 // openForm shows a lead the form they asked for, in place of the home
 // card; anyone else is told why not.
 func (a *Adapter) openForm(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	if d.Form == formUnanswered || d.Form == formTeach {
+		a.openQueue(ctx, in, m, d)
+		return
+	}
 	if !teamForm(d.Form) {
 		d.Team = ""
 	}
@@ -276,6 +474,10 @@ func (a *Adapter) cancelForm(ctx context.Context, in *inbound) {
 // saveForm applies a submitted form: errors come back on the same card,
 // success replaces it with what changed and announces it like the command.
 func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	if d.Form == formTeach {
+		a.saveTeach(ctx, in, m, d)
+		return
+	}
 	var vals map[string]any
 	_ = json.Unmarshal(in.Value, &vals)
 	str := func(k string) string { s, _ := vals[k].(string); return strings.TrimSpace(s) }

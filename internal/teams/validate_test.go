@@ -19,9 +19,9 @@ func longest(s string, n int) string {
 
 // TestCardsAtTheLimitsValidate renders every card with content at the
 // bot's limits (names of 80 characters, 50 custom roles, 127 topics all routed, 150
-// teams, a lead on all of them, 10 long unanswered questions) and validates
-// them with adaptivecards, at the version and size Teams takes, mentions
-// included.
+// teams, a lead on all of them, 10 long unanswered questions on the home
+// and 20 on the Unanswered card) and validates them with adaptivecards, at
+// the version and size Teams takes, mentions included.
 func TestCardsAtTheLimitsValidate(t *testing.T) {
 	t.Parallel()
 	name := longest("<at>Team</at> & **x** ", 80)
@@ -50,6 +50,11 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		v.Team.Routes[id] = v.Roles[i%len(v.Roles)].ID
 	}
 	errs := map[string]string{"": longest("Something went wrong. ", 300), "name": "A team needs a name.", "date": "In the past."}
+	for i := range 20 { // LeadView's newest 20 grouped questions
+		v.Unanswered = append(v.Unanswered, bot.UnansweredGroup{ID: fmt.Sprintf("%016x", i), Count: 500,
+			Latest: ownership.Unanswered{At: assigned, Asker: person(i), Text: longest("who owns <at>this</at>? ", 500)}})
+	}
+	v.Queued = 500
 
 	home := bot.Home{Viewer: person(0), Lead: true, Summary: &bot.LeadSummary{Teams: 150, EmptyRoles: 100, Vacated: 100, Requests: 100, Covers: 100, Unanswered: 100}}
 	for i := range 150 {
@@ -95,6 +100,9 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 		"notice_fill": noticeActivity(bot.Notice{Text: rich.Plain(longest("Someone left. ", 2000)),
 			Fill: &bot.FillOffer{Team: bot.TeamRef{ID: longest("t", 80), Name: longest("T", 80)}, Role: ownership.ProductManager, RoleName: longest("R", 80)}}, longest("19:", 200)),
 		"review_successor": successorCard(withCandidates),
+		"form_unanswered":  unansweredCard(v, rich.Sprintf("Dismissed “%s” (asked 500 times): it is off the queue for every lead.", v.Unanswered[0].Latest.Text)).Content,
+		"form_teach": teachCard(v, v.Unanswered[0], longest("who owns <at>this</at>? ", maxTeachPhrase), v.Topics[126].ID,
+			map[string]string{"phrase": longest("That phrase is too long. ", 300), "topic": "Pick a topic."}).Content,
 	}
 	// Every kind of answer with a long question and 80-character names,
 	// titles and choices.
