@@ -25,7 +25,8 @@ var (
 // file are not weights but the trainingKey of the input they were fitted
 // on, so weights for another catalogue are never used, and a catalogue
 // that differs (custom intents, taught phrases, an edited intents/ without
-// a regenerated file) is trained at load instead.
+// a regenerated file) is trained at load instead. The same go generate
+// writes catalogue_gen.go, the parsed intents/ (see parse).
 //
 //go:generate go test -run ^TestWeightsFile$ -args -write-weights
 //go:embed weights.bin
