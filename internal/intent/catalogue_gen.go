@@ -3,7 +3,7 @@
 package intent
 
 // builtinKey is the catalogueKey of the files builtinIntents was parsed from.
-const builtinKey = 0xc9b957832d68a635
+const builtinKey = 0xb1a2e0a66341aaa0
 
 // builtinIntents is the parse of the built-in catalogue.
 var builtinIntents = []Intent{
@@ -168,6 +168,10 @@ var builtinIntents = []Intent{
 			"there's no shared picture of what success for the product looks like in a few years",
 			"everyone has a different idea of what the platform should be",
 			"somebody has to say which kinds of problems we will not solve",
+			"we keep shipping things nobody asked for and I can't see the bigger plan",
+			"How should we keep a product focused when every department wants something different?",
+			"any tips for how to turn company goals into a direction for the product",
+			"In a small startup, who should own the product vision?",
 		},
 		norm: []string{
 			"who defines the vision for the product",
@@ -326,6 +330,10 @@ var builtinIntents = []Intent{
 			"there is no shared picture of what success for the product looks like in a few years",
 			"everyone has a different idea of what the platform should be",
 			"somebody has to say which kinds of problems we will not solve",
+			"we keep shipping things nobody asked for and i can not see the bigger plan",
+			"how should we keep a product focused when every department wants something different",
+			"any tips for how to turn company goals into a direction for the product",
+			"in a small startup who should own the product vision",
 		},
 	},
 	{
@@ -482,6 +490,9 @@ var builtinIntents = []Intent{
 			"our public list of upcoming features is badly out of date",
 			"there's a plan for this quarter but nothing beyond it",
 			"when will the new reporting arrive, roughly, is it this half or later",
+			"How should we keep a product roadmap realistic when dates keep moving?",
+			"what's the best format for sharing the plan for the next few quarters",
+			"In agile, who maintains the long-term product plan?",
 		},
 		norm: []string{
 			"who is in charge of the roadmap",
@@ -633,6 +644,9 @@ var builtinIntents = []Intent{
 			"our public list of upcoming features is badly out of date",
 			"there is a plan for this quarter but nothing beyond it",
 			"when will the new reporting arrive roughly is it this half or later",
+			"how should we keep a product roadmap realistic when dates keep moving",
+			"what is the best format for sharing the plan for the next few quarters",
+			"in agile who maintains the long term product plan",
 		},
 	},
 	{
@@ -787,6 +801,9 @@ var builtinIntents = []Intent{
 			"what are the trends in how companies buy tools like ours",
 			"nobody has looked at the wider market since we launched",
 			"we should understand the size of the opportunity in Asia before hiring there",
+			"How should we research a market we've never worked in before?",
+			"what's a sensible way to find out if people would pay for this before we build it",
+			"In a product team, whose job is it to follow industry trends?",
 		},
 		norm: []string{
 			"who studies the market for us",
@@ -936,6 +953,9 @@ var builtinIntents = []Intent{
 			"what are the trends in how companies buy tools like ours",
 			"nobody has looked at the wider market since we launched",
 			"we should understand the size of the opportunity in asia before hiring there",
+			"how should we research a market we have never worked in before",
+			"what is a sensible way to find out if people would pay for this before we build it",
+			"in a product team whose job is it to follow industry trends",
 		},
 	},
 	{
@@ -1084,6 +1104,9 @@ var builtinIntents = []Intent{
 			"a competitor just raised a big round and is hiring fast",
 			"the sales team keeps asking for ammunition against the incumbent",
 			"we should know what the rival apps offer before we plan the next release",
+			"How should we respond when a competitor copies your main feature?",
+			"is there a good method to track rival products without obsessing over them",
+			"In sales calls we keep getting compared to one particular rival, who should prepare the answers?",
 		},
 		norm: []string{
 			"who keeps tabs on the competition",
@@ -1227,6 +1250,9 @@ var builtinIntents = []Intent{
 			"a competitor just raised a big round and is hiring fast",
 			"the sales team keeps asking for ammunition against the incumbent",
 			"we should know what the rival apps offer before we plan the next release",
+			"how should we respond when a competitor copies your main feature",
+			"is there a good method to track rival products without obsessing over them",
+			"in sales calls we keep getting compared to one particular rival who should prepare the answers",
 		},
 	},
 	{
@@ -1381,6 +1407,10 @@ var builtinIntents = []Intent{
 			"we keep assuming what shop owners want without ever asking them",
 			"the people who actually use the tool have never been interviewed",
 			"churned customers tell us why they left and nobody collects it",
+			"How should we run customer interviews without leading the answers?",
+			"advice on how to gather what customers actually need",
+			"In a B2B product, who should be talking to end users regularly?",
+			"we only hear from customers when something breaks",
 		},
 		norm: []string{
 			"who talks to customers about their needs",
@@ -1530,6 +1560,10 @@ var builtinIntents = []Intent{
 			"we keep assuming what shop owners want without ever asking them",
 			"the people who actually use the tool have never been interviewed",
 			"churned customers tell us why they left and nobody collects it",
+			"how should we run customer interviews without leading the answers",
+			"advice on how to gather what customers actually need",
+			"in a b2b product who should be talking to end users regularly",
+			"we only hear from customers when something breaks",
 		},
 	},
 	{
@@ -1680,6 +1714,9 @@ var builtinIntents = []Intent{
 			"who decides whether we put more money into the API business next year",
 			"leadership asked for the expected payoff before approving the new product",
 			"we need to show the investment pays back before the budget round",
+			"How should we decide whether a product line is worth keeping?",
+			"looking for a practical way to estimate the return on a new feature before building it",
+			"In our company, who gets to ask for more budget for a product?",
 		},
 		norm: []string{
 			"who approves funding for the product",
@@ -1825,6 +1862,9 @@ var builtinIntents = []Intent{
 			"who decides whether we put more money into the api business next year",
 			"leadership asked for the expected payoff before approving the new product",
 			"we need to show the investment pays back before the budget round",
+			"how should we decide whether a product line is worth keeping",
+			"looking for a practical way to estimate the return on a new feature before building it",
+			"in our company who gets to ask for more budget for a product",
 		},
 	},
 	{
@@ -1982,6 +2022,9 @@ var builtinIntents = []Intent{
 			"how do we position the AI feature without promising too much",
 			"the customer success team wasn't given any material about the launch",
 			"which message do we lead with when we launch in the UK",
+			"How should we plan a product launch with marketing and sales?",
+			"what works when we need to get sales excited about a new feature",
+			"the help centre articles and the launch email for the new feature, who coordinates those",
 		},
 		norm: []string{
 			"who plans the product launch",
@@ -2134,6 +2177,9 @@ var builtinIntents = []Intent{
 			"how do we position the ai feature without promising too much",
 			"the customer success team was not given any material about the launch",
 			"which message do we lead with when we launch in the uk",
+			"how should we plan a product launch with marketing and sales",
+			"what works when we need to get sales excited about a new feature",
+			"the help centre articles and the launch email for the new feature who coordinates those",
 		},
 	},
 	{
@@ -2279,6 +2325,9 @@ var builtinIntents = []Intent{
 			"someone needs to own the large piece of work that several teams contribute to",
 			"which of the big multi-team efforts should get the most attention this quarter",
 			"the whole checkout effort is split across boards and nobody connects the pieces",
+			"How should we organise big pieces of work that span several teams?",
+			"any tips for how to decide which large initiatives to fund first",
+			"In SAFe, who owns the epics?",
 		},
 		norm: []string{
 			"who is responsible for the epics",
@@ -2419,6 +2468,9 @@ var builtinIntents = []Intent{
 			"someone needs to own the large piece of work that several teams contribute to",
 			"which of the big multi team efforts should get the most attention this quarter",
 			"the whole checkout effort is split across boards and nobody connects the pieces",
+			"how should we organise big pieces of work that span several teams",
+			"any tips for how to decide which large initiatives to fund first",
+			"in safe who owns the epics",
 		},
 	},
 	{
@@ -2573,6 +2625,9 @@ var builtinIntents = []Intent{
 			"who keeps an eye on whether the product is growing",
 			"our average revenue per customer is dropping",
 			"nobody looks at how many people come back after their first visit",
+			"How should we pick the right success metrics for a product?",
+			"what's a sensible way to tell if a feature actually moved revenue",
+			"our funnel loses most people at the second step and nobody owns the number",
 		},
 		norm: []string{
 			"who owns the product kpis",
@@ -2722,6 +2777,9 @@ var builtinIntents = []Intent{
 			"who keeps an eye on whether the product is growing",
 			"our average revenue per customer is dropping",
 			"nobody looks at how many people come back after their first visit",
+			"how should we pick the right success metrics for a product",
+			"what is a sensible way to tell if a feature actually moved revenue",
+			"our funnel loses most people at the second step and nobody owns the number",
 		},
 	},
 	{
@@ -2879,6 +2937,10 @@ var builtinIntents = []Intent{
 			"the managing director keeps asking why the product is going a different way",
 			"someone has to bring the heads of department together on where the product is going",
 			"the client's leadership team wants updates from our product side",
+			"How should we say no to the sales team when they want a custom feature for one client?",
+			"is there a good method to keep executives informed without endless meetings",
+			"In a big company, who keeps all the departments aligned on the product?",
+			"a customer's managers want to hear our product plans directly from us",
 		},
 		norm: []string{
 			"who communicates with executives about the product",
@@ -3031,6 +3093,10 @@ var builtinIntents = []Intent{
 			"the managing director keeps asking why the product is going a different way",
 			"someone has to bring the heads of department together on where the product is going",
 			"the client leadership team wants updates from our product side",
+			"how should we say no to the sales team when they want a custom feature for one client",
+			"is there a good method to keep executives informed without endless meetings",
+			"in a big company who keeps all the departments aligned on the product",
+			"a customer managers want to hear our product plans directly from us",
 		},
 	},
 	{
@@ -3178,6 +3244,9 @@ var builtinIntents = []Intent{
 			"we need someone to weed out stale tickets every few weeks",
 			"where do I log a request for the reporting team",
 			"the refinement session keeps getting skipped and the list is a mess",
+			"How should we stop a backlog from growing forever?",
+			"advice on how to organise a product backlog",
+			"In our company, who is allowed to add items to the product backlog?",
 		},
 		norm: []string{
 			"who manages the product backlog",
@@ -3320,6 +3389,9 @@ var builtinIntents = []Intent{
 			"we need someone to weed out stale tickets every few weeks",
 			"where do i log a request for the reporting team",
 			"the refinement session keeps getting skipped and the list is a mess",
+			"how should we stop a backlog from growing forever",
+			"advice on how to organise a product backlog",
+			"in our company who is allowed to add items to the product backlog",
 		},
 	},
 	{
@@ -3473,6 +3545,8 @@ var builtinIntents = []Intent{
 			"the team keeps working on nice-to-haves while a serious bug waits",
 			"what should be worked on first, the export bug or the new filter",
 			"the order of our tickets makes no sense to the team",
+			"How should we choose between fixing bugs and building new features?",
+			"looking for a practical way to rank backlog items when everything seems important",
 		},
 		norm: []string{
 			"who decides the order of the backlog",
@@ -3621,6 +3695,8 @@ var builtinIntents = []Intent{
 			"the team keeps working on nice to haves while a serious bug waits",
 			"what should be worked on first the export bug or the new filter",
 			"the order of our tickets makes no sense to the team",
+			"how should we choose between fixing bugs and building new features",
+			"looking for a practical way to rank backlog items when everything seems important",
 		},
 	},
 	{
@@ -3770,6 +3846,9 @@ var builtinIntents = []Intent{
 			"this card is huge, someone has to cut it down",
 			"the stories don't say who benefits or why",
 			"our tickets read like engineering to-do lists",
+			"How should we split a story that's too big for one sprint?",
+			"what works when we need to write stories for technical work",
+			"In our team the developers write the stories themselves, is that normal?",
 		},
 		norm: []string{
 			"who writes stories for the team",
@@ -3914,6 +3993,9 @@ var builtinIntents = []Intent{
 			"this card is huge someone has to cut it down",
 			"the stories do not say who benefits or why",
 			"our tickets read like engineering to do lists",
+			"how should we split a story that is too big for one sprint",
+			"what works when we need to write stories for technical work",
+			"in our team the developers write the stories themselves is that normal",
 		},
 	},
 	{
@@ -4052,6 +4134,9 @@ var builtinIntents = []Intent{
 			"there's nothing on the card about when we can call it done",
 			"what the story has to satisfy before it counts as finished is never written",
 			"the done-when part of our tickets is missing",
+			"How should we write acceptance criteria that testers can use?",
+			"any tips for how to agree the done conditions with the developers before they start",
+			"At a startup like ours, who is responsible for acceptance criteria?",
 		},
 		norm: []string{
 			"who defines acceptance criteria",
@@ -4185,6 +4270,9 @@ var builtinIntents = []Intent{
 			"there is nothing on the card about when we can call it done",
 			"what the story has to satisfy before it counts as finished is never written",
 			"the done when part of our tickets is missing",
+			"how should we write acceptance criteria that testers can use",
+			"any tips for how to agree the done conditions with the developers before they start",
+			"at a startup like ours who is responsible for acceptance criteria",
 		},
 	},
 	{
@@ -4327,6 +4415,9 @@ var builtinIntents = []Intent{
 			"someone needs to decide how much the team commits to",
 			"the team keeps overloading the sprint",
 			"what we agree to do at the start of the sprint is never realistic",
+			"How should we stop people adding work to a sprint once it has started?",
+			"what's a sensible way to set a sprint goal",
+			"Here, who decides what goes into the sprint?",
 		},
 		norm: []string{
 			"who leads sprint planning",
@@ -4464,6 +4555,9 @@ var builtinIntents = []Intent{
 			"someone needs to decide how much the team commits to",
 			"the team keeps overloading the sprint",
 			"what we agree to do at the start of the sprint is never realistic",
+			"how should we stop people adding work to a sprint once it has started",
+			"what is a sensible way to set a sprint goal",
+			"here who decides what goes into the sprint",
 		},
 	},
 	{
@@ -4603,6 +4697,9 @@ var builtinIntents = []Intent{
 			"the team is waiting for product to approve the finished feature",
 			"can somebody accept the stories from last sprint",
 			"finished work keeps sitting unapproved for weeks",
+			"How should we handle a story that's technically done but not what was wanted?",
+			"is there a good method to review and accept work at the end of a sprint",
+			"In a scaled setup, who accepts the completed stories?",
 		},
 		norm: []string{
 			"who accepts the stories",
@@ -4737,6 +4834,9 @@ var builtinIntents = []Intent{
 			"the team is waiting for product to approve the finished feature",
 			"can somebody accept the stories from last sprint",
 			"finished work keeps sitting unapproved for weeks",
+			"how should we handle a story that is technically done but not what was wanted",
+			"is there a good method to review and accept work at the end of a sprint",
+			"in a scaled setup who accepts the completed stories",
 		},
 	},
 	{
@@ -4877,6 +4977,9 @@ var builtinIntents = []Intent{
 			"the developers have a list of open questions about the import ticket",
 			"nobody can tell the team what the client meant by 'flexible pricing'",
 			"someone has to answer what the card actually asks for",
+			"How should we handle developers who keep asking for more detail on tickets?",
+			"advice on how to document requirements in an agile team",
+			"With two product people, who answers the developers' questions about what to build?",
 		},
 		norm: []string{
 			"who explains the requirements",
@@ -5012,6 +5115,9 @@ var builtinIntents = []Intent{
 			"the developers have a list of open questions about the import ticket",
 			"nobody can tell the team what the client meant by flexible pricing",
 			"someone has to answer what the card actually asks for",
+			"how should we handle developers who keep asking for more detail on tickets",
+			"advice on how to document requirements in an agile team",
+			"with two product people who answers the developers questions about what to build",
 		},
 	},
 	{
@@ -5161,6 +5267,9 @@ var builtinIntents = []Intent{
 			"we can support one currency now or several later, which do we ship",
 			"the devs are asking what happens if two discounts apply at once",
 			"which behaviour do we want when the session expires mid-form",
+			"How should we decide how a feature should behave in edge cases?",
+			"looking for a practical way to choose between two ways of building the same feature when both work for users",
+			"In our company, who decides the details of how a feature works for the user?",
 		},
 		norm: []string{
 			"who decides how the feature works in detail",
@@ -5305,6 +5414,9 @@ var builtinIntents = []Intent{
 			"we can support one currency now or several later which do we ship",
 			"the devs are asking what happens if two discounts apply at once",
 			"which behaviour do we want when the session expires mid form",
+			"how should we decide how a feature should behave in edge cases",
+			"looking for a practical way to choose between two ways of building the same feature when both work for users",
+			"in our company who decides the details of how a feature works for the user",
 		},
 	},
 	{
@@ -5441,6 +5553,9 @@ var builtinIntents = []Intent{
 			"the team wants to present the new dashboard to the business",
 			"nobody from the business comes to see what the team finished",
 			"the end of iteration review needs someone to run it",
+			"How should we run a sprint review that stakeholders actually attend?",
+			"what works when we need to present finished work to the business",
+			"On a typical agile team, who presents the increment at the review?",
 		},
 		norm: []string{
 			"who presents at the sprint review",
@@ -5572,6 +5687,9 @@ var builtinIntents = []Intent{
 			"the team wants to present the new dashboard to the business",
 			"nobody from the business comes to see what the team finished",
 			"the end of iteration review needs someone to run it",
+			"how should we run a sprint review that stakeholders actually attend",
+			"what works when we need to present finished work to the business",
+			"on a typical agile team who presents the increment at the review",
 		},
 	},
 	{
@@ -5708,6 +5826,9 @@ var builtinIntents = []Intent{
 			"who tries the feature with real business users before it goes out",
 			"the release candidate needs a check from the business side",
 			"someone should go through the new flow end to end before launch day",
+			"How should we organise user acceptance testing with business users?",
+			"what's the best way for product to check a feature before it's released",
+			"In agile teams, does product do any of the testing?",
 		},
 		norm: []string{
 			"who does the acceptance testing",
@@ -5839,6 +5960,9 @@ var builtinIntents = []Intent{
 			"who tries the feature with real business users before it goes out",
 			"the release candidate needs a check from the business side",
 			"someone should go through the new flow end to end before launch day",
+			"how should we organise user acceptance testing with business users",
+			"what is the best way for product to check a feature before it is released",
+			"in agile teams does product do any of the testing",
 		},
 	},
 	{
@@ -5978,6 +6102,9 @@ var builtinIntents = []Intent{
 			"the burndown chart looks flat all sprint",
 			"how much are we actually shipping each month",
 			"someone should look at why our delivery dates keep slipping",
+			"How should we track whether a team is delivering what it planned?",
+			"any tips for how to report sprint progress to management",
+			"At a startup like ours, who looks after the burndown?",
 		},
 		norm: []string{
 			"who monitors team velocity",
@@ -6112,6 +6239,9 @@ var builtinIntents = []Intent{
 			"the burndown chart looks flat all sprint",
 			"how much are we actually shipping each month",
 			"someone should look at why our delivery dates keep slipping",
+			"how should we track whether a team is delivering what it planned",
+			"any tips for how to report sprint progress to management",
+			"at a startup like ours who looks after the burndown",
 		},
 	},
 	{
@@ -6247,6 +6377,9 @@ var builtinIntents = []Intent{
 			"the team needs one person to take their product questions every day",
 			"nobody from product comes to the team's meetings",
 			"stakeholders keep going straight to the developers",
+			"How should we stay available to the development team without being in every meeting?",
+			"what's a sensible way to connect stakeholders and developers without chaos",
+			"Here, who is the team's link to the business?",
 		},
 		norm: []string{
 			"who works with the developers every day",
@@ -6377,6 +6510,9 @@ var builtinIntents = []Intent{
 			"the team needs one person to take their product questions every day",
 			"nobody from product comes to the team meetings",
 			"stakeholders keep going straight to the developers",
+			"how should we stay available to the development team without being in every meeting",
+			"what is a sensible way to connect stakeholders and developers without chaos",
+			"here who is the team link to the business",
 		},
 	},
 	{
@@ -6496,6 +6632,9 @@ var builtinIntents = []Intent{
 			"the priorities are unclear and people are frustrated",
 			"how do we decide what's worth doing first",
 			"who do I convince that my request is important",
+			"How should we decide what matters most when there are too many requests?",
+			"In a product team, who sets priorities?",
+			"is there a good method to settle disagreements about what comes first",
 		},
 		norm: []string{
 			"who sets the priorities",
@@ -6610,6 +6749,9 @@ var builtinIntents = []Intent{
 			"the priorities are unclear and people are frustrated",
 			"how do we decide what is worth doing first",
 			"who do i convince that my request is important",
+			"how should we decide what matters most when there are too many requests",
+			"in a product team who sets priorities",
+			"is there a good method to settle disagreements about what comes first",
 		},
 	},
 	{
@@ -6970,6 +7112,9 @@ var builtinIntents = []Intent{
 			"is the product owner the same as a project manager",
 			"what kind of work does the PM do that the PO doesn't",
 			"if I move from PO to PM, what changes in my job",
+			"How much technical knowledge does each of the product roles need?",
+			"In a scaled setup, is there such a thing as a product manager?",
+			"what's the difference in day to day work between the two product roles",
 		},
 		norm: []string{
 			"what does a product manager do",
@@ -7080,6 +7225,9 @@ var builtinIntents = []Intent{
 			"is the product owner the same as a project manager",
 			"what kind of work does the pm do that the po does not",
 			"if i move from po to pm what changes in my job",
+			"how much technical knowledge does each of the product roles need",
+			"in a scaled setup is there such a thing as a product manager",
+			"what is the difference in day to day work between the two product roles",
 		},
 	},
 	{
@@ -7193,6 +7341,8 @@ var builtinIntents = []Intent{
 			"hi! how does this work",
 			"what topics do you know about",
 			"help me please",
+			"how do I use you to find who owns a topic",
+			"what can you tell me about who owns what",
 		},
 		norm: []string{
 			"hello",
@@ -7301,6 +7451,8 @@ var builtinIntents = []Intent{
 			"hi how does this work",
 			"what topics do you know about",
 			"help me please",
+			"how do i use you to find who owns a topic",
+			"what can you tell me about who owns what",
 		},
 	},
 	{

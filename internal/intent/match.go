@@ -5,7 +5,7 @@ import "github.com/whoowns/whoowns/internal/ownership"
 // informativeShare: a word used by more than this share of the intents
 // ("who", "own", "decide") is not product vocabulary and cannot carry a
 // question alone, so "who is it?" is out of scope rather than a weak guess.
-var informativeShare = 0.55
+var informativeShare = 0.6
 
 // spreadFactor: words whose idf adds up to this many times the informative
 // level carry a question together even when none does alone.
