@@ -57,7 +57,8 @@ func sent(calls []teamsCall, conversation string) []teamsCall {
 // channel names it. A channel linked from a message that carries only its
 // id is named from the team's channel list, read once with the bot's token
 // however often it is shown; a channelRenamed event renames it in show and
-// history; a channel nobody can name is "a channel of team X" (the Teams
+// history, and channelDeleted marks it until channelRestored; a channel
+// nobody can name is "a channel of team X" (the Teams
 // team's name when known, else the whoowns team's). No rendered text
 // shows a 19: id (the fake connector fails the test on any).
 func TestTeamsE2EChannelNames(t *testing.T) {
@@ -110,6 +111,15 @@ func TestTeamsE2EChannelNames(t *testing.T) {
 	w.post(w.say("s2", e2eLead, "show payments"))
 	mustContain(t, "show payments", w.next("reply").out.Text,
 		"Channels: a channel of team **Payments**, a channel of team **Product &amp; Design**")
+	// Deleted in Teams, then restored.
+	w.post(w.teamEvent("e3", "channelDeleted", map[string]any{"id": e2eDesign, "name": "design-reviews"}, map[string]any{"id": e2eMSTeam}))
+	w.post(w.say("s3", e2eLead, "show checkout"))
+	mustContain(t, "show after the deletion", w.next("reply").out.Text, "Channels: **#checkout**, **#design-reviews** (deleted in Teams)")
+	w.post(w.teamEvent("e4", "channelRestored", map[string]any{"id": e2eDesign, "name": "design-reviews"}, map[string]any{"id": e2eMSTeam}))
+	w.post(w.say("s4", e2eLead, "show checkout"))
+	if got := w.next("reply").out.Text; !strings.Contains(got, "**#design-reviews**") || strings.Contains(got, "deleted") {
+		t.Errorf("show after the restore: %q", got)
+	}
 	if n := w.channelLists.Load(); n != 1 {
 		t.Errorf("the team's channel list was read %d times within its TTL, want once", n)
 	}

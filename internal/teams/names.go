@@ -171,8 +171,9 @@ func (a *Adapter) channelNames(ctx context.Context, tenant ownership.TenantID, s
 }
 
 // channelShown is how a channel link reads: its name as recorded (read
-// again from the team's list when stale or unknown), else the name the
-// core had for it, else "a channel of team X".
+// again from the team's list when stale or unknown; a channel Teams said
+// was deleted says so), else the name the core had for it, else "a channel
+// of team X".
 func (a *Adapter) channelShown(ctx context.Context, tenant ownership.TenantID, serviceURL string, s rich.Span) rich.Text {
 	if s.ID == "" {
 		return rich.Text{s}
@@ -188,6 +189,9 @@ func (a *Adapter) channelShown(ctx context.Context, tenant ownership.TenantID, s
 		if r, found := a.channelRecord(ctx, tenant, s.ID); found {
 			rec = r
 		}
+	}
+	if rec.Deleted && rec.Name != "" {
+		return rich.Concat(rich.Channel(s.ID, rec.Name), rich.Plain(" (deleted in Teams)"))
 	}
 	name := rec.Name
 	if name == "" && a.refString(ctx, tenant, teamNamePrefix+s.ID) != "" {
