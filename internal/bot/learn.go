@@ -106,7 +106,7 @@ func (s *Service) Choose(ctx context.Context, m Message, picker ownership.Person
 // offered returns the intents the bot offers as buttons when it answers
 // text unsure, as Ask builds them; nil when it answers without asking.
 func offered(d *ownership.Directory, cat *intent.Catalogue, text string) []Choice {
-	r := cat.Match(channelLinks.ReplaceAllString(text, " "))
+	r := cat.Match(withoutChannelLinks(text))
 	if _, ok := customRoleInText(d, text); ok && r.Role != ownership.Info {
 		return nil // answered outright as a role lookup
 	}

@@ -76,3 +76,13 @@ func TestLevenshtein(t *testing.T) {
 		t.Errorf("got %d", d)
 	}
 }
+
+// TestWithoutChannelLinks: skipping the regexp for text without "<#"
+// changes nothing.
+func TestWithoutChannelLinks(t *testing.T) {
+	for _, s := range []string{"", "who owns the roadmap?", "<#C1|checkout> roadmap", "a <#C1> b <#C2|x>c", "<# unclosed", "< # not", "#checkout", "<@U1> <#"} {
+		if got, want := withoutChannelLinks(s), channelLinks.ReplaceAllString(s, " "); got != want {
+			t.Errorf("withoutChannelLinks(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -236,7 +236,7 @@ func (s *Service) ask(ctx context.Context, d *ownership.Directory, m Message, st
 		s.observer.Answered(m.Platform, a, s.now().Sub(start))
 		return a, nil
 	}
-	r := cat.Match(channelLinks.ReplaceAllString(m.Text, " "))
+	r := cat.Match(withoutChannelLinks(m.Text))
 	if role, ok := customRoleInText(d, m.Text); ok && r.Role != ownership.Info {
 		// The matcher knows the built-in roles; a tenant's own roles ("who is
 		// the designer for checkout?") are looked up by name here.
@@ -588,6 +588,16 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 // never sees them, team resolution does.
 var channelLinks = regexp.MustCompile(`<#[^>]*>`)
 
+// withoutChannelLinks is text with each channel link a space. Most
+// questions have none, and those are returned as they are, without a pass
+// of the regexp and a copy.
+func withoutChannelLinks(text string) string {
+	if !strings.Contains(text, "<#") {
+		return text
+	}
+	return channelLinks.ReplaceAllString(text, " ")
+}
+
 // channelInText finds the team of a channel linked in the question
 // ("who owns the roadmap for <#C0PAY|payments>?"), whatever the channel is
 // called.
@@ -646,7 +656,7 @@ func fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []Te
 	if len(teams) == 0 {
 		return nil, nil
 	}
-	words := strings.Fields(intent.Normalize(channelLinks.ReplaceAllString(text, " ")))
+	words := strings.Fields(intent.Normalize(withoutChannelLinks(text)))
 	var spans []string
 	for i, w := range words {
 		if teamSpanStart[w] {
