@@ -384,13 +384,6 @@ func (w *teamsWorld) postSigned(kid string, act map[string]any) int {
 // next waits for the bot's next call to the connector, of the given kind.
 func (w *teamsWorld) next(kind string) teamsCall {
 	w.t.Helper()
-	return w.nextWithin(kind, 10*time.Second)
-}
-
-// nextWithin is next with a longer wait, for work that is slow under the
-// race detector on a loaded machine (teaching rebuilds the matcher).
-func (w *teamsWorld) nextWithin(kind string, wait time.Duration) teamsCall {
-	w.t.Helper()
 	select {
 	case c := <-w.calls:
 		if c.kind != kind {
@@ -400,7 +393,7 @@ func (w *teamsWorld) nextWithin(kind string, wait time.Duration) teamsCall {
 			w.t.Fatalf("%s sent with Authorization %q", kind, c.authorization)
 		}
 		return c
-	case <-time.After(wait):
+	case <-time.After(10 * time.Second):
 		w.t.Fatalf("timed out waiting for a %s", kind)
 	}
 	return teamsCall{}
