@@ -365,3 +365,45 @@ func TestSlackE2ELeadDismissesUnansweredInModal(t *testing.T) {
 	}
 	mustContain(t, "history", a.lead("history"), "cleared the unanswered queue: 1 question")
 }
+
+// TestSlackE2EManageTeamOnALeadsAnswer: an answer to a lead's question in
+// a channel carries Manage team; a lead's click opens Edit team for the
+// answer's team with the click's trigger_id, and anyone else's opens a
+// modal, private to them, saying it is for leads, with nothing to submit.
+func TestSlackE2EManageTeamOnALeadsAnswer(t *testing.T) {
+	t.Parallel()
+	w := newSlackWorld(t)
+	w.fake.AddUser(fakeslack.User{ID: pLead, Name: "morgan"})
+	a := w.start("")
+	a.event("EvManageQ1", e2eMention(pLead, chCheck, "1700000201.000001", "who writes the acceptance criteria?"))
+	ans := w.answerIn(chCheck, "1700000201.000001")
+	manage, ok := ans.Element("manage_team")
+	if !ok || manage.Value != "checkout" {
+		t.Fatalf("a lead's answer has no Manage team:\n%s", ans.AllText())
+	}
+	a.event("EvManageQ2", e2eMention(pJules, chCheck, "1700000202.000001", "who writes the acceptance criteria?"))
+	if _, ok := w.answerIn(chCheck, "1700000202.000001").Element("manage_team"); ok {
+		t.Fatal("a member's answer has Manage team")
+	}
+	click := func(user, ts string) map[string]any {
+		trig := w.fake.Trigger(e2eTeam, user)
+		a.click(map[string]any{"type": "block_actions", "team": map[string]any{"id": e2eTeam}, "user": map[string]any{"id": user}, "trigger_id": trig,
+			"channel": map[string]any{"id": chCheck}, "container": map[string]any{"type": "message", "channel_id": chCheck, "message_ts": ans.Params["ts"]},
+			"actions": []map[string]any{{"action_id": "manage_team", "block_id": "answer_actions", "type": "button", "value": manage.Value, "action_ts": ts}}})
+		var v map[string]any
+		open := w.fake.WaitCall(t, "views.open", e2eWait, func(c fakeslack.Call) bool { return c.Params["trigger_id"] == trig })
+		if err := json.Unmarshal([]byte(open.Params["view"]), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := click(pJules, "1"); v["callback_id"] != "notice" || v["submit"] != nil || !strings.Contains(fmt.Sprint(v["blocks"]), "Only leads") {
+		t.Fatalf("a member's click opened %v", v)
+	}
+	if v := click(pLead, "2"); v["callback_id"] != "edit" || v["private_metadata"] != "checkout" {
+		t.Fatalf("a lead's click opened %v", v)
+	}
+	if po := w.productOwner("checkout"); po != pMarco {
+		t.Fatalf("a click changed the PO to %s", po)
+	}
+}

@@ -91,6 +91,7 @@ type teamsOut struct {
 			Body []struct {
 				Type        string `json:"type"`
 				ID          string `json:"id"`
+				Value       string `json:"value"`
 				ChoicesData *struct {
 					Type    string `json:"type"`
 					Dataset string `json:"dataset"`

@@ -333,3 +333,63 @@ func TestTeamsE2ELeadWorksTheUnansweredCard(t *testing.T) {
 	mustContain(t, "history", w.next("reply").out.Text, "dismissed the unanswered question “Who feeds the office goldfish on weekends” (asked 2 times)",
 		"cleared the unanswered queue: 2 questions")
 }
+
+// TestTeamsE2EManageOnALeadsAnswer: an answer to a lead's question in a
+// channel carries Manage; a lead's click sends their home card, with
+// Manage and the answer's team picked, to their personal chat, and leaves
+// the answer as it is; anyone else who clicks it is told privately that
+// it is for leads.
+func TestTeamsE2EManageOnALeadsAnswer(t *testing.T) {
+	t.Parallel()
+	w := newTeamsWorld(t)
+	w.post(w.say("q1", e2eLead, "who writes the acceptance criteria?"))
+	ans := w.next("reply")
+	var manage map[string]any
+	for _, a := range ans.out.Attachments[0].Content.Actions {
+		if a.Title == "Manage" {
+			manage = a.Data
+		}
+	}
+	if manage == nil || manage["team"] != "checkout" {
+		t.Fatalf("a lead's answer has no Manage: %+v", ans.out.Attachments[0].Content.Actions)
+	}
+	w.post(w.say("q2", e2eCarol, "who writes the acceptance criteria?"))
+	for _, a := range w.next("reply").out.Attachments[0].Content.Actions {
+		if a.Title == "Manage" {
+			t.Fatal("a member's answer has Manage")
+		}
+	}
+	click := func(id string, from ownership.Person) map[string]any {
+		act := w.say(id, from, "")
+		delete(act, "text")
+		delete(act, "entities")
+		act["replyToId"] = ans.posted
+		act["value"] = manage
+		return act
+	}
+	// Told in the personal chat, without a note in the channel.
+	told := func(user ownership.Person) teamsCall {
+		t.Helper()
+		if c := w.next("create"); len(c.out.Members) != 1 || c.out.Members[0].ID != user.ID {
+			t.Fatalf("personal chat opened with %+v, want %s", c.out.Members, user.ID)
+		}
+		s := w.next("send")
+		if s.conversation != "a:personal-"+user.ID {
+			t.Fatalf("sent to %s", s.conversation)
+		}
+		return s
+	}
+	w.post(click("c1", e2eCarol))
+	mustContain(t, "non-lead's note", told(e2eCarol).out.Text, "Manage is for leads")
+	w.post(click("c2", e2eLead))
+	home := told(e2eLead)
+	mustContain(t, "lead's home card", cardText(home), "For leads:", "Manage")
+	var picked bool
+	for _, b := range home.out.Attachments[0].Content.Body {
+		picked = picked || (b.ID == "team" && b.Value == "checkout")
+	}
+	if !picked {
+		t.Errorf("the answer's team is not picked in Manage: %s", cardText(home))
+	}
+	w.quiet()
+}

@@ -49,6 +49,10 @@ const (
 	actionClearQueue = "clear_q"    // unanswered modal: clear the whole queue
 	actionPreview    = "preview"    // cover modal: an input that refreshes the preview
 	actionSuggest    = "suggest"    // App Home, for members: value the team key
+	// actionManageTeam is on an answer a lead asked for: value the team
+	// key; it opens Edit team for a lead, and tells anyone else it is for
+	// leads.
+	actionManageTeam = "manage_team"
 )
 
 // field is the action id of every input of a form; the block id names the
@@ -370,6 +374,13 @@ func sortedRouteKeys(m map[string]ownership.Role) []string {
 func (a *Adapter) onTeamMenu(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
 	form, key, _ := strings.Cut(act.SelectedOption.Value, ":")
 	a.openForm(ctx, in, form, key, "")
+}
+
+// onManageTeam opens Edit team for the team of an answer: the click may
+// come from anyone who reads the answer, so openForm's check of the
+// clicker decides, and a non-lead gets a modal saying it is for leads.
+func (a *Adapter) onManageTeam(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
+	a.openForm(ctx, in, formEdit, act.Value, "")
 }
 
 func (a *Adapter) onNewTeam(ctx context.Context, in *interaction, _ *slackapi.BlockAction) {

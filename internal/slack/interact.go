@@ -28,6 +28,7 @@ var actionHandlers = map[string]func(a *Adapter, ctx context.Context, in *intera
 	actionHomePage:        (*Adapter).onHomePage,
 	actionHomeFind:        (*Adapter).onHomeFind,
 	actionTeamMenu:        (*Adapter).onTeamMenu,
+	actionManageTeam:      (*Adapter).onManageTeam,
 	actionNewTeam:         (*Adapter).onNewTeam,
 	actionUnanswered:      (*Adapter).onUnanswered,
 	actionLeads:           (*Adapter).onLeads,

@@ -295,6 +295,11 @@ func answerActions(a bot.Answer) *slackapi.ActionBlock {
 		els = append(els, button(actionWhy, "Why?", truncate(why, maxValue)))
 	}
 	els = append(els, button(actionHelpful, "👍 Helpful", a.Intent), button(actionNotHelpful, "👎 Not helpful", a.Intent))
+	if a.Lead && a.Team != nil && (a.Kind == bot.KindPerson || a.Kind == bot.KindBoth) {
+		// For a lead who asked: the team's Edit team modal, one click away.
+		// Whoever clicks is checked; a modal is private to them.
+		els = append(els, button(actionManageTeam, "Manage team", bot.TeamKey(a.Team.ID)))
+	}
 	return slackapi.NewActionBlock("answer_actions", els...)
 }
 

@@ -405,6 +405,8 @@ func (a *Adapter) onSubmit(ctx context.Context, tenant ownership.TenantID, in *i
 		a.saveForm(ctx, in, m, d)
 	case actCancel:
 		a.cancelForm(ctx, in)
+	case actManage:
+		a.manageFromAnswer(ctx, in, m, d)
 	case actSuggest:
 		a.sendSuggestion(ctx, in, m, d)
 	case actDismiss, actClear:

@@ -137,6 +137,7 @@ const (
 	actCancel   = "cancel"   // a lead closes a form without saving it
 	actDismiss  = "dismiss"  // a lead takes a question (Item) off the unanswered queue
 	actClear    = "clear"    // a lead empties the unanswered queue
+	actManage   = "manage"   // Manage on an answer: the home card, privately (Team)
 )
 
 // card builds one Adaptive Card; every text is rendered by the card's
@@ -302,6 +303,14 @@ func answerCard(a bot.Answer) schema.Attachment {
 		c.actions = append(c.actions,
 			submit("👍 Helpful", submitData{Action: actFeedback, Intent: a.Intent, Helpful: &yes}),
 			submit("👎 Not helpful", submitData{Action: actFeedback, Intent: a.Intent, Helpful: &no}))
+	}
+	if a.Lead && a.Team != nil && (a.Kind == bot.KindPerson || a.Kind == bot.KindBoth) {
+		// For a lead who asked: the home card with Manage, sent to the
+		// clicker's personal chat with this team picked. Whoever clicks
+		// is checked; the answer itself stays as it is.
+		m := submit("Manage", submitData{Action: actManage, Team: bot.TeamKey(a.Team.ID)})
+		m.AssociatedInputs = "none"
+		c.actions = append(c.actions, m)
 	}
 	return c.attachment()
 }

@@ -127,6 +127,7 @@ func TestCardsGolden(t *testing.T) {
 			return v
 		}(), nil),
 		"home_first_steps": homeCard(bot.Home{Lead: true, FirstSteps: bot.FirstSteps()}),
+		"home_lead_focus":  homeCard(func() bot.Home { h := home; h.Focus = "mobile-app"; return h }()),
 		"home_member": homeCard(bot.Home{Viewer: carol, Mine: 1, Topics: home.Topics,
 			Teams: []bot.HomeTeam{{Team: *checkout(), Mine: true, Roles: home.Teams[0].Roles}, home.Teams[1]}}),
 		"notice_review":  noticeActivity(bot.Notice{Text: review.Question(), Review: &review}, "").Attachments[0],

@@ -580,3 +580,25 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 	}
 	a.replace(ctx, in, cardActivity(formCard(d.Form, v, errs)))
 }
+
+// manageFromAnswer answers Manage on an answer card. Anyone who reads the
+// answer may click it: a lead gets their home card, with Manage and the
+// answer's team picked, in their personal chat (a new message: the answer
+// stays); anyone else is told there, privately, that it is for leads.
+func (a *Adapter) manageFromAnswer(ctx context.Context, in *inbound, m bot.Message, d submitData) {
+	h, err := a.svc.Home(ctx, m)
+	if err != nil {
+		a.tell(ctx, in, a.errorActivity(ctx, in, m, "home", err))
+		return
+	}
+	if !h.Lead {
+		a.tell(ctx, in, textActivity(rich.Sprintf("Manage is for leads, and you are not one. If something is out of date, type %s in our chat and use Suggest a change.", rich.Command("home"))))
+		return
+	}
+	for _, t := range h.Teams {
+		if bot.TeamKey(t.Team.ID) == d.Team {
+			h.Focus = t.Team.ID
+		}
+	}
+	a.tell(ctx, in, cardActivity(homeCard(h)))
+}
