@@ -38,6 +38,9 @@ type Home struct {
 	// FirstSteps is set for a lead of a tenant with no teams yet (right
 	// after an install): the home then explains what to do first.
 	FirstSteps []rich.Text `json:"first_steps,omitempty"`
+	// Stats is how the bot was used over the last DefaultStatsDays days,
+	// for leads; nil when it could not be read (the home shows without).
+	Stats *StatsView `json:"stats,omitempty"`
 }
 
 // OnNoTeam reports whether the viewer belongs to no team.
@@ -207,6 +210,11 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 	}
 	sum.EmptyRoles = len(h.EmptyRoles)
 	h.Summary = sum
+	if v, err := s.statsView(ctx, d, m.Tenant, DefaultStatsDays); err == nil {
+		h.Stats = &v
+	} else {
+		s.log.Warn("home without usage statistics", "err", err, "tenant", m.Tenant)
+	}
 	return h, nil
 }
 

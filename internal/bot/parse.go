@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -285,6 +286,9 @@ func LooksLikeCommand(text string) bool {
 		return len(args) == 0 || word(0, "approve") && len(args) <= 2
 	case "unlearn":
 		return len(args) == 1 && plain(0)
+	case "stats":
+		// "stats", "stats 30", "stats 30d"; "stats for checkout" stays a question
+		return len(args) == 0 || len(args) == 1 && !args[0].quoted && statsDays.MatchString(args[0].text)
 	case "channel":
 		return len(args) >= 1 && (args[0].channel != nil || word(0, "here", "remove", "unlink"))
 	case "route":
@@ -292,6 +296,10 @@ func LooksLikeCommand(text string) bool {
 	}
 	return false
 }
+
+// statsDays is the shape of stats' argument; its range is checked when
+// the command runs.
+var statsDays = regexp.MustCompile(`^[0-9]+[dD]?$`)
 
 // isRoleWord reports whether a claim's arguments start with a role: a
 // built-in role's short form or name, or a word that could be a custom

@@ -65,6 +65,7 @@ func init() {
 		{name: "requests", usage: "requests", lead: true, private: true, view: (*cmd).requests},
 		{name: "history", usage: "history [team]", private: true, view: (*cmd).history},
 		{name: "unanswered", usage: "unanswered | unanswered dismiss <n> | unanswered clear", lead: true, private: true, view: (*cmd).unanswered},
+		{name: "stats", usage: "stats [days]", lead: true, private: true, view: (*cmd).stats},
 		{name: "teach", usage: `teach "<phrase>" <intent>`, lead: true, private: true, mutating: true, apply: (*cmd).applyTeach},
 		{name: "learned", usage: "learned | learned approve <n>", lead: true, private: true, mutating: true, view: (*cmd).learned},
 		{name: "unlearn", usage: "unlearn <n>", lead: true, private: true, mutating: true, view: (*cmd).unlearn},

@@ -266,8 +266,15 @@ func leadsPart(h bot.Home) []slackapi.Block {
 		}
 		out = append(out, capBlocks(sections(rich.Lines(lines...)), 2)...)
 	}
+	if h.Stats != nil {
+		out = append(out, capBlocks(sections(rich.Lines(h.Stats.Lines()...)), maxStatsBlocks)...)
+		out = append(out, contextBlock(rich.Sprintf("%s shows up to %d days.", rich.Command("stats [days]"), bot.MaxStatsDays)))
+	}
 	return out
 }
+
+// maxStatsBlocks caps the usage statistics on a lead's home.
+const maxStatsBlocks = 2
 
 // capBlocks keeps at most n blocks of bs.
 func capBlocks(bs []slackapi.Block, n int) []slackapi.Block {

@@ -15,6 +15,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/bot/bottest"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 )
@@ -158,6 +159,8 @@ func TestHomeGolden(t *testing.T) {
 		Unanswered: []bot.UnansweredQuestion{{Unanswered: ownership.Unanswered{At: at, Asker: priya, Channel: "C1", Text: "who fixes the coffee machine?", Platform: "slack"}, Times: 3}},
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "payments", Name: "Payments"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 	}
+	week := bottest.WeekStats()
+	leadHome.Stats = &week
 	firstSteps := bot.Home{Viewer: priya, Lead: true, FirstSteps: bot.FirstSteps()}
 	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome, "home_first_steps": firstSteps} {
 		blocks := homeBlocks(h)
@@ -192,6 +195,8 @@ func manyTeamsHome(n, mine int, lead bool) bot.Home {
 	}
 	if lead {
 		h.Summary = &bot.LeadSummary{Teams: n, EmptyRoles: 100, Unanswered: 100}
+		st := bottest.Stats()
+		h.Stats = &st
 	}
 	return h
 }

@@ -424,6 +424,16 @@ func homeCard(h bot.Home) schema.Attachment {
 			c.text(rich.Sprintf("Unanswered: “%s” (%s, %s)", truncate(q.Text, maxHomeQuestion), rich.Mention(q.Asker.ID, q.Asker.Label()), when), subtle)
 		}
 	}
+	if h.Lead && h.Stats != nil {
+		// The head of the view: the card is near the size Teams accepts.
+		for i, l := range h.Stats.Summary() {
+			if i == 0 {
+				c.text(l, spaced)
+				continue
+			}
+			c.text(l, subtle)
+		}
+	}
 	manage(c, h)
 	suggest(c, h)
 	c.text(rich.Sprintf("Ask me anything about who owns what, or type %s for the commands.", rich.Command("help")), subtle, spaced)

@@ -13,6 +13,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/bot/bottest"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 )
@@ -93,6 +94,8 @@ func TestCardsGolden(t *testing.T) {
 		EmptyRoles: []bot.EmptyRole{{Team: bot.TeamRef{ID: "mobile-app", Name: "Mobile App"}, Role: ownership.ProductOwner, RoleName: "Product Owner"}},
 		Unanswered: []bot.UnansweredQuestion{{Unanswered: ownership.Unanswered{At: assigned, Asker: carol, Text: "who books the offsite?"}, Times: 2}},
 	}
+	week := bottest.WeekStats()
+	home.Stats = &week
 
 	review := bot.ReviewAsk{Team: *checkout(), Role: ownership.ProductOwner, RoleName: "Product Owner"}
 	request := &ownership.Request{ID: "r-20261206-1", Kind: ownership.Handover, Team: "checkout", Role: ownership.ProductOwner,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/whoowns/whoowns/internal/bot"
+	"github.com/whoowns/whoowns/internal/bot/bottest"
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
 	"github.com/whoowns/whoowns/internal/validate"
@@ -66,6 +67,8 @@ func TestCardsAtTheLimitsValidate(t *testing.T) {
 	for i := range 10 { // the bot lists 10 on the home
 		home.Unanswered = append(home.Unanswered, bot.UnansweredQuestion{Unanswered: ownership.Unanswered{At: assigned, Asker: person(i), Text: longest("who owns <at>this</at>? ", 500)}, Times: 100})
 	}
+	full := bottest.Stats()
+	home.Stats = &full
 	home.Mine = 150
 	others := home
 	others.Mine = 0
