@@ -130,7 +130,7 @@ func TestTwoReplicasRunEachJobOnce(t *testing.T) {
 func TestKilledReplicaLeaseIsTakenOver(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
-			const lease = 400 * time.Millisecond
+			const lease = time.Second
 			j := ownership.Job{Tenant: "teams:x", Kind: "test.crash", Key: "k"}
 			var mu sync.Mutex
 			var sent []string
@@ -161,6 +161,7 @@ func TestKilledReplicaLeaseIsTakenOver(t *testing.T) {
 				t.Fatal("the job left the schedule although it never finished")
 			}
 			finished := make(chan struct{})
+			var finishOnce sync.Once
 			replica(t, open(), lease, "test.crash", func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
 				for _, p := range []string{"U1", "U2"} {
 					if _, err := r.Deliver(ctx, p, send(p+" by the second replica")); err != nil {
@@ -170,7 +171,9 @@ func TestKilledReplicaLeaseIsTakenOver(t *testing.T) {
 				mu.Lock()
 				secondDue = r.Lease.Due
 				mu.Unlock()
-				close(finished)
+				// A run that outlasts its lease on a loaded machine is run
+				// again; its deliveries are not (the check below).
+				finishOnce.Do(func() { close(finished) })
 				return time.Time{}, nil
 			})
 			<-finished
