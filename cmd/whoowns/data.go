@@ -85,6 +85,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s", ownership.ErrorMessage(err))
 	}
+	// The running replicas plan the tenant's reviews, cover ends, request
+	// expiries and digest from the imported data on their next tick.
+	if err := st.ScheduleJob(ctx, ownership.Job{Tenant: d.Tenant, Kind: ownership.JobPlan}, time.Now(), false); err != nil {
+		fmt.Fprintf(e.stderr, "note: could not ask the replicas to plan the imported data (%s); they do within a day by themselves\n", ownership.ErrorMessage(err))
+	}
 	if len(changes) == 0 {
 		fmt.Fprintf(e.stdout, "Tenant %s already matches %s: nothing changed.\n", t, pos[0])
 		return nil

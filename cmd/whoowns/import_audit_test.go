@@ -47,6 +47,13 @@ func TestImportRecordsEachFieldInHistory(t *testing.T) {
 	if code, out, errs := runCmd(t, envv, "", "import", first); code != 0 {
 		t.Fatalf("import: %d\n%s%s", code, out, errs)
 	}
+	// The running replicas are asked to plan the imported data (reviews,
+	// cover ends, expiries, the digest).
+	plan := ownership.Job{Tenant: ownership.TenantID(tenant), Kind: ownership.JobPlan}
+	t.Cleanup(func() { _ = redisstore.New(c).CancelJob(context.Background(), plan) })
+	if _, ok, err := redisstore.New(c).JobDue(context.Background(), plan); err != nil || !ok {
+		t.Errorf("the import did not ask the replicas to plan its tenant (%v)", err)
+	}
 	second := write("b.yaml", "teams:\n  - name: Billing\n    roles: {pm: {id: UBP, name: Bea}, po: {id: UBX, name: Xia}}\n    channels: [{id: CBILL, name: billing}]\n")
 	code, out, errs := runCmd(t, envv, "", "import", "--actor", "Ops Olga", second)
 	if code != 0 || !strings.Contains(out, "2 changes recorded") {

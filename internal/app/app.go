@@ -83,7 +83,7 @@ func New(cfg Config) (*App, error) {
 	// the replica answering, marked, while the store is unreachable.
 	a.store = lastknown.New(instrument(store, a.metrics), lastknown.WithLogger(log), lastknown.WithObserver(a.metrics))
 	a.stats = stats.New(a.store, stats.WithLogger(log.With("component", "stats")), stats.WithObserver(a.metrics))
-	a.svc = bot.New(a.store, cat,
+	opts := []bot.Option{
 		bot.WithStats(a.stats),
 		bot.WithAdmins(cfg.Admins...),
 		bot.WithHandover(cfg.Handover),
@@ -92,7 +92,12 @@ func New(cfg Config) (*App, error) {
 		bot.WithReviews(cfg.ReviewAfter),
 		bot.WithLimits(bot.Limits{Questions: cfg.QuestionsPerMinute, Commands: cfg.CommandsPerMinute, Window: time.Minute}),
 		bot.WithLearning(cfg.Learn),
-	)
+		bot.WithDigest(cfg.Digest),
+	}
+	if cfg.Clock != nil {
+		opts = append(opts, bot.WithClock(cfg.Clock))
+	}
+	a.svc = bot.New(a.store, cat, opts...)
 	if cfg.Slack != nil {
 		sc := *cfg.Slack
 		sc.Logger, sc.Metrics = log.With("platform", "slack"), a.metrics
@@ -128,7 +133,7 @@ func New(cfg Config) (*App, error) {
 		t.Register(a.mux)
 	}
 	a.sched = scheduler.New(scheduler.Config{Store: a.store, Tick: cfg.SchedulerTick, Lease: cfg.SchedulerLease,
-		Logger: log.With("component", "scheduler"), Observer: a.metrics})
+		Now: cfg.Clock, Logger: log.With("component", "scheduler"), Observer: a.metrics})
 	for kind, h := range a.svc.Handlers(out) {
 		a.sched.Handle(kind, h)
 	}
@@ -256,6 +261,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// Due work stops with the transports: a job cut short is left to its
 	// lease, and another replica takes it over.
+	// Every tenant is planned once a day (the first time soon after the
+	// first replica starts), so data written around the service (an
+	// install, data older than its jobs) gets its reviews, cover ends,
+	// expiries and digest; whoowns import plans its tenant at once.
+	now := time.Now
+	if a.cfg.Clock != nil {
+		now = a.cfg.Clock
+	}
+	if err := a.store.ScheduleJob(ctx, bot.PlanSweep, now().Add(bot.PlanSweepDelay), true); err != nil {
+		a.log.Warn("could not schedule the daily planning of every tenant; another replica or the next start will", "err", err)
+	}
 	wg.Go(func() { _ = a.sched.Run(runCtx) })
 	wg.Go(func() { a.stats.Run(runCtx, a.cfg.StatsInterval) })
 	go func() {

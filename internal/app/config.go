@@ -94,7 +94,13 @@ type Config struct {
 	// keeps in memory to the store (default stats.DefaultInterval, 5s): a
 	// crash loses at most this long of counts. Tests shorten it.
 	StatsInterval time.Duration
-	Logger        *slog.Logger
+	// Digest is when each tenant's leads get their digest (WHOOWNS_DIGEST,
+	// default Mondays at 09:00 UTC; the zero value, or "off", sends none).
+	Digest bot.DigestSchedule
+	// Clock, when set, replaces the wall clock of the service and the
+	// scheduler (tests reach a digest's time without waiting for it).
+	Clock  func() time.Time
+	Logger *slog.Logger
 }
 
 // EnvVar is one environment variable whoowns reads.
@@ -144,6 +150,7 @@ var EnvVars = []EnvVar{
 	{"WHOOWNS_METRICS_ADDR", "serve /metrics (and pprof, on a loopback address) on this address instead of the main one, e.g. 127.0.0.1:9090 or :9090"},
 	{"WHOOWNS_DEBUG_ALLOW_REMOTE", "1 allows WHOOWNS_DEBUG_ADDR on a non-loopback address (profiles expose memory: firewall it)"},
 	{"WHOOWNS_REVIEW_AFTER", "ask a role's holder whether it still stands when not confirmed for this long: 90d (default), 720h, … or off"},
+	{"WHOOWNS_DIGEST", "when leads get their digest, in UTC: mon 09:00 (default), any day and HH:MM (fri 16:30), daily 09:00, or off"},
 	{"WHOOWNS_SCHEDULER_TICK", "how often a replica looks for due work: reviews, ended covers, expired requests, retention (default 1m, at least 1s)"},
 	{"WHOOWNS_TENANT", "the command line's default tenant: slack:T…, teams:<tenant id> or local (default local)"},
 	{"WHOOWNS_LEARN", "on (default): a question becomes a taught phrase once enough people pick the same answer for it; review: it waits for a lead's `learned approve <n>`; off: picks are not recorded"},
@@ -166,7 +173,7 @@ const (
 // error that names the variable and says how to fix it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Addr: ":8080", QuestionsPerMinute: 30, CommandsPerMinute: 30, ShutdownTimeout: 20 * time.Second, Workers: 32, DedupTTL: DefaultDedupTTL,
-		SchedulerTick: scheduler.DefaultTick, ReviewAfter: DefaultReviewAfter}
+		SchedulerTick: scheduler.DefaultTick, ReviewAfter: DefaultReviewAfter, Digest: bot.DefaultDigest()}
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
@@ -292,6 +299,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fail("WHOOWNS_REVIEW_AFTER=%q %v; use a number of days such as 90d, a duration such as 720h, or off", v, err)
 		}
 		c.ReviewAfter = d
+	}
+	if v := strings.TrimSpace(getenv("WHOOWNS_DIGEST")); v != "" {
+		d, err := bot.ParseDigestSchedule(v)
+		if err != nil {
+			fail("WHOOWNS_DIGEST=%q %v; use a day and a UTC time such as mon 09:00 or fri 16:30, daily 09:00, or off", v, err)
+		}
+		c.Digest = d
 	}
 	if r, err := redisstore.ConfigFromEnv(getenv); err != nil {
 		fail("%v", err)

@@ -47,3 +47,12 @@ func (o outbox) Tell(ctx context.Context, tenant ownership.TenantID, to ownershi
 	}
 	return t.Tell(ctx, tenant, to, n)
 }
+
+// Publish implements bot.Outbox.
+func (o outbox) Publish(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, n bot.Notice) error {
+	t, err := o.route(tenant)
+	if err != nil {
+		return err
+	}
+	return t.Publish(ctx, tenant, ch, n)
+}

@@ -19,6 +19,9 @@ type Outbox interface {
 	Post(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, text rich.Text) error
 	// Tell sends n privately to one person (a DM, a personal chat).
 	Tell(ctx context.Context, tenant ownership.TenantID, to ownership.Person, n Notice) error
+	// Publish posts n, rendered as Tell renders it, as a new message in
+	// a channel (the leads' digest, when they chose a channel).
+	Publish(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, n Notice) error
 }
 
 // Notice is a private message the bot starts, with the one-click actions
@@ -35,6 +38,9 @@ type Notice struct {
 	Request *ownership.Request
 	// Fill, when set, offers to pick the person who fills the role.
 	Fill *FillOffer
+	// Digest, when set, is the leads' digest, which Text says in one
+	// piece for notifications.
+	Digest *Digest
 }
 
 // DueObserver is told about scheduled work, for metrics; an Observer may
@@ -110,7 +116,12 @@ func (s *Service) plan(ctx context.Context, before, after *ownership.Directory) 
 		if old, ok := was[k]; before != nil && ok && old.Until.Equal(c.Until) {
 			continue
 		}
-		errs = append(errs, s.store.ScheduleJob(ctx, ownership.Job{Tenant: after.Tenant, Kind: ownership.JobCoverEnd, Key: k}, c.Until, false))
+		j := ownership.Job{Tenant: after.Tenant, Kind: ownership.JobCoverEnd, Key: k}
+		if before == nil {
+			errs = append(errs, s.ensureJob(ctx, j, c.Until))
+			continue
+		}
+		errs = append(errs, s.store.ScheduleJob(ctx, j, c.Until, false))
 	}
 	for k := range was {
 		if _, ok := is[k]; !ok {
@@ -119,7 +130,65 @@ func (s *Service) plan(ctx context.Context, before, after *ownership.Directory) 
 	}
 	errs = append(errs, s.planReviews(ctx, before, after)...)
 	errs = append(errs, s.planRequests(ctx, before, after)...)
+	errs = append(errs, s.planDigest(ctx, before, after))
 	return errors.Join(errs...)
+}
+
+// ensureJob makes j due at due unless it is already, or is due by now
+// (or leased: it then runs and plans itself).
+func (s *Service) ensureJob(ctx context.Context, j ownership.Job, due time.Time) error {
+	cur, ok, err := s.store.JobDue(ctx, j)
+	if err != nil {
+		return err
+	}
+	if ok && (sameInstant(cur, due) || !cur.After(s.now())) {
+		return nil
+	}
+	return s.store.ScheduleJob(ctx, j, due, false)
+}
+
+// PlanSweepEvery is how often the replicas plan every tenant anew, so
+// data written around the service (an import, an install, data older than
+// its jobs) gets its reviews, cover ends, expiries and digest.
+const PlanSweepEvery = 24 * time.Hour
+
+// PlanSweepDelay is how long after the first replica starts every tenant
+// is planned the first time.
+const PlanSweepDelay = 10 * time.Minute
+
+// PlanSweep is the job that plans every tenant; each replica schedules it
+// at start unless it is scheduled already.
+var PlanSweep = ownership.Job{Tenant: ownership.PlanSweepTenant, Kind: ownership.JobPlanSweep}
+
+// sweepPlans schedules a plan of every tenant in the store's tenant index.
+func (s *Service) sweepPlans(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+	ts, err := s.store.Tenants(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := r.Now()
+	var errs []error
+	for _, t := range ts {
+		errs = append(errs, s.store.ScheduleJob(ctx, ownership.Job{Tenant: t, Kind: ownership.JobPlan}, now, true))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return time.Time{}, err
+	}
+	return now.Add(PlanSweepEvery), nil
+}
+
+// replan brings one tenant's schedule in line with its directory: every
+// cover's end, every review, every request's expiry and the digest.
+func (s *Service) replan(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+	t := r.Job().Tenant
+	d, err := s.store.Directory(ctx, t)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if d.Tenant == "" {
+		d.Tenant = t
+	}
+	return time.Time{}, s.plan(ctx, nil, d)
 }
 
 // Handlers returns the scheduled jobs the service runs, by kind, each
@@ -138,6 +207,11 @@ func (s *Service) Handlers(out Outbox) map[string]scheduler.Handler {
 		ownership.JobReviewLapse: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
 			return s.reviewLapsed(ctx, r, out)
 		},
+		ownership.JobDigest: func(ctx context.Context, r *scheduler.Run) (time.Time, error) {
+			return s.sendDigest(ctx, r, out)
+		},
+		ownership.JobPlan:      s.replan,
+		ownership.JobPlanSweep: s.sweepPlans,
 	}
 }
 

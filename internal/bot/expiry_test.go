@@ -37,6 +37,13 @@ func (o *outboxRecorder) Tell(_ context.Context, _ ownership.TenantID, to owners
 	return nil
 }
 
+func (o *outboxRecorder) Publish(_ context.Context, _ ownership.TenantID, ch ownership.Channel, n bot.Notice) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.posts = append(o.posts, ch.ID+": "+n.Text.String())
+	return nil
+}
+
 // A request no lead decides expires after 14 days: it leaves the pending
 // list, the expiry is in the history, and whoever made it is told once.
 func TestRequestExpiresAfterFourteenDays(t *testing.T) {

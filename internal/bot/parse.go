@@ -289,6 +289,10 @@ func LooksLikeCommand(text string) bool {
 	case "stats":
 		// "stats", "stats 30", "stats 30d"; "stats for checkout" stays a question
 		return len(args) == 0 || len(args) == 1 && !args[0].quoted && statsDays.MatchString(args[0].text)
+	case "digest":
+		// "digest", "digest here", "digest off"; "digest of the week"
+		// stays a question
+		return len(args) == 0 || len(args) == 1 && word(0, "here", "private", "on", "off", "now", "preview")
 	case "channel":
 		return len(args) >= 1 && (args[0].channel != nil || word(0, "here", "remove", "unlink"))
 	case "route":

@@ -39,6 +39,8 @@ type Service struct {
 	// handoverDirect applies handovers without a lead's approval
 	// (WHOOWNS_HANDOVER=direct).
 	handoverDirect bool
+	// digest is WHOOWNS_DIGEST: when the leads' digest goes out.
+	digest DigestSchedule
 
 	mu       sync.Mutex
 	extended map[ownership.TenantID]extendedCatalogue

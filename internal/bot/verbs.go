@@ -64,6 +64,7 @@ func init() {
 		{name: "claim", usage: "claim <role> [team]", private: true, mutating: true, view: (*cmd).claim},
 		{name: "requests", usage: "requests", lead: true, private: true, view: (*cmd).requests},
 		{name: "history", usage: "history [team]", private: true, view: (*cmd).history},
+		{name: "digest", usage: "digest | digest here | digest private | digest off | digest now", lead: true, private: true, mutating: true, view: (*cmd).digestCmd},
 		{name: "unanswered", usage: "unanswered | unanswered dismiss <n> | unanswered clear", lead: true, private: true, view: (*cmd).unanswered},
 		{name: "stats", usage: "stats [days]", lead: true, private: true, view: (*cmd).stats},
 		{name: "teach", usage: `teach "<phrase>" <intent>`, lead: true, private: true, mutating: true, apply: (*cmd).applyTeach},

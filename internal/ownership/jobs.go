@@ -17,9 +17,19 @@ const (
 	JobReviewLapse = "review.lapse"
 	// JobDigest sends the tenant's weekly digest to its leads.
 	JobDigest = "digest"
+	// JobPlan brings a tenant's schedule in line with its directory (after
+	// an import, or for data written before its jobs existed).
+	JobPlan = "plan"
+	// JobPlanSweep plans every tenant of the store's tenant index, now
+	// and then: Tenant is PlanSweepTenant.
+	JobPlanSweep = "plan.sweep"
 	// JobRequestExpiry expires a handover or claim request no lead decided.
 	JobRequestExpiry = "request.expiry"
 )
+
+// PlanSweepTenant is the tenant of the one JobPlanSweep job, which is
+// about every tenant.
+const PlanSweepTenant TenantID = "*"
 
 // Job names one piece of due work of a tenant: what kind, and what it is
 // about (Key, e.g. "checkout/product_owner"). A job is scheduled at most

@@ -184,10 +184,35 @@ type Directory struct {
 	// A decided or expired request leaves the list (its outcome is in the
 	// audit log), so the list stays short.
 	Requests []Request `json:"requests,omitempty"`
+	// Digest is where the leads' weekly digest goes; nil: to every lead
+	// privately.
+	Digest *DigestSetting `json:"digest,omitempty"`
 	// AsOf is set only on a directory a replica kept in memory and serves
 	// while the store is unreachable: the time it was last read from the
 	// store. Answers from it must say so. It is never stored.
 	AsOf time.Time `json:"-"`
+}
+
+// DigestSetting is a lead's choice for the tenant's digest: Off stops it;
+// a Channel sends it there instead of to every lead privately. By and At
+// say who chose and when.
+type DigestSetting struct {
+	Off     bool      `json:"off,omitempty"`
+	Channel Channel   `json:"channel,omitempty"`
+	By      Person    `json:"by,omitempty"`
+	At      time.Time `json:"at,omitempty"`
+}
+
+// DigestOn reports whether the tenant wants its digest.
+func (d *Directory) DigestOn() bool { return d.Digest == nil || !d.Digest.Off }
+
+// DigestChannel is the channel the digest goes to, or zero for the leads'
+// private messages.
+func (d *Directory) DigestChannel() Channel {
+	if d.Digest == nil || d.Digest.Off {
+		return Channel{}
+	}
+	return d.Digest.Channel
 }
 
 // NewDirectory returns an empty directory for tenant.
@@ -327,6 +352,10 @@ func (d *Directory) Clone() *Directory {
 	}
 	c.Phrases = append([]TaughtPhrase(nil), d.Phrases...)
 	c.Requests = append([]Request(nil), d.Requests...)
+	if d.Digest != nil {
+		dg := *d.Digest
+		c.Digest = &dg
+	}
 	return &c
 }
 

@@ -75,3 +75,16 @@ func (a *Adapter) Tell(ctx context.Context, tenant ownership.TenantID, to owners
 	_, err = a.postMessage(ctx, msg)
 	return err
 }
+
+// Publish implements bot.Outbox: a notice (the leads' digest) as a new
+// message in a channel.
+func (a *Adapter) Publish(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, n bot.Notice) error {
+	ctx, err := a.workspaceContext(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	msg := noticeMessage(n)
+	msg.Channel = ch.ID
+	_, err = a.postMessage(ctx, msg)
+	return err
+}

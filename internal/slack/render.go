@@ -401,6 +401,29 @@ func textMessage(t rich.Text) message {
 	return message{Text: truncate(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
 }
 
+// digestBlocks renders the leads' digest: a header, one section per part
+// with its title, a quiet week's one line, and the footer as context.
+// Person-typed text (team names, questions) is escaped like every span.
+func digestBlocks(g bot.Digest) []slackapi.Block {
+	out := []slackapi.Block{slackapi.NewHeaderBlock(plain(g.Title, 150))}
+	for _, sec := range g.Sections {
+		lines := append([]rich.Text{rich.Strong(sec.Title)}, sec.Lines...)
+		out = append(out, sections(rich.Lines(lines...))...)
+	}
+	if !g.Quiet.Empty() {
+		out = append(out, section(g.Quiet))
+	}
+	if !g.Footer.Empty() {
+		out = append(out, slackapi.NewDividerBlock(), contextBlock(g.Footer))
+	}
+	// Slack's limit is 50 blocks in a message; sections are capped well
+	// below it, but a digest must never be refused.
+	if len(out) > 50 {
+		out = append(out[:49:49], contextBlock(rich.Plain("…the rest did not fit in one message.")))
+	}
+	return out
+}
+
 // noticeMessage renders a private notice: its text, then Approve and
 // Decline for a request (the value is the request id), a person picker that
 // fills a vacated role (the action id carries the team and role), or a
@@ -408,6 +431,8 @@ func textMessage(t rich.Text) message {
 func noticeMessage(n bot.Notice) message {
 	msg := textMessage(n.Text)
 	switch {
+	case n.Digest != nil:
+		msg.Blocks = digestBlocks(*n.Digest)
 	case n.Review != nil:
 		yes := button(actionReviewYes, "Yes, still me", reviewKey(*n.Review))
 		yes.Style = slackapi.StylePrimary

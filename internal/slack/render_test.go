@@ -420,3 +420,35 @@ func checkLimits(t *testing.T, blocks []slackapi.Block) {
 	}
 	walk(v, "")
 }
+
+// goldenDigest is a digest with every section, and text people typed that
+// must stay text: a team named like a broadcast, a question holding a link.
+func goldenDigest() bot.Digest {
+	return bot.Digest{
+		Title: "Leads' digest · 30 Nov – 7 Dec 2026",
+		Sections: []bot.DigestSection{
+			{Title: "Empty roles", Lines: []rich.Text{
+				rich.Sprintf("• %s: Product Owner vacant for 2 weeks (Marco held it until 23 Nov 2026). %s", rich.Strong("<!channel> & *Ops*"), rich.Command("set po @person \"<!channel> & *Ops*\"")),
+			}},
+			{Title: "Unanswered questions", Lines: []rich.Text{
+				rich.Sprintf("• %q (asked 3 times)", "who approves <https://evil.example|Re-verify your SSO>?"),
+			}},
+			{Title: "Feedback on answers", Lines: []rich.Text{rich.Plain("• Product backlog: 👍 2 · 👎 1")}},
+		},
+		Footer: rich.Sprintf("Sent to every lead privately Mondays at 09:00 UTC. %s in a channel sends it there instead.", rich.Command("digest here")),
+	}
+}
+
+func TestDigestGolden(t *testing.T) {
+	t.Parallel()
+	quiet := bot.Digest{Title: "Leads' digest · 30 Nov – 7 Dec 2026", Quiet: rich.Plain("A quiet week: every role is filled and current, and nothing is waiting for a lead. 🎉"),
+		Footer: rich.Sprintf("Sent to %s Mondays at 09:00 UTC.", rich.Channel("C0LEADS", "leads"))}
+	for name, g := range map[string]bot.Digest{"digest": goldenDigest(), "digest_quiet": quiet} {
+		msg := noticeMessage(bot.Notice{Text: g.Text(), Digest: &g})
+		checkLimits(t, msg.Blocks)
+		golden(t, name, msg.Blocks)
+		if strings.Contains(msg.Text, "<!channel>") || strings.Contains(msg.Text, "<https://evil") {
+			t.Errorf("%s: typed text became markup in the fallback: %s", name, msg.Text)
+		}
+	}
+}

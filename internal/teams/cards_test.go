@@ -148,6 +148,7 @@ func TestCardsGolden(t *testing.T) {
 		"form_unanswered":       unansweredCard(formView(), rich.Plain("Dismissed “who waters the <plants>?” (asked twice): it is off the queue for every lead.")),
 		"form_unanswered_empty": unansweredCard(bot.LeadView{}, nil),
 		"form_teach":            teachCard(formView(), formView().Unanswered[0], "who books the <offsite>?", "", map[string]string{"topic": "Pick a topic."}),
+		"digest":                digestCard(goldenDigest()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if att.ContentType != cardContentType {
@@ -285,5 +286,23 @@ func formView() bot.LeadView {
 		},
 		Queued: 25,
 		Now:    time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+	}
+}
+
+// goldenDigest is a digest with several sections, and text people typed
+// that must stay text: a team named like markup, a question with a link.
+func goldenDigest() bot.Digest {
+	return bot.Digest{
+		Title: "Leads' digest · 30 Nov – 7 Dec 2026",
+		Sections: []bot.DigestSection{
+			{Title: "Empty roles", Lines: []rich.Text{
+				rich.Sprintf("• %s: Product Owner vacant for 2 weeks (Marco held it until 23 Nov 2026). %s", rich.Strong("<at>Ops</at> & *Ops*"), rich.Command("set po @person Ops")),
+			}},
+			{Title: "Unanswered questions", Lines: []rich.Text{
+				rich.Sprintf("• %q (asked 3 times)", "who approves [Re-verify your SSO](https://evil.example)?"),
+			}},
+			{Title: "Feedback on answers", Lines: []rich.Text{rich.Plain("• Product backlog: 👍 2 · 👎 1")}},
+		},
+		Footer: rich.Sprintf("Sent to every lead privately Mondays at 09:00 UTC. %s in a channel sends it there instead.", rich.Command("digest here")),
 	}
 }

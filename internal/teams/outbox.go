@@ -51,3 +51,14 @@ func (a *Adapter) Tell(ctx context.Context, tenant ownership.TenantID, to owners
 	_, err = a.conn.Send(ctx, ref.ServiceURL, conv, act)
 	return err
 }
+
+// Publish implements bot.Outbox: a notice (the leads' digest) as a new
+// message in a channel.
+func (a *Adapter) Publish(ctx context.Context, tenant ownership.TenantID, ch ownership.Channel, n bot.Notice) error {
+	ref, ok := a.channelRef(ctx, tenant, ch.ID)
+	if !ok {
+		return fmt.Errorf("teams: no conversation reference for channel %s of %s yet", ch.ID, tenant)
+	}
+	_, err := a.conn.Send(ctx, ref.ServiceURL, ref.Conversation.ID, noticeActivity(n, ""))
+	return err
+}

@@ -25,6 +25,9 @@ const (
 // conversation (a Microsoft Teams team) whose members a fill's pick is
 // looked up in; "" for the personal chat the pick comes from.
 func noticeActivity(n bot.Notice, roster string) Activity {
+	if n.Digest != nil {
+		return cardActivity(digestCard(*n.Digest))
+	}
 	r := n.Review
 	if r == nil {
 		switch {
@@ -42,6 +45,27 @@ func noticeActivity(n bot.Notice, roster string) Activity {
 	yes.Action, no.Action = actReviewYes, actReviewNo
 	c.body = append(c.body, element{Type: "ActionSet", Actions: []action{submit("Yes, still me", yes), submit("No, hand over", no)}})
 	return cardActivity(c.attachment())
+}
+
+// digestCard renders the leads' digest as an Adaptive Card: a heading,
+// each part under its title, a quiet week's one line and the footer. It
+// names people without notifying them.
+func digestCard(g bot.Digest) schema.Attachment {
+	c := newCard(cardRenderer(true))
+	c.text(rich.Plain(g.Title), heading)
+	for _, sec := range g.Sections {
+		c.text(rich.Plain(sec.Title), heading, spaced)
+		for _, l := range sec.Lines {
+			c.text(l)
+		}
+	}
+	if !g.Quiet.Empty() {
+		c.text(g.Quiet, spaced)
+	}
+	if !g.Footer.Empty() {
+		c.text(g.Footer, subtle, spaced)
+	}
+	return c.attachment()
 }
 
 // successorCard asks whom the role goes to: the team's members to choose
