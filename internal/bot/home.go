@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
@@ -35,6 +36,9 @@ type Home struct {
 	// Focus is the id of the team the viewer came to manage (an answer's
 	// Manage button), picked already in the home's team picker.
 	Focus string `json:"focus,omitempty"`
+	// Requests are the pending handovers and claims, oldest first, which
+	// a lead approves or declines from the home.
+	Requests []HomeRequest `json:"requests,omitempty"`
 	// FirstSteps is set for a lead of a tenant with no teams yet (right
 	// after an install): the home then explains what to do first.
 	FirstSteps []rich.Text `json:"first_steps,omitempty"`
@@ -71,6 +75,18 @@ type UnansweredQuestion struct {
 	ownership.Unanswered
 	Times int `json:"times"`
 }
+
+// HomeRequest is a pending request as the home lists it: its id (the
+// buttons' value) and what it asks, naming people without notifying them.
+type HomeRequest struct {
+	ID      string    `json:"id"`
+	Text    string    `json:"text"`
+	Expires time.Time `json:"expires"`
+}
+
+// homeRequests is how many pending requests a home lists with buttons;
+// "requests" sends them all.
+const homeRequests = 10
 
 // RoleTopics is what a role answers by default.
 type RoleTopics struct {
@@ -209,6 +225,10 @@ func (s *Service) Home(ctx context.Context, m Message) (Home, error) {
 		}
 	}
 	sum.EmptyRoles = len(h.EmptyRoles)
+	pending := d.PendingRequests(now)
+	for _, r := range pending[:min(len(pending), homeRequests)] {
+		h.Requests = append(h.Requests, HomeRequest{ID: r.ID, Text: d.Describe(r), Expires: r.Expires})
+	}
 	h.Summary = sum
 	if v, err := s.statsView(ctx, d, m.Tenant, DefaultStatsDays); err == nil {
 		h.Stats = &v

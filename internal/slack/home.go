@@ -39,6 +39,9 @@ const (
 	homePageSize = 20
 	// maxHomeLines caps a leads' list (empty roles, unanswered) on the home.
 	maxHomeLines = 10
+	// maxHomeRequests pending requests are shown with their buttons (two
+	// blocks each); "requests" sends them all.
+	maxHomeRequests = 5
 )
 
 // homeBlocks renders the App Home tab with the first page of teams.
@@ -50,6 +53,7 @@ func homePage(h bot.Home, page int) []slackapi.Block {
 	out := []slackapi.Block{slackapi.NewHeaderBlock(plain("Who owns what", 150))}
 	if h.Lead && h.Summary != nil {
 		out = append(out, section(leadSummary(*h.Summary)), leadActions(*h.Summary))
+		out = append(out, homeRequests(h)...)
 	}
 	switch {
 	case len(h.FirstSteps) > 0:
@@ -198,6 +202,26 @@ func leadActions(s bot.LeadSummary) *slackapi.ActionBlock {
 		button(actionUnanswered, un, formUnanswered),
 		button(actionLeads, "Leads", formLeads),
 	)
+}
+
+// homeRequests lists the pending handovers and claims, each with Approve
+// and Decline: the buttons of the leads' private request messages, so the
+// same handler decides them (who clicked is Slack's signed payload, checked
+// again by the core).
+func homeRequests(h bot.Home) []slackapi.Block {
+	if len(h.Requests) == 0 {
+		return nil
+	}
+	out := []slackapi.Block{section(rich.Strong("Waiting for a lead's decision"))}
+	shown := h.Requests[:min(len(h.Requests), maxHomeRequests)]
+	for _, r := range shown {
+		out = append(out, section(rich.Sprintf("%s (expires %s)", r.Text, r.Expires.UTC().Format("2 Jan 2006"))))
+		out = append(out, requestButtons(r.ID))
+	}
+	if h.Summary != nil && h.Summary.Requests > len(shown) {
+		out = append(out, contextBlock(rich.Sprintf("…and %d more: %s sends you each one.", h.Summary.Requests-len(shown), rich.Command("requests"))))
+	}
+	return out
 }
 
 // teamBlock is one team in one section: its roles, its routing and, as

@@ -80,6 +80,22 @@ func (a *Adapter) onDecide(ctx context.Context, in *interaction, act *slackapi.B
 	m := in.message(ctx, a, "")
 	m.ID = "action:" + act.ActionTs
 	res, err := a.svc.Decide(ctx, m, id, name == actionApprove)
+	if in.cb.View.Type == slackapi.VTHomeTab {
+		// From App Home: the outcome in a modal, and the home without
+		// the request.
+		text := res.Text
+		if err != nil {
+			a.logCoreError("decide", m, err)
+			text = ownership.ErrorText(err)
+		} else {
+			a.deliver(ctx, res)
+		}
+		if err := a.openView(ctx, in.cb.TriggerID, false, noticeView(text)); err != nil {
+			a.log.Warn("slack: could not show a decision's outcome", "err", err)
+		}
+		_ = a.showHome(ctx, in.team, in.cb.User.ID, 0)
+		return
+	}
 	a.finishAction(ctx, in, m, "decide", res, err)
 }
 

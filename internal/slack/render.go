@@ -424,6 +424,15 @@ func digestBlocks(g bot.Digest) []slackapi.Block {
 	return out
 }
 
+// requestButtons are Approve and Decline for the pending request id.
+func requestButtons(id string) *slackapi.ActionBlock {
+	approve := button(actionApprove+":"+id, "Approve", id)
+	approve.Style = slackapi.StylePrimary
+	decline := button(actionDecline+":"+id, "Decline", id)
+	decline.Style = slackapi.StyleDanger
+	return slackapi.NewActionBlock(truncate("request:"+id, maxBlockID), approve, decline)
+}
+
 // noticeMessage renders a private notice: its text, then Approve and
 // Decline for a request (the value is the request id), a person picker that
 // fills a vacated role (the action id carries the team and role), or a
@@ -438,11 +447,7 @@ func noticeMessage(n bot.Notice) message {
 		yes.Style = slackapi.StylePrimary
 		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(reviewBlockPrefix+"answer", yes, button(actionReviewNo, "No, hand over", reviewKey(*n.Review))))
 	case n.Request != nil:
-		approve := button(actionApprove+":"+n.Request.ID, "Approve", n.Request.ID)
-		approve.Style = slackapi.StylePrimary
-		decline := button(actionDecline+":"+n.Request.ID, "Decline", n.Request.ID)
-		decline.Style = slackapi.StyleDanger
-		msg.Blocks = append(msg.Blocks, slackapi.NewActionBlock(truncate("request:"+n.Request.ID, maxBlockID), approve, decline))
+		msg.Blocks = append(msg.Blocks, requestButtons(n.Request.ID))
 	case n.Fill != nil:
 		sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, plain("Pick who takes over as "+n.Fill.RoleName, maxButtonText),
 			truncate(actionFill+":"+n.Fill.Team.ID+":"+string(n.Fill.Role), maxBlockID))

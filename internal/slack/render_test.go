@@ -162,7 +162,12 @@ func TestHomeGolden(t *testing.T) {
 	week := bottest.WeekStats()
 	leadHome.Stats = &week
 	firstSteps := bot.Home{Viewer: priya, Lead: true, FirstSteps: bot.FirstSteps()}
-	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome, "home_first_steps": firstSteps} {
+	withRequests := leadHome
+	sum := *leadHome.Summary
+	sum.Requests = 12
+	withRequests.Summary = &sum
+	withRequests.Requests = []bot.HomeRequest{{ID: "r1", Text: "<!channel> says they are the new Product Owner of *Checkout*", Expires: at.AddDate(0, 0, 14)}}
+	for name, h := range map[string]bot.Home{"home_member": member, "home_lead": leadHome, "home_first_steps": firstSteps, "home_lead_requests": withRequests} {
 		blocks := homeBlocks(h)
 		checkLimits(t, blocks)
 		golden(t, name, blocks)

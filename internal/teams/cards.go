@@ -121,6 +121,9 @@ type submitData struct {
 	Roster string `json:"roster,omitempty"`
 	// Item is a question of the unanswered queue (its group's id).
 	Item string `json:"item,omitempty"`
+	// Home marks a decision made on the home card, which is shown again
+	// without the request.
+	Home bool `json:"home,omitempty"`
 }
 
 // Submit verbs.
@@ -432,6 +435,20 @@ func homeCard(h bot.Home) schema.Attachment {
 				continue
 			}
 			c.text(l, subtle)
+		}
+	}
+	if h.Lead && len(h.Requests) > 0 {
+		c.text(rich.Plain("Waiting for a lead's decision"), heading, spaced)
+		yes, no := true, false
+		for _, r := range h.Requests {
+			c.text(rich.Sprintf("%s (expires %s)", r.Text, r.Expires.UTC().Format("2 Jan 2006")))
+			c.body = append(c.body, element{Type: "ActionSet", Actions: []action{
+				submit("Approve", submitData{Action: actDecide, Request: r.ID, Approve: &yes, Home: true}),
+				submit("Decline", submitData{Action: actDecide, Request: r.ID, Approve: &no, Home: true}),
+			}})
+		}
+		if h.Summary != nil && h.Summary.Requests > len(h.Requests) {
+			c.text(rich.Sprintf("…and %d more: %s sends you each one.", h.Summary.Requests-len(h.Requests), rich.Command("requests")), subtle)
 		}
 	}
 	manage(c, h)

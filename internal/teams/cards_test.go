@@ -149,6 +149,14 @@ func TestCardsGolden(t *testing.T) {
 		"form_unanswered_empty": unansweredCard(bot.LeadView{}, nil),
 		"form_teach":            teachCard(formView(), formView().Unanswered[0], "who books the <offsite>?", "", map[string]string{"topic": "Pick a topic."}),
 		"digest":                digestCard(goldenDigest()),
+		"home_lead_requests": homeCard(func() bot.Home {
+			h := home
+			sum := *home.Summary
+			sum.Requests = 12
+			h.Summary = &sum
+			h.Requests = []bot.HomeRequest{{ID: "r1", Text: "<at>Carol</at> says they are the new Product Owner of *Checkout*", Expires: assigned.AddDate(0, 0, 14)}}
+			return h
+		}()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if att.ContentType != cardContentType {

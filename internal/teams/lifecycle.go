@@ -68,7 +68,16 @@ func (a *Adapter) onDecide(ctx context.Context, in *inbound, m bot.Message, d su
 		a.tell(ctx, in, a.errorActivity(ctx, in, m, "decide", err))
 		return
 	}
-	a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
+	out := a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text)
+	if d.Home {
+		// The home card again, without the request, under the outcome.
+		if h, herr := a.svc.Home(ctx, m); herr == nil {
+			card := cardActivity(homeCard(h))
+			card.Text, card.TextFormat, card.Entities = out.Text, out.TextFormat, out.Entities
+			out = card
+		}
+	}
+	a.replace(ctx, in, out)
 	for _, an := range res.Announcements {
 		a.announce(ctx, m.Tenant, an)
 	}
