@@ -256,14 +256,12 @@ func (a *Adapter) saveTeach(ctx context.Context, in *inbound, m bot.Message, d s
 	}
 	if len(errs) == 0 {
 		res, err := a.svc.ApplyEdits(ctx, m, bot.EditTeach("phrase", phrase, topic))
-		if fe := bot.Fields(err); fe != nil {
-			for f, t := range fe {
-				errs[f] = t.Plain("@whoowns")
-			}
-		} else if err != nil {
+		switch {
+		case fieldErrors(errs, err): // shown on the card again, below
+		case err != nil:
 			a.replyError(ctx, in, m, "form", err)
 			return
-		} else {
+		default:
 			a.showQueue(ctx, in, m, res.Text)
 			return
 		}
@@ -563,14 +561,12 @@ func (a *Adapter) saveForm(ctx context.Context, in *inbound, m bot.Message, d su
 	}
 	if len(errs) == 0 {
 		res, err := a.svc.ApplyEdits(ctx, m, edits...)
-		if fe := bot.Fields(err); fe != nil {
-			for f, t := range fe {
-				errs[f] = t.Plain("@whoowns")
-			}
-		} else if err != nil {
+		switch {
+		case fieldErrors(errs, err): // shown on the card again, below
+		case err != nil:
 			a.replyError(ctx, in, m, "form", err)
 			return
-		} else {
+		default:
 			a.replace(ctx, in, a.textFor(ctx, m.Tenant, in.ServiceURL, res.Text))
 			for _, an := range res.Announcements {
 				a.announce(ctx, m.Tenant, an)
@@ -601,4 +597,14 @@ func (a *Adapter) manageFromAnswer(ctx context.Context, in *inbound, m bot.Messa
 		}
 	}
 	a.tell(ctx, in, cardActivity(homeCard(h)))
+}
+
+// fieldErrors adds the field-level errors err carries, worded for Teams,
+// to errs, and reports whether it carried any.
+func fieldErrors(errs map[string]string, err error) bool {
+	fe := bot.Fields(err)
+	for f, t := range fe {
+		errs[f] = t.Plain("@whoowns")
+	}
+	return fe != nil
 }
