@@ -287,10 +287,12 @@ func TestSlackE2ELeadDismissesUnansweredInModal(t *testing.T) {
 		"container": map[string]any{"type": "view", "view_id": homeID}, "view": map[string]any{"id": homeID, "type": "home"},
 		"actions": []map[string]any{{"action_id": "unanswered", "block_id": "lead", "type": "button", "value": "unanswered", "action_ts": "1"}}})
 	w.fake.WaitCall(t, "views.open", e2eWait, func(c fakeslack.Call) bool { return c.Params["trigger_id"] == trig })
-	modal := w.fake.OpenedWith(trig)
-	if modal == nil {
-		t.Fatal("the unanswered modal was not opened with the click's trigger_id")
-	}
+	// The fake records a call before it stores the view it opens.
+	var modal *fakeslack.View
+	poll(t, "the unanswered modal opened with the click's trigger_id", func() bool {
+		modal = w.fake.OpenedWith(trig)
+		return modal != nil
+	})
 	mustContain(t, "unanswered modal", string(modal.JSON), "coffee machine", "asked 2 times", "office plants", `"Dismiss"`)
 	var view struct {
 		Blocks []struct {
