@@ -147,20 +147,29 @@ func (d *jsonReader) object(field func(key string) bool) bool {
 		if !field(key) {
 			return false
 		}
-		d.ws()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return true
-		default:
-			return false
+		if done, ok := d.next('}'); done || !ok {
+			return ok
 		}
 	}
+}
+
+// next reads what follows a member of an object or array: a ',' before
+// the next member (ok, not done) or the closing byte (ok and done);
+// anything else is malformed (not ok).
+func (d *jsonReader) next(closing byte) (done, ok bool) {
+	d.ws()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // other skips the value of a key the decoder does not read, unless
@@ -378,18 +387,8 @@ func (d *jsonReader) authorizations(env *envelope) bool {
 			return false
 		}
 		env.Authorizations = append(env.Authorizations, au)
-		d.ws()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return true
-		default:
-			return false
+		if done, ok := d.next(']'); done || !ok {
+			return ok
 		}
 	}
 }
