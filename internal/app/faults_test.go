@@ -335,6 +335,10 @@ func TestSlackRedisDownAndBack(t *testing.T) {
 		s.send("/slack/events", "application/json", e2eEvent(fmt.Sprintf("EvFault%d", n), e2eMention(users[n%len(users)], chCheck, ts, question)), time.Now(), e2eSecret, retry)
 	}
 	s.send("/slack/events", "application/json", e2eEvent("EvFaultElsewhere", e2eMention(pJules, chCheck, "1700001000.999999", question)), time.Now(), e2eSecret, retry)
+	// Events are handled after the ack: wait until the unchecked one has
+	// been dropped, or Redis could be back before it is looked at (and
+	// then it is rightly answered).
+	waitMetric(t, s.metrics, "whoowns_redeliveries_unchecked_total", 1)
 
 	// Down: a lead's change is refused, plainly; the load balancer sees it.
 	if got := s.command(pLead, "morgan", "set po <@"+pJules+"|jules> checkout"); !strings.Contains(got, "no change can be made") || strings.Contains(got, "Done") {
@@ -484,6 +488,22 @@ func grepLines(text, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// waitMetric polls the replica's metrics until series reaches want.
+func waitMetric(t *testing.T, metrics func() string, series string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(e2eWait)
+	for {
+		text := metrics()
+		if metricValue(text, series) >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached %v; metrics:\n%s", series, want, grepLines(text, series))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // metricValue returns the value of the series named exactly series (name
