@@ -69,6 +69,7 @@ func importChanges(before, after *ownership.Directory, actor ownership.Person, n
 		}
 	}
 	add("", "leads", people(before.Leads), people(after.Leads))
+	add("", "digest", digestRecord(before.Digest), digestRecord(after.Digest))
 	oldReqs, newReqs := map[string]string{}, map[string]string{}
 	for _, r := range before.Requests {
 		oldReqs[r.ID] = before.Describe(r)
@@ -207,4 +208,17 @@ func teamRecord(t *ownership.Team) string {
 		return t.Name
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// digestRecord describes where the digest goes, as history shows it.
+func digestRecord(d *ownership.DigestSetting) string {
+	switch {
+	case d == nil:
+		return "every lead privately"
+	case d.Off:
+		return "off"
+	case d.Channel.ID != "":
+		return "channel " + d.Channel.ID
+	}
+	return "every lead privately"
 }

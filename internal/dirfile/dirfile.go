@@ -34,7 +34,27 @@ type File struct {
 	// leaves them out, an import keeps the ones the tenant has (on teams
 	// the file keeps).
 	Requests []Request `yaml:"requests,omitempty"`
+	// Digest is where the leads' digest goes. When a file leaves it out,
+	// an import keeps the tenant's setting.
+	Digest *Digest `yaml:"digest,omitempty"`
 }
+
+// Digest is the leads' choice for the digest: To is "leads" (each lead
+// privately), "channel" (Channel) or "off"; By and At say who chose and
+// when.
+type Digest struct {
+	To      string   `yaml:"to"`
+	Channel *Channel `yaml:"channel,omitempty"`
+	By      *Person  `yaml:"by,omitempty"`
+	At      string   `yaml:"at,omitempty"`
+}
+
+// The values of Digest.To.
+const (
+	digestLeads   = "leads"
+	digestChannel = "channel"
+	digestOff     = "off"
+)
 
 // Request is a pending handover or claim request. Team is the team's name;
 // for a claim, Successor may be left out (it is From).
@@ -439,6 +459,9 @@ func Parse(name string, data []byte, tenant ownership.TenantID, opts Options) (*
 		d.Teams[id] = t
 	}
 	parseRequests(d, f.Requests, now(), lineOf, add, opts.Note)
+	if f.Digest != nil {
+		d.Digest = parseDigest(*f.Digest, lineOf("digest"), add)
+	}
 	if len(probs.List) > 0 {
 		sort.SliceStable(probs.List, func(i, j int) bool { return probs.List[i].Line < probs.List[j].Line })
 		return nil, probs
@@ -516,6 +539,22 @@ func Marshal(d *ownership.Directory) ([]byte, error) {
 		}
 		f.Requests = append(f.Requests, fr)
 	}
+	f.Digest = &Digest{To: digestLeads}
+	if dg := d.Digest; dg != nil {
+		switch {
+		case dg.Off:
+			f.Digest.To = digestOff
+		case dg.Channel.ID != "":
+			f.Digest.To = digestChannel
+			c := Channel(dg.Channel)
+			f.Digest.Channel = &c
+		}
+		if dg.By.ID != "" {
+			p := Person(dg.By)
+			f.Digest.By = &p
+		}
+		f.Digest.At = stampIf(dg.At)
+	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -592,6 +631,13 @@ func Replace(dst, src *ownership.Directory, actor ownership.Person, now time.Tim
 			}
 		}
 		dst.Requests = keep
+	}
+	if src.Digest != nil {
+		dst.Digest = src.Digest
+		if *dst.Digest == (ownership.DigestSetting{}) {
+			// "to: leads" is the default: the same as no setting.
+			dst.Digest = nil
+		}
 	}
 	if fingerprint(dst) == before {
 		return nil
@@ -689,6 +735,48 @@ func hasKey(doc *yaml.Node, key string) bool {
 
 // stamp writes a time as the file does: RFC 3339 in UTC.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// stampIf is stamp, or "" for the zero time.
+func stampIf(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return stamp(t)
+}
+
+// parseDigest reads the file's digest setting.
+func parseDigest(fd Digest, ln int, add func(int, string, ...any)) *ownership.DigestSetting {
+	dg := &ownership.DigestSetting{}
+	switch fd.To {
+	case digestLeads, digestOff:
+		if fd.Channel != nil {
+			add(ln, "digest: a channel is only for \"to: channel\"; this one says to: %s", fd.To)
+		}
+		dg.Off = fd.To == digestOff
+	case digestChannel:
+		switch {
+		case fd.Channel == nil || fd.Channel.ID == "":
+			add(ln, "digest: \"to: channel\" needs the channel's id under \"channel:\" (for example id: C0123ABC)")
+		default:
+			dg.Channel = ownership.Channel(*fd.Channel)
+		}
+	case "":
+		add(ln, "digest: \"to:\" is missing; use leads (each lead privately), channel or off")
+	default:
+		add(ln, "digest: unknown \"to: %s\"; use leads (each lead privately), channel or off", fd.To)
+	}
+	if fd.By != nil {
+		dg.By = ownership.Person(*fd.By)
+	}
+	if fd.At != "" {
+		at, err := time.Parse(time.RFC3339, fd.At)
+		if err != nil {
+			add(ln, "digest: can't read at: %q as a time; use 2026-12-24T17:00:00Z", fd.At)
+		}
+		dg.At = at.UTC()
+	}
+	return dg
+}
 
 // parseLifecycle reads a team's last confirmations, vacancies and flags
 // into t, whose roles are already read.
