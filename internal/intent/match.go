@@ -18,15 +18,34 @@ var (
 	noneBias  = 0.15
 )
 
+// leadFloor and leadRatio: an intent that scores at least leadFloor and
+// leadRatio times any other real intent is clearly ahead (see clearLead).
+var (
+	leadFloor = 0.25
+	leadRatio = 2.0
+)
+
+// askNoneMargin: how far the out-of-scope evidence of a message's asking
+// sentences must exceed what makes a question out of scope before they
+// overrule the rest of the message (see askVerdict).
+var askNoneMargin = 0.2
+
 // highScore is the least Score answered without confirmation.
 var highScore = 0.6
 
 // Match classifies one question. It is deterministic and safe for concurrent
 // use. An empty question (a bare mention) is a request for help.
 func (c *Catalogue) Match(text string) Result {
+	s := c.m.pool.Get().(*scratch)
+	defer c.m.pool.Put(s)
+	return c.match(s, text)
+}
+
+// match is Match on the caller's scratch, which keeps the scores (and
+// s.trace, how the decision was taken) for inspection.
+func (c *Catalogue) match(s *scratch, text string) Result {
 	m := c.m
-	s := m.pool.Get().(*scratch)
-	defer m.pool.Put(s)
+	s.trace = trace{best: -1, runner: -1}
 	normalizeSentences(s, text)
 	if len(s.norm) == 0 {
 		if m.help >= 0 {
@@ -37,9 +56,6 @@ func (c *Catalogue) Match(text string) Result {
 	m.analyze(s, false)
 	feats := m.features(s, false)
 
-	// query weights and length; unknown words lengthen the question
-	var qn float32
-	informative := false
 	// A question that names a topic ("is it the PO or the PM who writes the
 	// business case?") asks which role owns that topic: the role words in it
 	// are the choice the bot makes, not evidence for a role lookup.
@@ -50,7 +66,11 @@ func (c *Catalogue) Match(text string) Result {
 			break
 		}
 	}
-	var spread float32
+	// Two views of the message: all of it (context sentences weighed down),
+	// and the sentences that ask alone. They differ only when the message
+	// has both (see normalizeSentences).
+	var all, ask view
+	split := false
 	s.qw = s.qw[:0]
 	for i, f := range feats {
 		w := m.idf[f] * m.termWeight(s, f) * s.fw[i]
@@ -58,101 +78,154 @@ func (c *Catalogue) Match(text string) Result {
 			w *= float32(roleDamp)
 		}
 		s.qw = append(s.qw, w)
-		qn += w * w
-		if int(f) < len(m.stems) {
-			if m.idf[f] >= m.informative {
-				informative = true
-			}
-			if !m.function[f] {
-				spread += m.idf[f]
-			}
+		all.add(m, f, w, s.fw[i])
+		if s.fw[i] >= 1 {
+			ask.add(m, f, w, 1)
+		} else {
+			split = true
 		}
-	}
-	// several middling words make a topic too ("how a feature works")
-	if spread >= float32(spreadFactor)*m.informative {
-		informative = true
 	}
 	for _, t := range s.terms {
 		// words the lexicon knows but no phrase uses count as unknown too
 		if (t.id < 0 || m.idf[t.id] == 0) && !t.team {
 			u := float32(unknownWeight) * t.ctx
-			qn += u * u
+			all.qn += u * u
+			if t.ctx >= 1 {
+				ask.qn += u * u
+			}
 		}
 	}
-	if qn == 0 {
+	all.done(m)
+	ask.done(m)
+	if all.qn == 0 {
 		return c.noneResult(s, 1, false)
 	}
-	inv := 1 / sqrt32(qn)
 
+	// Scores are linear in the question's weights: sum the asking
+	// sentences' features first and score that view, then add the context.
 	clear(s.phrase)
 	clear(s.cent)
-	for i, f := range feats {
-		w := s.qw[i] * inv
-		for _, p := range m.phrasePost[f] {
-			s.phrase[p.doc] += w * p.w
-		}
-		for _, p := range m.intentPost[f] {
-			s.cent[p.doc] += w * p.w
-		}
+	clear(s.zr)
+	m.accumulate(s, feats, true)
+	if split && ask.qn > 0 {
+		m.mix(s, s.askScore, s.zAsk, 1/sqrt32(ask.qn))
+	} else {
+		split = false
 	}
-	// regression probabilities
-	k := m.nIntents
-	for i := 0; i < k; i++ {
-		s.z[i] = float64(m.bias[i])
+	if split {
+		m.accumulate(s, feats, false)
 	}
-	for i, f := range feats {
-		w := float64(s.qw[i] * inv)
-		row := m.w[int(f)*k : int(f)*k+k]
-		for j, v := range row {
-			s.z[j] += w * float64(v)
-		}
-	}
-	softmax(s.z)
-	for i := 0; i < m.nIntents; i++ {
-		var best float32
-		for _, v := range s.phrase[m.firstOf[i]:m.firstOf[i+1]] {
-			best = max(best, v)
-		}
-		s.intent[i] = float32(maxWeight)*best + float32(1-maxWeight)*s.cent[i]
-		if int32(i) == m.none {
-			// "none" is a grab bag of unrelated topics: its centroid means
-			// nothing, only its nearest example does.
-			s.intent[i] = best * float32(noneScale)
-		}
-		s.intent[i] = float32(1-probWeight)*s.intent[i] + float32(probWeight*s.z[i])
-	}
+	m.mix(s, s.intent, s.z, 1/sqrt32(all.qn))
 	taught := int32(-1)
 	if e, ok := m.taught[m.exactKey(s)]; ok {
 		s.intent[e] = 1
 		taught = e
 	}
 
-	best := m.top(s, m.none, -1, -1) // the best real intent
-	if !informative {
-		// only generic words ("who decides?"): out of scope, but the
-		// closest intents are still worth offering
-		conf := 1.0
-		if best >= 0 {
-			conf = max(0.5, 1-calibrate(s.intent[best]))
-		}
-		return c.noneResult(s, conf, true)
+	best := m.top(s.intent, m.none, -1, -1) // the best real intent
+	s.trace.best, s.trace.informative = best, all.informative
+	if best >= 0 {
+		s.trace.runner = m.top(s.intent, best, m.none, -1)
 	}
-	if best < 0 || s.intent[best] < float32(threshold) || m.outOfScope(s, best, taught) {
+	if best < 0 {
+		return c.noneResult(s, 1, true)
+	}
+	// The sentences that ask have the last word on scope when they name a
+	// topic of their own: a story around the ask ("the wifi has been down
+	// all morning", "we moved to kubernetes") neither takes a product
+	// question out of scope nor brings an IT question into it. An ask
+	// without a topic ("who do I escalate to?", "whose job is it?") leaves
+	// it to the whole message.
+	askSays := 0
+	if split && ask.informative && taught < 0 {
+		askSays = m.askVerdict(s.askScore, s.zAsk)
+		if askSays < 0 && m.askVerdict(s.intent, s.z) > 0 {
+			// the ask points back at the story ("who looks after
+			// this?"), which is clearly about a product topic
+			askSays = 0
+		}
+		s.trace.ask = int8(askSays)
+	}
+	lead := m.clearLead(s.intent, best)
+	s.trace.lead = lead
+	conf := ConfidenceHigh
+	switch {
+	case taught >= 0 && taught != m.none:
+		return c.answer(s, taught, ConfidenceHigh)
+	case askSays < 0 || askSays == 0 && m.outOfScope(s.intent, s.z, best, taught):
+		s.trace.path = pathNone
 		// confidence that the question is out of scope
-		conf := 0.0
-		if best >= 0 {
-			conf = 1 - calibrate(s.intent[best])
-			if m.none >= 0 {
-				conf = max(calibrate(s.intent[m.none]), conf)
-			}
+		oc := 1 - calibrate(s.intent[best])
+		if m.none >= 0 {
+			oc = max(calibrate(s.intent[m.none]), oc)
 		}
-		return c.noneResult(s, conf, true)
+		return c.noneResult(s, oc, true)
+	case askSays > 0 && m.outOfScope(s.intent, s.z, best, taught):
+		// the context alone pulled the message out of scope: answer what
+		// the ask says, and confirm it
+		copy(s.intent, s.askScore)
+		return c.answer(s, m.top(s.intent, m.none, -1, -1), ConfidenceMedium)
+	case !all.informative || s.intent[best] < float32(threshold):
+		// only generic words ("who decides?") or a faint match: out of
+		// scope, unless one intent is clearly ahead of all the others
+		// (then the bot answers it and asks whether that was right)
+		if !lead {
+			s.trace.path = pathGeneric
+			oc := 1.0
+			if best >= 0 {
+				oc = max(0.5, 1-calibrate(s.intent[best]))
+			}
+			return c.noneResult(s, oc, true)
+		}
+		conf = ConfidenceMedium
 	}
-	a1 := m.top(s, best, m.none, -1)
-	a2 := m.top(s, best, m.none, a1)
+	return c.answer(s, best, conf)
+}
+
+// askVerdict is what the asking sentences of a message say about its
+// scope on their own: -1 when the out-of-scope examples beat their best
+// intent by a wide margin (askNoneMargin), 1 when they would be answered
+// with high confidence on their own (not out of scope, a score of at least
+// highScore, no near tie), 0 when they are not clear either way.
+func (m *model) askVerdict(sc []float32, z []float64) int {
+	best := m.top(sc, m.none, -1, -1)
+	if best < 0 {
+		return 0
+	}
+	evidence := float64(sc[m.none]) + probWeight*(z[m.none]-z[best])
+	need := noneRatio*float64(sc[best]) + noneBias
+	switch {
+	case m.none < 0:
+		return 0
+	case evidence > need+askNoneMargin:
+		return -1
+	case evidence > need:
+		return 0
+	}
+	r := m.top(sc, best, m.none, -1)
+	if calibrate(sc[best]) >= highScore && (r < 0 || sc[best]-sc[r] >= float32(nearTieMargin)) {
+		return 1
+	}
+	return 0
+}
+
+// clearLead reports whether intent best of scores sc is clearly ahead of
+// every other real intent: at least leadFloor and leadRatio times the
+// runner-up.
+func (m *model) clearLead(sc []float32, best int32) bool {
+	r := m.top(sc, best, m.none, -1)
+	return sc[best] >= float32(leadFloor) && (r < 0 || sc[best] >= float32(leadRatio)*sc[r])
+}
+
+// answer is the Result for intent best, with the runners-up as
+// alternatives; conf is the most confidence the decision allows.
+func (c *Catalogue) answer(s *scratch, best int32, conf Confidence) Result {
+	m := c.m
+	a1 := m.top(s.intent, best, m.none, -1)
+	a2 := m.top(s.intent, best, m.none, a1)
 	a3 := int32(-1)
 	if a2 >= 0 {
-		a3 = m.top3(s, best, a1, a2)
+		a3 = m.top3(s.intent, best, a1, a2)
 	}
 	in := c.intents[best]
 	r := Result{Intent: in.ID, Role: in.Role, Score: calibrate(s.intent[best])}
@@ -163,11 +236,87 @@ func (c *Catalogue) Match(text string) Result {
 	if a1 >= 0 && s.intent[best]-s.intent[a1] < float32(nearTieMargin) {
 		r.NearTie = true
 	}
-	r.Confidence = ConfidenceHigh
+	r.Confidence = conf
 	if r.NearTie || r.Score < highScore {
 		r.Confidence = ConfidenceMedium
 	}
 	return r
+}
+
+// view is what one reading of a message (all of it, or its asking
+// sentences alone) has to say: the squared length of its weighted
+// features, and whether its words name a topic.
+type view struct {
+	qn, spread  float32
+	informative bool
+}
+
+func (v *view) add(m *model, f int32, w, sent float32) {
+	v.qn += w * w
+	if int(f) < len(m.stems) && w > 0 {
+		if m.idf[f] >= m.informative {
+			v.informative = true
+		}
+		if !m.function[f] {
+			v.spread += m.idf[f] * sent
+		}
+	}
+}
+
+// done completes the view: several middling words make a topic too ("how
+// a feature works").
+func (v *view) done(m *model) {
+	if v.spread >= float32(spreadFactor)*m.informative {
+		v.informative = true
+	}
+}
+
+// accumulate adds the unnormalised dot products of the question's features
+// with every phrase, centroid and regression row: of the features of the
+// asking sentences (ask) or of the others.
+func (m *model) accumulate(s *scratch, feats []int32, ask bool) {
+	k := m.nIntents
+	for i, f := range feats {
+		if (s.fw[i] >= 1) != ask {
+			continue
+		}
+		w := s.qw[i]
+		for _, p := range m.phrasePost[f] {
+			s.phrase[p.doc] += w * p.w
+		}
+		for _, p := range m.intentPost[f] {
+			s.cent[p.doc] += w * p.w
+		}
+		wd := float64(w)
+		row := m.w[int(f)*k : int(f)*k+k]
+		for j, v := range row {
+			s.zr[j] += wd * float64(v)
+		}
+	}
+}
+
+// mix turns the accumulated sums, scaled by inv (one over the question's
+// length), into each intent's score in out and its regression probability
+// in z.
+func (m *model) mix(s *scratch, out []float32, z []float64, inv float32) {
+	for i := 0; i < m.nIntents; i++ {
+		z[i] = float64(m.bias[i]) + s.zr[i]*float64(inv)
+	}
+	softmax(z)
+	for i := 0; i < m.nIntents; i++ {
+		var best float32
+		for _, v := range s.phrase[m.firstOf[i]:m.firstOf[i+1]] {
+			best = max(best, v)
+		}
+		best *= inv
+		out[i] = float32(maxWeight)*best + float32(1-maxWeight)*s.cent[i]*inv
+		if int32(i) == m.none {
+			// "none" is a grab bag of unrelated topics: its centroid means
+			// nothing, only its nearest example does.
+			out[i] = best * float32(noneScale)
+		}
+		out[i] = float32(1-probWeight)*out[i] + float32(probWeight*z[i])
+	}
 }
 
 // outOfScope decides between the best real intent and "none". The
@@ -179,15 +328,15 @@ func (c *Catalogue) Match(text string) Result {
 // build", "what time is it") keeps its topic; a question about a field the
 // bot does not cover ("who manages the AWS accounts") has no topic score to
 // speak of and goes to none.
-func (m *model) outOfScope(s *scratch, best, taught int32) bool {
+func (m *model) outOfScope(sc []float32, z []float64, best, taught int32) bool {
 	switch {
 	case m.none < 0 || taught == best:
 		return false
 	case taught == m.none:
 		return true
 	}
-	evidence := float64(s.intent[m.none]) + probWeight*(s.z[m.none]-s.z[best])
-	return evidence > noneRatio*float64(s.intent[best])+noneBias
+	evidence := float64(sc[m.none]) + probWeight*(z[m.none]-z[best])
+	return evidence > noneRatio*float64(sc[best])+noneBias
 }
 
 // noneResult answers "I don't know", offering the three closest real intents
@@ -196,11 +345,11 @@ func (c *Catalogue) noneResult(s *scratch, conf float64, scored bool) Result {
 	r := Result{Intent: NoneID, Role: ownership.None, Score: conf, Confidence: ConfidenceLow}
 	if scored {
 		m := c.m
-		a1 := m.top(s, m.none, -1, -1)
-		a2 := m.top(s, m.none, a1, -1)
+		a1 := m.top(s.intent, m.none, -1, -1)
+		a2 := m.top(s.intent, m.none, a1, -1)
 		a3 := int32(-1)
 		if a2 >= 0 {
-			a3 = m.top3(s, m.none, a1, a2)
+			a3 = m.top3(s.intent, m.none, a1, a2)
 		}
 		r.Alternatives = c.candidates(s, a1, a2, a3)
 	}
@@ -228,13 +377,13 @@ func (c *Catalogue) candidates(s *scratch, ids ...int32) []Candidate {
 
 // top returns the best-scoring intent other than the excluded ones; ties go
 // to catalogue order, which keeps results deterministic.
-func (m *model) top(s *scratch, x1, x2, x3 int32) int32 {
+func (m *model) top(sc []float32, x1, x2, x3 int32) int32 {
 	best := int32(-1)
 	for i := int32(0); i < int32(m.nIntents); i++ {
 		if i == x1 || i == x2 || i == x3 {
 			continue
 		}
-		if best < 0 || s.intent[i] > s.intent[best] {
+		if best < 0 || sc[i] > sc[best] {
 			best = i
 		}
 	}
@@ -242,13 +391,13 @@ func (m *model) top(s *scratch, x1, x2, x3 int32) int32 {
 }
 
 // top3 is top excluding none as well as three others.
-func (m *model) top3(s *scratch, x1, x2, x3 int32) int32 {
+func (m *model) top3(sc []float32, x1, x2, x3 int32) int32 {
 	best := int32(-1)
 	for i := int32(0); i < int32(m.nIntents); i++ {
 		if i == x1 || i == x2 || i == x3 || i == m.none {
 			continue
 		}
-		if best < 0 || s.intent[i] > s.intent[best] {
+		if best < 0 || sc[i] > sc[best] {
 			best = i
 		}
 	}
@@ -301,3 +450,19 @@ func calibrate(raw float32) float64 {
 	d := (1 - v) / (1 - t)
 	return 1 - 0.5*d*d
 }
+
+// trace records how match decided, for the tuning and explain tools.
+type trace struct {
+	ask         int8
+	lead        bool
+	path        uint8
+	best        int32
+	runner      int32
+	informative bool
+}
+
+const (
+	pathAnswer = iota
+	pathGeneric
+	pathNone
+)

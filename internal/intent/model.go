@@ -493,36 +493,43 @@ func build(intents []Intent) *model {
 // scratch is the per-call working memory of Match, pooled so a match does
 // not allocate it.
 type scratch struct {
-	norm    []byte
-	word    []byte
-	typoBuf []byte
-	stems   []term
-	terms   []term
-	feats   []int32
-	phrase  []float32
-	intent  []float32
-	cent    []float32
-	qw      []float32
-	fw      []float32 // sentence weight of each of feats
-	z       []float64
-	sents   []sentence
+	norm     []byte
+	word     []byte
+	typoBuf  []byte
+	stems    []term
+	terms    []term
+	feats    []int32
+	phrase   []float32
+	intent   []float32
+	cent     []float32
+	qw       []float32
+	fw       []float32 // sentence weight of each of feats
+	z        []float64
+	zr       []float64 // regression sums before scaling
+	zAsk     []float64 // regression probabilities of the asking sentences
+	askScore []float32 // intent scores of the asking sentences
+	sents    []sentence
+	trace    trace
 }
 
 func (m *model) newScratch() *scratch {
 	return &scratch{
-		norm:    make([]byte, 0, 256),
-		word:    make([]byte, 0, 64),
-		typoBuf: make([]byte, 0, 128),
-		stems:   make([]term, 0, 64),
-		terms:   make([]term, 0, 64),
-		feats:   make([]int32, 0, 128),
-		phrase:  make([]float32, m.nPhrases),
-		intent:  make([]float32, m.nIntents),
-		cent:    make([]float32, m.nIntents),
-		qw:      make([]float32, 0, 128),
-		fw:      make([]float32, 0, 128),
-		sents:   make([]sentence, 0, 16),
-		z:       make([]float64, m.nIntents),
+		norm:     make([]byte, 0, 256),
+		word:     make([]byte, 0, 64),
+		typoBuf:  make([]byte, 0, 128),
+		stems:    make([]term, 0, 64),
+		terms:    make([]term, 0, 64),
+		feats:    make([]int32, 0, 128),
+		phrase:   make([]float32, m.nPhrases),
+		intent:   make([]float32, m.nIntents),
+		cent:     make([]float32, m.nIntents),
+		qw:       make([]float32, 0, 128),
+		fw:       make([]float32, 0, 128),
+		sents:    make([]sentence, 0, 16),
+		z:        make([]float64, m.nIntents),
+		zr:       make([]float64, m.nIntents),
+		zAsk:     make([]float64, m.nIntents),
+		askScore: make([]float32, m.nIntents),
 	}
 }
 

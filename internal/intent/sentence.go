@@ -14,12 +14,21 @@ package intent
 // message that has both.
 var contextWeight = 0.4
 
+// fillerWeight is the weight of a word in a greeting, thanks, apology or
+// sign-off sentence ("Hope everyone had a good weekend!", "Sorry if this is
+// the wrong channel.") of a message that says something else too.
+var fillerWeight = 0.0
+
+// fillerMax is the most words a filler sentence has.
+const fillerMax = 8
+
 // sentence is one sentence of a normalised message: it ends (exclusive) at
 // end in scratch.norm.
 type sentence struct {
 	end    int32
 	weight float32
 	ask    bool
+	filler bool
 }
 
 // askStart are words that make a sentence a question or a request when it
@@ -44,7 +53,7 @@ var askWord = map[string]bool{
 func normalizeSentences(s *scratch, text string) {
 	s.norm = s.norm[:0]
 	s.sents = s.sents[:0]
-	asks := 0
+	asks, fillers := 0, 0
 	for len(text) > 0 {
 		n := sentenceEnd(text)
 		seg := text[:n]
@@ -58,20 +67,68 @@ func normalizeSentences(s *scratch, text string) {
 			s.norm = s.norm[:start] // nothing but punctuation or markup
 			continue
 		}
-		ask := endsWithQuestionMark(seg) || isAsk(s.norm[start:])
+		filler := isFiller(s.norm[start:])
+		ask := !filler && (endsWithQuestionMark(seg) || isAsk(s.norm[start:]))
 		if ask {
 			asks++
 		}
-		s.sents = append(s.sents, sentence{end: int32(len(s.norm)), weight: 1, ask: ask})
+		if filler {
+			fillers++
+		}
+		s.sents = append(s.sents, sentence{end: int32(len(s.norm)), weight: 1, ask: ask, filler: filler})
 	}
-	if asks == 0 || asks == len(s.sents) {
-		return
+	if fillers == len(s.sents) {
+		return // nothing but a greeting or thanks: that is the message
+	}
+	context := float32(1)
+	if asks > 0 && asks+fillers < len(s.sents) {
+		context = float32(contextWeight)
 	}
 	for i := range s.sents {
-		if !s.sents[i].ask {
-			s.sents[i].weight = float32(contextWeight)
+		switch {
+		case s.sents[i].filler:
+			s.sents[i].weight = float32(fillerWeight)
+		case !s.sents[i].ask:
+			s.sents[i].weight = context
 		}
 	}
+}
+
+// fillerStart are words that start a greeting, thanks, apology or sign-off.
+var fillerStart = map[string]bool{
+	"hi": true, "hello": true, "hey": true, "hiya": true, "morning": true, "afternoon": true,
+	"evening": true, "greetings": true, "thanks": true, "thank": true, "thx": true, "ty": true,
+	"tia": true, "cheers": true, "sorry": true, "apologies": true, "hope": true, "appreciate": true,
+	"happy": true, "have": true, "quick": true,
+}
+
+// isFiller reports whether a normalised sentence is a greeting, thanks,
+// apology or sign-off: short, starting with such a word and not naming
+// the person wanted ("sorry, who owns this?" asks).
+func isFiller(norm []byte) bool {
+	words, first := 0, true
+	for len(norm) > 0 {
+		i := 0
+		for i < len(norm) && norm[i] != ' ' {
+			i++
+		}
+		w := norm[:i]
+		if i < len(norm) {
+			i++
+		}
+		norm = norm[i:]
+		if len(w) == 0 {
+			continue
+		}
+		if first && !fillerStart[string(w)] || askWord[string(w)] {
+			return false
+		}
+		first = false
+		if words++; words > fillerMax {
+			return false
+		}
+	}
+	return words > 0
 }
 
 // sentenceEnd returns the length of the first sentence of text: up to and

@@ -13,7 +13,9 @@ func TestSentences(t *testing.T) {
 		{"Our release moved to v2.1 (see docs.example.com). Who signs it off?", []float32{float32(contextWeight), 1}},
 		{"Who signs it off? The agency handed it over on Monday!", []float32{1, float32(contextWeight)}},
 		{"The tickets are vague. Nobody reads them.", []float32{1, 1}},
-		{"hi!!! :wave:\nneed someone to sort the backlog", []float32{float32(contextWeight), 1}},
+		{"hi!!! :wave:\nneed someone to sort the backlog", []float32{float32(fillerWeight), 1}},
+		{"Hope everyone had a good weekend! The backlog is a mess. Sorry if this is the wrong channel.", []float32{float32(fillerWeight), 1, float32(fillerWeight)}},
+		{"thanks!", []float32{1}},
 		{"... ?? !!", nil},
 	} {
 		normalizeSentences(s, tc.text)
@@ -43,6 +45,25 @@ func TestAskOutweighsContext(t *testing.T) {
 	} {
 		if r := c.Match(tc.text); r.Intent != tc.want {
 			t.Errorf("%q → %s (%.2f) %v, want %s", tc.text, r.Intent, r.Score, r.Alternatives, tc.want)
+		}
+	}
+}
+
+// TestContextKeepsScope: a story around the ask that is about something
+// the bot does not cover (IT, the office) does not turn a product question
+// out of scope, and a greeting, thanks or apology around it carries no
+// weight; an IT question stays out of scope whatever the story.
+func TestContextKeepsScope(t *testing.T) {
+	c := mustDefault(t)
+	for _, tc := range []struct{ text, want string }{
+		{"The office wifi has been terrible all morning so I may drop off. Who hosts our sprint review? Sorry if this is the wrong channel.", "demos"},
+		{"We moved the service to kubernetes last month and the deploys are still flaky. Who is the PM for growth?", "role_lookup"},
+		{"Hope everyone had a good weekend! Who owns the backlog for payments?", "backlog"},
+		{"We're planning the next sprint this afternoon. Who owns the build infrastructure for the monorepo?", NoneID},
+		{"Hi all, hope you're well. My laptop won't connect to the VPN since the update. Thanks in advance!", NoneID},
+	} {
+		if r := c.Match(tc.text); r.Intent != tc.want {
+			t.Errorf("%q → %s (%.2f, %s) %v, want %s", tc.text, r.Intent, r.Score, r.Confidence, r.Alternatives, tc.want)
 		}
 	}
 }
