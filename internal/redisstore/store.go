@@ -759,7 +759,9 @@ func (s *Store) Release(ctx context.Context, keys ...string) error {
 // claimDirScript is claimAllScript on KEYS[2..] with ttl ARGV[2], then,
 // if it claimed, getDirScript on KEYS[1] with the cached stamp ARGV[1]. It
 // returns nil when a key was taken.
-var claimDirScript = redis.NewScript(`
+var claimDirScript = redis.NewScript(claimDirSource)
+
+const claimDirSource = `
 for i = 2, #KEYS do
   if not redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2]) then
     for j = 2, i - 1 do redis.call('DEL', KEYS[j]) end
@@ -770,7 +772,7 @@ local r = redis.call('HMGET', KEYS[1], 'v', 'tag')
 if not r[1] then return {} end
 if r[2] == ARGV[1] then return {r[1], r[2]} end
 return {r[1], r[2], redis.call('HGET', KEYS[1], 'json')}
-`)
+`
 
 // ClaimDirectory implements ownership.Store with one script, so an answer
 // costs one round trip and one command. On a Cluster the claim keys carry
@@ -797,13 +799,8 @@ func (s *Store) ClaimDirectory(ctx context.Context, id ownership.TenantID, ttl t
 		}
 		return d, true, nil
 	}
-	all := make([]string, 0, 1+len(keys))
-	all = append(all, s.key(id, "dir"))
-	for _, k := range keys {
-		all = append(all, s.prefix+":claim:"+k)
-	}
 	c, ok := s.cached(id)
-	res, err := claimDirScript.Run(ctx, s.client, all, c.tag, max(ttl.Milliseconds(), 1)).StringSlice()
+	res, err := s.runClaimDir(ctx, id, keys, c.tag, max(ttl.Milliseconds(), 1))
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
 	} else if err != nil {

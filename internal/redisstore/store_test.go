@@ -255,6 +255,68 @@ func TestScriptReload(t *testing.T) {
 	}
 }
 
+// TestClaimDirectoryScriptReload: the answer path's claim-and-read, which
+// sends its script without Script.Run, also falls back to EVAL on a server
+// that lost its scripts, and claims the keys it is given under the store's
+// prefix with the claim's time to live.
+func TestClaimDirectoryScriptReload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := redistest.Miniredis(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := redisstore.New(c, redisstore.WithPrefix("p"))
+	if _, _, err := s.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
+		d.Teams["core"] = &ownership.Team{ID: "core", Name: "Core"}
+		return []ownership.Change{{Action: "set"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	counter := &tripCounter{}
+	c.AddHook(counter)
+	for i, step := range []struct {
+		name  string
+		flush bool
+		want  int
+	}{
+		{"first use, script unknown", false, 2},
+		{"loaded", false, 1},
+		{"after SCRIPT FLUSH", true, 2},
+		{"reloaded", false, 1},
+	} {
+		if step.flush {
+			if err := c.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counter.reset()
+		key := fmt.Sprintf("evt:%d", i)
+		d, first, err := s.ClaimDirectory(ctx, "slack:T1", 90*time.Second, key, "msg:"+key)
+		if err != nil || !first || d.Teams["core"] == nil || d.Teams["core"].Name != "Core" {
+			t.Fatalf("%d %s: ClaimDirectory = %v, %v, %v", i, step.name, d, first, err)
+		}
+		if trips, _ := counter.reset(); trips != step.want {
+			t.Errorf("%d %s: %d round trips, want %d", i, step.name, trips, step.want)
+		}
+		for _, k := range []string{"p:claim:" + key, "p:claim:msg:" + key} {
+			if ttl := m.TTL(k); ttl <= 0 || ttl > 90*time.Second {
+				t.Errorf("%d %s: key %s has ttl %v, want up to 90s", i, step.name, k, ttl)
+			}
+		}
+		// Taken: nothing, and the other key is not left claimed.
+		d, first, err = s.ClaimDirectory(ctx, "slack:T1", 90*time.Second, "fresh:"+key, key)
+		if err != nil || first || d != nil {
+			t.Errorf("%d %s: second claim = %v, %v, %v; want nothing", i, step.name, d, first, err)
+		}
+		if m.Exists("p:claim:fresh:" + key) {
+			t.Errorf("%d %s: a refused claim left p:claim:fresh:%s", i, step.name, key)
+		}
+	}
+}
+
 // TestCacheNotFooledByRebuild: a directory deleted and rebuilt up to the
 // same version must not be mistaken for the cached one.
 func TestCacheNotFooledByRebuild(t *testing.T) {
