@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -379,10 +380,18 @@ func (s *Service) Feedback(ctx context.Context, m Message, intentID string, help
 func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result) Answer {
 	in, _ := cat.Summary(r.Intent)
 	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More, NearTie: r.NearTie}
-	for _, c := range r.Alternatives {
-		ci, _ := cat.Summary(c.Intent)
-		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
+	if r.Role != ownership.None && r.Role != "" && r.Role != ownership.Info {
+		// A team's answer; answerForTeam lists the alternatives.
+		t, from, choices := s.findTeam(d, m)
+		if t != nil {
+			return s.answerForTeam(d, cat, m, r, t, from)
+		}
+		a.Alternatives = alternatives(cat, r)
+		a.Kind = KindPickTeam
+		a.Teams = choices
+		return a
 	}
+	a.Alternatives = alternatives(cat, r)
 	switch r.Role {
 	case ownership.None, "":
 		a.Kind = KindUnknown
@@ -403,28 +412,30 @@ func (s *Service) answer(ctx context.Context, d *ownership.Directory, cat *inten
 			a.Queued = err == nil
 		}
 		return a
-	case ownership.Info:
+	default: // ownership.Info
 		a.Kind = KindKnowledge
 		a.Knowledge = knowledge(r.Intent, in)
 		return a
 	}
-	t, from, choices := s.findTeam(d, m)
-	if t == nil {
-		a.Kind = KindPickTeam
-		a.Teams = choices
-		return a
+}
+
+// alternatives are r's other readings, with their titles; nil for none.
+func alternatives(cat *intent.Catalogue, r intent.Result) []Choice {
+	if len(r.Alternatives) == 0 {
+		return nil
 	}
-	return s.answerForTeam(d, cat, m, r, t, from)
+	out := make([]Choice, 0, len(r.Alternatives))
+	for _, c := range r.Alternatives {
+		ci, _ := cat.Summary(c.Intent)
+		out = append(out, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
+	}
+	return out
 }
 
 func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m Message, r intent.Result, t *ownership.Team, from string) Answer {
 	in, _ := cat.Summary(r.Intent)
 	a := Answer{Question: m.Text, Intent: r.Intent, Custom: in.Custom, Title: in.Title, Score: r.Score, Role: r.Role, Why: in.Why, More: in.More,
-		NearTie: r.NearTie, Team: &TeamRef{ID: t.ID, Name: t.Name}, TeamFrom: from, Rule: RuleCatalogue}
-	for _, c := range r.Alternatives {
-		ci, _ := cat.Summary(c.Intent)
-		a.Alternatives = append(a.Alternatives, Choice{Intent: c.Intent, Title: ci.Title, Score: c.Score})
-	}
+		NearTie: r.NearTie, Team: &TeamRef{ID: t.ID, Name: t.Name}, TeamFrom: from, Rule: RuleCatalogue, Alternatives: alternatives(cat, r)}
 	now := s.now()
 	pm := holder(d, t, ownership.ProductManager, now)
 	po := holder(d, t, ownership.ProductOwner, now)
@@ -506,7 +517,8 @@ func holder(d *ownership.Directory, t *ownership.Team, role ownership.Role, now 
 		h.AssignedBy = cover.By
 		h.AssignedAt = cover.At
 	} else if c, ok := t.Covers[role]; ok && !c.Person.IsZero() {
-		h.EndedCover = &c
+		ended := c // on the heap only when there is one
+		h.EndedCover = &ended
 	}
 	return h
 }
@@ -621,24 +633,63 @@ func channelInText(d *ownership.Directory, text string) *ownership.Team {
 }
 
 // teamInText finds the team whose name or alias occurs in the question as
-// whole words; the longest name wins, so "mobile payments" beats "mobile".
+// whole words; the longest name wins, so "mobile payments" beats "mobile",
+// and of names as long the team first by name. Both the question and the
+// names are normalized into buffers of its own, not strings: it runs on
+// every question, over every name of every team.
 func teamInText(d *ownership.Directory, text string) *ownership.Team {
-	norm := " " + intent.Normalize(text) + " "
+	var textBuf, nameBuf, dashBuf [256]byte
+	norm := append(textBuf[:0], ' ')
+	norm = append(intent.AppendNormalized(norm, text), ' ')
 	var best *ownership.Team
 	bestLen := 0
-	for _, t := range d.SortedTeams() {
-		names := append([]string{t.Name, t.ID}, t.Aliases...)
-		for _, n := range names {
-			nn := strings.TrimSpace(intent.Normalize(strings.ReplaceAll(n, "-", " ")))
-			if nn == "" || isGenericWord(nn) {
+	for _, t := range d.Teams {
+		for i := -2; i < len(t.Aliases); i++ {
+			n := t.Name
+			switch {
+			case i == -1:
+				n = t.ID
+			case i >= 0:
+				n = t.Aliases[i]
+			}
+			var nn []byte
+			if strings.IndexByte(n, '-') < 0 {
+				nn = intent.AppendNormalized(nameBuf[:0], n)
+			} else { // hyphens are spaces here, as in the question's words
+				dashed := append(dashBuf[:0], n...)
+				for k, c := range dashed {
+					if c == '-' {
+						dashed[k] = ' '
+					}
+				}
+				nn = intent.AppendNormalized(nameBuf[:0], string(dashed))
+			}
+			nn = bytes.TrimSpace(nn)
+			if len(nn) == 0 || len(nn) < bestLen || isGenericWord(string(nn)) || !containsWords(norm, nn) {
 				continue
 			}
-			if strings.Contains(norm, " "+nn+" ") && len(nn) > bestLen {
+			if len(nn) > bestLen || t.Name < best.Name || t.Name == best.Name && t.ID < best.ID {
 				best, bestLen = t, len(nn)
 			}
 		}
 	}
 	return best
+}
+
+// containsWords reports whether words occurs in text between spaces; text
+// starts and ends with one.
+func containsWords(text, words []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(text[i:], words)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j > 0 && text[j-1] == ' ' && j+len(words) < len(text) && text[j+len(words)] == ' ' {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // teamSpanStart are the words after which a question names a team ("the
@@ -654,8 +705,7 @@ var teamSpanEnd = map[string]bool{"team": true, "teams": true, "squad": true, "t
 // It returns the team when the best match is sure, else the teams the
 // question may mean, best first; nothing when no span is close to a team.
 func fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []TeamRef) {
-	teams := d.SortedTeams()
-	if len(teams) == 0 {
+	if len(d.Teams) == 0 {
 		return nil, nil
 	}
 	words := strings.Fields(intent.Normalize(withoutChannelLinks(text)))
@@ -675,6 +725,7 @@ func fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []Te
 	if len(spans) == 0 {
 		return nil, nil
 	}
+	teams := d.SortedTeams()
 	entries := make([][]string, len(teams))
 	for i, t := range teams {
 		names := []string{t.Name, strings.ReplaceAll(t.ID, "-", " ")}

@@ -20,6 +20,10 @@ func Normalize(text string) string {
 	return string(b)
 }
 
+// AppendNormalized appends Normalize(s) to dst, for callers that compare
+// normalized text without keeping it (a buffer of their own, no string).
+func AppendNormalized(dst []byte, s string) []byte { return appendNormalized(dst, s) }
+
 // appendNormalized is Normalize writing into dst, so Match can reuse a pooled
 // buffer and stay allocation-free on this step.
 func appendNormalized(dst []byte, s string) []byte {
