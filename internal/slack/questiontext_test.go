@@ -1,0 +1,67 @@
+package slack
+
+import (
+	"testing"
+)
+
+var questionTextCases = []string{
+	"<@UBOT> who owns the roadmap?",
+	"<@UBOT>: who owns the roadmap?",
+	"<@UBOT|whoowns>, who owns the roadmap?",
+	"<@UBOT|who owns",
+	"<@UBOT2> not the bot",
+	"<@UBO> not the bot either",
+	"hey <@UBOT> who decides for <#C1|payments>?",
+	"<@UBOT><@UBOT>twice",
+	"  spaced\tout\n\nquestion  ",
+	"\u00a0nbsp\u2003em space\u0085next line",
+	"typed &lt;@U1&gt; and &lt;#C1&gt; and &lt;b&gt; &amp;lt; &amp;amp;",
+	"&amp; &am &lt &gt;&gt;",
+	"invalid \xff\xfe utf-8 \xe2\x80",
+	"caf\u00e9 \u2019quoted\u2019 \U0001F600",
+	"<@UBOT>",
+	"",
+	"   ",
+	"already clean",
+	"<!here> <@U1|someone> <https://x.example/a-b|link>",
+	"<@UBOT|>:",
+	"<@UBOT|a\nb> multi-line label",
+}
+
+// TestQuestionTextAsSlow holds questionText to questionTextSlow, the
+// regexp, Replacer and Fields it replaced.
+func TestQuestionTextAsSlow(t *testing.T) {
+	for _, bot := range []string{"UBOT", "U1"} {
+		for _, in := range questionTextCases {
+			if got, want := questionText(in, bot), questionTextSlow(in, bot); got != want {
+				t.Errorf("questionText(%q, %q) = %q, want %q", in, bot, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { questionText("who owns the roadmap?", "UBOT") }); n != 0 {
+		t.Errorf("questionText of a clean question: %v allocations, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { questionText("<@UBOT> who owns the roadmap?", "UBOT") }); n != 1 {
+		t.Errorf("questionText of a mention: %v allocations, want 1", n)
+	}
+}
+
+func FuzzQuestionText(f *testing.F) {
+	for _, in := range questionTextCases {
+		f.Add(in, "UBOT")
+	}
+	f.Fuzz(func(t *testing.T, in, bot string) {
+		if bot == "" {
+			return
+		}
+		for _, c := range bot {
+			// Bot ids are Slack user ids.
+			if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return
+			}
+		}
+		if got, want := questionText(in, bot), questionTextSlow(in, bot); got != want {
+			t.Errorf("questionText(%q, %q) = %q, want %q", in, bot, got, want)
+		}
+	})
+}
