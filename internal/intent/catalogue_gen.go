@@ -3,7 +3,7 @@
 package intent
 
 // builtinKey is the catalogueKey of the files builtinIntents was parsed from.
-const builtinKey = 0xcae13dfec8211a81
+const builtinKey = 0xe061627cb28e53db
 
 // builtinIntents is the parse of the built-in catalogue.
 var builtinIntents = []Intent{
@@ -7560,7 +7560,7 @@ var builtinIntents = []Intent{
 			"just joined, which PM do I report feature ideas to on this team",
 			"who should I ping, the PO of the scheduling team",
 			"can you tell me who the product owner is for customer support tooling",
-			"the PM for integrations, who is it now",
+			"integrations PM these days?",
 			"is alex still owning product for the mobile app?",
 		},
 		norm: []string{
@@ -7701,7 +7701,7 @@ var builtinIntents = []Intent{
 			"just joined which pm do i report feature ideas to on this team",
 			"who should i ping the po of the scheduling team",
 			"can you tell me who the product owner is for customer support tooling",
-			"the pm for integrations who is it now",
+			"integrations pm these days",
 			"is alex still owning product for the mobile app",
 		},
 	},
