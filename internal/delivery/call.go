@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptrace"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -87,6 +88,10 @@ type Call struct {
 	Classify func(err error, sent bool) Outcome
 	// OnRetry, if set, is told before each retry.
 	OnRetry func(attempt int, wait time.Duration, err error)
+	// SelfReported: the attempt's errors say themselves whether the
+	// request left (a client that is not net/http's), so no client trace
+	// is set up and Classify is told sent = false.
+	SelfReported bool
 }
 
 // Retry bounds how hard a failing call is retried.
@@ -108,18 +113,21 @@ type Retry struct {
 // an *Error carrying its class.
 func (r Retry) Do(ctx context.Context, c Call, attempt func(ctx context.Context) error) error {
 	for n := 1; ; n++ {
-		actx, sent := traceSent(ctx)
+		actx, sent := ctx, (*atomic.Bool)(nil)
+		if !c.SelfReported {
+			actx, sent = traceSent(ctx)
+		}
 		err := attempt(actx)
 		if err == nil {
 			return nil
 		}
 		o := Outcome{Class: Unknown}
 		if c.Classify != nil {
-			o = c.Classify(err, sent.Load())
+			o = c.Classify(err, sent != nil && sent.Load())
 		}
 		retry := o.Class == Transient || (o.Class == Unknown && c.Idempotent)
 		if !retry || n >= r.Attempts || ctx.Err() != nil {
-			return &Error{Method: c.Method, Class: o.Class, Err: err}
+			return c.failed(o.Class, err)
 		}
 		wait := o.Wait
 		if wait <= 0 {
@@ -134,9 +142,16 @@ func (r Retry) Do(ctx context.Context, c Call, attempt func(ctx context.Context)
 			sleep = SleepCtx
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return &Error{Method: c.Method, Class: o.Class, Err: err}
+			return c.failed(o.Class, err)
 		}
 	}
+}
+
+// failed is the final error of c. The method name is copied: nothing of c
+// is kept, so the Call (its funcs, often closures) can stay on its
+// caller's stack.
+func (c *Call) failed(class Class, err error) error {
+	return &Error{Method: strings.Clone(c.Method), Class: class, Err: err}
 }
 
 // backoff is Base doubled per attempt, with jitter so that replicas that

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sync"
 	"testing"
 	"time"
@@ -174,5 +175,29 @@ func TestRetryKnowsWhetherTheRequestLeft(t *testing.T) {
 		if len(got) != 1 || got[0] != tc.sent {
 			t.Errorf("%s: sent = %v, want %v", tc.url, got, tc.sent)
 		}
+	}
+}
+
+// TestRetrySelfReported: a call whose errors say themselves whether the
+// request left gets no client trace, Classify is told sent = false, and its
+// final error is the same.
+func TestRetrySelfReported(t *testing.T) {
+	t.Parallel()
+	var traced []bool
+	var sents []bool
+	wantErr := errors.New("no answer")
+	err := Retry{Attempts: 2, Sleep: func(context.Context, time.Duration) error { return nil }}.Do(context.Background(),
+		Call{Method: "post", SelfReported: true,
+			Classify: func(_ error, sent bool) Outcome { sents = append(sents, sent); return Outcome{Class: Transient} }},
+		func(ctx context.Context) error {
+			traced = append(traced, httptrace.ContextClientTrace(ctx) != nil)
+			return wantErr
+		})
+	var e *Error
+	if !errors.As(err, &e) || e.Method != "post" || e.Class != Transient || !errors.Is(err, wantErr) {
+		t.Errorf("err = %#v", err)
+	}
+	if len(traced) != 2 || traced[0] || traced[1] || len(sents) != 2 || sents[0] || sents[1] {
+		t.Errorf("traced %v, sent %v; want two attempts, untraced, sent false", traced, sents)
 	}
 }

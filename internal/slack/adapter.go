@@ -40,7 +40,10 @@ type Config struct {
 	// a missing trailing slash is added.
 	APIURL string
 	// HTTPClient makes the Web API calls; the default has a 10s timeout
-	// and keeps a connection per worker alive.
+	// and keeps a connection per worker alive. Posting a message (every
+	// answer) goes through fasthttp instead, with the client's Timeout,
+	// unless the client has a Transport of its own or no Timeout (see
+	// newWebClient).
 	HTTPClient *http.Client
 	// Workers handle queued events (default 10); QueueSize bounds the queue
 	// (default 1000): beyond it HTTP deliveries get 503 so Slack retries.
@@ -89,6 +92,9 @@ type Adapter struct {
 	// postClient is httpClient without its Timeout, which post applies as
 	// a deadline instead.
 	postClient *http.Client
+	// web posts chat.postMessage when the HTTP client is net/http's
+	// default kind (see newWebClient); nil otherwise.
+	web *webClient
 	// methodURLs and postHeaders are the parts of Web API requests made
 	// once (see postRequest): method → *url.URL; per content type (JSON,
 	// form) the last header made.
@@ -151,7 +157,11 @@ func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 		cfg.Logger = slog.Default()
 	}
 	hc := cfg.HTTPClient
+	// A client of net/http's default kind, with its Timeout, for
+	// webClient (see newWebClient); ours is one.
+	webHC := hc
 	if hc == nil {
+		webHC = &http.Client{Timeout: DefaultHTTPTimeout}
 		// slack-go has no timeout of its own: a hung connection would hold
 		// a worker forever. Every worker may be mid-call to the one Web API
 		// host, so keep that many connections alive between calls: the
@@ -171,6 +181,11 @@ func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 		}
 		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
 	}
+	apiURL := cfg.APIURL
+	if apiURL == "" {
+		apiURL = slackapi.APIURL
+	}
+	web := newWebClient(apiURL, webHC, cfg.Workers)
 	if cfg.AppToken != "" {
 		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
 	}
@@ -189,6 +204,7 @@ func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 		api:        slackapi.New(cfg.BotToken, opts...),
 		ws:         newWorkspacePolicy(),
 		httpClient: hc,
+		web:        web,
 		log:        cfg.Logger,
 		metrics:    cfg.Metrics,
 		retry:      defaultRetry,

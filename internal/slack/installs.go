@@ -96,6 +96,9 @@ func (a *Adapter) renewExpired(ctx context.Context, method string) bool {
 // expiredToken reports Slack's answer to a call made with a rotating token
 // past its expiry.
 func expiredToken(err error) bool {
+	if err == nil {
+		return false
+	}
 	var se slackapi.SlackErrorResponse
 	return errors.As(err, &se) && se.Err == "token_expired"
 }

@@ -101,6 +101,12 @@ func deliveryOf(ctx context.Context) string {
 // counted, and its error returned; a post's outcome is noted for the
 // delivery, whose claim is released if nothing it posted can have arrived.
 func (a *Adapter) call(ctx context.Context, method string, fn func(context.Context) error) error {
+	return a.callWith(ctx, method, false, fn)
+}
+
+// callWith is call; selfReported says fn's errors tell whether the request
+// left (webClient's), so no net/http client trace is needed.
+func (a *Adapter) callWith(ctx context.Context, method string, selfReported bool, fn func(context.Context) error) error {
 	spec, ok := webAPIMethods[method]
 	if !ok {
 		// A programming error: the manifest would not grant the scope.
@@ -110,9 +116,10 @@ func (a *Adapter) call(ctx context.Context, method string, fn func(context.Conte
 	r.Sleep = a.sleep
 	do := func() error {
 		return r.Do(ctx, delivery.Call{
-			Method:     method,
-			Idempotent: spec.Idempotent,
-			Classify:   classify,
+			Method:       method,
+			Idempotent:   spec.Idempotent,
+			Classify:     classify,
+			SelfReported: selfReported,
 			OnRetry: func(attempt int, wait time.Duration, err error) {
 				a.metrics.APIRetry(platform, method)
 				a.log.Debug("retrying slack api call", "method", method, "attempt", attempt, "wait", wait, "err", err)
@@ -176,6 +183,10 @@ func classify(err error, sent bool) delivery.Outcome {
 		return delivery.Outcome{Class: delivery.Refused}
 	}
 	// No answer from Slack (or none it could read).
+	var we *webError
+	if errors.As(err, &we) {
+		return delivery.NetworkOutcome(we.sent)
+	}
 	return delivery.NetworkOutcome(sent)
 }
 
@@ -202,6 +213,9 @@ func (m message) options() []slackapi.MsgOption {
 // postMessage posts m to chat.postMessage as a JSON body: the blocks go out
 // as they are encoded, with no URL escaping of their JSON on top.
 func (a *Adapter) postMessage(ctx context.Context, m message) (string, error) {
+	if a.web != nil {
+		return a.postMessageWeb(ctx, m)
+	}
 	body, err := encodePostMessage(m)
 	if err != nil {
 		return "", err
@@ -210,6 +224,27 @@ func (a *Adapter) postMessage(ctx context.Context, m message) (string, error) {
 	err = a.call(ctx, methodPostMessage, func(ctx context.Context) error {
 		r, err := a.postBody(ctx, methodPostMessage, contentTypeJSON, body)
 		ts = r.TS
+		return err
+	})
+	return ts, err
+}
+
+// postMessageWeb is postMessage over webClient: the body is encoded into a
+// pooled buffer, which the client no longer reads once it returns.
+func (a *Adapter) postMessageWeb(ctx context.Context, m message) (string, error) {
+	bp := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(bp)
+	body, err := appendPostMessage((*bp)[:0], m)
+	if err != nil {
+		return "", fmt.Errorf("slack: encoding a message: %w", err)
+	}
+	if cap(body) <= maxPooledBody {
+		*bp = body
+	}
+	var ts string
+	err = a.callWith(ctx, methodPostMessage, true, func(ctx context.Context) error {
+		var err error
+		ts, err = a.web.postMessage(ctx, a.botToken(ctx), body)
 		return err
 	})
 	return ts, err
