@@ -136,8 +136,14 @@ func isFiller(norm []byte) bool {
 // a line break. Dots inside words ("v2.1", "docs.example.com") do not end a
 // sentence.
 func sentenceEnd(text string) int {
+	words := 0
 	for i := 0; i < len(text); i++ {
 		switch text[i] {
+		case ' ':
+			// chat often drops the full stop: "who owns the roadmap Thanks!"
+			if words++; words >= 3 && i > 0 && isLowerOrDigit(text[i-1]) && startsSentence(text[i+1:]) {
+				return i + 1
+			}
 		case '\n':
 			return i + 1
 		case '.', '?', '!', ';':
@@ -153,6 +159,35 @@ func sentenceEnd(text string) int {
 	}
 	return len(text)
 }
+
+// sentenceStart are capitalised words that start a new sentence when they
+// follow a lower-case word without a full stop ("who owns the roadmap
+// Sorry if…"); names and product names are not among them.
+var sentenceStart = map[string]bool{
+	"The": true, "We": true, "We're": true, "We've": true, "Our": true, "It": true, "It's": true,
+	"This": true, "That": true, "There": true, "Thanks": true, "Thank": true, "Sorry": true,
+	"Hope": true, "Also": true, "Anyone": true, "Cheers": true, "Not": true, "No": true, "My": true,
+	"So": true, "But": true, "Btw": true, "BTW": true, "Who": true, "Whose": true, "What": true,
+	"How": true, "Can": true, "Could": true, "Is": true, "Are": true, "Does": true, "Should": true,
+	"Need": true, "Please": true, "Context": true, "Background": true, "Apologies": true,
+	"Hi": true, "Hey": true, "Currently": true, "Yesterday": true, "Today": true, "Any": true,
+	"They": true, "He": true, "She": true, "I'm": true, "I've": true, "Just": true,
+}
+
+// startsSentence reports whether text starts with a word of sentenceStart
+// followed by a space or punctuation.
+func startsSentence(text string) bool {
+	i := 0
+	for i < len(text) && (text[i] >= 'a' && text[i] <= 'z' || text[i] >= 'A' && text[i] <= 'Z' || text[i] == '\'') {
+		i++
+	}
+	if i == 0 || i < len(text) && text[i] != ' ' && text[i] != ',' && text[i] != '!' && text[i] != '.' && text[i] != ':' {
+		return false
+	}
+	return sentenceStart[text[:i]]
+}
+
+func isLowerOrDigit(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 func endsWithQuestionMark(seg string) bool {
 	for i := len(seg) - 1; i >= 0; i-- {
