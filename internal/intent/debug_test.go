@@ -28,7 +28,8 @@ func TestExplain(t *testing.T) {
 			}
 			parts = append(parts, m.stems[tm.id])
 		}
-		r := c.Match(text)
-		t.Logf("%q → %q terms=%v → %s %.2f tie=%v %v", text, s.norm, parts, r.Intent, r.Score, r.NearTie, r.Alternatives)
+		r := c.match(s, text)
+		t.Logf("%q → %q terms=%v → %s %.2f %s tie=%v decided by %s (ask %+d, lead %v, topic %v) %v", text, s.norm, parts,
+			r.Intent, r.Score, r.Confidence, r.NearTie, s.trace.path, s.trace.ask, s.trace.lead, s.trace.informative, r.Alternatives)
 	}
 }

@@ -45,7 +45,7 @@ func (c *Catalogue) Match(text string) Result {
 // s.trace, how the decision was taken) for inspection.
 func (c *Catalogue) match(s *scratch, text string) Result {
 	m := c.m
-	s.trace = trace{best: -1, runner: -1}
+	s.trace = trace{}
 	normalizeSentences(s, text)
 	if len(s.norm) == 0 {
 		if m.help >= 0 {
@@ -123,13 +123,10 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	}
 
 	best := m.top(s.intent, m.none, -1, -1) // the best real intent
-	s.trace.best, s.trace.informative = best, all.informative
-	if best >= 0 {
-		s.trace.runner = m.top(s.intent, best, m.none, -1)
-	}
 	if best < 0 {
 		return c.noneResult(s, 1, true)
 	}
+	s.trace.informative = all.informative
 	// The sentences that ask have the last word on scope when they name a
 	// topic of their own: a story around the ask ("the wifi has been down
 	// all morning", "we moved to kubernetes") neither takes a product
@@ -153,7 +150,7 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	case taught >= 0 && taught != m.none:
 		return c.answer(s, taught, ConfidenceHigh)
 	case askSays < 0 || askSays == 0 && m.outOfScope(s.intent, s.z, best, taught):
-		s.trace.path = pathNone
+		s.trace.path = pathOutOfScope
 		// confidence that the question is out of scope
 		oc := 1 - calibrate(s.intent[best])
 		if m.none >= 0 {
@@ -163,6 +160,7 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	case askSays > 0 && m.outOfScope(s.intent, s.z, best, taught):
 		// the context alone pulled the message out of scope: answer what
 		// the ask says, and confirm it
+		s.trace.path = pathAskInScope
 		copy(s.intent, s.askScore)
 		return c.answer(s, m.top(s.intent, m.none, -1, -1), ConfidenceMedium)
 	case !all.informative || s.intent[best] < float32(threshold):
@@ -171,12 +169,9 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 		// (then the bot answers it and asks whether that was right)
 		if !lead {
 			s.trace.path = pathGeneric
-			oc := 1.0
-			if best >= 0 {
-				oc = max(0.5, 1-calibrate(s.intent[best]))
-			}
-			return c.noneResult(s, oc, true)
+			return c.noneResult(s, max(0.5, 1-calibrate(s.intent[best])), true)
 		}
+		s.trace.path = pathLead
 		conf = ConfidenceMedium
 	}
 	return c.answer(s, best, conf)
@@ -451,18 +446,24 @@ func calibrate(raw float32) float64 {
 	return 1 - 0.5*d*d
 }
 
-// trace records how match decided, for the tuning and explain tools.
+// trace records how match decided, for the explain tool (TestExplain).
 type trace struct {
-	ask         int8
-	lead        bool
-	path        uint8
-	best        int32
-	runner      int32
-	informative bool
+	path        decisionPath
+	ask         int8 // askVerdict of the asking sentences, 0 when not consulted
+	lead        bool // the best intent is clearly ahead (clearLead)
+	informative bool // the message names a topic
 }
 
+type decisionPath uint8
+
 const (
-	pathAnswer = iota
-	pathGeneric
-	pathNone
+	pathAnswer     decisionPath = iota // answered
+	pathGeneric                        // none: generic words only or a faint match
+	pathOutOfScope                     // none: the out-of-scope examples (or the ask) say so
+	pathAskInScope                     // the ask alone overruled its context
+	pathLead                           // generic or faint, but one intent clearly ahead
 )
+
+func (p decisionPath) String() string {
+	return [...]string{"answer", "generic", "out-of-scope", "ask-in-scope", "clear-lead"}[p]
+}
