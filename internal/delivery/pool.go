@@ -216,9 +216,27 @@ type recordKey struct{}
 
 // Track returns ctx carrying a fresh Record; Pool runs every job with one.
 func Track(ctx context.Context) (context.Context, *Record) {
-	r := &Record{}
-	return context.WithValue(ctx, recordKey{}, r), r
+	t := &tracked{Context: ctx}
+	return t, &t.rec
 }
+
+// tracked is a context carrying a Record, made in one allocation where
+// context.WithValue and the Record took two.
+type tracked struct {
+	context.Context
+	rec Record
+}
+
+// Value implements context.Context.
+func (t *tracked) Value(key any) any {
+	if key == (recordKey{}) {
+		return &t.rec
+	}
+	return t.Context.Value(key)
+}
+
+// String names the context as context.WithValue's would.
+func (t *tracked) String() string { return fmt.Sprint(t.Context) + ".WithValue(delivery.Record)" }
 
 func recordOf(ctx context.Context) *Record {
 	r, _ := ctx.Value(recordKey{}).(*Record)
@@ -226,11 +244,16 @@ func recordOf(ctx context.Context) *Record {
 }
 
 // Claimed notes keys claimed for the delivery ctx belongs to, so that they
-// can be released if its reply definitely fails.
+// can be released if its reply definitely fails. The record may keep keys
+// itself: the caller must not change it afterwards.
 func Claimed(ctx context.Context, keys ...string) {
 	if r := recordOf(ctx); r != nil {
 		r.mu.Lock()
-		r.keys = append(r.keys, keys...)
+		if len(r.keys) == 0 {
+			r.keys = keys[:len(keys):len(keys)] // a later append copies
+		} else {
+			r.keys = append(r.keys, keys...)
+		}
 		r.mu.Unlock()
 	}
 }

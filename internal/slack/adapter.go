@@ -121,6 +121,9 @@ type job struct {
 	// id names the delivery in logs (event id, action id).
 	id  string
 	run func(ctx context.Context)
+	// tags: run tags its context with the delivery id itself
+	// (withDelivery), so the pool runs it as it is.
+	tags bool
 }
 
 // New validates cfg and builds the adapter.
@@ -265,6 +268,9 @@ func (a *Adapter) enqueueWait(ctx context.Context, j job) bool {
 
 // delivery is j as the pool runs it, its context tagged with its id.
 func (j job) delivery() delivery.Job {
+	if j.tags {
+		return delivery.Job{ID: j.id, Run: j.run}
+	}
 	return delivery.Job{ID: j.id, Run: func(ctx context.Context) { j.run(withDelivery(ctx, j.id)) }}
 }
 

@@ -74,6 +74,8 @@ type envelope struct {
 	// the handlers that read inner (the others decode Event themselves).
 	inner    innerEvent
 	innerErr error
+	// origin is the workspace it came from, as admitted (processEvent).
+	origin origin
 }
 
 // innerEvent is what the adapter reads of an inner event in one decoding:
@@ -129,7 +131,10 @@ func (a *Adapter) eventJob(body []byte, eventID string, retry int) job {
 
 // envelopeJob queues an envelope the HTTP handler already decoded.
 func (a *Adapter) envelopeJob(env *envelope) job {
-	return job{id: env.EventID, run: func(ctx context.Context) { a.processEvent(ctx, env) }}
+	return job{id: env.EventID, tags: true, run: func(ctx context.Context) {
+		// Tagged with a pointer to the id env holds: no copy of it boxed.
+		a.processEvent(context.WithValue(ctx, deliveryKey{}, &env.EventID), env)
+	}}
 }
 
 func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
@@ -149,17 +154,16 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	}
 	// A field of the wrong type (team_join's user is an object) leaves the
 	// rest decoded; only bad JSON or a missing type stop here.
-	var err error
 	if !decodeInner(env.Event, &env.inner) {
 		env.inner = innerEvent{}
-		err = json.Unmarshal(env.Event, &env.inner)
+		err := json.Unmarshal(env.Event, &env.inner)
+		var typeErr *json.UnmarshalTypeError
+		if err != nil && (env.inner.Type == "" || !errors.As(err, &typeErr)) {
+			a.log.Warn("slack: malformed inner event", "event", env.EventID, "err", err)
+			return
+		}
+		env.innerErr = err
 	}
-	var typeErr *json.UnmarshalTypeError
-	if err != nil && (env.inner.Type == "" || !errors.As(err, &typeErr)) {
-		a.log.Warn("slack: malformed inner event", "event", env.EventID, "err", err)
-		return
-	}
-	env.innerErr = err
 	spec, ok := eventHandlers[env.inner.Type]
 	if !ok {
 		a.log.Debug("slack: ignoring event", "type", env.inner.Type, "event", env.EventID)
@@ -167,13 +171,15 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	}
 	// Only the token's own workspace (or org) is served; nothing of another
 	// is claimed, read, stored or answered.
-	o := origin{Team: env.TeamID, Enterprise: env.EnterpriseID}
-	ctx, adm := a.admit(ctx, o, kindEvent)
+	// The origin lives in env, so the context carries a pointer to it
+	// rather than a copy of its own.
+	env.origin = origin{Team: env.TeamID, Enterprise: env.EnterpriseID}
+	ctx, adm := a.admitRef(ctx, &env.origin, kindEvent)
 	if adm != admitted {
 		return
 	}
 	// Handlers key the workspace's (or org's) data by TeamID.
-	env.TeamID = dataKey(ctx, o)
+	env.TeamID = dataKey(ctx, env.origin)
 	spec.handle(a, ctx, env)
 }
 
@@ -192,7 +198,8 @@ func deliveryKeys(env *envelope, extra ...string) []string {
 	if env.EventID == "" {
 		return extra
 	}
-	return append([]string{"slack:event:" + env.EventID}, extra...)
+	keys := make([]string, 0, 1+len(extra))
+	return append(append(keys, "slack:event:"+env.EventID), extra...)
 }
 
 // claimed is firstDelivery with the keys already made.

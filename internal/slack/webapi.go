@@ -91,9 +91,16 @@ func withDelivery(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, deliveryKey{}, id)
 }
 
+// deliveryOf is the id withDelivery tagged ctx with, or a job's run as a
+// pointer to its envelope's (see envelopeJob).
 func deliveryOf(ctx context.Context) string {
-	id, _ := ctx.Value(deliveryKey{}).(string)
-	return id
+	switch id := ctx.Value(deliveryKey{}).(type) {
+	case string:
+		return id
+	case *string:
+		return *id
+	}
+	return ""
 }
 
 // call runs fn with the retries delivery.Retry allows for the method (see

@@ -60,8 +60,13 @@ type originKey struct{}
 // originOf is the workspace the payload being handled came from (admit
 // records it); the zero origin when none was admitted.
 func originOf(ctx context.Context) origin {
-	o, _ := ctx.Value(originKey{}).(origin)
-	return o
+	switch o := ctx.Value(originKey{}).(type) {
+	case origin:
+		return o
+	case *origin:
+		return *o
+	}
+	return origin{}
 }
 
 // dataKey is the id the payload's data is kept under: for an org-wide
@@ -294,6 +299,17 @@ const (
 // for it until ctx ends). A payload from any other workspace is counted
 // and logged (at most once a minute per workspace) and must be ignored.
 func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Context, admission) {
+	return a.admitAs(ctx, o, o, kind)
+}
+
+// admitRef is admit recording a pointer to the origin, which the caller
+// keeps unchanged for as long as ctx is used.
+func (a *Adapter) admitRef(ctx context.Context, o *origin, kind string) (context.Context, admission) {
+	return a.admitAs(ctx, *o, o, kind)
+}
+
+// admitAs is admit recording rec (o, or a pointer to it) in the context.
+func (a *Adapter) admitAs(ctx context.Context, o origin, rec any, kind string) (context.Context, admission) {
 	if a.cfg.Installations != nil {
 		in, err := a.cfg.Installations.Find(ctx, o.Team, o.Enterprise)
 		switch {
@@ -310,7 +326,7 @@ func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Con
 			} else if f != nil {
 				in = f
 			}
-			return context.WithValue(withInstallation(ctx, in), originKey{}, o), admitted
+			return context.WithValue(withInstallation(ctx, in), originKey{}, rec), admitted
 		}
 		if a.cfg.BotToken == "" {
 			a.metrics.ForeignIgnored(platform, kind)
@@ -324,7 +340,7 @@ func (a *Adapter) admit(ctx context.Context, o origin, kind string) (context.Con
 		return ctx, unknown
 	}
 	if id.serves(o) {
-		return context.WithValue(ctx, originKey{}, o), admitted
+		return context.WithValue(ctx, originKey{}, rec), admitted
 	}
 	a.metrics.ForeignIgnored(platform, kind)
 	a.logForeign(o, kind)
