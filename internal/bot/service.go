@@ -475,11 +475,14 @@ func (s *Service) answerForTeam(d *ownership.Directory, cat *intent.Catalogue, m
 	h := holder(d, t, role, now)
 	s.markReview(&h, t, now)
 	a.Holder = &h
+	// Copied, so that only the one shown goes to the heap.
 	switch role {
 	case ownership.ProductManager:
-		a.Counterpart = &po
+		cp := po
+		a.Counterpart = &cp
 	case ownership.ProductOwner:
-		a.Counterpart = &pm
+		cp := pm
+		a.Counterpart = &cp
 	}
 	if h.Vacated != nil {
 		// Whom to ask meanwhile, and for leads only how to fill it.

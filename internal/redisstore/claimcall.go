@@ -81,7 +81,7 @@ func (s *Store) runClaimDir(ctx context.Context, id ownership.TenantID, keys []s
 
 	cmd := redis.NewStringSliceCmd(ctx, c.args...)
 	_ = s.client.Process(ctx, cmd)
-	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+	if err := cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") { // (its errors.As allocates)
 		c.args[0], c.args[1] = "eval", &claimDirSrc
 		cmd = redis.NewStringSliceCmd(ctx, c.args...)
 		_ = s.client.Process(ctx, cmd)
