@@ -301,7 +301,9 @@ func (m *model) mix(s *scratch, out []float32, z []float64, inv float32) {
 	for i := 0; i < m.nIntents; i++ {
 		var best float32
 		for _, v := range s.phrase[m.firstOf[i]:m.firstOf[i+1]] {
-			best = max(best, v)
+			if v > best { // not max(): its NaN and ±0 rules cost a third of a match
+				best = v
+			}
 		}
 		best *= inv
 		out[i] = float32(maxWeight)*best + float32(1-maxWeight)*s.cent[i]*inv
