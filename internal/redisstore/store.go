@@ -387,8 +387,9 @@ func (s *Store) Update(ctx context.Context, id ownership.TenantID, fn func(*owne
 		}
 		s.remember(id, newTag, stored)
 		if cur.Version == 0 {
-			// The tenant's first write: it joins the tenant index.
-			s.indexTenant(ctx, id)
+			// The tenant's first directory (maybe after a purge by
+			// another replica): it joins the tenant index.
+			s.indexTenant(ctx, id, true)
 		}
 		return deepClone(stored), out, nil
 	}
@@ -832,15 +833,19 @@ func (s *Store) PutRef(ctx context.Context, id ownership.TenantID, key string, v
 	}
 	// The ref's name joins the tenant's list of refs in the same round
 	// trip, so a purge finds every ref without a scan.
+	// A name new to the set is the tenant's first write of that ref,
+	// perhaps after a purge by another replica: the tenant joins the
+	// index (again).
+	var added *redis.IntCmd
 	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.key(id, "ref:"+key), value, 0)
-		p.SAdd(ctx, s.key(id, "refs"), key)
+		added = p.SAdd(ctx, s.key(id, "refs"), key)
 		return nil
 	})
 	if err != nil {
 		return fail(err)
 	}
-	s.indexTenant(ctx, id)
+	s.indexTenant(ctx, id, added.Val() > 0)
 	return nil
 }
 

@@ -27,15 +27,21 @@ var tenantItems = []string{"dir", "audit", "unanswered", "feedback", "onboarded"
 // legacyRefs are refs written before refs were listed in the "refs" set.
 var legacyRefs = []string{"slack-installation", "teams:bot"}
 
-// indexTenant adds id to the tenant index, once per Store: the first write
-// of a tenant in a process costs one more command, later ones nothing. A
-// failure is tried again at the next write.
-func (s *Store) indexTenant(ctx context.Context, id ownership.TenantID) {
-	if _, done := s.indexed.Load(id); done {
+// indexTenant adds id to the tenant index after a write of its data has
+// landed (never before: a purge takes the tenant out of the index before
+// it deletes the data, so data that outlives a purge is listed again).
+// Once a Store has indexed a tenant, later writes skip the command unless
+// fresh says the write may follow a purge by any replica (the tenant's
+// first directory, or a ref name new to its list of refs). A failure is
+// tried again at the next write.
+func (s *Store) indexTenant(ctx context.Context, id ownership.TenantID, fresh bool) {
+	if _, done := s.indexed.Load(id); done && !fresh {
 		return
 	}
 	if s.client.SAdd(ctx, s.tenantsKey(), string(id)).Err() == nil {
 		s.indexed.Store(id, true)
+	} else {
+		s.indexed.Delete(id)
 	}
 }
 
@@ -53,11 +59,19 @@ func (s *Store) Tenants(ctx context.Context) ([]ownership.TenantID, error) {
 	return out, nil
 }
 
-// PurgeTenant implements ownership.Store: the tenant's keys (all in its
-// hash slot) go in one MULTI, then it leaves the index and the purge log
-// gains its record.
+// PurgeTenant implements ownership.Store: the tenant leaves the index,
+// then its keys (all in its hash slot) go in one MULTI, then the purge log
+// gains its record. Writes add a tenant to the index after its data, so a
+// write racing the purge either is deleted with the rest or lands after
+// the deletion and lists the tenant again; its data is never left
+// unlisted.
 func (s *Store) PurgeTenant(ctx context.Context, id ownership.TenantID, p ownership.Purge) error {
 	if err := checkTenant(id); err != nil {
+		return err
+	}
+	p.Tenant = id
+	rec, err := json.Marshal(p)
+	if err != nil {
 		return err
 	}
 	refs, err := s.client.SMembers(ctx, s.key(id, "refs")).Result()
@@ -72,25 +86,25 @@ func (s *Store) PurgeTenant(ctx context.Context, id ownership.TenantID, p owners
 		keys = append(keys, s.key(id, "ref:"+r))
 	}
 	keys = append(keys, s.statsKeys(id, time.Now())...)
+	if err := s.client.SRem(ctx, s.tenantsKey(), string(id)).Err(); err != nil {
+		return fail(err)
+	}
+	s.indexed.Delete(id)
 	if _, err := s.client.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 		for _, k := range keys {
 			pl.Del(ctx, k)
 		}
 		return nil
 	}); err != nil {
+		// The data stays: so does its place in the index, if Redis
+		// lets us put it back.
+		s.indexTenant(ctx, id, true)
 		return fail(err)
 	}
 	s.mu.Lock()
 	delete(s.cache, id)
 	s.mu.Unlock()
-	s.indexed.Delete(id)
-	p.Tenant = id
-	rec, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
 	_, err = s.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		pl.SRem(ctx, s.tenantsKey(), string(id))
 		pl.LPush(ctx, s.purgesKey(), rec)
 		pl.LTrim(ctx, s.purgesKey(), 0, ownership.MaxPurges-1)
 		return nil

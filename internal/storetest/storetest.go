@@ -80,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) ownership.Store) {
 		{"Ref", testRef},
 		{"TenantsIsolated", testTenants},
 		{"PurgeTenantDeletesOneTenant", testPurgeTenant},
+		{"WriteAfterPurgeListsTheTenant", testWriteAfterPurge},
 		{"PingClose", testPingClose},
 		{"RecordPickOneVotePerPerson", testRecordPick},
 		{"RecordPickInvalid", testRecordPickInvalid},

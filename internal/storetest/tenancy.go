@@ -108,3 +108,56 @@ func testPurgeTenant(t *testing.T, open func(*testing.T) ownership.Store) {
 		t.Error("PurgeTenant of no tenant succeeded")
 	}
 }
+
+// testWriteAfterPurge: a write that lands after a purge (a reinstall, or
+// a late write of the tenant's own) keeps its data, and the data is listed
+// again, whichever replica purged and whichever writes: data a purge
+// cannot find is never deleted.
+func testWriteAfterPurge(t *testing.T, open func(*testing.T) ownership.Store) {
+	ctx := context.Background()
+	s, other := open(t), open(t)
+	byRef, byDir := ownership.TenantID("slack:TREWRITEREF"), ownership.TenantID("slack:TREWRITEDIR")
+	for _, id := range []ownership.TenantID{byRef, byDir} {
+		seed(t, s, id)
+		if err := s.PutRef(ctx, id, "slack-installation", []byte("v1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.PurgeTenant(ctx, id, ownership.Purge{At: time.Now().UTC(), Actor: "ops", Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts, _ := s.Tenants(ctx)
+	if slices.Contains(ts, byRef) || slices.Contains(ts, byDir) {
+		t.Fatalf("Tenants after the purges = %v", ts)
+	}
+	// The store that wrote before the purge writes again.
+	if err := s.PutRef(ctx, byRef, "slack-installation", []byte("v2")); err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s, byDir)
+	for _, st := range []ownership.Store{s, other} {
+		ts, err := st.Tenants(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(ts, byRef) {
+			t.Errorf("a ref written after the purge is kept but its tenant is not listed: %v", ts)
+		}
+		if !slices.Contains(ts, byDir) {
+			t.Errorf("a directory written after the purge is kept but its tenant is not listed: %v", ts)
+		}
+	}
+	if v, _ := other.Ref(ctx, byRef, "slack-installation"); string(v) != "v2" {
+		t.Errorf("the ref written after the purge: %q", v)
+	}
+	// Purged again, it is gone again, the rewritten ref too.
+	if err := other.PurgeTenant(ctx, byRef, ownership.Purge{At: time.Now().UTC(), Actor: "ops", Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.Ref(ctx, byRef, "slack-installation"); v != nil {
+		t.Errorf("the rewritten ref survived a second purge: %q", v)
+	}
+	if ts, _ := s.Tenants(ctx); slices.Contains(ts, byRef) {
+		t.Errorf("Tenants after the second purge = %v", ts)
+	}
+}
