@@ -76,10 +76,17 @@ func TestSlackE2EUninstallRetention(t *testing.T) {
 		}
 	}
 	uninstall(b, e2eTeam, "EvUninstShort")
+	// The purge log's record is a purge's last step: the data is gone
+	// and the tenant out of the index before it is written.
 	poll(t, "the uninstalled workspace's data to be deleted", func() bool {
-		d, err := st2.Directory(ctx, "slack:"+e2eTeam)
-		return err == nil && d.Version == 0
+		ps, err := st2.Purges(ctx, 5)
+		return err == nil && len(ps) > 0
 	})
+	if d, err := st2.Directory(ctx, "slack:"+e2eTeam); err != nil {
+		t.Fatal(err)
+	} else if d.Version != 0 {
+		t.Errorf("the deleted workspace's directory remains: version %d", d.Version)
+	}
 	if h, _ := st2.History(ctx, "slack:"+e2eTeam, "", 5); len(h) != 0 {
 		t.Errorf("the deleted workspace's audit log remains: %v", h)
 	}
