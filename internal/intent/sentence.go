@@ -19,8 +19,12 @@ var contextWeight = 0.4
 // the wrong channel.") of a message that says something else too.
 var fillerWeight = 0.0
 
-// fillerMax is the most words a filler sentence has.
-const fillerMax = 8
+// fillerMax is the most words a filler sentence has, fillerQuestionMax
+// the most a filler question has ("hope that makes sense?").
+const (
+	fillerMax         = 8
+	fillerQuestionMax = 4
+)
 
 // sentence is one sentence of a normalised message: it ends (exclusive) at
 // end in scratch.norm.
@@ -67,8 +71,9 @@ func normalizeSentences(s *scratch, text string) {
 			s.norm = s.norm[:start] // nothing but punctuation or markup
 			continue
 		}
-		filler := isFiller(s.norm[start:])
-		ask := !filler && (endsWithQuestionMark(seg) || isAsk(s.norm[start:]))
+		q := endsWithQuestionMark(seg)
+		filler := isFiller(s.norm[start:], q)
+		ask := !filler && (q || isAsk(s.norm[start:]))
 		if ask {
 			asks++
 		}
@@ -104,8 +109,14 @@ var fillerStart = map[string]bool{
 
 // isFiller reports whether a normalised sentence is a greeting, thanks,
 // apology or sign-off: short, starting with such a word and not naming
-// the person wanted ("sorry, who owns this?" asks).
-func isFiller(norm []byte) bool {
+// the person wanted ("sorry, who owns this?" asks). A question (q) is
+// filler only when very short ("hi all, how are you?" is not, "sorry,
+// what does a PO do?" asks).
+func isFiller(norm []byte, q bool) bool {
+	limit := fillerMax
+	if q {
+		limit = fillerQuestionMax
+	}
 	words, first := 0, true
 	for len(norm) > 0 {
 		i := 0
@@ -124,7 +135,7 @@ func isFiller(norm []byte) bool {
 			return false
 		}
 		first = false
-		if words++; words > fillerMax {
+		if words++; words > limit {
 			return false
 		}
 	}

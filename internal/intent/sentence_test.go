@@ -16,6 +16,7 @@ func TestSentences(t *testing.T) {
 		{"hi!!! :wave:\nneed someone to sort the backlog", []float32{float32(fillerWeight), 1}},
 		{"Hope everyone had a good weekend! The backlog is a mess. Sorry if this is the wrong channel.", []float32{float32(fillerWeight), 1, float32(fillerWeight)}},
 		{"thanks!", []float32{1}},
+		{"Hey team. Sorry, what does a PO do here? We're new to scrum.", []float32{float32(fillerWeight), 1, float32(contextWeight)}},
 		{"who owns the roadmap for search Sorry if this is the wrong channel", []float32{1, float32(fillerWeight)}},
 		{"who is the PO for Payments and who do I ask about Growth", []float32{1}},
 		{"... ?? !!", nil},
