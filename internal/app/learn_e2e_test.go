@@ -190,7 +190,14 @@ type teamsLearn struct {
 func newTeamsLearn(t *testing.T, learn bot.Learning) *teamsLearn {
 	t.Helper()
 	client, prefix := redistest.Client(t)
-	tune := func(c *Config) { c.Learn = learn }
+	tune := func(c *Config) {
+		c.Learn = learn
+		// An answer may compile the tenant's catalogue, which under the
+		// race detector on a loaded machine can outlast the product's
+		// 45 s activity budget: the activity would be cut short and its
+		// reply never sent. The test's own wait bounds it instead.
+		c.Teams.JobTimeout = learnWait
+	}
 	s := &teamsLearn{t: t,
 		w1: newTeamsWorldOn(t, redisstore.New(client, redisstore.WithPrefix(prefix)), tune),
 		w2: newTeamsWorldOn(t, redisstore.New(client, redisstore.WithPrefix(prefix)), tune)}

@@ -38,7 +38,7 @@ const (
 
 // handle processes one authenticated activity on a worker.
 func (a *Adapter) handle(ctx context.Context, in *inbound) {
-	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.jobTimeout)
 	defer cancel()
 	// serveMessages lets only activities naming their tenant through; this
 	// guards callers that skip it.

@@ -56,8 +56,11 @@ type Config struct {
 	// DrainTimeout bounds how long Run waits for acknowledged activities at
 	// shutdown (default 15s).
 	DrainTimeout time.Duration
-	Logger       *slog.Logger
-	Metrics      *metrics.Metrics
+	// JobTimeout bounds the handling of one activity, calls included
+	// (default 45s).
+	JobTimeout time.Duration
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics
 	// Now is the clock, for tests; default time.Now.
 	Now func() time.Time
 }
@@ -68,8 +71,9 @@ const (
 	maxBody = 256 << 10
 	// queuePerWorker sizes the queue between the HTTP handler and workers.
 	queuePerWorker = 32
-	// jobTimeout bounds the handling of one activity, calls included.
-	jobTimeout = 45 * time.Second
+	// defaultJobTimeout bounds the handling of one activity, calls
+	// included, when Config.JobTimeout is zero.
+	defaultJobTimeout = 45 * time.Second
 	// defaultDrainTimeout bounds how long Run waits for queued work at
 	// shutdown when Config.DrainTimeout is zero.
 	defaultDrainTimeout = 15 * time.Second
@@ -109,6 +113,7 @@ type Adapter struct {
 	lastRefusalLog atomic.Int64
 	dedupTTL       time.Duration
 	drain          time.Duration
+	jobTimeout     time.Duration
 	workers        int
 	// allowed are the tenants served; nil means any.
 	allowed map[string]bool
@@ -159,6 +164,9 @@ func New(cfg Config, svc Core, store Store) (*Adapter, error) {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = defaultDrainTimeout
 	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = defaultJobTimeout
+	}
 	v, err := NewValidator(cfg.AppID, cfg.OpenIDMetadataURL, cfg.HTTPClient, cfg.Now, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -173,22 +181,23 @@ func New(cfg Config, svc Core, store Store) (*Adapter, error) {
 		}
 	}
 	a := &Adapter{
-		allowed:   allowed,
-		svc:       svc,
-		store:     store,
-		validator: v,
-		conn:      NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, cfg.HTTPClient, cfg.Now, cfg.Logger, cfg.Metrics),
-		log:       cfg.Logger,
-		metrics:   cfg.Metrics,
-		now:       cfg.Now,
-		dedupTTL:  cfg.DedupTTL,
-		drain:     cfg.DrainTimeout,
-		workers:   cfg.Workers,
-		refs:      map[string]string{},
-		teamChans: map[string]teamChannels{},
+		allowed:    allowed,
+		svc:        svc,
+		store:      store,
+		validator:  v,
+		conn:       NewConnector(cfg.AppID, cfg.AppPassword, cfg.TokenURL, cfg.HTTPClient, cfg.Now, cfg.Logger, cfg.Metrics),
+		log:        cfg.Logger,
+		metrics:    cfg.Metrics,
+		now:        cfg.Now,
+		dedupTTL:   cfg.DedupTTL,
+		drain:      cfg.DrainTimeout,
+		jobTimeout: cfg.JobTimeout,
+		workers:    cfg.Workers,
+		refs:       map[string]string{},
+		teamChans:  map[string]teamChannels{},
 	}
 	a.pool = delivery.NewPool(delivery.PoolConfig{Name: "teams", Workers: cfg.Workers, QueueSize: cfg.Workers * queuePerWorker,
-		DrainTimeout: cfg.DrainTimeout, JobTimeout: jobTimeout, Claims: store, Logger: cfg.Logger})
+		DrainTimeout: cfg.DrainTimeout, JobTimeout: cfg.JobTimeout, Claims: store, Logger: cfg.Logger})
 	return a, nil
 }
 
