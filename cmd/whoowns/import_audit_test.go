@@ -28,13 +28,8 @@ func TestImportRecordsEachFieldInHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := redis.NewClient(opt)
-	t.Cleanup(func() {
-		keys, _ := c.Keys(context.Background(), "whoowns:{"+tenant+"}*").Result()
-		if len(keys) > 0 {
-			c.Del(context.Background(), keys...)
-		}
-		c.Close()
-	})
+	t.Cleanup(func() { c.Close() })
+	forgetTenants(t, url, tenant)
 	dir := t.TempDir()
 	write := func(name, data string) string {
 		f := filepath.Join(dir, name)
@@ -50,7 +45,6 @@ func TestImportRecordsEachFieldInHistory(t *testing.T) {
 	// The running replicas are asked to plan the imported data (reviews,
 	// cover ends, expiries, the digest).
 	plan := ownership.Job{Tenant: ownership.TenantID(tenant), Kind: ownership.JobPlan}
-	t.Cleanup(func() { _ = redisstore.New(c).CancelJob(context.Background(), plan) })
 	if _, ok, err := redisstore.New(c).JobDue(context.Background(), plan); err != nil || !ok {
 		t.Errorf("the import did not ask the replicas to plan its tenant (%v)", err)
 	}

@@ -13,8 +13,40 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redistest"
 )
+
+// forgetTenants removes, when the test ends, what the command line wrote
+// for tenants under the default key prefix of a shared Redis: their keys,
+// their place in the tenant index and their scheduled jobs, so that runs
+// do not pile up in the server's database (and in whoowns tenants).
+func forgetTenants(t *testing.T, url string, tenants ...string) {
+	t.Cleanup(func() {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			return
+		}
+		c := redis.NewClient(opt)
+		defer c.Close()
+		ctx := context.Background()
+		due, lease := "whoowns:{sched}:due", "whoowns:{sched}:lease"
+		jobs, _ := c.ZRange(ctx, due, 0, -1).Result()
+		for _, tn := range tenants {
+			keys, _ := c.Keys(ctx, "whoowns:{"+tn+"}*").Result()
+			if len(keys) > 0 {
+				c.Del(ctx, keys...)
+			}
+			c.SRem(ctx, "whoowns:tenants", tn)
+			for _, id := range jobs {
+				if j, ok := ownership.ParseJobID(id); ok && string(j.Tenant) == tn {
+					c.ZRem(ctx, due, id)
+					c.HDel(ctx, lease, id)
+				}
+			}
+		}
+	})
+}
 
 // runCmd runs whoowns in-process with the given environment and stdin.
 func runCmd(t *testing.T, envv map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -136,19 +168,7 @@ func TestImportAskExportAgainstRedis(t *testing.T) {
 	// new on every run and its keys are removed afterwards.
 	tenant := fmt.Sprintf("slack:TIMPORT%d", time.Now().UnixNano())
 	envv := map[string]string{"REDIS_URL": url, "WHOOWNS_TENANT": tenant}
-	t.Cleanup(func() {
-		opt, err := redis.ParseURL(url)
-		if err != nil {
-			return
-		}
-		c := redis.NewClient(opt)
-		defer c.Close()
-		ctx := context.Background()
-		keys, _ := c.Keys(ctx, "whoowns:{"+tenant+"}*").Result()
-		if len(keys) > 0 {
-			c.Del(ctx, keys...)
-		}
-	})
+	forgetTenants(t, url, tenant)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "teams.yaml")
 	data := `teams:

@@ -23,6 +23,7 @@ func TestTenantsAndPurge(t *testing.T) {
 	stamp := time.Now().UnixNano()
 	gone, kept := fmt.Sprintf("slack:TGONE%d", stamp), fmt.Sprintf("slack:TKEPT%d", stamp)
 	envv := map[string]string{"REDIS_URL": url}
+	forgetTenants(t, url, gone, kept)
 	file := filepath.Join(t.TempDir(), "teams.yaml")
 	if err := os.WriteFile(file, []byte("teams:\n  - name: Billing\n    roles: {pm: {id: UBP, name: Bea}, po: {id: UBO, name: Ole}}\n  - name: Search\n"), 0o600); err != nil {
 		t.Fatal(err)
