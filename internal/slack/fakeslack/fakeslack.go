@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,6 +45,14 @@ type Call struct {
 	Params map[string]string
 	// Body is the raw request body.
 	Body []byte
+}
+
+// copied is c with Params of its own: the fake keeps one copy of a call,
+// its handler reads another while it answers, and each call handed to a
+// test is the test's to change.
+func (c Call) copied() Call {
+	c.Params = maps.Clone(c.Params)
+	return c
 }
 
 // User is a user the fake's users.info knows; users.lookupByEmail finds
@@ -242,7 +251,7 @@ func (s *Server) Calls(method string) []Call {
 	var out []Call
 	for _, c := range s.calls {
 		if method == "" || c.Method == method {
-			out = append(out, c)
+			out = append(out, c.copied())
 		}
 	}
 	return out
@@ -306,7 +315,7 @@ func (s *Server) WaitCall(tb testing.TB, method string, timeout time.Duration, m
 	s.wait(tb, timeout, "a matching "+method+" call", func() bool {
 		for _, c := range s.calls {
 			if c.Method == method && match(c) {
-				found = c
+				found = c.copied()
 				return true
 			}
 		}
@@ -324,7 +333,7 @@ func (s *Server) broadcast() {
 func (s *Server) record(c Call) (Failure, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, c)
+	s.calls = append(s.calls, c.copied())
 	s.broadcast()
 	if fs := s.failures[c.Method]; len(fs) > 0 {
 		s.failures[c.Method] = fs[1:]
