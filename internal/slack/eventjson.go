@@ -46,6 +46,7 @@ func decodeEnvelope(body []byte, env *envelope) bool {
 			}
 			// The body is not reused: the event may alias it.
 			env.Event = json.RawMessage(body[start:d.i:d.i])
+			env.eventText = d.s[start:d.i]
 			return true
 		case "authorizations":
 			// encoding/json decodes a repeated array into the elements
@@ -60,13 +61,22 @@ func decodeEnvelope(body []byte, env *envelope) bool {
 	})
 }
 
+var authorizationKeys = []string{"user_id", "is_bot"}
+
 var envelopeKeys = []string{"type", "team_id", "enterprise_id", "event_id", "challenge", "event", "authorizations"}
 
 // decodeInner decodes an inner event (valid JSON: a value encoding/json
 // accepted, or a part of a body json.Valid accepted) into ev, which must be
 // zero; false means use encoding/json.
 func decodeInner(raw []byte, ev *innerEvent) bool {
-	d := jsonReader{b: raw, s: string(raw)}
+	return decodeInnerText(raw, string(raw), ev)
+}
+
+// decodeInnerText is decodeInner with text, string(raw), at hand: the
+// envelope's decoder keeps the event as a slice of its copy of the body,
+// and the inner event's strings are then slices of that.
+func decodeInnerText(raw []byte, text string, ev *innerEvent) bool {
+	d := jsonReader{b: raw, s: text}
 	return d.object(func(key string) bool {
 		switch key {
 		case "type":
@@ -345,24 +355,17 @@ func (d *jsonReader) authorizations(env *envelope) bool {
 		return false
 	}
 	d.i++
-	env.Authorizations = env.Authorizations[:0]
+	// Usually one: kept in the envelope's own array.
+	env.Authorizations = env.authBuf[:0]
 	d.ws()
 	if d.i < len(d.b) && d.b[d.i] == ']' {
 		d.i++
-		if env.Authorizations == nil {
-			env.Authorizations = make([]struct {
-				UserID string `json:"user_id"`
-				IsBot  bool   `json:"is_bot"`
-			}, 0)
-		}
-		return true
+		return true // empty, not nil, as encoding/json leaves it
 	}
 	for {
 		d.ws()
-		var au struct {
-			UserID string `json:"user_id"`
-			IsBot  bool   `json:"is_bot"`
-		}
+		env.Authorizations = append(env.Authorizations, authorization{})
+		au := &env.Authorizations[len(env.Authorizations)-1]
 		ok := d.object(func(key string) bool {
 			switch key {
 			case "user_id":
@@ -381,12 +384,11 @@ func (d *jsonReader) authorizations(env *envelope) bool {
 				}
 				return true
 			}
-			return d.other(key, []string{"user_id", "is_bot"})
+			return d.other(key, authorizationKeys)
 		})
 		if !ok {
 			return false
 		}
-		env.Authorizations = append(env.Authorizations, au)
 		if done, ok := d.next(']'); done || !ok {
 			return ok
 		}

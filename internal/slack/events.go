@@ -63,10 +63,7 @@ type envelope struct {
 	Challenge string `json:"challenge"`
 	// Authorizations name the bot user this delivery is for; a fallback
 	// for the bot's own id while auth.test is unavailable.
-	Authorizations []struct {
-		UserID string `json:"user_id"`
-		IsBot  bool   `json:"is_bot"`
-	} `json:"authorizations"`
+	Authorizations []authorization `json:"authorizations"`
 	// retry is the delivery attempt (X-Slack-Retry-Num / retry_attempt).
 	retry int
 	// inner is Event decoded once by processEvent; innerErr is what that
@@ -76,6 +73,19 @@ type envelope struct {
 	innerErr error
 	// origin is the workspace it came from, as admitted (processEvent).
 	origin origin
+	// eventText is Event as a string, when the decoder had one (a slice
+	// of its copy of the body).
+	eventText string
+	// authBuf holds Authorizations when there is one, as usual.
+	authBuf [1]authorization
+	// keyBuf holds the keys an answer claims (see deliveryKeys).
+	keyBuf [2]string
+}
+
+// authorization is one of an envelope's authorizations.
+type authorization struct {
+	UserID string `json:"user_id"`
+	IsBot  bool   `json:"is_bot"`
 }
 
 // innerEvent is what the adapter reads of an inner event in one decoding:
@@ -154,7 +164,13 @@ func (a *Adapter) processEvent(ctx context.Context, env *envelope) {
 	}
 	// A field of the wrong type (team_join's user is an object) leaves the
 	// rest decoded; only bad JSON or a missing type stop here.
-	if !decodeInner(env.Event, &env.inner) {
+	decoded := false
+	if env.eventText != "" {
+		decoded = decodeInnerText(env.Event, env.eventText, &env.inner)
+	} else {
+		decoded = decodeInner(env.Event, &env.inner)
+	}
+	if !decoded {
 		env.inner = innerEvent{}
 		err := json.Unmarshal(env.Event, &env.inner)
 		var typeErr *json.UnmarshalTypeError
@@ -224,6 +240,29 @@ func (a *Adapter) claimed(ctx context.Context, env *envelope, keys []string) boo
 func (a *Adapter) duplicate(env *envelope, keys []string) {
 	a.metrics.Redelivery(platform)
 	a.log.Debug("slack: duplicate delivery dropped", "event", env.EventID, "keys", keys, "retry", env.retry)
+}
+
+// questionKeys are deliveryKeys(env, messageKey(team, channel, ts)), made
+// as one string that both keys are slices of, in env's own array.
+func questionKeys(env *envelope, team, channel, ts string) []string {
+	if env.EventID == "" {
+		return deliveryKeys(env, messageKey(team, channel, ts))
+	}
+	const event, msg = "slack:event:", "slack:msg:"
+	var b strings.Builder
+	b.Grow(len(event) + len(env.EventID) + len(msg) + len(team) + len(channel) + len(ts) + 2)
+	b.WriteString(event)
+	b.WriteString(env.EventID)
+	n := b.Len()
+	b.WriteString(msg)
+	b.WriteString(team)
+	b.WriteByte(':')
+	b.WriteString(channel)
+	b.WriteByte(':')
+	b.WriteString(ts)
+	s := b.String()
+	env.keyBuf = [2]string{s[:n], s[n:]}
+	return env.keyBuf[:]
 }
 
 // messageKey identifies one chat message, whichever event delivered it.
@@ -413,7 +452,7 @@ func (a *Adapter) onMention(ctx context.Context, env *envelope) {
 	}
 	// A question is claimed together with reading the directory it is
 	// answered from (AskOnce); anything else claims on its own.
-	keys := deliveryKeys(env, messageKey(env.TeamID, ev.Channel, ev.TimeStamp))
+	keys := questionKeys(env, env.TeamID, ev.Channel, ev.TimeStamp)
 	thread := ev.ThreadTimeStamp
 	if thread == "" {
 		thread = ev.TimeStamp

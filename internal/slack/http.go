@@ -165,25 +165,37 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 // readBody reads r's body, at most limit bytes (then *http.MaxBytesError).
 // A body of announced length is read into one buffer of that size, not
 // grown as io.ReadAll grows it.
+//
+// A body of announced length within limit (every request net/http's
+// server hands over with a Content-Length, which it cuts there) is read
+// without a MaxBytesReader; one that goes on past its announced length
+// gets one for the rest, so the limit and its error stay the same.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	rd := http.MaxBytesReader(w, r.Body, limit)
 	n := r.ContentLength
 	if n <= 0 || n > limit {
-		return io.ReadAll(rd)
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	buf := make([]byte, n+1)
-	if _, err := io.ReadFull(rd, buf[:n]); err != nil {
+	if _, err := io.ReadFull(r.Body, buf[:n]); err != nil {
 		return nil, err
 	}
 	// Anything past the announced length is read on, as ReadAll would.
-	m, err := rd.Read(buf[n:])
+	m, err := r.Body.Read(buf[n:])
 	if m == 0 && err == io.EOF {
 		return buf[:n], nil
 	}
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
-	rest, err := io.ReadAll(rd)
+	rest, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max(limit-n-int64(m), 0)))
+	if err == nil && n+int64(m) > limit {
+		// The extra byte was already one too many.
+		_, err = http.MaxBytesReader(w, io.NopCloser(strings.NewReader("x")), 0).Read(buf[:1])
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		tooBig.Limit = limit
+	}
 	return append(buf[:n+int64(m)], rest...), err
 }
 

@@ -1,6 +1,11 @@
 package slack
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -64,4 +69,48 @@ func FuzzQuestionText(f *testing.F) {
 			t.Errorf("questionText(%q, %q) = %q, want %q", in, bot, got, want)
 		}
 	})
+}
+
+func TestQuestionKeys(t *testing.T) {
+	for _, id := range []string{"Ev1", ""} {
+		env := &envelope{EventID: id}
+		got := questionKeys(env, "T1", "C1", "1.5")
+		want := deliveryKeys(env, messageKey("T1", "C1", "1.5"))
+		if len(got) != len(want) {
+			t.Fatalf("event %q: keys %q, want %q", id, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("event %q: keys %q, want %q", id, got, want)
+			}
+		}
+	}
+}
+
+// TestReadBodyPastAnnouncedLength: a body that goes on past its
+// Content-Length is read on up to the limit, as io.ReadAll over a
+// MaxBytesReader reads it, with the same error past the limit.
+func TestReadBodyPastAnnouncedLength(t *testing.T) {
+	for _, c := range []struct {
+		body     string
+		announce int64
+		limit    int64
+	}{
+		{"abcdef", 6, 10}, {"abcdef", 3, 10}, {"abcdef", 3, 6}, {"abcdefg", 3, 6},
+		{"abcdef", 6, 6}, {"abcdefg", 6, 6}, {"abcdefghij", 6, 6}, {"abcdef", -1, 4},
+	} {
+		read := func(fn func(w http.ResponseWriter, r *http.Request) ([]byte, error)) (string, string) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.ContentLength = c.announce
+			b, err := fn(httptest.NewRecorder(), r)
+			return string(b), fmt.Sprint(err)
+		}
+		got, gotErr := read(func(w http.ResponseWriter, r *http.Request) ([]byte, error) { return readBody(w, r, c.limit) })
+		want, wantErr := read(func(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+			return io.ReadAll(http.MaxBytesReader(w, r.Body, c.limit))
+		})
+		if gotErr != wantErr || gotErr == "<nil>" && got != want {
+			t.Errorf("%q announced %d, limit %d: %q, %s; want %q, %s", c.body, c.announce, c.limit, got, gotErr, want, wantErr)
+		}
+	}
 }
