@@ -41,7 +41,8 @@ type Config struct {
 	APIURL string
 	// HTTPClient makes the Web API calls; the default has a 10s timeout
 	// and keeps a connection per worker alive. Posting a message (every
-	// answer) goes through fasthttp instead, with the client's Timeout,
+	// answer) and updating one go through fasthttp instead, with the
+	// client's Timeout,
 	// unless the client has a Transport of its own or no Timeout (see
 	// newWebClient).
 	HTTPClient *http.Client
@@ -92,8 +93,8 @@ type Adapter struct {
 	// postClient is httpClient without its Timeout, which post applies as
 	// a deadline instead.
 	postClient *http.Client
-	// web posts chat.postMessage when the HTTP client is net/http's
-	// default kind (see newWebClient); nil otherwise.
+	// web makes chat.postMessage and chat.update when the HTTP client
+	// is of net/http's default kind (see newWebClient); nil otherwise.
 	web *webClient
 	// methodURLs and postHeaders are the parts of Web API requests made
 	// once (see postRequest): method → *url.URL; per content type (JSON,

@@ -257,6 +257,38 @@ func (a *Adapter) postMessageWeb(ctx context.Context, m message) (string, error)
 	return ts, err
 }
 
+// updateMessageWeb is updateMessage over webClient, with a JSON body.
+func (a *Adapter) updateMessageWeb(ctx context.Context, ts string, m message) error {
+	bp := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(bp)
+	body, err := appendUpdateMessage((*bp)[:0], ts, m)
+	if err != nil {
+		return fmt.Errorf("slack: encoding a message: %w", err)
+	}
+	if cap(body) <= maxPooledBody {
+		*bp = body
+	}
+	return a.callWith(ctx, methodUpdate, true, func(ctx context.Context) error {
+		return a.web.update(ctx, a.botToken(ctx), body)
+	})
+}
+
+// appendUpdateMessage appends chat.update's JSON body, m's (without a
+// thread) as chat.postMessage's with the message's ts first.
+func appendUpdateMessage(b []byte, ts string, m message) ([]byte, error) {
+	m.ThreadTS = ""
+	b = append(b, `{"ts":`...)
+	b = appendJSONString(b, ts)
+	b = append(b, ',')
+	start := len(b)
+	b, err := appendPostMessage(b, m)
+	if err != nil {
+		return nil, err
+	}
+	// Drop the post body's own opening brace.
+	return append(b[:start], b[start+1:]...), nil
+}
+
 // postMessageBody is chat.postMessage's JSON body. Channel and thread_ts
 // come first, so a reader after only those can stop early.
 type postMessageBody struct {
@@ -433,6 +465,9 @@ func (a *Adapter) apiURL() string {
 
 func (a *Adapter) updateMessage(ctx context.Context, ts string, m message) error {
 	m.ThreadTS = ""
+	if a.web != nil {
+		return a.updateMessageWeb(ctx, ts, m)
+	}
 	return a.call(ctx, methodUpdate, func(ctx context.Context) error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, m.Channel, ts, m.options()...)
 		return err

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/url"
+	neturl "net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -21,10 +21,11 @@ import (
 	"golang.org/x/net/http/httpproxy"
 )
 
-// webClient posts chat.postMessage, the call every answer makes, over
-// fasthttp's HostClient instead of net/http. net/http's client hands each
-// request between the caller's goroutine and a read and a write goroutine
-// per connection and allocates about 75 objects per request; HostClient
+// webClient makes chat.postMessage, the call every answer makes, and
+// chat.update over fasthttp's HostClient instead of net/http. net/http's
+// client hands each request between the caller's goroutine and a read and
+// a write goroutine per connection and allocates about 75 objects per
+// request; HostClient
 // writes the request and reads the answer in the caller's goroutine into
 // pooled request and response objects. Everything else (slack-go's
 // methods, response_url, auth.test) stays on net/http.
@@ -41,8 +42,8 @@ import (
 type webClient struct {
 	hc      *fasthttp.HostClient
 	timeout time.Duration
-	// postURL is chat.postMessage's URL.
-	postURL string
+	// postURL and updateURL are chat.postMessage's and chat.update's.
+	postURL, updateURL string
 	// tlsConfig is nil for a plain-HTTP Web API URL (tests).
 	tlsConfig *tls.Config
 	// dialRaw opens a TCP connection to addr, directly or through the
@@ -66,7 +67,7 @@ func newWebClient(apiURL string, hc *http.Client, conns int) *webClient {
 	if hc.Transport != nil || hc.Timeout <= 0 {
 		return nil
 	}
-	u, err := url.Parse(apiURL)
+	u, err := neturl.Parse(apiURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
 		return nil
 	}
@@ -76,7 +77,7 @@ func newWebClient(apiURL string, hc *http.Client, conns int) *webClient {
 	if err != nil {
 		return nil
 	}
-	c := &webClient{timeout: hc.Timeout, postURL: apiURL + methodPostMessage}
+	c := &webClient{timeout: hc.Timeout, postURL: apiURL + methodPostMessage, updateURL: apiURL + methodUpdate}
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	switch {
 	case proxyURL == nil:
@@ -197,6 +198,17 @@ func (e *webError) Unwrap() error { return e.err }
 // postMessage posts a chat.postMessage JSON body with token and returns the
 // message's ts. The body is not kept after it returns.
 func (c *webClient) postMessage(ctx context.Context, token string, body []byte) (string, error) {
+	return c.post(ctx, c.postURL, token, body)
+}
+
+// update posts a chat.update JSON body, as postMessage.
+func (c *webClient) update(ctx context.Context, token string, body []byte) error {
+	_, err := c.post(ctx, c.updateURL, token, body)
+	return err
+}
+
+// post posts a JSON body to url with token and returns the answer's ts.
+func (c *webClient) post(ctx context.Context, url, token string, body []byte) (string, error) {
 	// HostClient does not watch ctx: its deadline (or the client's
 	// Timeout, whichever is first) bounds the call, and a cancelled ctx
 	// stops it before it starts.
@@ -209,20 +221,20 @@ func (c *webClient) postMessage(ctx context.Context, token string, body []byte) 
 		if err == nil {
 			err = context.DeadlineExceeded
 		}
-		return "", &webError{err: &url.Error{Op: "Post", URL: c.postURL, Err: err}}
+		return "", &webError{err: &neturl.Error{Op: "Post", URL: url, Err: err}}
 	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.postURL)
+	req.SetRequestURI(url)
 	req.Header.SetMethod(http.MethodPost)
 	req.Header.SetContentType(contentTypeJSON)
 	var auth [128]byte
 	req.Header.SetBytesV("Authorization", append(append(auth[:0], "Bearer "...), token...))
 	req.SetBodyRaw(body)
 	if err := c.hc.DoDeadline(req, resp, deadline); err != nil {
-		return "", c.netError(err)
+		return "", netError(url, err)
 	}
 	code := resp.StatusCode()
 	if code == http.StatusTooManyRequests {
@@ -259,7 +271,7 @@ func (c *webClient) postMessage(ctx context.Context, token string, body []byte) 
 // client's Timeout), in a *webError that says whether the request left: it
 // did not if the connection failed, or if a kept-alive one was found
 // closed before anything was written to it.
-func (c *webClient) netError(err error) error {
+func netError(url string, err error) error {
 	var de *dialError
 	sent := !errors.As(err, &de) && !errors.Is(err, errStaleConn) && !errors.Is(err, errNotWritten) &&
 		err != fasthttp.ErrNoFreeConns
@@ -269,7 +281,7 @@ func (c *webClient) netError(err error) error {
 	case err == fasthttp.ErrBodyTooLarge:
 		err = errResponseTooLarge
 	}
-	return &webError{err: &url.Error{Op: "Post", URL: c.postURL, Err: err}, sent: sent}
+	return &webError{err: &neturl.Error{Op: "Post", URL: url, Err: err}, sent: sent}
 }
 
 // decodeReplyOK reads a Web API answer that says ok:true, with its ts. false

@@ -18,7 +18,13 @@ import (
 	"testing"
 	"time"
 
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/delivery"
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/memstore"
+	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
 
 const okReply = `{"ok":true,"channel":"C1","ts":"1700000000.000002","message":{"ts":"1700000000.000099"}}`
@@ -280,4 +286,56 @@ func FuzzDecodeReplyOK(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkReplyDecoders(t, b) })
+}
+
+// TestUpdateMessageIsJSON: chat.update goes out as a JSON body with the
+// message's ts, the channel, the text and blocks intact and no thread_ts.
+func TestUpdateMessageIsJSON(t *testing.T) {
+	t.Parallel()
+	for _, s := range awkward {
+		m := message{Channel: "C1", ThreadTS: "1700000000.000009", Text: s}
+		if s != "" {
+			m.Blocks = []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(s), nil, nil)}
+		}
+		b, err := appendUpdateMessage([]byte("junk"), "1700000000.000001", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = b[len("junk"):]
+		var got map[string]json.RawMessage
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q: body %s: %v", s, b, err)
+		}
+		var ts, ch, text string
+		_ = json.Unmarshal(got["ts"], &ts)
+		_ = json.Unmarshal(got["channel"], &ch)
+		_ = json.Unmarshal(got["text"], &text)
+		if _, threaded := got["thread_ts"]; threaded || ts != "1700000000.000001" || ch != "C1" || text != s || (len(m.Blocks) > 0) != (got["blocks"] != nil) {
+			t.Errorf("%q: body %s", s, b)
+		}
+	}
+
+	fake := fakeslack.New(t)
+	fake.AddWorkspace(fakeslack.Workspace{Token: "xoxb-t", TeamID: testTeam})
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	a, err := New(Config{BotToken: "xoxb-t", SigningSecret: testSecret, APIURL: fake.APIURL(), Logger: testLogger(t)}, bot.New(st, cat), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.web == nil {
+		t.Fatal("the default client does not update through webClient")
+	}
+	a.retry = delivery.Retry{Attempts: 1}
+	s := awkward[len(awkward)-1]
+	if err := a.updateMessage(context.Background(), "1700000000.000001", message{Channel: "C1", Text: s, Blocks: []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(s), nil, nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.WaitCalls(t, methodUpdate, 1, 5*time.Second)[0]
+	if c.Token != "xoxb-t" || c.Params["channel"] != "C1" || c.Params["ts"] != "1700000000.000001" || c.Params["text"] != s || c.AllText() != s+"\n"+s {
+		t.Errorf("chat.update call %+v", c)
+	}
 }
