@@ -3,7 +3,7 @@
 package intent
 
 // builtinKey is the catalogueKey of the files builtinIntents was parsed from.
-const builtinKey = 0xe061627cb28e53db
+const builtinKey = 0xeb2c4536614c66a0
 
 // builtinIntents is the parse of the built-in catalogue.
 var builtinIntents = []Intent{
@@ -7784,10 +7784,7 @@ var builtinIntents = []Intent{
 			"my manager says I'm acting as PO but my title says PM, does it matter",
 			"if we only hire one, should it be a PM or a PO",
 			"how would I tell apart a product owner and a product manager on a team",
-			"is the product owner the voice of the team and the PM the voice of the market?",
-			"our PM keeps grooming the backlog, isn't that the PO's job?",
 			"which product role is responsible for strategy and which for the backlog",
-			"do PMs do backlog grooming or is that a PO thing",
 			"explain like I'm five: product manager versus product owner",
 			"In SAFe, how do the product owner and product manager roles differ?",
 			"Is product owner just the Scrum name for a product manager?",
@@ -7802,13 +7799,11 @@ var builtinIntents = []Intent{
 			"explain like I'm new, what's a PO versus a PM",
 			"why do we have two product roles at all",
 			"how do the PM and PO responsibilities differ",
-			"do product managers write user stories or is that only product owners",
 			"is the PO the one who talks to customers or the PM",
 			"I keep mixing up product manager and product owner, how are they different",
 			"can one person really do both the PM and PO jobs",
 			"what does a product owner do all day",
 			"Need a quick explanation of PM versus PO for a new hire",
-			"which role looks at the market and which looks after the team",
 			"do we need both a product manager and a product owner",
 			"what does a product manager actually do",
 			"How do the product manager and product owner roles overlap in Scrum?",
@@ -7917,10 +7912,7 @@ var builtinIntents = []Intent{
 			"my manager says i am acting as po but my title says pm does it matter",
 			"if we only hire one should it be a pm or a po",
 			"how would i tell apart a product owner and a product manager on a team",
-			"is the product owner the voice of the team and the pm the voice of the market",
-			"our pm keeps grooming the backlog is not that the po job",
 			"which product role is responsible for strategy and which for the backlog",
-			"do pms do backlog grooming or is that a po thing",
 			"explain like i am five product manager versus product owner",
 			"in safe how do the product owner and product manager roles differ",
 			"is product owner just the scrum name for a product manager",
@@ -7935,13 +7927,11 @@ var builtinIntents = []Intent{
 			"explain like i am new what is a po versus a pm",
 			"why do we have two product roles at all",
 			"how do the pm and po responsibilities differ",
-			"do product managers write user stories or is that only product owners",
 			"is the po the one who talks to customers or the pm",
 			"i keep mixing up product manager and product owner how are they different",
 			"can one person really do both the pm and po jobs",
 			"what does a product owner do all day",
 			"need a quick explanation of pm versus po for a new hire",
-			"which role looks at the market and which looks after the team",
 			"do we need both a product manager and a product owner",
 			"what does a product manager actually do",
 			"how do the product manager and product owner roles overlap in scrum",
