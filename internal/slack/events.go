@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -71,8 +72,10 @@ type envelope struct {
 	// the handlers that read inner (the others decode Event themselves).
 	inner    innerEvent
 	innerErr error
-	// origin is the workspace it came from, as admitted (processEvent).
-	origin origin
+	// origin is the workspace it came from, as admitted (processEvent);
+	// admitted says it was, for eventCtx.
+	origin   origin
+	admitted bool
 	// eventText is Event as a string, when the decoder had one (a slice
 	// of its copy of the body).
 	eventText string
@@ -142,9 +145,35 @@ func (a *Adapter) eventJob(body []byte, eventID string, retry int) job {
 // envelopeJob queues an envelope the HTTP handler already decoded.
 func (a *Adapter) envelopeJob(env *envelope) job {
 	return job{id: env.EventID, tags: true, run: func(ctx context.Context) {
-		// Tagged with a pointer to the id env holds: no copy of it boxed.
-		a.processEvent(context.WithValue(ctx, deliveryKey{}, &env.EventID), env)
+		a.processEvent(&eventCtx{Context: ctx, env: env}, env)
 	}}
+}
+
+// eventCtx is the context an envelope's job runs with: the delivery id
+// (withDelivery's) and, once admitted, the origin (admit's) are read from
+// the envelope, in one allocation instead of a context.WithValue and a
+// boxed copy each.
+type eventCtx struct {
+	context.Context
+	env *envelope
+}
+
+// Value implements context.Context.
+func (c *eventCtx) Value(key any) any {
+	switch key.(type) {
+	case deliveryKey:
+		return &c.env.EventID
+	case originKey:
+		if c.env.admitted {
+			return &c.env.origin
+		}
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context as context.WithValue's would.
+func (c *eventCtx) String() string {
+	return fmt.Sprint(c.Context) + ".WithValue(slack event " + c.env.EventID + ")"
 }
 
 func (a *Adapter) processEvent(ctx context.Context, env *envelope) {

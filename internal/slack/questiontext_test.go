@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -112,5 +113,26 @@ func TestReadBodyPastAnnouncedLength(t *testing.T) {
 		if gotErr != wantErr || gotErr == "<nil>" && got != want {
 			t.Errorf("%q announced %d, limit %d: %q, %s; want %q, %s", c.body, c.announce, c.limit, got, gotErr, want, wantErr)
 		}
+	}
+}
+
+// TestEventCtx: an event's context gives the delivery id at once and the
+// origin only once admitted, and passes other keys to its parent.
+func TestEventCtx(t *testing.T) {
+	type other struct{}
+	env := &envelope{EventID: "Ev9", origin: origin{Team: "T1"}}
+	ctx := &eventCtx{Context: context.WithValue(context.Background(), other{}, "kept"), env: env}
+	if got := deliveryOf(ctx); got != "Ev9" {
+		t.Errorf("delivery %q, want Ev9", got)
+	}
+	if got := originOf(ctx); got != (origin{}) {
+		t.Errorf("origin before admission %v, want none", got)
+	}
+	env.admitted = true
+	if got := originOf(ctx); got.Team != "T1" {
+		t.Errorf("origin %v, want T1", got)
+	}
+	if ctx.Value(other{}) != "kept" {
+		t.Errorf("the parent's value is lost")
 	}
 }

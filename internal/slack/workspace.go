@@ -340,6 +340,10 @@ func (a *Adapter) admitAs(ctx context.Context, o origin, rec any, kind string) (
 		return ctx, unknown
 	}
 	if id.serves(o) {
+		if ec, ok := ctx.(*eventCtx); ok && rec == any(&ec.env.origin) {
+			ec.env.admitted = true // the context reads it from there
+			return ctx, admitted
+		}
 		return context.WithValue(ctx, originKey{}, rec), admitted
 	}
 	a.metrics.ForeignIgnored(platform, kind)
