@@ -33,7 +33,10 @@ const okReply = `{"ok":true,"channel":"C1","ts":"1700000000.000002","message":{"
 // HTTP client.
 func newTestWebClient(t *testing.T, url string) *webClient {
 	t.Helper()
-	c := newWebClient(url, &http.Client{Timeout: 5 * time.Second}, 2)
+	// No test waits for the timeout: a minute only stops a hung one. A
+	// 4 MiB answer read under the race detector on a loaded machine
+	// outlasted 5 s.
+	c := newWebClient(url, &http.Client{Timeout: time.Minute}, 2)
 	if c == nil {
 		t.Fatalf("no webClient for %s", url)
 	}
