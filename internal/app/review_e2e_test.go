@@ -54,6 +54,16 @@ func TestSlackE2EReview(t *testing.T) {
 	if n := count(); n != 1 {
 		t.Fatalf("%d review questions sent across two replicas, want 1", n)
 	}
+	// Past its review date, an answer says when the role was last
+	// confirmed, and its Why? who set it, when, and the last confirmation.
+	a.event("EvStale", e2eDM(pNobody, "1700000600.000001", "who is the PO for checkout?"))
+	stale := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool { return c.Params["channel"] == "D"+pNobody })
+	mustContain(t, "the answer past its review", stale.AllText(), "Due for review: last confirmed ", " seconds ago")
+	why, ok := stale.Element("why")
+	if !ok {
+		t.Fatalf("no Why? on %s", stale.AllText())
+	}
+	mustContain(t, "Why?", why.Value, "was made Product Owner by @morgan on ", "; last confirmed then, when it was set.")
 	click := func(user string, act map[string]any, ts string) {
 		act["action_ts"] = ts
 		a.click(map[string]any{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
@@ -204,6 +203,8 @@ func ago(t, now time.Time) string {
 		return plural(int(d/time.Hour), "hour")
 	case d >= time.Minute:
 		return plural(int(d/time.Minute), "minute")
+	case d >= time.Second:
+		return plural(int(d/time.Second), "second")
 	}
 	return "just now"
 }
@@ -337,18 +338,11 @@ func (a Answer) ReviewNote() rich.Text {
 			if len(hs) > 1 {
 				parts = append(parts, rich.Textf("%s %s", h.RoleName, h.Stale))
 			} else {
-				parts = append(parts, rich.Plain(upperFirst(h.Stale)))
+				parts = append(parts, rich.Plain("Due for review: "+h.Stale))
 			}
 		}
 	}
 	return rich.Join(parts, " · ")
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // period says a review period in words: "90 days", or as Go writes it

@@ -871,9 +871,11 @@ func (a Answer) Reasoning() []rich.Text {
 		case !h.AssignedAt.IsZero() && h.ConfirmedAt.After(h.AssignedAt):
 			out = append(out, rich.Textf("%s was made %s by %s on %s; last confirmed on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt), when(h.ConfirmedAt)))
 		case !h.AssignedAt.IsZero():
-			out = append(out, rich.Textf("%s was made %s by %s on %s.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
+			out = append(out, rich.Textf("%s was made %s by %s on %s; last confirmed then, when it was set.", mention(h.Person), h.RoleName, by(h.AssignedBy), when(h.AssignedAt)))
+		case !h.ConfirmedAt.IsZero():
+			out = append(out, rich.Textf("%s is %s (from the imported directory); last confirmed on %s.", mention(h.Person), h.RoleName, when(h.ConfirmedAt)))
 		default:
-			out = append(out, rich.Textf("%s is %s (from the imported directory).", mention(h.Person), h.RoleName))
+			out = append(out, rich.Textf("%s is %s (from the imported directory, with no date it was set); never confirmed.", mention(h.Person), h.RoleName))
 		}
 	}
 	return out
