@@ -96,13 +96,16 @@ func TestTeamsE2EHandoverApprovedAndMemberLeft(t *testing.T) {
 
 	left := map[string]any{
 		"type": "conversationUpdate", "id": "f:left-1", "channelId": "msteams", "serviceUrl": w.serviceURL(),
-		"recipient":      map[string]any{"id": e2eBotID, "name": "whoowns"},
-		"conversation":   map[string]any{"id": e2eChannel, "conversationType": "channel", "isGroup": true, "tenantId": e2eTenant},
+		"recipient": map[string]any{"id": e2eBotID, "name": "whoowns"},
+		// Teams tells of a member leaving in the team's General channel,
+		// not in the channel linked to Checkout.
+		"conversation":   map[string]any{"id": e2eMSTeam, "conversationType": "channel", "isGroup": true, "tenantId": e2eTenant},
 		"channelData":    map[string]any{"tenant": map[string]any{"id": e2eTenant}, "eventType": "teamMemberRemoved", "team": map[string]any{"id": e2eMSTeam, "name": "Product"}},
 		"membersRemoved": []map[string]any{{"id": e2eAlice.ID, "aadObjectId": "aad-alice"}},
 	}
 	w.post(left)
 	w.post(left)
+	w.next("channels") // the team's channels, to find the linked one
 	if r := w.notice(e2eLead); !strings.Contains(r.out.cardText(), "Alice Archer left the Microsoft Teams team Product") || !strings.Contains(r.out.cardText(), "Product Manager of **Checkout**") {
 		t.Fatalf("lead told %q", r.out.cardText())
 	}
@@ -131,6 +134,7 @@ func TestTeamsE2EDepartureFillInOneClick(t *testing.T) {
 		"channelData":    map[string]any{"tenant": map[string]any{"id": e2eTenant}, "eventType": "teamMemberRemoved", "team": map[string]any{"id": e2eMSTeam, "name": "Product"}},
 		"membersRemoved": []map[string]any{{"id": e2eAlice.ID, "aadObjectId": "aad-" + e2eAlice.ID}},
 	})
+	w.next("channels")
 	n := w.notice(e2eLead)
 	mustContain(t, "lead's departure card", n.out.cardText(), "Alice Archer left the Microsoft Teams team Product", "Product Manager of **Checkout**",
 		"pick who takes over", "“@whoowns set pm @person Checkout”")

@@ -65,6 +65,14 @@ func (a *Adapter) channelCheck(tenant ownership.TenantID, in *inbound) func(cont
 // inTeam reports whether channelID is one of the team's channels, from a
 // list at most teamChannelsTTL old. A list read records its names.
 func (a *Adapter) inTeam(ctx context.Context, tenant ownership.TenantID, serviceURL, team, channelID string) (bool, error) {
+	ids, err := a.channelsOf(ctx, tenant, serviceURL, team)
+	return ids[channelID], err
+}
+
+// channelsOf returns the ids of the team's channels, from a list at most
+// teamChannelsTTL old; none when the bot is not in the team. A list read
+// records its names.
+func (a *Adapter) channelsOf(ctx context.Context, tenant ownership.TenantID, serviceURL, team string) (map[string]bool, error) {
 	a.teamsMu.Lock()
 	tc, ok := a.teamChans[team]
 	a.teamsMu.Unlock()
@@ -74,15 +82,15 @@ func (a *Adapter) inTeam(ctx context.Context, tenant ownership.TenantID, service
 		if errors.As(err, &apiErr) && (apiErr.Status == http.StatusForbidden || apiErr.Status == http.StatusNotFound) {
 			// The bot is not in that team (or it is gone): none of its
 			// channels can be verified.
-			return false, nil
+			return nil, nil
 		}
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		tc = a.cacheChannels(team, list)
 		a.noteChannelList(ctx, tenant, team, list)
 	}
-	return tc.ids[channelID], nil
+	return tc.ids, nil
 }
 
 // cacheChannels keeps a team's channel list for linking checks.

@@ -2,6 +2,8 @@ package teams
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
@@ -21,9 +23,19 @@ func (a *Adapter) onMembersRemoved(ctx context.Context, tenant ownership.TenantI
 	if len(in.MembersRemoved) == 0 || in.Conversation.ConversationType != convChannel {
 		return
 	}
+	// Teams reports the removal in the team's General channel; a channel of
+	// the directory may be any channel of that team, so every one of the
+	// team's channels, as the Bot Connector lists them, is looked for.
 	channels := []string{channelOf(in).ID}
 	if id := in.channelData.Team.ID; id != "" {
 		channels = append(channels, id)
+		ids, err := a.channelsOf(ctx, tenant, in.ServiceURL, id)
+		if err != nil {
+			a.log.Warn("teams: listing the channels of a team someone left failed; only its General channel is looked for", "team", id, "activity", in.ID, "err", err)
+		}
+		for _, ch := range slices.Sorted(maps.Keys(ids)) {
+			channels = append(channels, ch)
+		}
 	}
 	reason := "left the Microsoft Teams team"
 	if n := in.channelData.Team.Name; n != "" {
