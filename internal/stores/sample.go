@@ -3,6 +3,7 @@ package stores
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 )
@@ -25,7 +26,7 @@ func (s *sampled) seed(ctx context.Context, t ownership.TenantID) error {
 	if done {
 		return nil
 	}
-	_, _, err := s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
+	_, changes, err := s.Store.Update(ctx, t, func(d *ownership.Directory) ([]ownership.Change, error) {
 		if d.Version > 0 || len(d.Teams) > 0 {
 			return nil, nil
 		}
@@ -36,6 +37,13 @@ func (s *sampled) seed(ctx context.Context, t ownership.TenantID) error {
 	})
 	if err != nil {
 		return err
+	}
+	if len(changes) > 0 {
+		// Loaded around the service, like an import: the scheduler plans
+		// the tenant (reviews, the digest) on its next tick.
+		if err := s.Store.ScheduleJob(ctx, ownership.Job{Tenant: t, Kind: ownership.JobPlan}, time.Now(), true); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	s.seeded[t] = true
@@ -55,4 +63,11 @@ func (s *sampled) Update(ctx context.Context, t ownership.TenantID, fn func(*own
 		return nil, nil, err
 	}
 	return s.Store.Update(ctx, t, fn, opts...)
+}
+
+func (s *sampled) ClaimDirectory(ctx context.Context, t ownership.TenantID, ttl time.Duration, keys ...string) (*ownership.Directory, bool, error) {
+	if err := s.seed(ctx, t); err != nil {
+		return nil, false, err
+	}
+	return s.Store.ClaimDirectory(ctx, t, ttl, keys...)
 }

@@ -3,6 +3,7 @@ package stores
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/ownership"
@@ -26,6 +27,10 @@ func TestSampleStoreServesEveryNewTenant(t *testing.T) {
 			t.Fatalf("%s: %v %+v", tenant, err, d)
 		}
 	}
+	// The read an answer makes (with its delivery claim) sees them too.
+	if d, first, err := st.ClaimDirectory(ctx, "slack:T2", time.Minute, "slack:event:Ev1"); err != nil || !first || d.Team("checkout") == nil {
+		t.Fatalf("ClaimDirectory of a new tenant: %v %v %+v", err, first, d)
+	}
 	// A tenant's changes are its own.
 	if _, _, err := st.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
 		delete(d.Teams, "checkout")
@@ -38,5 +43,32 @@ func TestSampleStoreServesEveryNewTenant(t *testing.T) {
 	}
 	if d, _ := st.Directory(ctx, "teams:abc"); d.Team("checkout") == nil {
 		t.Error("another tenant affected")
+	}
+}
+
+// A tenant the sample is loaded into is planned like an imported one: a
+// plan job is due at once, so its reviews and digest are scheduled.
+func TestSampleStorePlansEveryNewTenant(t *testing.T) {
+	t.Parallel()
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), redisstore.Config{}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	plan := ownership.Job{Tenant: "slack:T1", Kind: ownership.JobPlan}
+	if _, ok, err := st.JobDue(ctx, plan); err != nil || ok {
+		t.Fatalf("planned before it was seen: %v %v", ok, err)
+	}
+	before := time.Now()
+	if _, err := st.Directory(ctx, "slack:T1"); err != nil {
+		t.Fatal(err)
+	}
+	due, ok, err := st.JobDue(ctx, plan)
+	if err != nil || !ok || due.After(time.Now()) || due.Before(before.Add(-time.Second)) {
+		t.Fatalf("plan job after the first read: due %v, %v, %v", due, ok, err)
 	}
 }
