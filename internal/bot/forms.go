@@ -594,12 +594,10 @@ func (s *Service) Suggest(ctx context.Context, m Message, team, text string) (Su
 	if t == nil {
 		return Suggestion{}, ownership.Errorf(ownership.ErrNotFound, "That team no longer exists.")
 	}
-	leads := append([]ownership.Person(nil), d.Leads...)
-	for _, id := range sortedKeys(s.admins) {
-		if !d.IsLead(id) {
-			leads = append(leads, ownership.Person{ID: id})
-		}
+	if d.Tenant == "" {
+		d.Tenant = m.Tenant
 	}
+	leads := s.leadsOf(d)
 	if len(leads) == 0 {
 		return Suggestion{}, ownership.Errorf(ownership.ErrNotFound, "No leads are named here yet, so there is nobody to send this to; ask a workspace admin.")
 	}

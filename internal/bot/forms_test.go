@@ -100,6 +100,18 @@ func TestSuggestReachesTheLeads(t *testing.T) {
 	if err != nil || sg.Team.ID != "checkout" || len(sg.Leads) < 2 || !strings.Contains(sg.Text.String(), "Marco moved to Payments") {
 		t.Fatalf("%+v %v", sg, err)
 	}
+	// An admin of the other platform (a Teams id in a Slack workspace) is
+	// not sent it: the message could not reach them.
+	s2, _ := newService(t, bot.WithAdmins("UADMIN", "29:teams-admin"))
+	sg, err = s2.Suggest(ctx, msg(dev, "", ""), "checkout", "Marco moved to Payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range sg.Leads {
+		if strings.HasPrefix(l.ID, "29:") {
+			t.Errorf("a Slack suggestion goes to the Teams admin %s: %+v", l.ID, sg.Leads)
+		}
+	}
 	for _, text := range []string{" ", strings.Repeat("x", 501)} {
 		if _, err := s.Suggest(ctx, msg(dev, "", ""), "checkout", text); ownership.ErrorCode(err) != ownership.ErrInvalid {
 			t.Errorf("%d chars: %v", len(text), err)
