@@ -193,6 +193,45 @@ func TestSlackE2EMemberSuggestsAChange(t *testing.T) {
 	if po := w.productOwner("checkout"); po != pMarco {
 		t.Errorf("a suggestion changed the PO to %s", po)
 	}
+
+	// The form also files a claim: a role picked is a request to the
+	// leads with Approve and Decline, listed by "requests".
+	opened := w.fake.OpenedWith(trig)
+	if opened == nil || !strings.Contains(string(opened.JSON), `"block_id":"claim"`) || !strings.Contains(string(opened.JSON), "I am the new Product Owner") {
+		t.Fatalf("the Suggest a change modal offers no claim: %+v", opened)
+	}
+	claim := func(hash, role string) (int, string) {
+		return a.submit(pJules, map[string]any{"id": "VMS", "hash": hash, "callback_id": "suggest", "private_metadata": "checkout",
+			"state": map[string]any{"values": map[string]any{
+				"what":  map[string]any{"field": map[string]any{"type": "plain_text_input", "value": ""}},
+				"claim": map[string]any{"field": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": role}}}}}})
+	}
+	if code, body := claim("s2", "product_owner"); code != 200 || !strings.Contains(body, "asked the leads to confirm that you are the new Product Owner") {
+		t.Fatalf("claim from the form: %d %s", code, body)
+	}
+	req := w.fake.WaitCall(t, "chat.postMessage", e2eWait, func(c fakeslack.Call) bool {
+		return c.Params["channel"] == "D"+pLead && strings.Contains(c.AllText(), "says they are the new Product Owner of *Checkout*")
+	})
+	if _, ok := req.Element("req_approve:"); !ok {
+		t.Fatalf("the claim reached the lead without Approve: %s", req.AllText())
+	}
+	mustContain(t, "requests", a.lead("requests"), "says they are the new Product Owner of Checkout")
+	// The same claim again files nothing new; a role they hold already is
+	// refused on its field.
+	if code, body := claim("s3", "product_owner"); code != 200 || !strings.Contains(body, "already waiting for a lead") {
+		t.Fatalf("a second claim: %d %s", code, body)
+	}
+	d, err := w.app0Store().Directory(context.Background(), "slack:"+e2eTeam)
+	if err != nil || len(d.Requests) != 1 {
+		t.Fatalf("requests after two claims: %+v %v", d.Requests, err)
+	}
+	if code, body := a.submit(pMarco, map[string]any{"id": "VMS", "hash": "s4", "callback_id": "suggest", "private_metadata": "checkout",
+		"state": map[string]any{"values": map[string]any{"claim": map[string]any{"field": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "product_owner"}}}}}}); code != 200 || !strings.Contains(body, `"claim":"`) {
+		t.Fatalf("a claim of a role one holds: %d %s", code, body)
+	}
+	if po := w.productOwner("checkout"); po != pMarco {
+		t.Errorf("a claim changed the PO to %s before a lead approved", po)
+	}
 }
 
 // TestSlackE2ELeadEditsAliases: the Edit team modal's aliases field (comma-

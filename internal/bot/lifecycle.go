@@ -141,20 +141,32 @@ func (c *cmd) claim(ctx context.Context) (CommandResult, error) {
 	if err != nil {
 		return CommandResult{}, err
 	}
-	now := c.now
+	return c.s.Claim(ctx, c.m, r.ID, t.ID)
+}
+
+// Claim files m.User's claim to be the new holder of role on the team
+// team (its id or TeamKey): a pending request that goes to every lead with
+// Approve and Decline, as "claim <role> [team]" and a member's Suggest a
+// change do.
+func (s *Service) Claim(ctx context.Context, m Message, role ownership.Role, team string) (CommandResult, error) {
+	now := s.now().UTC()
 	var req ownership.Request
 	var created bool
-	d, changes, err := updateOnce(ctx, c.s.store, c.m, func(d *ownership.Directory) ([]ownership.Change, error) {
+	d, changes, err := updateOnce(ctx, s.store, m, func(d *ownership.Directory) ([]ownership.Change, error) {
+		t := teamByKey(d, team)
+		if t == nil {
+			return nil, ownership.Errorf(ownership.ErrNotFound, "That team no longer exists.")
+		}
 		var ch []ownership.Change
 		var err error
-		req, ch, err = d.AddRequest(ownership.Request{Kind: ownership.ClaimRole, Team: t.ID, Role: r.ID, From: c.m.User}, now)
+		req, ch, err = d.AddRequest(ownership.Request{Kind: ownership.ClaimRole, Team: t.ID, Role: role, From: m.User}, now)
 		created = len(ch) > 0
 		return ch, err
 	})
 	if err != nil {
 		return CommandResult{}, err
 	}
-	return c.s.requestMade(d, c.m, req, created, changes)
+	return s.requestMade(d, m, req, created, changes)
 }
 
 // requestMade is the reply to a handover or claim request and the leads'

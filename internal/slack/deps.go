@@ -24,6 +24,7 @@ type Core interface {
 	ClearUnanswered(ctx context.Context, m bot.Message) (bot.CommandResult, error)
 	ApplyEdits(ctx context.Context, m bot.Message, edits ...bot.Edit) (bot.CommandResult, error)
 	Suggest(ctx context.Context, m bot.Message, team, text string) (bot.Suggestion, error)
+	Claim(ctx context.Context, m bot.Message, role ownership.Role, team string) (bot.CommandResult, error)
 	Welcome(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, bool, error)
 	JoinTeam(ctx context.Context, m bot.Message, teamID string) (bot.Onboarding, error)
 	Intent(ctx context.Context, tenant ownership.TenantID, id string) (intent.Intent, error)

@@ -323,14 +323,27 @@ func teachView(v bot.LeadView, phrase string) slackapi.ModalViewRequest {
 		contextBlock(rich.Plain("Edit the words to what people would ask; I learn the phrase, not the person.")))
 }
 
-// suggestView lets a member who is not a lead ask the leads for a change.
-func suggestView(team bot.TeamRef) slackapi.ModalViewRequest {
+// suggestView lets a member who is not a lead ask the leads for a change:
+// in their words, or as a claim of one of the team's roles (a request the
+// leads approve or decline).
+func suggestView(team bot.TeamRef, roles []bot.Holder) slackapi.ModalViewRequest {
 	el := slackapi.NewPlainTextInputBlockElement(nil, field)
 	el.Multiline = true
 	el.MaxLength = 500
-	return modal(formSuggest, "Suggest a change", "Send to leads", bot.TeamKey(team.ID),
+	blocks := []slackapi.Block{
 		section(rich.Sprintf("What is out of date on %s? The leads get your words in a private message.", rich.Strong(team.Name))),
-		slackapi.NewInputBlock("what", plain("What should change", 2000), nil, el))
+		slackapi.NewInputBlock("what", plain("What should change", 2000), nil, el).WithOptional(len(roles) > 0),
+	}
+	if len(roles) > 0 {
+		opts := make([]*slackapi.OptionBlockObject, 0, len(roles))
+		for _, r := range roles {
+			opts = append(opts, selectOption(string(r.Role), "I am the new "+r.RoleName))
+		}
+		claim := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a role", 150), field, opts...)
+		blocks = append(blocks, slackapi.NewInputBlock("claim", plain("Or: a role you hold now", 2000), nil, claim).WithOptional(true),
+			contextBlock(rich.Plain("A role you pick is a claim: the leads approve or decline it, and you hear which.")))
+	}
+	return modal(formSuggest, "Suggest a change", "Send to leads", bot.TeamKey(team.ID), blocks...)
 }
 
 // noticeView is a modal that only says something (an error, a refusal).
@@ -399,14 +412,18 @@ func (a *Adapter) onLeads(ctx context.Context, in *interaction, _ *slackapi.Bloc
 // may open it, since it changes nothing.
 func (a *Adapter) onSuggest(ctx context.Context, in *interaction, act *slackapi.BlockAction) {
 	name := act.Value
+	var roles []bot.Holder
 	if h, err := a.svc.Home(ctx, a.homeMessage(ctx, in.team, in.cb.User.ID)); err == nil {
 		for _, t := range h.Teams {
 			if bot.TeamKey(t.Team.ID) == act.Value {
 				name = t.Team.Name
+				for _, r := range t.Roles {
+					roles = append(roles, r.Holder)
+				}
 			}
 		}
 	}
-	view := suggestView(bot.TeamRef{ID: act.Value, Name: name})
+	view := suggestView(bot.TeamRef{ID: act.Value, Name: name}, roles)
 	if err := a.openView(ctx, in.cb.TriggerID, false, view); err != nil {
 		a.log.Warn("slack: could not open a form", "form", formSuggest, "err", err)
 	}
@@ -664,7 +681,7 @@ func (a *Adapter) submitView(ctx context.Context, cb *slackapi.InteractionCallba
 	case formTeach:
 		edits = append(edits, bot.EditTeach("phrase", st.text("phrase"), st.selectOption("topic")))
 	case formSuggest:
-		return a.suggest(ctx, m, key, st.text("what"))
+		return a.suggest(ctx, m, key, st.text("what"), ownership.Role(st.selectOption("claim")))
 	default:
 		return nil
 	}
@@ -745,17 +762,36 @@ func (a *Adapter) viewSubmission(ctx context.Context, payload []byte) (*viewResp
 }
 
 // suggest sends a member's suggested change to each lead by direct
-// message, and says so in the modal.
-func (a *Adapter) suggest(ctx context.Context, m bot.Message, team, text string) *viewResponse {
-	sg, err := a.svc.Suggest(ctx, m, team, text)
-	if err != nil {
-		if ownership.ErrorCode(err) == ownership.ErrInvalid {
-			return slackapi.NewErrorsViewSubmissionResponse(map[string]string{"what": ownership.ErrorText(err).Plain(commandPrefix)})
+// message, files their claim of the role picked as a request to the
+// leads, and says so in the modal.
+func (a *Adapter) suggest(ctx context.Context, m bot.Message, team, text string, claim ownership.Role) *viewResponse {
+	var claimed *bot.CommandResult
+	if claim != "" {
+		res, err := a.svc.Claim(ctx, m, claim, team)
+		if err != nil {
+			if c := ownership.ErrorCode(err); c == ownership.ErrInvalid || c == ownership.ErrForbidden {
+				return slackapi.NewErrorsViewSubmissionResponse(map[string]string{"claim": ownership.ErrorText(err).Plain(commandPrefix)})
+			}
+			v := noticeView(ownership.ErrorText(err))
+			return slackapi.NewUpdateViewSubmissionResponse(&v)
 		}
-		v := noticeView(ownership.ErrorText(err))
-		return slackapi.NewUpdateViewSubmissionResponse(&v)
+		claimed = &res
+	}
+	var sg bot.Suggestion
+	if strings.TrimSpace(text) != "" || claimed == nil {
+		var err error
+		if sg, err = a.svc.Suggest(ctx, m, team, text); err != nil {
+			if ownership.ErrorCode(err) == ownership.ErrInvalid {
+				return slackapi.NewErrorsViewSubmissionResponse(map[string]string{"what": ownership.ErrorText(err).Plain(commandPrefix)})
+			}
+			v := noticeView(ownership.ErrorText(err))
+			return slackapi.NewUpdateViewSubmissionResponse(&v)
+		}
 	}
 	j := job{id: deliveryOf(ctx) + ":suggest", run: carryInstallation(ctx, func(ctx context.Context) {
+		if claimed != nil {
+			a.deliver(ctx, *claimed)
+		}
 		for _, l := range sg.Leads {
 			ch, err := a.openDM(ctx, l.ID)
 			if err != nil {
@@ -768,6 +804,14 @@ func (a *Adapter) suggest(ctx context.Context, m bot.Message, team, text string)
 	})}
 	if !a.enqueue(j) {
 		v := noticeView(rich.Plain("I'm overloaded and could not send it; please try again in a minute."))
+		return slackapi.NewUpdateViewSubmissionResponse(&v)
+	}
+	if claimed != nil {
+		done := claimed.Text
+		if len(sg.Leads) > 0 {
+			done = rich.Lines(done, rich.Sprintf("Your words went to the leads (%d) too.", len(sg.Leads)))
+		}
+		v := noticeView(done)
 		return slackapi.NewUpdateViewSubmissionResponse(&v)
 	}
 	v := noticeView(rich.Sprintf("Sent to the leads (%d). Thanks for keeping %s right!", len(sg.Leads), sg.Team.Name))

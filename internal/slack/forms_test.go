@@ -47,7 +47,7 @@ func TestFormGolden(t *testing.T) {
 		"form_unanswered_empty":     unansweredView(bot.LeadView{Now: at}, nil),
 		"form_teach":                teachView(v, "who books the <offsite>?"),
 		"form_notice":               noticeView(rich.Plain("Only leads can make changes here.")),
-		"form_suggest":              suggestView(bot.TeamRef{ID: "checkout", Name: "Checkout <!channel>"}),
+		"form_suggest":              suggestView(bot.TeamRef{ID: "checkout", Name: "Checkout <!channel>"}, []bot.Holder{{Role: ownership.ProductManager, RoleName: "Product Manager"}, {Role: "designer", RoleName: "Designer <!here>"}}),
 	} {
 		raw, _ := json.Marshal(view)
 		var m struct {

@@ -75,7 +75,7 @@ func TestViewsAtTheLimitsValidate(t *testing.T) {
 		// The Teach… button carries the question cut to a taught phrase's
 		// length; the modal opens with it.
 		"teach":   teachView(v, unansweredView(v, nil).Blocks.BlockSet[1].(*slackapi.ActionBlock).Elements.ElementSet[0].(*slackapi.ButtonBlockElement).Value),
-		"suggest": suggestView(bot.TeamRef{ID: v.Team.ID, Name: v.Team.Name}),
+		"suggest": suggestView(bot.TeamRef{ID: v.Team.ID, Name: v.Team.Name}, []bot.Holder{{Role: ownership.ProductManager, RoleName: "Product Manager"}}),
 		"notice":  noticeView(rich.Plain(longest("Only leads can change this. ", 4000))),
 	}
 	for _, lead := range []bool{true, false} {
