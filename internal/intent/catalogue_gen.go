@@ -3,7 +3,7 @@
 package intent
 
 // builtinKey is the catalogueKey of the files builtinIntents was parsed from.
-const builtinKey = 0xf456b4f688e9b8e3
+const builtinKey = 0x43d6c8a0ee14a5d1
 
 // builtinIntents is the parse of the built-in catalogue.
 var builtinIntents = []Intent{
@@ -7388,6 +7388,10 @@ var builtinIntents = []Intent{
 			"what's the order of importance for the stuff on our plate",
 			"who arbitrates when the business and engineering disagree on what's important",
 			"we need a framework for deciding what matters, RICE or something, and someone to own it",
+			"our team takes orders from three bosses and each has a different top item",
+			"\"Two big customers want different things, the audit deadline is coming, and the team is half the size it was. Someone has to decide what comes first.\"",
+			"is the priority call here made by product or by the engineering manager",
+			"what's first, second and third for us this month, does anyone decide that",
 		},
 		norm: []string{
 			"who sets the priorities",
@@ -7528,6 +7532,10 @@ var builtinIntents = []Intent{
 			"what is the order of importance for the stuff on our plate",
 			"who arbitrates when the business and engineering disagree on what is important",
 			"we need a framework for deciding what matters rice or something and someone to own it",
+			"our team takes orders from three bosses and each has a different top item",
+			"two big customers want different things the audit deadline is coming and the team is half the size it was someone has to decide what comes first",
+			"is the priority call here made by product or by the engineering manager",
+			"what is first second and third for us this month does anyone decide that",
 		},
 	},
 	{
@@ -7674,6 +7682,12 @@ var builtinIntents = []Intent{
 			"can you tell me who the product owner is for customer support tooling",
 			"integrations PM these days?",
 			"is alex still owning product for the mobile app?",
+			"\"Hi, I'm from finance and need to talk to the product manager responsible for subscriptions. Who is that?\"",
+			"looking for the PO of the route planning squad to ask about a card",
+			"which PM owns the notifications area now that the team split",
+			"sorry to bother, who's the product owner for the data import tool",
+			"I'd like to speak to the product person behind the partner dashboard",
+			"who do I go to on the product side for the tax engine, PO or PM",
 		},
 		norm: []string{
 			"who is our po",
@@ -7815,6 +7829,12 @@ var builtinIntents = []Intent{
 			"can you tell me who the product owner is for customer support tooling",
 			"integrations pm these days",
 			"is alex still owning product for the mobile app",
+			"hi i am from finance and need to talk to the product manager responsible for subscriptions who is that",
+			"looking for the po of the route planning squad to ask about a card",
+			"which pm owns the notifications area now that the team split",
+			"sorry to bother who is the product owner for the data import tool",
+			"i would like to speak to the product person behind the partner dashboard",
+			"who do i go to on the product side for the tax engine po or pm",
 		},
 	},
 	{
@@ -7949,6 +7969,12 @@ var builtinIntents = []Intent{
 			"is the PO the \"mini CEO\" of the product or is that the PM",
 			"is a PO more tactical than a PM",
 			"are PO and business owner two different roles",
+			"at what point does the PO's responsibility hand over to the PM's",
+			"in plain words, what does each of the two product roles do",
+			"our company just created a PO role next to the PMs, how will they split the work",
+			"How do you explain the PO vs PM split to engineers who have never worked in Scrum?",
+			"which of the two product roles looks outward and which looks inward",
+			"should a startup hire a PO or a PM first",
 		},
 		norm: []string{
 			"what does a product manager do",
@@ -8078,6 +8104,12 @@ var builtinIntents = []Intent{
 			"is the po the mini ceo of the product or is that the pm",
 			"is a po more tactical than a pm",
 			"are po and business owner two different roles",
+			"at what point does the po responsibility hand over to the pm",
+			"in plain words what does each of the two product roles do",
+			"our company just created a po role next to the pms how will they split the work",
+			"how do you explain the po vs pm split to engineers who have never worked in scrum",
+			"which of the two product roles looks outward and which looks inward",
+			"should a startup hire a po or a pm first",
 		},
 	},
 	{
@@ -8208,6 +8240,16 @@ var builtinIntents = []Intent{
 			"do I have to mention you to ask something",
 			"explain how you work",
 			"what's whoowns and why was it added to slack",
+			"someone installed this app in our workspace, what is it for",
+			"what does this slack app actually do",
+			"is this assistant only for product questions or can it do more",
+			"saw this thing pop up in the channel, how am I supposed to use it",
+			"do you only answer who-owns-what questions?",
+			"how should I word my questions so you understand them",
+			"quick tour please, I've never used this before",
+			"what am I allowed to ask in here",
+			"which questions does this tool handle",
+			"I'm on teams, does this work the same as in slack",
 		},
 		norm: []string{
 			"hello",
@@ -8333,6 +8375,16 @@ var builtinIntents = []Intent{
 			"do i have to mention you to ask something",
 			"explain how you work",
 			"what is whoowns and why was it added to slack",
+			"someone installed this app in our workspace what is it for",
+			"what does this slack app actually do",
+			"is this assistant only for product questions or can it do more",
+			"saw this thing pop up in the channel how am i supposed to use it",
+			"do you only answer who owns what questions",
+			"how should i word my questions so you understand them",
+			"quick tour please i have never used this before",
+			"what am i allowed to ask in here",
+			"which questions does this tool handle",
+			"i am on teams does this work the same as in slack",
 		},
 	},
 	{
