@@ -231,24 +231,48 @@ func (t Text) TrimSpace() Text {
 // Plain renders t as plain text with prefix before commands: mentions as
 // "@Name", channels as "#name", code and commands in backticks.
 func (t Text) Plain(prefix string) string {
-	var b strings.Builder
+	n := 0
+	for _, s := range t {
+		n += len(s.Text) + len(s.ID) + 2
+		if s.Kind == KindCommand {
+			n += len(prefix) + 1
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return string(t.AppendPlain(make([]byte, 0, n), prefix))
+}
+
+// AppendPlain appends t rendered as Plain renders it.
+func (t Text) AppendPlain(b []byte, prefix string) []byte {
 	for _, s := range t {
 		switch s.Kind {
 		case KindText, KindStrong:
-			b.WriteString(s.Text)
+			b = append(b, s.Text...)
 		case KindCode:
-			b.WriteString("`" + s.Text + "`")
+			b = append(b, '`')
+			b = append(b, s.Text...)
+			b = append(b, '`')
 		case KindCommand:
-			b.WriteString("`" + CommandLine(prefix, s.Text) + "`")
+			b = append(b, '`')
+			b = append(b, prefix...)
+			if s.Text != "" {
+				b = append(b, ' ')
+				b = append(b, s.Text...)
+			}
+			b = append(b, '`')
 		case KindMention:
-			b.WriteString("@" + nameOr(s.Text, s.ID))
+			b = append(b, '@')
+			b = append(b, nameOr(s.Text, s.ID)...)
 		case KindChannel:
-			b.WriteString("#" + nameOr(s.Text, s.ID))
+			b = append(b, '#')
+			b = append(b, nameOr(s.Text, s.ID)...)
 		case KindBreak:
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		}
 	}
-	return b.String()
+	return b
 }
 
 // String renders t as plain text with DefaultPrefix, for logs.

@@ -21,6 +21,9 @@ import (
 // appendPostMessage appends m as chat.postMessage's JSON body: channel and
 // thread_ts first, so a reader after only those can stop early.
 func appendPostMessage(b []byte, m message) ([]byte, error) {
+	if m.answer.set {
+		return appendAnswerPost(b, m.Channel, m.ThreadTS, &m.answer), nil
+	}
 	b = append(b, `{"channel":`...)
 	b = appendJSONString(b, m.Channel)
 	if m.ThreadTS != "" {

@@ -560,7 +560,7 @@ func (a *Adapter) answer(ctx context.Context, env *envelope, keys []string, m bo
 		a.logCoreError("ask", m, err)
 		msg = notice(ownership.ErrorText(err))
 	} else {
-		msg = answerMessage(ans, m.User.ID)
+		msg = answerPostMessage(ans, m.User.ID)
 	}
 	msg.Channel, msg.ThreadTS = channel, thread
 	// A failure is logged with the delivery id and counted by call.

@@ -1,8 +1,8 @@
 package slack
 
 import (
-	"regexp"
 	"strings"
+	"unsafe"
 
 	"github.com/whoowns/whoowns/internal/rich"
 )
@@ -15,17 +15,24 @@ import (
 // commandPrefix is the slash command declared in app-manifest.yml.
 const commandPrefix = "/whoowns"
 
-// escaper applies the three escapes Slack requires in mrkdwn text.
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+// isSlackID reports whether id is one of Slack's ids that starts with one
+// of first: an upper-case letter, then 1 to 30 upper-case letters or
+// digits. Users are U…, W… (Enterprise Grid) and B… (bots); conversations
+// C…, G… and D…. Anything else is not rendered as markup.
+func isSlackID(id, first string) bool {
+	if len(id) < 2 || len(id) > 31 || strings.IndexByte(first, id[0]) < 0 {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
 
-func escape(s string) string { return escaper.Replace(s) }
-
-// Ids Slack gives users (U…, W… in Enterprise Grid, B… for bots) and
-// conversations (C…, G…, D…). Anything else is not rendered as markup.
-var (
-	userID    = regexp.MustCompile(`^[UWB][A-Z0-9]{1,30}$`)
-	channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{1,30}$`)
-)
+func isUserID(id string) bool    { return isSlackID(id, "UWB") }
+func isChannelID(id string) bool { return isSlackID(id, "CGD") }
 
 // mrkdwnOf renders t as Slack mrkdwn, in one buffer: every answer renders
 // a dozen of these.
@@ -34,78 +41,127 @@ func mrkdwnOf(t rich.Text) string {
 	for _, s := range t {
 		n += len(s.Text) + len(s.ID) + 4
 	}
-	var b strings.Builder
-	b.Grow(n + n/8)
-	for _, s := range t {
-		writeSpan(&b, s)
+	if n == 0 {
+		return ""
 	}
-	return b.String()
+	b := appendMrkdwn(make([]byte, 0, n+n/8), t)
+	if len(b) == 0 {
+		return ""
+	}
+	// b is not written again: the string is its only reference, as in
+	// strings.Builder.String.
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-func writeSpan(b *strings.Builder, s rich.Span) {
+// appendMrkdwn appends t rendered as Slack mrkdwn.
+func appendMrkdwn(b []byte, t rich.Text) []byte {
+	for _, s := range t {
+		b = appendSpan(b, s)
+	}
+	return b
+}
+
+func appendSpan(b []byte, s rich.Span) []byte {
 	switch s.Kind {
 	case rich.KindText:
-		writeEscaped(b, s.Text)
+		return appendEscaped(b, s.Text)
 	case rich.KindStrong:
 		if s.Text = oneLine(s.Text); s.Text != "" {
-			b.WriteByte('*')
-			writeEscaped(b, s.Text)
-			b.WriteByte('*')
+			b = append(b, '*')
+			b = appendEscaped(b, s.Text)
+			b = append(b, '*')
 		}
 	case rich.KindCode:
-		b.WriteString(code(s.Text))
+		return appendCode(b, "", s.Text)
 	case rich.KindCommand:
-		b.WriteString(code(rich.CommandLine(commandPrefix, s.Text)))
+		return appendCode(b, commandPrefix, s.Text)
 	case rich.KindMention:
-		if userID.MatchString(s.ID) {
-			b.WriteString("<@")
-			b.WriteString(s.ID)
-			b.WriteByte('>')
-		} else {
-			b.WriteString(escape("@" + nameOr(s.Text, s.ID)))
+		if isUserID(s.ID) {
+			b = append(b, "<@"...)
+			b = append(b, s.ID...)
+			return append(b, '>')
 		}
+		return appendEscaped(append(b, '@'), nameOr(s.Text, s.ID))
 	case rich.KindChannel:
-		if channelID.MatchString(s.ID) {
-			b.WriteString("<#")
-			b.WriteString(s.ID)
-			b.WriteByte('>')
-		} else {
-			b.WriteString(escape("#" + nameOr(s.Text, s.ID)))
+		if isChannelID(s.ID) {
+			b = append(b, "<#"...)
+			b = append(b, s.ID...)
+			return append(b, '>')
 		}
+		return appendEscaped(append(b, '#'), nameOr(s.Text, s.ID))
 	case rich.KindBreak:
-		b.WriteByte('\n')
+		return append(b, '\n')
 	}
+	return b
 }
 
-// writeEscaped writes s with the escapes of escape, without a copy of s.
-func writeEscaped(b *strings.Builder, s string) {
+// appendEscaped appends s with the three escapes Slack requires in mrkdwn
+// text: &amp; &lt; &gt;.
+func appendEscaped(b []byte, s string) []byte {
 	for {
 		i := strings.IndexAny(s, "&<>")
 		if i < 0 {
-			b.WriteString(s)
-			return
+			return append(b, s...)
 		}
-		b.WriteString(s[:i])
+		b = append(b, s[:i]...)
 		switch s[i] {
 		case '&':
-			b.WriteString("&amp;")
+			b = append(b, "&amp;"...)
 		case '<':
-			b.WriteString("&lt;")
+			b = append(b, "&lt;"...)
 		case '>':
-			b.WriteString("&gt;")
+			b = append(b, "&gt;"...)
 		}
 		s = s[i+1:]
 	}
 }
 
-// code renders s as inline code. mrkdwn has no escape for a backtick inside
-// code, so one would end the span early; it becomes a quote.
-func code(s string) string {
-	s = strings.ReplaceAll(oneLine(s), "`", "'")
-	if s == "" {
-		return ""
+// appendCode appends the command line of prefix and s (s alone without a
+// prefix) as inline code: on one line, escaped. mrkdwn has no escape for a
+// backtick inside code, so one would end the span early; it becomes a
+// quote. Nothing is appended for a line without words.
+func appendCode(b []byte, prefix, s string) []byte {
+	if prefix != "" {
+		if strings.ContainsAny(s, "\r\n") {
+			// Rare: the whole line's white space is folded, as code does.
+			s, prefix = rich.CommandLine(prefix, s), ""
+		} else if s == "" {
+			s, prefix = prefix, ""
+		}
 	}
-	return "`" + escape(s) + "`"
+	s = oneLine(s)
+	if prefix == "" && s == "" {
+		return b
+	}
+	b = append(b, '`')
+	if prefix != "" {
+		b = appendCodeText(b, prefix)
+		b = append(b, ' ')
+	}
+	b = appendCodeText(b, s)
+	return append(b, '`')
+}
+
+// appendCodeText appends s escaped, its backticks as quotes.
+func appendCodeText(b []byte, s string) []byte {
+	for {
+		i := strings.IndexAny(s, "&<>`")
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		switch s[i] {
+		case '&':
+			b = append(b, "&amp;"...)
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '`':
+			b = append(b, '\'')
+		}
+		s = s[i+1:]
+	}
 }
 
 func oneLine(s string) string {

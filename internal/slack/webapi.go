@@ -204,6 +204,9 @@ type message struct {
 	// Text is the notification and accessibility fallback for Blocks.
 	Text   string
 	Blocks []slackapi.Block
+	// answer, if set, is rendered into chat.postMessage's body in place of
+	// Text and Blocks (answerPostMessage); only postMessage reads it.
+	answer answerPost
 }
 
 func (m message) options() []slackapi.MsgOption {
