@@ -181,9 +181,9 @@ func refAnswerMessage(a bot.Answer, asker string) message {
 		at := a.AsOf.UTC()
 		note := fmt.Sprintf("From ownership data as of <!date^%d^{time}|%s UTC>; live data is briefly unavailable.", at.Unix(), at.Format("15:04"))
 		text := fmt.Sprintf("From ownership data as of %s UTC; live data is briefly unavailable.\n", at.Format("15:04")) + mrkdwnOf(a.Text())
-		return message{Text: truncate(text, maxFallback), Blocks: append([]slackapi.Block{slackapi.NewContextBlock("", mrkdwn(note))}, refAnswerBlocks(a, asker)...)}
+		return message{Text: truncateMrkdwn(text, maxFallback), Blocks: append([]slackapi.Block{slackapi.NewContextBlock("", mrkdwn(note))}, refAnswerBlocks(a, asker)...)}
 	}
-	return message{Text: truncate(mrkdwnOf(a.Text()), maxFallback), Blocks: refAnswerBlocks(a, asker)}
+	return message{Text: truncateMrkdwn(mrkdwnOf(a.Text()), maxFallback), Blocks: refAnswerBlocks(a, asker)}
 }
 
 // answerBlocks are the blocks the direct writer posts for an answer.

@@ -113,7 +113,7 @@ func (w *answerWriter) answer(a bot.Answer, asker string) {
 		w.s = append(w.s, " UTC; live data is briefly unavailable.\n"...)
 	}
 	w.s = appendMrkdwn(w.s, a.Text())
-	w.b = appendCut(w.b, w.s, maxFallback)
+	w.b = appendCutMrkdwn(w.b, w.s, maxFallback)
 
 	mark := len(w.b)
 	w.b = append(w.b, `,"blocks":[`...)
@@ -433,7 +433,7 @@ func (w *answerWriter) section(t rich.Text) {
 func (w *answerWriter) sectionScratch() {
 	w.block()
 	w.b = append(w.b, `{"type":"section","text":{"type":"mrkdwn","text":`...)
-	w.b = appendCut(w.b, w.s, maxSectionText)
+	w.b = appendCutMrkdwn(w.b, w.s, maxSectionText)
 	w.b = append(w.b, "}}"...)
 }
 
@@ -447,7 +447,7 @@ func (w *answerWriter) context(t rich.Text) {
 func (w *answerWriter) contextScratch() {
 	w.block()
 	w.b = append(w.b, `{"type":"context","elements":[{"type":"mrkdwn","text":`...)
-	w.b = appendCut(w.b, w.s, maxSectionText)
+	w.b = appendCutMrkdwn(w.b, w.s, maxSectionText)
 	w.b = append(w.b, "}]}"...)
 }
 
@@ -481,7 +481,7 @@ func (w *answerWriter) trimmedSection() {
 	}
 	w.block()
 	w.b = append(w.b, `{"type":"section","text":{"type":"mrkdwn","text":`...)
-	w.b = appendCut(w.b, s, maxSectionText)
+	w.b = appendCutMrkdwn(w.b, s, maxSectionText)
 	w.b = append(w.b, "}}"...)
 }
 
@@ -541,6 +541,14 @@ func appendPlainObject(b []byte, s string, n int) []byte {
 	b = append(b, `{"type":"plain_text","text":`...)
 	b = appendCut(b, unsafe.Slice(unsafe.StringData(s), len(s)), n)
 	return append(b, `,"emoji":true}`...)
+}
+
+// appendCutMrkdwn is appendCut for mrkdwn (truncateMrkdwn).
+func appendCutMrkdwn(b, s []byte, n int) []byte {
+	if len(s) > n && utf8.RuneCount(s) > n {
+		return appendJSONString(b, truncateMrkdwn(string(s), n))
+	}
+	return appendJSONString(b, unsafe.String(unsafe.SliceData(s), len(s)))
 }
 
 // appendCut appends s cut to at most n characters (truncate) as a JSON

@@ -105,9 +105,36 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// truncateMrkdwn is truncate for rendered mrkdwn: the cut never splits a
+// mention, link or escaped character ("<@U1>", "&lt;"), which would leave
+// a bare '<' or '&' that Slack reads as the start of markup.
+func truncateMrkdwn(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	if i, j := lastRune(r, '<'), lastRune(r, '>'); i > j {
+		r = r[:i]
+	}
+	if i, j := lastRune(r, '&'), lastRune(r, ';'); i > j {
+		r = r[:i]
+	}
+	return string(r) + "…"
+}
+
+// lastRune is the index of the last c in r, -1 if none.
+func lastRune(r []rune, c rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
 // mrkdwn is a text object of rendered mrkdwn; only the renderer makes one.
 func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncate(s, maxSectionText), false, false)
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncateMrkdwn(s, maxSectionText), false, false)
 }
 
 // plain is a plain_text object: Slack shows it as it is, so it is not
@@ -217,15 +244,15 @@ func holderLine(h bot.Holder) rich.Text {
 }
 
 func onboardingMessage(o bot.Onboarding) message {
-	return message{Text: truncate(mrkdwnOf(o.Text()), maxFallback), Blocks: onboardingBlocks(o)}
+	return message{Text: truncateMrkdwn(mrkdwnOf(o.Text()), maxFallback), Blocks: onboardingBlocks(o)}
 }
 
 // notice is a short reply: feedback thanks, errors, command output.
-func notice(t rich.Text) message { return message{Text: truncate(mrkdwnOf(t), 39000)} }
+func notice(t rich.Text) message { return message{Text: truncateMrkdwn(mrkdwnOf(t), 39000)} }
 
 // textMessage renders longer text as sections, for command output.
 func textMessage(t rich.Text) message {
-	return message{Text: truncate(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
+	return message{Text: truncateMrkdwn(mrkdwnOf(t), maxFallback), Blocks: sections(t)}
 }
 
 // digestBlocks renders the leads' digest: a header, one section per part

@@ -32,7 +32,7 @@ func parseReviewKey(s string) (string, ownership.Role, bool) {
 func successorMessage(r bot.ReviewAsk) message {
 	q := rich.Sprintf("Who takes over as %s of %s? Pick them, and a lead approves the handover.", r.RoleName, rich.Strong(r.Team.Name))
 	pick := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeUser, plain("Choose the successor", maxButtonText), actionReviewSuccessor)
-	return message{Text: truncate(mrkdwnOf(q), maxFallback), Blocks: []slackapi.Block{section(q), slackapi.NewActionBlock(reviewBlockPrefix+reviewKey(r), pick)}}
+	return message{Text: truncateMrkdwn(mrkdwnOf(q), maxFallback), Blocks: []slackapi.Block{section(q), slackapi.NewActionBlock(reviewBlockPrefix+reviewKey(r), pick)}}
 }
 
 // onReviewYes records the holder's confirmation in place of the question.
