@@ -119,16 +119,8 @@ func isFiller(norm []byte, q bool) bool {
 	}
 	words, first := 0, true
 	for len(norm) > 0 {
-		i := 0
-		for i < len(norm) && norm[i] != ' ' {
-			i++
-		}
-		w := norm[:i]
-		if i < len(norm) {
-			i++
-		}
-		norm = norm[i:]
-		if len(w) == 0 {
+		var w []byte
+		if w, norm = nextWord(norm); len(w) == 0 {
 			continue
 		}
 		if first && !fillerStart[string(w)] || askWord[string(w)] {
@@ -214,22 +206,28 @@ func endsWithQuestionMark(seg string) bool {
 	return false
 }
 
+// nextWord splits a normalised sentence's first word (up to a space) from
+// the rest after that space.
+func nextWord(norm []byte) (w, rest []byte) {
+	i := 0
+	for i < len(norm) && norm[i] != ' ' {
+		i++
+	}
+	w = norm[:i]
+	if i < len(norm) {
+		i++
+	}
+	return w, norm[i:]
+}
+
 // isAsk reports whether a normalised sentence asks something: it starts
 // with a question or request word, or names the person wanted ("who",
 // "someone") anywhere.
 func isAsk(norm []byte) bool {
 	first := true
 	for len(norm) > 0 {
-		i := 0
-		for i < len(norm) && norm[i] != ' ' {
-			i++
-		}
-		w := norm[:i]
-		if i < len(norm) {
-			i++
-		}
-		norm = norm[i:]
-		if len(w) == 0 {
+		var w []byte
+		if w, norm = nextWord(norm); len(w) == 0 {
 			continue
 		}
 		if first && askStart[string(w)] || askWord[string(w)] {

@@ -97,9 +97,13 @@ func appendSpan(b []byte, s rich.Span) []byte {
 
 // appendEscaped appends s with the three escapes Slack requires in mrkdwn
 // text: &amp; &lt; &gt;.
-func appendEscaped(b []byte, s string) []byte {
+func appendEscaped(b []byte, s string) []byte { return appendEscapedSet(b, s, "&<>") }
+
+// appendEscapedSet appends s with Slack's escapes for the characters of
+// set that are among & < >, and a backtick, if set has one, as a quote.
+func appendEscapedSet(b []byte, s, set string) []byte {
 	for {
-		i := strings.IndexAny(s, "&<>")
+		i := strings.IndexAny(s, set)
 		if i < 0 {
 			return append(b, s...)
 		}
@@ -111,6 +115,8 @@ func appendEscaped(b []byte, s string) []byte {
 			b = append(b, "&lt;"...)
 		case '>':
 			b = append(b, "&gt;"...)
+		case '`':
+			b = append(b, '\'')
 		}
 		s = s[i+1:]
 	}
@@ -143,26 +149,7 @@ func appendCode(b []byte, prefix, s string) []byte {
 }
 
 // appendCodeText appends s escaped, its backticks as quotes.
-func appendCodeText(b []byte, s string) []byte {
-	for {
-		i := strings.IndexAny(s, "&<>`")
-		if i < 0 {
-			return append(b, s...)
-		}
-		b = append(b, s[:i]...)
-		switch s[i] {
-		case '&':
-			b = append(b, "&amp;"...)
-		case '<':
-			b = append(b, "&lt;"...)
-		case '>':
-			b = append(b, "&gt;"...)
-		case '`':
-			b = append(b, '\'')
-		}
-		s = s[i+1:]
-	}
-}
+func appendCodeText(b []byte, s string) []byte { return appendEscapedSet(b, s, "&<>`") }
 
 func oneLine(s string) string {
 	if !strings.ContainsAny(s, "\r\n") {
