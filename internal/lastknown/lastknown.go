@@ -455,85 +455,48 @@ func (s *Store) Ready(ctx context.Context) error {
 // RecordPick implements ownership.Store: the store's. A pick is never
 // recorded from memory; while the store is unreachable the error says so.
 func (s *Store) RecordPick(ctx context.Context, t ownership.TenantID, p ownership.Pick) (ownership.Candidate, error) {
-	c, err := s.Store.RecordPick(ctx, t, p)
-	if err == nil {
-		s.good()
-		return c, nil
-	}
-	if unreachable(err) && ctx.Err() == nil {
-		return ownership.Candidate{}, s.unavailable(err)
-	}
-	return ownership.Candidate{}, err
+	v, err := s.Store.RecordPick(ctx, t, p)
+	return passedWith(ctx, s, v, err)
 }
 
 // Candidates implements ownership.Store: the store's; they are not kept
 // in memory, so while the store is unreachable the error says so.
 func (s *Store) Candidates(ctx context.Context, t ownership.TenantID) ([]ownership.Candidate, error) {
-	cs, err := s.Store.Candidates(ctx, t)
-	if err == nil {
-		s.good()
-		return cs, nil
-	}
-	if unreachable(err) && ctx.Err() == nil {
-		return nil, s.unavailable(err)
-	}
-	return nil, err
+	v, err := s.Store.Candidates(ctx, t)
+	return passedWith(ctx, s, v, err)
 }
 
 // DropCandidate implements ownership.Store: the store's.
 func (s *Store) DropCandidate(ctx context.Context, t ownership.TenantID, key string) error {
-	err := s.Store.DropCandidate(ctx, t, key)
-	if err == nil {
-		s.good()
-		return nil
-	}
-	if unreachable(err) && ctx.Err() == nil {
-		return s.unavailable(err)
-	}
-	return err
+	return s.passed(ctx, s.Store.DropCandidate(ctx, t, key))
 }
 
 // AddStats implements ownership.Store: the store's. Counts are not kept
 // here; while the store is unreachable the error says so, and the caller
 // (the replica's counter) keeps them for its next flush.
 func (s *Store) AddStats(ctx context.Context, deltas []ownership.StatsDelta) error {
-	err := s.Store.AddStats(ctx, deltas)
-	if err == nil {
-		s.good()
-		return nil
-	}
-	if unreachable(err) && ctx.Err() == nil {
-		return s.unavailable(err)
-	}
-	return err
+	return s.passed(ctx, s.Store.AddStats(ctx, deltas))
 }
 
 // Stats implements ownership.Store: the store's; statistics are not kept
 // in memory, so while the store is unreachable the error says so.
 func (s *Store) Stats(ctx context.Context, t ownership.TenantID, from, to time.Time) (ownership.StatsReport, error) {
-	r, err := s.Store.Stats(ctx, t, from, to)
-	if err == nil {
-		s.good()
-		return r, nil
-	}
-	if unreachable(err) && ctx.Err() == nil {
-		return ownership.StatsReport{}, s.unavailable(err)
-	}
-	return ownership.StatsReport{}, err
+	v, err := s.Store.Stats(ctx, t, from, to)
+	return passedWith(ctx, s, v, err)
 }
 
 // RemoveUnanswered implements ownership.Store: the store's; the queue is
 // not kept in memory, so while the store is unreachable the error says so.
 func (s *Store) RemoveUnanswered(ctx context.Context, t ownership.TenantID, texts []string) ([]ownership.Unanswered, error) {
-	qs, err := s.Store.RemoveUnanswered(ctx, t, texts)
-	return qs, s.passed(ctx, err)
+	v, err := s.Store.RemoveUnanswered(ctx, t, texts)
+	return passedWith(ctx, s, v, err)
 }
 
 // ClearUnanswered implements ownership.Store: the store's, as
 // RemoveUnanswered.
 func (s *Store) ClearUnanswered(ctx context.Context, t ownership.TenantID) ([]ownership.Unanswered, error) {
-	qs, err := s.Store.ClearUnanswered(ctx, t)
-	return qs, s.passed(ctx, err)
+	v, err := s.Store.ClearUnanswered(ctx, t)
+	return passedWith(ctx, s, v, err)
 }
 
 // passed notes a store call that worked, and turns an unreachable store's
@@ -547,4 +510,14 @@ func (s *Store) passed(ctx context.Context, err error) error {
 		return s.unavailable(err)
 	}
 	return err
+}
+
+// passedWith is passed for a call that returns a value, which is dropped
+// (the zero value returned) when the call failed.
+func passedWith[T any](ctx context.Context, s *Store, v T, err error) (T, error) {
+	if err = s.passed(ctx, err); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
