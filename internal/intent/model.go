@@ -333,6 +333,7 @@ func build(intents []Intent) *model {
 		m.typoSpan[i] = m.surface[w]
 	}
 	m.typo = newTypoIndex(words, fr)
+	m.foldMisspellings(words, fr, intents, normed, l)
 
 	// 4. features of every phrase
 	m.nPhrases = len(normed)
@@ -488,6 +489,87 @@ func build(intents []Intent) *model {
 	}
 	m.pool.New = func() any { return m.newScratch() }
 	return m
+}
+
+// Misspelling folds: a catalogue may hold a word misspelt on purpose ("who
+// grooms the backlgo"), so that questions with that slip match. Kept as a
+// word of its own it would be a rare, heavy feature of one intent, and a
+// question with the same slip would lean on that one phrase instead of on
+// every phrase about the backlog. A rare catalogue word that is not an
+// English word and is one slip from a word its own intent uses several
+// times (and the catalogue far more often) is read as that word, in the
+// phrases and in questions alike. A rare real word ("booth", "lease") has
+// no such neighbour in its intent and stays itself.
+const (
+	misspeltMaxFreq = 2 // a misspelling is used at most this often
+	misspeltRatio   = 4 // its correction at least this many times as often
+	misspeltMinLen  = 5
+	misspeltInOwn   = 2 // the correction's uses in the misspelling's intent
+)
+
+type wordIn struct {
+	w      string
+	intent int32
+}
+
+// foldMisspellings points the surface form of each misspelt catalogue word
+// (see misspeltMaxFreq) at its correction's stems. normed holds the
+// normalised phrases of intents in order.
+func (m *model) foldMisspellings(words []string, freq []int32, intents []Intent, normed []string, l *lexicon) {
+	// candidates: rare words one slip from a far more frequent word
+	type fold struct{ w, c int32 }
+	var folds []fold
+	var buf []byte
+	for i, w := range words {
+		f := freq[i]
+		if f == 0 || f > misspeltMaxFreq || len(w) < misspeltMinLen || isCommonWord([]byte(w)) {
+			continue
+		}
+		if _, lexWord := slices.BinarySearch(l.words, w); lexWord {
+			continue
+		}
+		m.typo.skip = int32(i)
+		c := m.typo.correctWithin([]byte(w), 1, &buf)
+		m.typo.skip = -1
+		if c < 0 || freq[c] < misspeltRatio*f {
+			continue
+		}
+		if cw := words[c]; len(w) >= len(cw) && osaDistance([]byte(w), cw, 1) > 1 {
+			continue // two slips that add letters: another word ("presidents")
+		}
+		folds = append(folds, fold{int32(i), c})
+	}
+	if len(folds) == 0 {
+		return
+	}
+	// count the words involved per intent
+	count := make(map[wordIn]int32, 4*len(folds))
+	for _, f := range folds {
+		count[wordIn{w: words[f.w], intent: -1}] = 0
+		count[wordIn{w: words[f.c], intent: -1}] = 0
+	}
+	k := 0
+	for i, in := range intents {
+		for range in.Phrases {
+			for w := range strings.FieldsSeq(normed[k]) {
+				if _, ok := count[wordIn{w: w, intent: -1}]; ok {
+					count[wordIn{w: w, intent: int32(i)}]++
+				}
+			}
+			k++
+		}
+	}
+	for _, f := range folds {
+		w, c := words[f.w], words[f.c]
+		own := false
+		for i := int32(0); i < int32(len(intents)) && !own; i++ {
+			own = count[wordIn{w, i}] > 0 && count[wordIn{c, i}] >= misspeltInOwn
+		}
+		if own {
+			m.surface[w] = m.typoSpan[f.c]
+			m.typoSpan[f.w] = m.typoSpan[f.c]
+		}
+	}
 }
 
 // scratch is the per-call working memory of Match, pooled so a match does
