@@ -732,9 +732,15 @@ func (m *model) analyze(s *scratch, building bool) {
 	}
 }
 
-// dropGreeting removes greetings and the bot's own name from a question
-// that has a topic ("hey @whoowns, who grooms the backlog?"): only a bare
-// greeting or a question about the bot asks for help.
+// addressTerms: a word about the bot ("bot", "whoowns") among a message's
+// first terms addresses it ("hey bot, who grooms the backlog?"); further on
+// it is what the message is about ("no idea what the bot is for").
+const addressTerms = 2
+
+// dropGreeting removes greetings, and the bot's own name where it
+// addresses the bot, from a question that has a topic ("hey @whoowns, who
+// grooms the backlog?"): only a bare greeting or a question about the bot
+// asks for help.
 func (m *model) dropGreeting(s *scratch) {
 	chat, topic := false, false
 	for _, t := range s.terms {
@@ -750,8 +756,8 @@ func (m *model) dropGreeting(s *scratch) {
 		return
 	}
 	out := s.terms[:0]
-	for _, t := range s.terms {
-		if t.id < 0 || int(t.id) >= len(m.idf) || t.id != m.hello && !m.chatWord[t.id] {
+	for i, t := range s.terms {
+		if t.id < 0 || int(t.id) >= len(m.idf) || t.id != m.hello && !(m.chatWord[t.id] && i < addressTerms) {
 			out = append(out, t)
 		}
 	}
