@@ -192,7 +192,7 @@ var synonyms = [][]string{
 	{"oncall", "pager", "pagerduty", "incident", "outage", "postmortem", "alert", "downtime", "rota"},
 	{"deploy", "deployment", "hotfix", "rollback", "staging", "prod"},
 	{"architecture", "architect", "schema", "database", "framework", "kafka", "postgres", "mysql", "redis", "rabbitmq",
-		"monolith", "backend", "frontend", "api", "graphql", "grpc", "protocol", "broker", "cache", "caching", "orm", "sql", "migration", "tooling"},
+		"monolith", "backend", "frontend", "api", "graphql", "grpc", "protocol", "broker", "cache", "caching", "orm", "sql", "migration"},
 	{"security", "pentest", "vulnerability", "cve", "compliance", "gdpr", "privacy", "legal", "lawyer", "contract",
 		"nda", "trademark", "licence", "license", "licensing", "audit"},
 	{"hardware", "laptop", "computer", "keyboard", "headset", "printer", "password", "vpn", "wifi", "okta", "sso", "mfa",
