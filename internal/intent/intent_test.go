@@ -257,11 +257,30 @@ func TestRoleLookup(t *testing.T) {
 		{"who's the product-owner here", ownership.ProductOwner},
 		{"<@U1> who is PO", ownership.ProductOwner},
 		{"who are the PM and the PO for billing", ownership.ProductManager},
+		// the team or product after the role is whose PM, not a topic
+		{"who's the PO for the fraud detection service", ownership.ProductOwner},
+		{"what's the name of the product manager on the warehouse tracking app", ownership.ProductManager},
+		{"who is the current pm for the streaming dashboards now that priya moved", ownership.ProductManager},
 	}
 	for _, tc := range cases {
 		r := c.Match(tc.text)
 		if r.Intent != "role_lookup" || r.Role != tc.role {
 			t.Errorf("Match(%q) = %s/%s, want role_lookup/%s", tc.text, r.Intent, r.Role, tc.role)
+		}
+	}
+}
+
+// TestRoleWithTopic: a question that names a role and a topic, not a
+// team, asks about the topic.
+func TestRoleWithTopic(t *testing.T) {
+	c := mustDefault(t)
+	for text, want := range map[string]string{
+		"who is the PO for acceptance criteria": "acceptance_criteria",
+		"who is the pm for the roadmap":         "roadmap",
+		"is the PO in charge of the backlog":    "backlog",
+	} {
+		if r := c.Match(text); r.Intent != want {
+			t.Errorf("Match(%q) = %s, want %s", text, r.Intent, want)
 		}
 	}
 }

@@ -226,6 +226,12 @@ var stopWords = []string{
 // which must not steer the match.
 var teamNouns = []string{"team", "squad", "tribe", "crew", "pod", "group", "channel"}
 
+// holderNouns, with teamNouns, end the name of what a role holder is
+// responsible for ("the PM for the tracking app"), after a question that
+// asks who holds the role.
+var holderNouns = []string{"app", "apps", "application", "service", "platform", "portal", "product",
+	"site", "website", "tool", "system", "dashboard", "area", "feature"}
+
 // teamPrepositions introduce a team name ("for checkout", "on payments").
 var teamPrepositions = []string{"for", "on", "in", "of", "at", "from"}
 

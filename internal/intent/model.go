@@ -161,12 +161,15 @@ type model struct {
 	none        int32 // index of the "none" intent, -1 if absent
 	help        int32
 	lookup      int32
-	pmID, poID  int32     // canonical ids of the two roles, for role_lookup
-	hello       int32     // canonical id of the greeting words, -1 if absent
-	chatWord    []bool    // word id → a help word that no product intent uses ("good")
-	roleFeat    []bool    // feature id → a role word (PM, PO) or a pair with one
-	topicWord   []bool    // word id → product vocabulary of a topic intent, never a team name of a lookup
-	w           []float32 // regression weights, feature-major
+	pmID, poID  int32          // canonical ids of the two roles, for role_lookup
+	hello       int32          // canonical id of the greeting words, -1 if absent
+	who, is     int32          // canonical ids of "who" and "is", -1 if absent
+	name        int32          // canonical id of "name", -1 if absent
+	holderNoun  map[int32]bool // canonical ids of teamNouns and holderNouns
+	chatWord    []bool         // word id → a help word that no product intent uses ("good")
+	roleFeat    []bool         // feature id → a role word (PM, PO) or a pair with one
+	topicWord   []bool         // word id → product vocabulary of a topic intent, never a team name of a lookup
+	w           []float32      // regression weights, feature-major
 	bias        []float32
 	trainKey    uint64 // what the weights were fitted on (see fit)
 	pretrained  bool   // the weights came from weights.bin
@@ -188,6 +191,9 @@ type term struct {
 	ctx    float32 // weight of the word's sentence: 1 in the ask, less in context
 	team   bool    // unknown word that looks like a team name
 	prep   bool    // a preposition that can introduce a team ("for", "on")
+	// afterPrep: a team preposition, dropped as a stop word, came right
+	// before this term
+	afterPrep bool
 }
 
 func (m *model) addStem(s string) int32 {
@@ -487,6 +493,13 @@ func build(intents []Intent) *model {
 	if id, ok := m.stemID[stemString("hello")]; ok {
 		m.hello = m.fold[id]
 	}
+	m.who, m.is, m.name = m.canonID("who"), m.canonID("is"), m.canonID("name")
+	m.holderNoun = map[int32]bool{}
+	for _, w := range append(slices.Clone(teamNouns), holderNouns...) {
+		if id := m.canonID(w); id >= 0 {
+			m.holderNoun[id] = true
+		}
+	}
 	m.pool.New = func() any { return m.newScratch() }
 	return m
 }
@@ -688,6 +701,7 @@ func (m *model) analyze(s *scratch, building bool) {
 	// concepts (longest first), folding and stop words
 	s.terms = s.terms[:0]
 	var key [8]int32
+	afterPrep := false
 	for i := 0; i < len(s.stems); {
 		matched := false
 		for n := min(m.maxSpan, len(s.stems)-i); n >= 2; n-- {
@@ -707,7 +721,8 @@ func (m *model) analyze(s *scratch, building bool) {
 			}
 			if sp, hit := m.concepts[packKey(key[:n])]; hit {
 				for _, id := range m.expand[sp.off : sp.off+sp.n] {
-					s.terms = append(s.terms, term{id: id, weight: w, ctx: cw})
+					s.terms = append(s.terms, term{id: id, weight: w, ctx: cw, afterPrep: afterPrep})
+					afterPrep = false
 				}
 				i += n
 				matched = true
@@ -722,14 +737,68 @@ func (m *model) analyze(s *scratch, building bool) {
 		if t.id >= 0 {
 			t.id = m.fold[t.id]
 			if m.stop[t.id] {
+				afterPrep = afterPrep || t.prep
 				continue
 			}
 		}
+		t.afterPrep, afterPrep = afterPrep, false
 		s.terms = append(s.terms, t)
 	}
 	if !building {
+		m.markRoleHolders(s.terms)
 		m.dropGreeting(s)
 	}
+}
+
+// markRoleHolders blanks the team or product named after a role the
+// question asks for ("who is our product manager for the logistics tracking
+// product", "the name of our PO on the streaming app"): those words say
+// whose PM, not what the question is about, so they must not pull it to a
+// topic ("tracking" to metrics). Only the asking frames "who is [the] ROLE
+// for X" and "name of [the] ROLE for X" count, and only when X names a
+// holder: a word the catalogue does not know (a team's own name) or a
+// product noun ("app", "service", "team"). "Who is the PM for the roadmap"
+// and "is the PO in charge of the backlog" keep their topic.
+func (m *model) markRoleHolders(ts []term) {
+	for i, t := range ts {
+		if t.id < 0 || !m.isRole(t.id) || i+1 >= len(ts) || !ts[i+1].afterPrep || !m.asksForHolder(ts[:i]) {
+			continue
+		}
+		end := -1
+		for j := i + 1; j < len(ts) && j <= i+4; j++ {
+			u := ts[j]
+			if u.ctx != t.ctx || (u.id >= 0 && (m.isRole(u.id) || u.id == m.who)) {
+				break
+			}
+			if u.id < 0 || m.holderNoun[u.id] {
+				end = j
+			}
+		}
+		for j := i + 1; j <= end; j++ {
+			ts[j] = term{id: -1, weight: 1, ctx: ts[j].ctx, team: true}
+		}
+	}
+}
+
+// isRole reports whether a canonical word id is a role word (PM, PO).
+func (m *model) isRole(id int32) bool {
+	return int(id) < len(m.roleFeat) && m.roleFeat[id]
+}
+
+// asksForHolder reports whether the terms before a role word ask who holds
+// it: "who is [one word] ROLE" or "name [of] [one word] ROLE".
+func (m *model) asksForHolder(before []term) bool {
+	n := len(before)
+	for skip := 0; skip <= 1 && n-skip >= 1; skip++ {
+		last := before[n-1-skip].id
+		if last == m.name && last >= 0 {
+			return true
+		}
+		if n-skip >= 2 && last == m.is && last >= 0 && before[n-2-skip].id == m.who {
+			return true
+		}
+	}
+	return false
 }
 
 // addressTerms: a word about the bot ("bot", "whoowns") among a message's
@@ -762,6 +831,14 @@ func (m *model) dropGreeting(s *scratch) {
 		}
 	}
 	s.terms = out
+}
+
+// canonID is the canonical id of a word, -1 if the vocabulary lacks it.
+func (m *model) canonID(w string) int32 {
+	if id, ok := m.stemID[stemString(w)]; ok {
+		return m.fold[id]
+	}
+	return -1
 }
 
 // allStop reports whether every word of a vocabulary span is a stop word.
