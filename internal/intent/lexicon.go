@@ -217,7 +217,7 @@ var stopWords = []string{
 	"just", "any", "some", "there", "here", "please", "also", "really", "actually", "currently", "right",
 	"now", "around", "all", "would", "could", "might", "will", "shall", "exactly", "usually", "normally",
 	"typically", "generally", "basically", "anyway", "then", "well", "even", "too", "very", "quite", "ok",
-	"okay", "hmm", "um", "uh", "quick", "q", "wondering", "curious", "know", "tell",
+	"okay", "hmm", "um", "uh", "quick", "q", "wondering", "curious", "tell",
 	"if", "whether", "as", "than", "like", "thanks", "thank", "cheers",
 	"have", "has", "had",
 }
