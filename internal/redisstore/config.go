@@ -212,6 +212,7 @@ func (c Config) newClient() (redis.UniversalClient, func(), error) {
 		}
 		c.nodeOptions(o, dial, read, write, poolTimeout)
 		cl := redis.NewClient(o)
+		cl.AddHook(recentCheck{})
 		cl.AddHook(&fastFail{})
 		return cl, nop, nil
 	case len(c.SentinelAddrs) > 0:
@@ -226,6 +227,7 @@ func (c Config) newClient() (redis.UniversalClient, func(), error) {
 		o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.PoolSize = n.ContextTimeoutEnabled, n.MaxRetries, n.DialerRetries, n.PoolSize
 		o.MinRetryBackoff, o.MaxRetryBackoff = n.MinRetryBackoff, n.MaxRetryBackoff
 		cl := redis.NewFailoverClient(o)
+		cl.AddHook(recentCheck{})
 		cl.AddHook(&fastFail{})
 		return cl, nop, nil
 	default:
@@ -256,6 +258,7 @@ func (c Config) newClient() (redis.UniversalClient, func(), error) {
 			FailingTimeoutSeconds: 1,
 			NewClient: func(o *redis.Options) *redis.Client {
 				cl := redis.NewClient(o)
+				cl.AddHook(recentCheck{})
 				cl.AddHook(&fastFail{})
 				return cl
 			},

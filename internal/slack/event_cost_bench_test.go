@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/whoowns/whoowns/internal/bot"
 	"github.com/whoowns/whoowns/internal/intent"
 	"github.com/whoowns/whoowns/internal/metrics"
@@ -43,7 +44,19 @@ func newCostRig(b *testing.B) *costRig {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client, prefix := redistest.Client(b)
+	// With a real server, the client is the one serve builds from
+	// REDIS_URL (its pool, timeouts and hooks), as the replica's.
+	var client redis.UniversalClient
+	var prefix string
+	if url := os.Getenv(redistest.EnvURL); url != "" {
+		if client, err = (redisstore.Config{URL: url}).NewClient(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { client.Close() })
+		prefix = redistest.Prefix(b)
+	} else {
+		client, prefix = redistest.Client(b)
+	}
 	trips := &redistest.RoundTrips{}
 	client.AddHook(trips)
 	st := redisstore.New(client, redisstore.WithPrefix(prefix))
