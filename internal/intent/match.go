@@ -25,6 +25,12 @@ var (
 	leadRatio = 2.0
 )
 
+// pointBackMax: an ask of at most this many words besides question words
+// ("who do I talk to?", "who looks after this?") can point back at the
+// story around it; a longer one ("who owns the build infrastructure for
+// the monorepo?") is about what it names.
+const pointBackMax = 2
+
 // askNoneMargin: how far the out-of-scope evidence of a message's asking
 // sentences must exceed what makes a question out of scope before they
 // overrule the rest of the message (see askVerdict).
@@ -92,6 +98,7 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 			all.qn += u * u
 			if t.ctx >= 1 {
 				ask.qn += u * u
+				ask.content++
 			}
 		}
 	}
@@ -135,10 +142,12 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	// it to the whole message.
 	askSays := 0
 	if split && ask.informative && taught < 0 {
-		askSays = m.askVerdict(s.askScore, s.zAsk)
-		if askSays < 0 && m.askVerdict(s.intent, s.z) > 0 {
+		askSays = m.askVerdict(s.askScore, s.zAsk, ask.noneTopic)
+		if askSays < 0 && !ask.noneTopic && ask.content <= pointBackMax && m.askVerdict(s.intent, s.z, false) > 0 {
 			// the ask points back at the story ("who looks after
-			// this?"), which is clearly about a product topic
+			// this?"), which is clearly about a product topic; an ask
+			// that names a field the bot does not cover ("who owns the
+			// build infrastructure?") stays out of scope
 			askSays = 0
 		}
 		s.trace.ask = int8(askSays)
@@ -179,10 +188,12 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 
 // askVerdict is what the asking sentences of a message say about its
 // scope on their own: -1 when the out-of-scope examples beat their best
-// intent by a wide margin (askNoneMargin), 1 when they would be answered
+// intent by a wide margin (askNoneMargin), or at all when the ask names a
+// field the bot does not cover (noneTopic: "who owns the build
+// infrastructure?"), 1 when they would be answered
 // with high confidence on their own (not out of scope, a score of at least
 // highScore, no near tie), 0 when they are not clear either way.
-func (m *model) askVerdict(sc []float32, z []float64) int {
+func (m *model) askVerdict(sc []float32, z []float64, noneTopic bool) int {
 	best := m.top(sc, m.none, -1, -1)
 	if best < 0 {
 		return 0
@@ -192,7 +203,7 @@ func (m *model) askVerdict(sc []float32, z []float64) int {
 	switch {
 	case m.none < 0:
 		return 0
-	case evidence > need+askNoneMargin:
+	case evidence > need+askNoneMargin, noneTopic && evidence > need:
 		return -1
 	case evidence > need:
 		return 0
@@ -244,16 +255,22 @@ func (c *Catalogue) answer(s *scratch, best int32, conf Confidence) Result {
 type view struct {
 	qn, spread  float32
 	informative bool
+	noneTopic   bool // a word only the out-of-scope examples use
+	content     int  // words other than question words, unknown ones included
 }
 
 func (v *view) add(m *model, f int32, w, sent float32) {
 	v.qn += w * w
 	if int(f) < len(m.stems) && w > 0 {
+		if m.noneWord[f] {
+			v.noneTopic = true
+		}
 		if m.idf[f] >= m.informative {
 			v.informative = true
 		}
 		if !m.function[f] {
 			v.spread += m.idf[f] * sent
+			v.content++
 		}
 	}
 }

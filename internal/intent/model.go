@@ -169,6 +169,7 @@ type model struct {
 	chatWord    []bool         // word id → a help word that no product intent uses ("good")
 	roleFeat    []bool         // feature id → a role word (PM, PO) or a pair with one
 	topicWord   []bool         // word id → product vocabulary of a topic intent, never a team name of a lookup
+	noneWord    []bool         // word id → used by the out-of-scope examples alone ("monorepo", "payslip")
 	w           []float32      // regression weights, feature-major
 	bias        []float32
 	trainKey    uint64 // what the weights were fitted on (see fit)
@@ -398,11 +399,13 @@ func build(intents []Intent) *model {
 	}
 	m.topicWord = make([]bool, len(m.stems))
 	m.chatWord = make([]bool, len(m.stems))
+	m.noneWord = make([]bool, len(m.stems))
 	for f := range m.stems {
 		n := users(f)
 		if n == 0 {
 			continue
 		}
+		m.noneWord[f] = n == 1 && has(int32(f), m.none)
 		if !has(int32(f), m.lookup) && !m.function[f] {
 			for i := int32(0); i < int32(len(intents)); i++ {
 				if has(int32(f), i) && i != m.none && i != m.help && i != diff {

@@ -12,7 +12,7 @@ package intent
 
 // contextWeight is the weight of a word outside the asking sentences of a
 // message that has both.
-var contextWeight = 0.4
+var contextWeight = 0.6
 
 // fillerWeight is the weight of a word in a greeting, thanks, apology or
 // sign-off sentence ("Hope everyone had a good weekend!", "Sorry if this is
