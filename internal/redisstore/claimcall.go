@@ -2,7 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 
@@ -35,7 +39,7 @@ func (k *keyArg) MarshalBinary() ([]byte, error) { return k.b, nil }
 func (k *keyArg) String() string { return string(k.b) }
 
 // claimCall is the argument list of one claimDirScript call: EVALSHA sha
-// numkeys dir claim... tag ttl.
+// numkeys dir claim... tag ttl token.
 type claimCall struct {
 	buf     []byte
 	ends    []int
@@ -43,10 +47,28 @@ type claimCall struct {
 	numKeys int64
 	tag     string
 	ttl     int64
+	token   keyArg
 	args    []interface{}
 }
 
+// claimTokens numbers the claim calls of this process; with
+// claimTokenPrefix, random per process, it makes each call's claim value
+// (claimDirScript's ARGV[3]) its own among every replica's.
+var (
+	claimTokens      atomic.Uint64
+	claimTokenPrefix = func() string {
+		b := make([]byte, 8)
+		rand.Read(b)
+		return hex.EncodeToString(b) + ":"
+	}()
+)
+
 var claimCalls = sync.Pool{New: func() any { return new(claimCall) }}
+
+// newClaimToken is a claim value of its own for one claim call.
+func newClaimToken() string {
+	return claimTokenPrefix + strconv.FormatUint(claimTokens.Add(1), 10)
+}
 
 // runClaimDir runs claimDirScript on tenant id's directory and the claim
 // keys, with the cached stamp tag and the claims' ttl in ms. It returns
@@ -66,6 +88,9 @@ func (s *Store) runClaimDir(ctx context.Context, id ownership.TenantID, keys []s
 		c.buf = append(append(append(c.buf, s.prefix...), ":claim:"...), k...)
 		c.ends = append(c.ends, len(c.buf))
 	}
+	// The call's claim value goes last into the buffer.
+	c.buf = strconv.AppendUint(append(c.buf, claimTokenPrefix...), claimTokens.Add(1), 10)
+	tokenStart := c.ends[len(c.ends)-1]
 	c.keys = c.keys[:0]
 	start := 0
 	for _, end := range c.ends {
@@ -77,7 +102,8 @@ func (s *Store) runClaimDir(ctx context.Context, id ownership.TenantID, keys []s
 	for i := range c.keys {
 		c.args = append(c.args, &c.keys[i])
 	}
-	c.args = append(c.args, &c.tag, &c.ttl)
+	c.token = keyArg{b: c.buf[tokenStart:len(c.buf):len(c.buf)]}
+	c.args = append(c.args, &c.tag, &c.ttl, &c.token)
 
 	cmd := redis.NewStringSliceCmd(ctx, c.args...)
 	_ = s.client.Process(ctx, cmd)

@@ -669,20 +669,21 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	if ttl <= 0 {
 		return false, ownership.Errorf(ownership.ErrInvalid, "A claim needs a positive time to live.")
 	}
-	ok, err := s.client.SetNX(ctx, s.prefix+":claim:"+key, "1", max(ttl, time.Millisecond)).Result()
+	// One key is one slot, so the script serves a Cluster too.
+	n, err := claimAllScript.Run(ctx, s.client, []string{s.prefix + ":claim:" + key}, max(ttl.Milliseconds(), 1), newClaimToken()).Int64()
 	if err != nil {
 		return false, fail(err)
 	}
-	return ok, nil
+	return n == 1, nil
 }
 
-// claimAllScript sets every key to "1" for ARGV[1] ms unless one of them
-// exists: all or nothing, in one atomic step (a key it set before meeting a
-// taken one is deleted again, unseen by anyone). It returns 1 when it
-// claimed.
+// claimAllScript sets every key to this call's own value ARGV[2] (see
+// claimDirScript) for ARGV[1] ms unless one of them holds another: all or
+// nothing, in one atomic step (a key it set before meeting a taken one is
+// deleted again, unseen by anyone). It returns 1 when it claimed.
 var claimAllScript = redis.NewScript(`
 for i = 1, #KEYS do
-  if not redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[1]) then
+  if not redis.call('SET', KEYS[i], ARGV[2], 'NX', 'PX', ARGV[1]) and redis.call('GET', KEYS[i]) ~= ARGV[2] then
     for j = 1, i - 1 do redis.call('DEL', KEYS[j]) end
     return 0
   end
@@ -723,7 +724,7 @@ func (s *Store) ClaimAll(ctx context.Context, ttl time.Duration, keys ...string)
 		}
 		return true, nil
 	}
-	n, err := claimAllScript.Run(ctx, s.client, s.claimKeys(keys), max(ttl.Milliseconds(), 1)).Int64()
+	n, err := claimAllScript.Run(ctx, s.client, s.claimKeys(keys), max(ttl.Milliseconds(), 1), newClaimToken()).Int64()
 	if err != nil {
 		return false, fail(err)
 	}
@@ -760,11 +761,17 @@ func (s *Store) Release(ctx context.Context, keys ...string) error {
 // claimDirScript is claimAllScript on KEYS[2..] with ttl ARGV[2], then,
 // if it claimed, getDirScript on KEYS[1] with the cached stamp ARGV[1]. It
 // returns nil when a key was taken.
+//
+// Each call's claims hold a value of their own, ARGV[3] (see claimToken),
+// and a key that already holds it counts as claimed: go-redis sends a
+// command once more when its reply is lost (EOF, a read timeout), and a
+// script that had run the first time would otherwise find its own claims
+// and report the delivery as answered elsewhere, losing the answer.
 var claimDirScript = redis.NewScript(claimDirSource)
 
 const claimDirSource = `
 for i = 2, #KEYS do
-  if not redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2]) then
+  if not redis.call('SET', KEYS[i], ARGV[3], 'NX', 'PX', ARGV[2]) and redis.call('GET', KEYS[i]) ~= ARGV[3] then
     for j = 2, i - 1 do redis.call('DEL', KEYS[j]) end
     return false
   end
