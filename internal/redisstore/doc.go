@@ -23,7 +23,7 @@
 //	<prefix>:{<tenant>}:ref:<key>    string, opaque value (e.g. a Teams conversation reference)
 //	<prefix>:{<tenant>}:req:<id>     list of change id, Change JSON, ...: the result of an Update
 //	                                 made with request id <id>, written with it; PEXPIRE 24h
-//	<prefix>:claim:<key>             string "1", SET NX PX ttl (delivery dedup, no tenant);
+//	<prefix>:claim:<key>             string: the claiming call's own value, SET NX PX ttl (delivery dedup, no tenant);
 //	                                 ClaimAll sets several in one script, all or nothing
 //	<prefix>:{sched}:due             sorted set of every tenant's job ids (ownership.Job.ID),
 //	                                 scored by due time in unix ms (while leased: the lease's end)
