@@ -208,6 +208,9 @@ func TestMatchExamples(t *testing.T) {
 		{"who runs sprint planning in <#C1|team-falcon>", "sprint_planning", ownership.ProductOwner},
 		{"who owns the roadmap for the growth team", "roadmap", ownership.ProductManager},
 		{"who runs customer interviews for payments", "customer_insights", ownership.ProductManager},
+		// a greeting in two words is a greeting
+		{"good evening", "help", ownership.Info},
+		{"Good afternoon! who grooms the backlog", "backlog", ownership.ProductOwner},
 		// abbreviations
 		{"who writes the ACs", "acceptance_criteria", ownership.ProductOwner},
 		{"who owns GTM", "go_to_market", ownership.ProductManager},

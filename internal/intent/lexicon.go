@@ -48,6 +48,7 @@ var concepts = [][2]string{
 	{"user story", "story"}, {"north star", "vision"},
 	{"edge case", "edgecase"}, {"corner case", "edgecase"}, {"trade off", "tradeoff"},
 	{"sprint review", "demo"}, {"show and tell", "demo"}, {"demo day", "demo"},
+	{"good morning", "hello"}, {"good afternoon", "hello"}, {"good evening", "hello"}, {"good day", "hello"},
 	{"on call", "oncall"}, {"sign off", "accept"},
 	{"day to day", "daily"}, {"every day", "daily"}, {"each day", "daily"},
 	{"product market fit", "pmf market"}, {"market fit", "pmf market"},
