@@ -162,9 +162,14 @@ func TestHeldOut2(t *testing.T) {
 // hard out-of-scope work questions and a few plain ones. heldout4 uses
 // other product areas and names than heldout3 and was never used to tune
 // the matcher.
-func TestHeldOut3And4(t *testing.T) {
+// TestHeldOut3To5 holds the three sets written by someone who saw only
+// intents.md and the articles, never the catalogue. heldout5.jsonl (situations
+// on product areas far from the catalogue's, long messages, chat, forum
+// questions, hard out-of-scope) was written last and measured once the
+// catalogue of this commit was done.
+func TestHeldOut3To5(t *testing.T) {
 	c := mustDefault(t)
-	for _, f := range []string{"heldout3.jsonl", "heldout4.jsonl"} {
+	for _, f := range []string{"heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl"} {
 		s := runEval(t, c, readEval(t, filepath.Join("testdata", f)))
 		if pct(s.intentOK, s.n) < 92 {
 			t.Errorf("%s: intent accuracy %.1f%% is below 92%%", f, pct(s.intentOK, s.n))
