@@ -208,6 +208,9 @@ func TestMatchExamples(t *testing.T) {
 		{"who runs sprint planning in <#C1|team-falcon>", "sprint_planning", ownership.ProductOwner},
 		{"who owns the roadmap for the growth team", "roadmap", ownership.ProductManager},
 		{"who runs customer interviews for payments", "customer_insights", ownership.ProductManager},
+		// "what to build" is strategy, whatever else builds
+		{"who decides what to build", "product_strategy", ownership.ProductManager},
+		{"who decides what we should be building", "product_strategy", ownership.ProductManager},
 		// a greeting in two words is a greeting
 		{"good evening", "help", ownership.Info},
 		{"Good afternoon! who grooms the backlog", "backlog", ownership.ProductOwner},

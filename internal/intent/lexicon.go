@@ -48,6 +48,8 @@ var concepts = [][2]string{
 	{"user story", "story"}, {"north star", "vision"},
 	{"edge case", "edgecase"}, {"corner case", "edgecase"}, {"trade off", "tradeoff"},
 	{"sprint review", "demo"}, {"show and tell", "demo"}, {"demo day", "demo"},
+	{"what to build", "vision build"}, {"what we build", "vision build"}, {"what we should build", "vision build"}, {"what should we build", "vision build"},
+	{"what we should be building", "vision build"}, {"what should we be building", "vision build"}, {"what gets built", "vision build"},
 	{"good morning", "hello"}, {"good afternoon", "hello"}, {"good evening", "hello"}, {"good day", "hello"},
 	{"on call", "oncall"}, {"sign off", "accept"},
 	{"day to day", "daily"}, {"every day", "daily"}, {"each day", "daily"},
