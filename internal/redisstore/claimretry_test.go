@@ -95,6 +95,23 @@ func (p *replyLosingProxy) accept() {
 	}
 }
 
+// openLosingReplies opens a store on miniredis through a proxy that, when
+// armed, drops the reply to the next script call with its connection.
+func openLosingReplies(t *testing.T) (*redisstore.Store, *replyLosingProxy) {
+	t.Helper()
+	m := redistest.Miniredis(t)
+	p := newReplyLosingProxy(t, m.Addr(), "evalsha")
+	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + p.ln.Addr().String()}, redisstore.WithPrefix("lost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.LoadScripts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, p
+}
+
 // TestClaimDirectoryReplyLost: the claim script runs on the server and
 // its reply is lost with the connection. go-redis sends the command once
 // more on a new connection; that attempt finds the claims this call made
@@ -103,16 +120,7 @@ func (p *replyLosingProxy) accept() {
 func TestClaimDirectoryReplyLost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := redistest.Miniredis(t)
-	p := newReplyLosingProxy(t, m.Addr(), "evalsha")
-	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + p.ln.Addr().String()}, redisstore.WithPrefix("lost"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.LoadScripts(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, p := openLosingReplies(t)
 	if _, _, err := s.Update(ctx, "slack:T1", func(d *ownership.Directory) ([]ownership.Change, error) {
 		d.Teams["core"] = &ownership.Team{ID: "core", Name: "Core"}
 		return []ownership.Change{{Action: "set"}}, nil
@@ -145,16 +153,7 @@ func TestClaimDirectoryReplyLost(t *testing.T) {
 func TestClaimReplyLost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := redistest.Miniredis(t)
-	p := newReplyLosingProxy(t, m.Addr(), "evalsha")
-	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + p.ln.Addr().String()}, redisstore.WithPrefix("lost"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.LoadScripts(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, p := openLosingReplies(t)
 	for _, keys := range [][]string{{"one"}, {"a", "b"}} {
 		p.armed.Store(true)
 		lost := p.lost.Load()
