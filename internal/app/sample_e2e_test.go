@@ -1,11 +1,8 @@
 package app
 
 import (
-	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 
@@ -30,20 +27,7 @@ func startFromEnv(t *testing.T, fake *fakeslack.Server, env map[string]string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return &slackApp{w: &slackWorld{t: t, fake: fake}, app: a, url: "http://" + ln.Addr().String()}
+	return &slackApp{w: &slackWorld{t: t, fake: fake}, app: a, url: serveApp(t, a)}
 }
 
 // TestSlackE2ESampleTeamsAreReviewed: `serve` without Redis gives a

@@ -492,10 +492,7 @@ func build(intents []Intent) *model {
 			m.roleFeat[f] = true
 		}
 	}
-	m.hello = -1
-	if id, ok := m.stemID[stemString("hello")]; ok {
-		m.hello = m.fold[id]
-	}
+	m.hello = m.canonID("hello")
 	m.who, m.is, m.name = m.canonID("who"), m.canonID("is"), m.canonID("name")
 	m.holderNoun = map[int32]bool{}
 	for _, w := range append(slices.Clone(teamNouns), holderNouns...) {

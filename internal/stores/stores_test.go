@@ -10,8 +10,9 @@ import (
 	"github.com/whoowns/whoowns/internal/redisstore"
 )
 
-func TestSampleStoreServesEveryNewTenant(t *testing.T) {
-	t.Parallel()
+// openSample opens the store serve uses without Redis: the sample teams.
+func openSample(t *testing.T) ownership.Store {
+	t.Helper()
 	cat, err := intent.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -20,6 +21,12 @@ func TestSampleStoreServesEveryNewTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func TestSampleStoreServesEveryNewTenant(t *testing.T) {
+	t.Parallel()
+	st := openSample(t)
 	ctx := context.Background()
 	for _, tenant := range []ownership.TenantID{"local", "slack:T1", "teams:abc"} {
 		d, err := st.Directory(ctx, tenant)
@@ -50,14 +57,7 @@ func TestSampleStoreServesEveryNewTenant(t *testing.T) {
 // plan job is due at once, so its reviews and digest are scheduled.
 func TestSampleStorePlansEveryNewTenant(t *testing.T) {
 	t.Parallel()
-	cat, err := intent.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(context.Background(), redisstore.Config{}, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openSample(t)
 	ctx := context.Background()
 	plan := ownership.Job{Tenant: "slack:T1", Kind: ownership.JobPlan}
 	if _, ok, err := st.JobDue(ctx, plan); err != nil || ok {
