@@ -19,6 +19,7 @@ import (
 	"github.com/whoowns/whoowns/internal/lastknown"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rawsock"
 	"github.com/whoowns/whoowns/internal/scheduler"
 	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/slack/install"
@@ -275,7 +276,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { _ = a.sched.Run(runCtx) })
 	wg.Go(func() { a.stats.Run(runCtx, a.cfg.StatsInterval) })
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// Requests are read and acks written with raw socket calls
+		// (package rawsock): cheaper for a replica that idles between
+		// events.
+		if err := srv.Serve(rawsock.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/whoowns/whoowns/internal/rawsock"
 )
 
 // RecentReplyWindow is how long after a reply arrived on a connection
@@ -88,7 +90,8 @@ func (quietRawConn) Read(func(fd uintptr) bool) error {
 func (quietRawConn) Write(func(fd uintptr) bool) error { return nil }
 
 // recentCheck is a hook that wraps every connection a client dials in a
-// recentConn; it leaves commands alone.
+// recentConn, reading and writing with raw socket calls (package
+// rawsock); it leaves commands alone.
 type recentCheck struct{}
 
 func (recentCheck) DialHook(next redis.DialHook) redis.DialHook {
@@ -97,7 +100,7 @@ func (recentCheck) DialHook(next redis.DialHook) redis.DialHook {
 		if err != nil {
 			return c, err
 		}
-		return withRecentCheck(c), nil
+		return withRecentCheck(rawsock.Wrap(c)), nil
 	}
 }
 

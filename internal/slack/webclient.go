@@ -19,6 +19,8 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpproxy"
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/whoowns/whoowns/internal/rawsock"
 )
 
 // webClient makes chat.postMessage, the call every answer makes, and
@@ -156,7 +158,7 @@ func (c *webClient) dial(addr string, timeout time.Duration) (net.Conn, error) {
 	if err != nil {
 		return nil, &dialError{err}
 	}
-	conn := newCheckedConn(raw)
+	conn := newCheckedConn(rawsock.Wrap(raw))
 	if c.dialed != nil {
 		c.dialed(conn)
 	}
