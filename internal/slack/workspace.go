@@ -96,9 +96,11 @@ const (
 	kindInteraction = "interaction"
 )
 
-// Backoff between auth.test attempts after a failure.
+// Backoff between auth.test attempts after a failure: events wait for the
+// first answer, so the first retry comes soon (after 125–250 ms), and the
+// wait doubles from there.
 const (
-	identityBackoffBase = time.Second
+	identityBackoffBase = 250 * time.Millisecond
 	identityBackoffMax  = time.Minute
 )
 
