@@ -66,3 +66,24 @@ func BenchmarkExtend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatchCatalogue matches the catalogue's own phrases as the load
+// tool asks them (after the bot's mention), the out-of-scope examples
+// included: the question mix whose CPU per answer the project measures.
+func BenchmarkMatchCatalogue(b *testing.B) {
+	c := mustDefault(b)
+	var qs []string
+	for _, in := range c.Intents() {
+		for _, p := range in.Phrases {
+			qs = append(qs, "<@UBOT> "+p)
+		}
+	}
+	b.ReportAllocs()
+	done := reportCPU(b)
+	i := 0
+	for b.Loop() {
+		c.Match(qs[i%len(qs)])
+		i++
+	}
+	done()
+}

@@ -1,6 +1,10 @@
 package intent
 
-import "github.com/whoowns/whoowns/internal/ownership"
+import (
+	"math"
+
+	"github.com/whoowns/whoowns/internal/ownership"
+)
 
 // informativeShare: a word used by more than this share of the intents
 // ("who", "own", "decide") is not product vocabulary and cannot carry a
@@ -111,6 +115,8 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	// Scores are linear in the question's weights: sum the asking
 	// sentences' features first and score that view, then add the context.
 	clear(s.phrase)
+	clear(s.best)
+	s.scan = false
 	clear(s.cent)
 	clear(s.zr)
 	m.accumulate(s, feats, true)
@@ -286,15 +292,28 @@ func (v *view) done(m *model) {
 // accumulate adds the unnormalised dot products of the question's features
 // with every phrase, centroid and regression row: of the features of the
 // asking sentences (ask) or of the others.
+//
+// It also keeps each intent's greatest phrase sum in s.best, so mix need
+// not look through every phrase: when no weight is negative a sum only
+// grows, and the greatest of all the sums an intent's phrases went
+// through is the greatest of their sums at the end. A negative weight
+// (which the catalogue does not produce) sets s.scan instead.
 func (m *model) accumulate(s *scratch, feats []int32, ask bool) {
 	k := m.nIntents
+	phrase := s.phrase
 	for i, f := range feats {
 		if (s.fw[i] >= 1) != ask {
 			continue
 		}
 		w := s.qw[i]
-		for _, p := range m.phrasePost[f] {
-			s.phrase[p.doc] += w * p.w
+		post := m.phrasePost[f]
+		if !(w >= 0) || !m.nonNeg {
+			s.scan = true
+		}
+		start := int32(0)
+		for _, sg := range m.segs[m.segOff[f]:m.segOff[f+1]] {
+			s.best[sg.intent] = addPostings(phrase, post[start:sg.end], w, s.best[sg.intent])
+			start = sg.end
 		}
 		for _, p := range m.intentPost[f] {
 			s.cent[p.doc] += w * p.w
@@ -307,6 +326,17 @@ func (m *model) accumulate(s *scratch, feats []int32, ask bool) {
 	}
 }
 
+// addPostings adds w times each posting's weight to its phrase's sum and
+// returns the greatest of best and the new sums' bits (see bestSum).
+func addPostings(phrase []float32, post []posting, w float32, best int32) int32 {
+	for _, p := range post {
+		v := phrase[p.doc] + w*p.w
+		phrase[p.doc] = v
+		best = max(best, int32(math.Float32bits(v)))
+	}
+	return best
+}
+
 // mix turns the accumulated sums, scaled by inv (one over the question's
 // length), into each intent's score in out and its regression probability
 // in z.
@@ -316,11 +346,10 @@ func (m *model) mix(s *scratch, out []float32, z []float64, inv float32) {
 	}
 	softmax(z)
 	for i := 0; i < m.nIntents; i++ {
-		var best float32
-		for _, v := range s.phrase[m.firstOf[i]:m.firstOf[i+1]] {
-			if v > best { // not max(): its NaN and ±0 rules cost a third of a match
-				best = v
-			}
+		// the intent's nearest phrase
+		best := math.Float32frombits(uint32(s.best[i]))
+		if s.scan {
+			best = bestSum(s.phrase[m.firstOf[i]:m.firstOf[i+1]])
 		}
 		best *= inv
 		out[i] = float32(maxWeight)*best + float32(1-maxWeight)*s.cent[i]*inv
@@ -331,6 +360,30 @@ func (m *model) mix(s *scratch, out []float32, z []float64, inv float32) {
 		}
 		out[i] = float32(1-probWeight)*out[i] + float32(probWeight*z[i])
 	}
+}
+
+// bestSum is the greatest of sums greater than 0, or 0: what
+//
+//	for _, v := range sums { if v > best { best = v } }
+//
+// finds from best = 0, without its branches (the float max() would cost
+// more still, for its NaN and ±0 rules). It compares the sums' bits as
+// signed integers, which order like the floats themselves from +0 up, and
+// put every negative float (-0 included) below +0's zero bits. The sums
+// are finite, never NaN.
+func bestSum(sums []float32) float32 {
+	var b0, b1, b2, b3 int32
+	i := 0
+	for ; i+4 <= len(sums); i += 4 {
+		b0 = max(b0, int32(math.Float32bits(sums[i])))
+		b1 = max(b1, int32(math.Float32bits(sums[i+1])))
+		b2 = max(b2, int32(math.Float32bits(sums[i+2])))
+		b3 = max(b3, int32(math.Float32bits(sums[i+3])))
+	}
+	for ; i < len(sums); i++ {
+		b0 = max(b0, int32(math.Float32bits(sums[i])))
+	}
+	return math.Float32frombits(uint32(max(b0, b1, b2, b3)))
 }
 
 // outOfScope decides between the best real intent and "none". The

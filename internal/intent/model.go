@@ -148,9 +148,18 @@ type model struct {
 	typoSpan []span // typo word index → its surface span
 
 	// features: ids < len(stems) are words; bigrams follow
-	bigram      map[uint64]int32
-	idf         []float32
-	phrasePost  [][]posting
+	bigram     map[uint64]int32
+	idf        []float32
+	phrasePost [][]posting
+	// segments of each phrase posting list by intent (a list is in phrase
+	// order, and an intent's phrases are consecutive): feature f's are
+	// segs[segOff[f]:segOff[f+1]]
+	segOff []int32
+	segs   []segment
+	// nonNeg: every phrase posting weighs at least 0, so adding a
+	// question's features (weights at least 0 too) never lowers a phrase's
+	// sum (see accumulate)
+	nonNeg      bool
 	intentPost  [][]posting
 	phraseOf    []int32          // phrase → intent index
 	firstOf     []int32          // intent → first phrase index (phrases are grouped)
@@ -179,6 +188,10 @@ type model struct {
 }
 
 type span struct{ off, n int32 }
+
+// segment is a run of a phrase posting list whose phrases belong to one
+// intent; end is where it stops in the list.
+type segment struct{ intent, end int32 }
 
 type posting struct {
 	doc int32
@@ -478,6 +491,20 @@ func build(intents []Intent) *model {
 			centroid[f] = 0
 		}
 	}
+	m.segOff = make([]int32, nf+1)
+	m.nonNeg = true
+	for f, post := range m.phrasePost {
+		m.segOff[f] = int32(len(m.segs))
+		for j, p := range post {
+			if j+1 == len(post) || m.phraseOf[post[j+1].doc] != m.phraseOf[p.doc] {
+				m.segs = append(m.segs, segment{intent: m.phraseOf[p.doc], end: int32(j + 1)})
+			}
+			if !(p.w >= 0) {
+				m.nonNeg = false
+			}
+		}
+	}
+	m.segOff[nf] = int32(len(m.segs))
 	m.fit(vecs, labels)
 	m.pmID, m.poID = m.stemID["pm"], m.stemID["po"]
 	m.roleFeat = make([]bool, nf)
@@ -588,13 +615,18 @@ func (m *model) foldMisspellings(words []string, freq []int32, intents []Intent,
 // scratch is the per-call working memory of Match, pooled so a match does
 // not allocate it.
 type scratch struct {
-	norm     []byte
-	word     []byte
-	typoBuf  []byte
-	stems    []term
-	terms    []term
-	feats    []int32
-	phrase   []float32
+	norm    []byte
+	word    []byte
+	typoBuf []byte
+	stems   []term
+	terms   []term
+	feats   []int32
+	phrase  []float32
+	// best holds each intent's greatest phrase sum so far, as the bits of
+	// a float32 read as an int32 (see bestSum); scan is set when it cannot
+	// be kept (see accumulate), and mix then looks through every sum
+	best     []int32
+	scan     bool
 	intent   []float32
 	cent     []float32
 	qw       []float32
@@ -616,6 +648,7 @@ func (m *model) newScratch() *scratch {
 		terms:    make([]term, 0, 64),
 		feats:    make([]int32, 0, 128),
 		phrase:   make([]float32, m.nPhrases),
+		best:     make([]int32, m.nIntents),
 		intent:   make([]float32, m.nIntents),
 		cent:     make([]float32, m.nIntents),
 		qw:       make([]float32, 0, 128),
