@@ -45,6 +45,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	extended map[ownership.TenantID]extendedCatalogue
+	// teamNames holds the team index (see teamIndex) last read for each
+	// tenant: ownership.TenantID → *teamIndex.
+	teamNames sync.Map
 }
 
 type extendedCatalogue struct {
@@ -566,13 +569,14 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	if t := channelInText(d, m.Text); t != nil {
 		return t, "text", nil
 	}
-	if t := teamInText(d, m.Text); t != nil {
+	x := s.teamIndex(d)
+	if t := x.teamInText(d, m.Text); t != nil {
 		return t, "text", nil
 	}
 	// A team named with a typo or in part ("paymnts", "the pay team"): a
 	// sure match is used, an uncertain one is confirmed with the person,
 	// never replaced by the channel's team.
-	if sure, maybe := fuzzyTeamInText(d, m.Text); sure != nil {
+	if sure, maybe := x.fuzzyTeamInText(d, m.Text); sure != nil {
 		return sure, "text", nil
 	} else if len(maybe) > 0 {
 		return nil, "", maybe
@@ -635,50 +639,6 @@ func channelInText(d *ownership.Directory, text string) *ownership.Team {
 	}
 }
 
-// teamInText finds the team whose name or alias occurs in the question as
-// whole words; the longest name wins, so "mobile payments" beats "mobile",
-// and of names as long the team first by name. Both the question and the
-// names are normalized into buffers of its own, not strings: it runs on
-// every question, over every name of every team.
-func teamInText(d *ownership.Directory, text string) *ownership.Team {
-	var textBuf, nameBuf, dashBuf [256]byte
-	norm := append(textBuf[:0], ' ')
-	norm = append(intent.AppendNormalized(norm, text), ' ')
-	var best *ownership.Team
-	bestLen := 0
-	for _, t := range d.Teams {
-		for i := -2; i < len(t.Aliases); i++ {
-			n := t.Name
-			switch {
-			case i == -1:
-				n = t.ID
-			case i >= 0:
-				n = t.Aliases[i]
-			}
-			var nn []byte
-			if strings.IndexByte(n, '-') < 0 {
-				nn = intent.AppendNormalized(nameBuf[:0], n)
-			} else { // hyphens are spaces here, as in the question's words
-				dashed := append(dashBuf[:0], n...)
-				for k, c := range dashed {
-					if c == '-' {
-						dashed[k] = ' '
-					}
-				}
-				nn = intent.AppendNormalized(nameBuf[:0], string(dashed))
-			}
-			nn = bytes.TrimSpace(nn)
-			if len(nn) == 0 || len(nn) < bestLen || isGenericWord(string(nn)) || !containsWords(norm, nn) {
-				continue
-			}
-			if len(nn) > bestLen || t.Name < best.Name || t.Name == best.Name && t.ID < best.ID {
-				best, bestLen = t, len(nn)
-			}
-		}
-	}
-	return best
-}
-
 // containsWords reports whether words occurs in text between spaces; text
 // starts and ends with one.
 func containsWords(text, words []byte) bool {
@@ -701,89 +661,6 @@ var teamSpanStart = map[string]bool{"for": true, "on": true, "in": true, "of": t
 
 // teamSpanEnd are the words a team name comes before ("the pay team").
 var teamSpanEnd = map[string]bool{"team": true, "teams": true, "squad": true, "tribe": true, "crew": true, "pod": true}
-
-// fuzzyTeamInText finds a team named with a typo or in part: the spans of
-// up to three words after "for", "on", "of"… or before "team", "squad"…
-// are matched against every team's name, id and aliases (intent.MatchName).
-// It returns the team when the best match is sure, else the teams the
-// question may mean, best first; nothing when no span is close to a team.
-func fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []TeamRef) {
-	if len(d.Teams) == 0 {
-		return nil, nil
-	}
-	words := strings.Fields(intent.Normalize(withoutChannelLinks(text)))
-	var spans []string
-	for i, w := range words {
-		if teamSpanStart[w] {
-			for k := 1; k <= 3 && i+k < len(words); k++ {
-				spans = append(spans, strings.Join(words[i+1:i+1+k], " "))
-			}
-		}
-		if teamSpanEnd[w] {
-			for k := 1; k <= 3 && i-k >= 0; k++ {
-				spans = append(spans, strings.Join(words[i-k:i+1], " "))
-			}
-		}
-	}
-	if len(spans) == 0 {
-		return nil, nil
-	}
-	teams := d.SortedTeams()
-	entries := make([][]string, len(teams))
-	for i, t := range teams {
-		names := []string{t.Name, strings.ReplaceAll(t.ID, "-", " ")}
-		for _, a := range t.Aliases {
-			if n := strings.TrimSpace(intent.Normalize(a)); n != "" && !isGenericWord(n) {
-				names = append(names, a)
-			}
-		}
-		entries[i] = names
-	}
-	// A word of a team's names is what it says; any other everyday word
-	// ("filling", "module") is not a typo of one ("billing", "mobile").
-	known := map[string]bool{}
-	for _, names := range entries {
-		for _, n := range names {
-			for _, w := range strings.Fields(intent.Normalize(n)) {
-				known[w] = true
-			}
-		}
-	}
-	everyday := func(sp string) bool {
-		for _, w := range strings.Fields(sp) {
-			if !known[w] && !teamSpanEnd[w] && intent.IsCommonWord(w) {
-				return true
-			}
-		}
-		return false
-	}
-	var best intent.NameMatch
-	for _, sp := range spans {
-		if isGenericWord(sp) || everyday(sp) {
-			continue
-		}
-		nm := intent.MatchName(sp, entries)
-		if len(nm.Candidates) == 0 {
-			continue
-		}
-		if len(best.Candidates) == 0 || nm.Candidates[0].Score > best.Candidates[0].Score ||
-			(nm.Candidates[0].Score == best.Candidates[0].Score && nm.Certain && !best.Certain) {
-			best = nm
-		}
-	}
-	if len(best.Candidates) == 0 {
-		return nil, nil
-	}
-	if best.Certain {
-		return teams[best.Candidates[0].Index], nil
-	}
-	refs := make([]TeamRef, 0, len(best.Candidates))
-	for _, c := range best.Candidates {
-		t := teams[c.Index]
-		refs = append(refs, TeamRef{ID: t.ID, Name: t.Name})
-	}
-	return nil, refs
-}
 
 // customRoleInText reports a tenant-defined role named in a question that
 // asks for a person ("who is our designer", "ux for checkout?").

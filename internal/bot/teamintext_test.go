@@ -47,6 +47,7 @@ func TestTeamInText(t *testing.T) {
 	} {
 		d.Teams[tm.ID] = tm
 	}
+	x := newTeamIndex(d)
 	for _, q := range []string{
 		"who owns the roadmap for mobile payments?",
 		"who owns the roadmap for mobile?",
@@ -65,15 +66,18 @@ func TestTeamInText(t *testing.T) {
 		"who owns it?",
 	} {
 		want := teamInTextByStrings(d, q)
-		got := teamInText(d, q)
+		if got := teamInTextUnindexed(d, q); got != want {
+			t.Errorf("teamInTextUnindexed(%q) = %v, want %v", q, got, want)
+		}
+		got := x.teamInText(d, q)
 		if got != want {
 			t.Errorf("teamInText(%q) = %v, want %v", q, got, want)
 		}
 	}
-	if got := teamInText(d, "who owns the web roadmap"); got == nil || got.ID != "site-two" {
+	if got := x.teamInText(d, "who owns the web roadmap"); got == nil || got.ID != "site-two" {
 		t.Errorf("of names as long, the team first by name should win; got %v", got)
 	}
-	allocs := testing.AllocsPerRun(100, func() { teamInText(d, "who owns the roadmap for mobile payments?") })
+	allocs := testing.AllocsPerRun(100, func() { x.teamInText(d, "who owns the roadmap for mobile payments?") })
 	if allocs != 0 {
 		t.Errorf("teamInText allocates %v times per question, want 0", allocs)
 	}

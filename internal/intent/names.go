@@ -48,20 +48,52 @@ var nameFiller = map[string]bool{
 // accepts a word that starts a name word ("pay" for "payments", at least 3
 // letters) or is a typo of it.
 func MatchName(span string, entries [][]string) NameMatch {
+	return NewNameIndex(entries).Match(span)
+}
+
+// NameIndex is a list of entries for MatchName with their names already
+// read, for matching many spans against the same entries. It is immutable
+// and safe for concurrent use.
+type NameIndex struct {
+	entries [][]indexedName
+}
+
+// indexedName is a name as nameScore compares it.
+type indexedName struct {
+	name   string
+	words  []string // nameWords(name)
+	joined string   // the words joined without spaces
+}
+
+// NewNameIndex reads the names of entries (see MatchName).
+func NewNameIndex(entries [][]string) *NameIndex {
+	x := &NameIndex{entries: make([][]indexedName, len(entries))}
+	for i, names := range entries {
+		x.entries[i] = make([]indexedName, len(names))
+		for j, n := range names {
+			w := nameWords(n)
+			x.entries[i][j] = indexedName{name: n, words: w, joined: strings.Join(w, "")}
+		}
+	}
+	return x
+}
+
+// Match is MatchName(span, entries) for the entries of the index.
+func (x *NameIndex) Match(span string) NameMatch {
 	q := nameWords(span)
 	if len(q) == 0 {
 		return NameMatch{}
 	}
+	qj := strings.Join(q, "")
 	var cands []NameCandidate
-	for i, names := range entries {
+	for i, names := range x.entries {
 		best := NameCandidate{Index: i, Score: -1}
 		for _, n := range names {
-			w := nameWords(n)
-			if len(w) == 0 {
+			if len(n.words) == 0 {
 				continue
 			}
-			if s := nameScore(q, w); s > best.Score {
-				best.Name, best.Score = n, s
+			if s := nameScore(q, qj, n.words, n.joined); s > best.Score {
+				best.Name, best.Score = n.name, s
 			}
 		}
 		if best.Score >= nameMinScore {
@@ -97,9 +129,9 @@ func nameWords(s string) []string {
 
 // nameScore compares the words of a span with the words of a name: the
 // mean of each span word's best match in the name, discounted when the name
-// has words the span lacks; the joined strings are compared too, so "check
-// out" meets "checkout".
-func nameScore(q, n []string) float64 {
+// has words the span lacks; the joined strings (qj and nj, the words
+// without spaces) are compared too, so "check out" meets "checkout".
+func nameScore(q []string, qj string, n []string, nj string) float64 {
 	var sum float64
 	for _, a := range q {
 		best := 0.0
@@ -112,7 +144,7 @@ func nameScore(q, n []string) float64 {
 	if len(n) > len(q) {
 		s *= 1 - 0.15*float64(len(n)-len(q))/float64(len(n))
 	}
-	return max(s, wordScore(strings.Join(q, ""), strings.Join(n, "")))
+	return max(s, wordScore(qj, nj))
 }
 
 // wordScore is 1 for equal words, less for a prefix or a typo, 0 when

@@ -1,0 +1,218 @@
+package bot
+
+import (
+	"bytes"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/whoowns/whoowns/internal/intent"
+	"github.com/whoowns/whoowns/internal/ownership"
+)
+
+// teamIndex is what finding a team in a question needs of a directory's
+// team names (names, ids and aliases, normalized as questions are), read
+// once instead of for every question. It holds the names it was read
+// from, and serves a directory only while that directory's teams have the
+// same keys, ids, names and aliases (fits): a directory that changes, in
+// place or as a new value (Update gives one), is read again. It is
+// immutable and safe for concurrent use.
+type teamIndex struct {
+	teams []teamRec      // in SortedTeams order
+	byKey map[string]int // d.Teams key → index in teams
+	// names are the names teamInText looks for, each normalized and
+	// trimmed; empty and generic names are left out.
+	names []teamName
+	// match holds each team's names for fuzzy matching (intent.MatchName):
+	// its name, its id with spaces for hyphens and its aliases that are
+	// not generic.
+	match *intent.NameIndex
+	// known are the words of those names.
+	known map[string]bool
+}
+
+// teamRec is a team as the index read it.
+type teamRec struct {
+	key, id, name string
+	aliases       []string
+}
+
+type teamName struct {
+	team int
+	norm []byte
+}
+
+// newTeamIndex reads the team names of d.
+func newTeamIndex(d *ownership.Directory) *teamIndex {
+	x := &teamIndex{byKey: make(map[string]int, len(d.Teams)), known: map[string]bool{}}
+	for k, t := range d.Teams {
+		x.teams = append(x.teams, teamRec{key: k, id: t.ID, name: t.Name, aliases: slices.Clone(t.Aliases)})
+	}
+	sort.Slice(x.teams, func(i, j int) bool { return x.teams[i].name < x.teams[j].name })
+	entries := make([][]string, len(x.teams))
+	for i, t := range x.teams {
+		x.byKey[t.key] = i
+		for a := -2; a < len(t.aliases); a++ {
+			n := t.name
+			switch {
+			case a == -1:
+				n = t.id
+			case a >= 0:
+				n = t.aliases[a]
+			}
+			// hyphens are spaces here, as in the question's words
+			nn := bytes.TrimSpace(intent.AppendNormalized(nil, strings.ReplaceAll(n, "-", " ")))
+			if len(nn) == 0 || isGenericWord(string(nn)) {
+				continue
+			}
+			x.names = append(x.names, teamName{team: i, norm: nn})
+		}
+		names := []string{t.name, strings.ReplaceAll(t.id, "-", " ")}
+		for _, a := range t.aliases {
+			if n := strings.TrimSpace(intent.Normalize(a)); n != "" && !isGenericWord(n) {
+				names = append(names, a)
+			}
+		}
+		entries[i] = names
+	}
+	// A word of a team's names is what it says; any other everyday word
+	// ("filling", "module") is not a typo of one ("billing", "mobile").
+	for _, names := range entries {
+		for _, n := range names {
+			for _, w := range strings.Fields(intent.Normalize(n)) {
+				x.known[w] = true
+			}
+		}
+	}
+	x.match = intent.NewNameIndex(entries)
+	return x
+}
+
+// fits reports whether d's teams are the ones x was read from, by key, id,
+// name and aliases.
+func (x *teamIndex) fits(d *ownership.Directory) bool {
+	if len(d.Teams) != len(x.teams) {
+		return false
+	}
+	for k, t := range d.Teams {
+		i, ok := x.byKey[k]
+		if !ok || t == nil {
+			return false
+		}
+		r := &x.teams[i]
+		if t.ID != r.id || t.Name != r.name || !slices.Equal(t.Aliases, r.aliases) {
+			return false
+		}
+	}
+	return true
+}
+
+// team is d's team i of the index; d must fit x.
+func (x *teamIndex) team(d *ownership.Directory, i int) *ownership.Team {
+	return d.Teams[x.teams[i].key]
+}
+
+// teamIndex returns the team index of d, read again only when d's team
+// names are not the ones last read for the tenant.
+func (s *Service) teamIndex(d *ownership.Directory) *teamIndex {
+	if v, ok := s.teamNames.Load(d.Tenant); ok {
+		if x := v.(*teamIndex); x.fits(d) {
+			return x
+		}
+	}
+	x := newTeamIndex(d)
+	s.teamNames.Store(d.Tenant, x)
+	return x
+}
+
+// teamInText finds the team whose name or alias occurs in the question as
+// whole words; the longest name wins, so "mobile payments" beats "mobile",
+// and of names as long the team first by name (then by id). d must fit x.
+// The question is normalized into a buffer of its own, not a string: it
+// runs on every question.
+func (x *teamIndex) teamInText(d *ownership.Directory, text string) *ownership.Team {
+	var textBuf [256]byte
+	norm := append(textBuf[:0], ' ')
+	norm = append(intent.AppendNormalized(norm, text), ' ')
+	best, bestLen := -1, 0
+	for _, n := range x.names {
+		if len(n.norm) < bestLen || !containsWords(norm, n.norm) {
+			continue
+		}
+		t := &x.teams[n.team]
+		if best < 0 || len(n.norm) > bestLen {
+			best, bestLen = n.team, len(n.norm)
+			continue
+		}
+		if b := &x.teams[best]; t.name < b.name || t.name == b.name && t.id < b.id {
+			best = n.team
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return x.team(d, best)
+}
+
+// fuzzyTeamInText finds a team named with a typo or in part: the spans of
+// up to three words after "for", "on", "of"… or before "team", "squad"…
+// are matched against every team's name, id and aliases (intent.MatchName).
+// It returns the team when the best match is sure, else the teams the
+// question may mean, best first; nothing when no span is close to a team.
+// d must fit x.
+func (x *teamIndex) fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []TeamRef) {
+	if len(x.teams) == 0 {
+		return nil, nil
+	}
+	words := strings.Fields(intent.Normalize(withoutChannelLinks(text)))
+	var spans []string
+	for i, w := range words {
+		if teamSpanStart[w] {
+			for k := 1; k <= 3 && i+k < len(words); k++ {
+				spans = append(spans, strings.Join(words[i+1:i+1+k], " "))
+			}
+		}
+		if teamSpanEnd[w] {
+			for k := 1; k <= 3 && i-k >= 0; k++ {
+				spans = append(spans, strings.Join(words[i-k:i+1], " "))
+			}
+		}
+	}
+	if len(spans) == 0 {
+		return nil, nil
+	}
+	everyday := func(sp string) bool {
+		for _, w := range strings.Fields(sp) {
+			if !x.known[w] && !teamSpanEnd[w] && intent.IsCommonWord(w) {
+				return true
+			}
+		}
+		return false
+	}
+	var best intent.NameMatch
+	for _, sp := range spans {
+		if isGenericWord(sp) || everyday(sp) {
+			continue
+		}
+		nm := x.match.Match(sp)
+		if len(nm.Candidates) == 0 {
+			continue
+		}
+		if len(best.Candidates) == 0 || nm.Candidates[0].Score > best.Candidates[0].Score ||
+			(nm.Candidates[0].Score == best.Candidates[0].Score && nm.Certain && !best.Certain) {
+			best = nm
+		}
+	}
+	if len(best.Candidates) == 0 {
+		return nil, nil
+	}
+	if best.Certain {
+		return x.team(d, best.Candidates[0].Index), nil
+	}
+	refs := make([]TeamRef, 0, len(best.Candidates))
+	for _, c := range best.Candidates {
+		t := &x.teams[c.Index]
+		refs = append(refs, TeamRef{ID: t.id, Name: t.name})
+	}
+	return nil, refs
+}
