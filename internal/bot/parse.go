@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/rich"
@@ -221,6 +222,34 @@ func LooksLikeCommand(text string) bool {
 	if strings.ContainsAny(text, "?") {
 		return false
 	}
+	// Most messages are questions: one whose first word is no command
+	// verb is not tokenized whole.
+	if w, ok := plainFirstWord(text); ok && !IsCommandVerb(strings.ToLower(w)) {
+		return false
+	}
+	return hasCommandShape(text)
+}
+
+// plainFirstWord is the first token tokenize would find in text, when it
+// is a plain word (not quoted, not a mention or link): ok is false for
+// those and for a blank text.
+func plainFirstWord(text string) (word string, ok bool) {
+	text = strings.TrimLeftFunc(text, unicode.IsSpace)
+	r, _ := utf8.DecodeRuneInString(text)
+	switch r {
+	case utf8.RuneError, '"', '“', '”', '„', '<':
+		// (a blank text, or one tokenize may read differently)
+		return "", false
+	}
+	end := strings.IndexFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '<' })
+	if end < 0 {
+		end = len(text)
+	}
+	return text[:end], true
+}
+
+// hasCommandShape is LooksLikeCommand's reading of the whole message.
+func hasCommandShape(text string) bool {
 	ts, err := tokenize(strings.TrimSpace(text))
 	if err != nil || len(ts) == 0 {
 		return false

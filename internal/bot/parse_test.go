@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/whoowns/whoowns/internal/intent"
 )
 
 func TestTokenize(t *testing.T) {
@@ -85,4 +88,41 @@ func TestWithoutChannelLinks(t *testing.T) {
 			t.Errorf("withoutChannelLinks(%q) = %q, want %q", s, got, want)
 		}
 	}
+}
+
+// TestLooksLikeCommandFirstWord: ruling a message out by its first word
+// decides as reading the whole of it does.
+func TestLooksLikeCommandFirstWord(t *testing.T) {
+	texts := []string{
+		"", "   ", "set", "SET po <@U1> checkout", "set<@U1> po", "  team create Payments",
+		"\u00a0member add <@U1|kim> checkout", "“team” create x", `"set" po <@U1>`, "<@U1> set po",
+		"setting po <@U1>", "settle the roadmap", "show", "Show checkout", "showme checkout",
+		"intents", "intent add x po \"why\"", "unanswered clear", "unanswered   dismiss 2",
+		"\xffset po", "set\xff po", "teach \"who signs off\" acceptance", "cover po <@U2> until friday",
+		"who owns the roadmap", "ask who owns the roadmap", "role of a product owner",
+		"handover po <@U3>", "claim po", "lead add <@U4>", "digest now", "route roadmap pm",
+	}
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range cat.Intents() {
+		texts = append(texts, in.Phrases...)
+	}
+	for _, text := range texts {
+		if got, whole := LooksLikeCommand(text), !strings.Contains(text, "?") && hasCommandShape(text); got != whole {
+			t.Errorf("LooksLikeCommand(%q) = %v, reading it whole says %v", text, got, whole)
+		}
+	}
+}
+
+func FuzzLooksLikeCommandFirstWord(f *testing.F) {
+	for _, s := range []string{"set po <@U1> x", "“team” create x", "show\u00a0checkout", "who owns it"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, whole := LooksLikeCommand(text), !strings.Contains(text, "?") && hasCommandShape(text); got != whole {
+			t.Errorf("LooksLikeCommand(%q) = %v, reading it whole says %v", text, got, whole)
+		}
+	})
 }
