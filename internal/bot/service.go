@@ -758,6 +758,152 @@ func (a Answer) Reasoning() []rich.Text {
 	return out
 }
 
+// AppendReasoning appends the plain text of Reasoning's lines (as
+// rich.Text.AppendPlain renders them; they hold no command) with a newline
+// between them: the "Why?" of a Slack answer, written without building
+// the lines first. It says exactly what Reasoning says
+// (TestAppendReasoning).
+func (a Answer) AppendReasoning(b []byte) []byte {
+	if a.Bare {
+		b = append(b, "You mentioned me without a question, so there was nothing to read; I showed how to ask instead."...)
+		return append(b, "\nMention me with your question, for example `who owns the roadmap for checkout?`."...)
+	}
+	start := len(b)
+	if a.Intent != "" && a.Intent != "none" {
+		b = append(b, "I read the question as "...)
+		b = append(b, a.Title...)
+		b = append(b, " (`"...)
+		b = append(b, a.Intent...)
+		b = append(b, "`) with "...)
+		b = strconv.AppendFloat(b, a.Score*100, 'f', 0, 64)
+		b = append(b, "% confidence."...)
+	}
+	if a.Team != nil {
+		from := teamFromWhy[a.TeamFrom]
+		if from == "" {
+			from = "resolved from context"
+		}
+		b = append(newLine(b, start), "Team: "...)
+		b = append(b, a.Team.Name...)
+		b = append(b, " ("...)
+		b = append(b, from...)
+		b = append(b, ")."...)
+	}
+	switch a.Rule {
+	case RuleOverride:
+		b = append(newLine(b, start), a.Team.Name...)
+		b = append(b, " overrides the default here: it routes `"...)
+		b = append(b, a.Intent...)
+		b = append(b, "` to the "...)
+		b = append(b, roleTitle(a.Role)...)
+		b = append(b, '.')
+	case RuleCatalogue:
+		b = append(newLine(b, start), "By default `"...)
+		b = append(b, a.Intent...)
+		b = append(b, "` belongs to the "...)
+		b = append(b, roleTitle(a.Role)...)
+		b = append(b, '.')
+	}
+	if a.Holder != nil {
+		return appendHolderReasoning(b, start, a.Holder)
+	}
+	for i := range a.Both {
+		b = appendHolderReasoning(b, start, &a.Both[i])
+	}
+	return b
+}
+
+// newLine appends a newline unless b is empty past start.
+func newLine(b []byte, start int) []byte {
+	if len(b) > start {
+		return append(b, '\n')
+	}
+	return b
+}
+
+// appendHolderReasoning appends the plain text of Reasoning's lines about
+// h: its ended cover, then who holds it and since when.
+func appendHolderReasoning(b []byte, start int, h *Holder) []byte {
+	if c := h.EndedCover; c != nil {
+		b = appendMention(newLine(b, start), c.Person)
+		b = append(b, "'s cover as "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " ended on "...)
+		b = append(appendWhen(b, c.Until), '.')
+	}
+	b = newLine(b, start)
+	switch {
+	case h.Vacated != nil:
+		b = append(b, "The "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " role is vacant since "...)
+		b = append(appendWhen(b, h.Vacated.Since), ": "...)
+		b = append(b, h.Vacated.Person.Label()...)
+		b = append(b, " held it until then ("...)
+		b = append(b, h.Vacated.Reason...)
+		b = append(b, ")."...)
+	case h.Empty():
+		b = append(b, "Nobody holds the "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " role yet."...)
+	case h.Covering():
+		b = appendMention(b, h.Person)
+		b = append(b, " covers as "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " until "...)
+		b = append(appendWhen(b, h.CoverUntil), ", set by "...)
+		b = append(appendBy(b, h.AssignedBy), " on "...)
+		b = append(appendWhen(b, h.AssignedAt), '.')
+	case !h.AssignedAt.IsZero() && h.ConfirmedAt.After(h.AssignedAt):
+		b = appendMention(b, h.Person)
+		b = append(b, " was made "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " by "...)
+		b = append(appendBy(b, h.AssignedBy), " on "...)
+		b = append(appendWhen(b, h.AssignedAt), "; last confirmed on "...)
+		b = append(appendWhen(b, h.ConfirmedAt), '.')
+	case !h.AssignedAt.IsZero():
+		b = appendMention(b, h.Person)
+		b = append(b, " was made "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " by "...)
+		b = append(appendBy(b, h.AssignedBy), " on "...)
+		b = append(appendWhen(b, h.AssignedAt), "; last confirmed then, when it was set."...)
+	case !h.ConfirmedAt.IsZero():
+		b = appendMention(b, h.Person)
+		b = append(b, " is "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " (from the imported directory); last confirmed on "...)
+		b = append(appendWhen(b, h.ConfirmedAt), '.')
+	default:
+		b = appendMention(b, h.Person)
+		b = append(b, " is "...)
+		b = append(b, h.RoleName...)
+		b = append(b, " (from the imported directory, with no date it was set); never confirmed."...)
+	}
+	return b
+}
+
+// appendMention, appendBy and appendWhen append the plain text of mention,
+// by and when.
+func appendMention(b []byte, p ownership.Person) []byte {
+	return append(append(b, '@'), p.Label()...)
+}
+
+func appendBy(b []byte, p ownership.Person) []byte {
+	if p.IsZero() {
+		return append(b, "an import"...)
+	}
+	return appendMention(b, p)
+}
+
+func appendWhen(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "an unknown date"...)
+	}
+	return t.UTC().AppendFormat(b, "2 Jan 2006 15:04 UTC")
+}
+
 // bareAnswer answers a message with no question in it (a bare mention): it
 // says so and shows how to ask.
 func bareAnswer(cat *intent.Catalogue, m Message) Answer {

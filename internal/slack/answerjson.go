@@ -344,16 +344,8 @@ func (w *answerWriter) answerActions(a bot.Answer) {
 	// the answer on screen, even after the directory has changed. It travels
 	// as plain text and is escaped again when shown: a button value is never
 	// trusted as markup.
-	s := w.s[:0]
-	for _, line := range a.Reasoning() {
-		if line.Empty() {
-			continue
-		}
-		if len(s) > 0 {
-			s = append(s, '\n')
-		}
-		s = line.AppendPlain(s, commandPrefix)
-	}
+	// (a.Reasoning()'s lines as plain text, one a line)
+	s := a.AppendReasoning(w.s[:0])
 	if w.s = s; len(s) > 0 {
 		w.buttonScratch(actionWhy, "Why?", maxValue)
 	}
