@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,5 +106,35 @@ func seed(b *testing.B, st ownership.Store, d *ownership.Directory) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkAskCatalogue answers the catalogue's own phrases, as the load
+// tool asks them, from a directory the store shares between answers (as
+// the Redis store's ClaimDirectory does): the replica's work per answer
+// before rendering, without a network.
+func BenchmarkAskCatalogue(b *testing.B) {
+	cat, err := intent.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := sample.Directory(dirfile.Options{KnownIntent: func(id string) bool { _, ok := cat.Get(id); return ok }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := &sharedStore{Store: memstore.New(memstore.WithDirectory(d)), shared: d}
+	s := bot.New(st, cat, bot.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	var qs []string
+	for _, in := range cat.Intents() {
+		qs = append(qs, in.Phrases...)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m := bot.Message{Tenant: sample.Tenant, Platform: bot.PlatformSlack, User: ownership.Person{ID: "ULOAD0001"}, Channel: ownership.Channel{ID: "CLOAD"}, Text: qs[i%len(qs)]}
+		if _, _, err := s.AskOnce(context.Background(), m, time.Minute, "Ev"+strconv.Itoa(i)); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

@@ -569,15 +569,11 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	if t := channelInText(d, m.Text); t != nil {
 		return t, "text", nil
 	}
-	x := s.teamIndex(d)
-	if t := x.teamInText(d, m.Text); t != nil {
+	// A team named in the text, else one named with a typo or in part
+	// ("paymnts", "the pay team"): a sure match is used, an uncertain one
+	// is confirmed with the person, never replaced by the channel's team.
+	if t, maybe := s.teamIndex(d).named(d, m.Text); t != nil {
 		return t, "text", nil
-	}
-	// A team named with a typo or in part ("paymnts", "the pay team"): a
-	// sure match is used, an uncertain one is confirmed with the person,
-	// never replaced by the channel's team.
-	if sure, maybe := x.fuzzyTeamInText(d, m.Text); sure != nil {
-		return sure, "text", nil
 	} else if len(maybe) > 0 {
 		return nil, "", maybe
 	}

@@ -31,10 +31,7 @@ func BenchmarkTeamInText(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			q := qs[i%len(qs)]
-			x := s.teamIndex(d)
-			if x.teamInText(d, q) == nil {
-				x.fuzzyTeamInText(d, q)
-			}
+			s.teamIndex(d).named(d, q)
 			i++
 		}
 	})

@@ -125,15 +125,39 @@ func (s *Service) teamIndex(d *ownership.Directory) *teamIndex {
 	return x
 }
 
+// named finds the team the question names: by a name or alias as written
+// (teamInText), else with a typo or in part (fuzzyTeamInText), when that
+// is sure; maybe are the teams an unsure match may mean. d must fit x.
+func (x *teamIndex) named(d *ownership.Directory, text string) (t *ownership.Team, maybe []TeamRef) {
+	var textBuf [256]byte
+	norm := appendSpaced(textBuf[:0], text)
+	if t := x.teamInNormalized(d, norm); t != nil {
+		return t, nil
+	}
+	if strings.Contains(text, "<#") {
+		return x.fuzzyTeamInText(d, text) // channel links are no names
+	}
+	return x.fuzzyInNormalized(d, string(norm[1:len(norm)-1]))
+}
+
 // teamInText finds the team whose name or alias occurs in the question as
 // whole words; the longest name wins, so "mobile payments" beats "mobile",
 // and of names as long the team first by name (then by id). d must fit x.
-// The question is normalized into a buffer of its own, not a string: it
-// runs on every question.
 func (x *teamIndex) teamInText(d *ownership.Directory, text string) *ownership.Team {
 	var textBuf [256]byte
-	norm := append(textBuf[:0], ' ')
-	norm = append(intent.AppendNormalized(norm, text), ' ')
+	return x.teamInNormalized(d, appendSpaced(textBuf[:0], text))
+}
+
+// appendSpaced appends the question normalized (intent.Normalize) with a
+// space before and after it, as teamInNormalized reads it.
+func appendSpaced(b []byte, text string) []byte {
+	b = append(b, ' ')
+	return append(intent.AppendNormalized(b, text), ' ')
+}
+
+// teamInNormalized is teamInText of the question norm, normalized with a
+// space before and after it (appendSpaced).
+func (x *teamIndex) teamInNormalized(d *ownership.Directory, norm []byte) *ownership.Team {
 	best, bestLen := -1, 0
 	for _, n := range x.names {
 		if len(n.norm) < bestLen || !containsWords(norm, n.norm) {
@@ -161,46 +185,68 @@ func (x *teamIndex) teamInText(d *ownership.Directory, text string) *ownership.T
 // question may mean, best first; nothing when no span is close to a team.
 // d must fit x.
 func (x *teamIndex) fuzzyTeamInText(d *ownership.Directory, text string) (*ownership.Team, []TeamRef) {
-	if len(x.teams) == 0 {
+	return x.fuzzyInNormalized(d, intent.Normalize(withoutChannelLinks(text)))
+}
+
+// fuzzyInNormalized is fuzzyTeamInText of the question without its channel
+// links, normalized (intent.Normalize: words with one space between them).
+func (x *teamIndex) fuzzyInNormalized(d *ownership.Directory, norm string) (*ownership.Team, []TeamRef) {
+	if len(x.teams) == 0 || norm == "" {
 		return nil, nil
 	}
-	words := strings.Fields(intent.Normalize(withoutChannelLinks(text)))
-	var spans []string
-	for i, w := range words {
-		if teamSpanStart[w] {
-			for k := 1; k <= 3 && i+k < len(words); k++ {
-				spans = append(spans, strings.Join(words[i+1:i+1+k], " "))
-			}
-		}
-		if teamSpanEnd[w] {
-			for k := 1; k <= 3 && i-k >= 0; k++ {
-				spans = append(spans, strings.Join(words[i-k:i+1], " "))
-			}
-		}
+	var wordBuf [48]string
+	words := wordBuf[:0]
+	for w := range strings.SplitSeq(norm, " ") {
+		words = append(words, w)
 	}
-	if len(spans) == 0 {
-		return nil, nil
+	// everyday: whether each word is an everyday word (0: not yet known,
+	// 1: it is, 2: it is not), which no team's name has a typo of: a span
+	// with one ("filling", "module") names no team ("billing", "mobile")
+	var everydayBuf [48]uint8
+	everyday := everydayBuf[:]
+	if len(words) > len(everyday) {
+		everyday = make([]uint8, len(words))
 	}
-	everyday := func(sp string) bool {
-		for _, w := range strings.Fields(sp) {
+	isEveryday := func(i int) bool {
+		if everyday[i] == 0 {
+			w := words[i]
+			everyday[i] = 2
 			if !x.known[w] && !teamSpanEnd[w] && intent.IsCommonWord(w) {
-				return true
+				everyday[i] = 1
 			}
 		}
-		return false
+		return everyday[i] == 1
 	}
 	var best intent.NameMatch
-	for _, sp := range spans {
-		if isGenericWord(sp) || everyday(sp) {
-			continue
+	// try matches the span words[i:j]
+	try := func(i, j int) {
+		if j-i == 1 && isGenericWord(words[i]) {
+			return
 		}
-		nm := x.match.Match(sp)
+		for k := i; k < j; k++ {
+			if isEveryday(k) {
+				return
+			}
+		}
+		nm := x.match.Match(strings.Join(words[i:j], " "))
 		if len(nm.Candidates) == 0 {
-			continue
+			return
 		}
 		if len(best.Candidates) == 0 || nm.Candidates[0].Score > best.Candidates[0].Score ||
 			(nm.Candidates[0].Score == best.Candidates[0].Score && nm.Certain && !best.Certain) {
 			best = nm
+		}
+	}
+	for i, w := range words {
+		if teamSpanStart[w] {
+			for k := 1; k <= 3 && i+k < len(words); k++ {
+				try(i+1, i+1+k)
+			}
+		}
+		if teamSpanEnd[w] {
+			for k := 1; k <= 3 && i-k >= 0; k++ {
+				try(i-k, i+1)
+			}
 		}
 	}
 	if len(best.Candidates) == 0 {

@@ -46,7 +46,8 @@ func TestTeamIndexFindsAsBefore(t *testing.T) {
 	suffixes := []string{"", " for checkout", " for paymnts", " on the pay team", " for the mobil app", " of the serch squad",
 		" for <#C0PAYMENTS|payments>", " for the filling team", " for cart", " on mobile payments", " for the billing module",
 		" for mpya", " at the groth squad", " of core platfrom", " in the web team", " for the site", " with the café crew",
-		" about grow th", " from acquisiton", " is the mobile-payments team"}
+		" about grow th", " from acquisiton", " is the mobile-payments team",
+		strings.Repeat(" and then for the filling team", 12) + " on mobil payments"}
 	var qs []string
 	for i, in := range cat.Intents() {
 		for j, p := range in.Phrases {
@@ -70,6 +71,14 @@ func TestTeamIndexFindsAsBefore(t *testing.T) {
 			want, wantRefs := fuzzyTeamInTextUnindexed(d, q)
 			if got != want || !reflect.DeepEqual(gotRefs, wantRefs) {
 				t.Fatalf("%s: fuzzyTeamInText(%q) = %v %v, want %v %v", d.Tenant, q, got, gotRefs, want, wantRefs)
+			}
+			if exact := teamInTextUnindexed(d, q); exact != nil {
+				want, wantRefs = exact, nil
+			} else if want != nil {
+				wantRefs = nil
+			}
+			if got, gotRefs := x.named(d, q); got != want || !reflect.DeepEqual(gotRefs, wantRefs) {
+				t.Fatalf("%s: named(%q) = %v %v, want %v %v", d.Tenant, q, got, gotRefs, want, wantRefs)
 			}
 		}
 	}
