@@ -23,6 +23,7 @@
 package rawsock
 
 import (
+	"context"
 	"net"
 )
 
@@ -57,4 +58,16 @@ func (l listener) Accept() (net.Conn, error) {
 		return c, err
 	}
 	return Wrap(c), nil
+}
+
+// DialContext is d.DialContext with the connection wrapped (see Wrap), for
+// http.Transport.DialContext and the like.
+func DialContext(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return Wrap(c), nil
+	}
 }

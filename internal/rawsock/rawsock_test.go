@@ -235,3 +235,30 @@ func BenchmarkPingPong(b *testing.B) {
 		})
 	}
 }
+
+func TestDialContext(t *testing.T) {
+	ln, err := nettest.NewLocalListener("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
+	c, err := DialContext(&net.Dialer{})(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wantWrapped(t, c)
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != "hi" {
+		t.Fatalf("ReadAll = %q, %v", got, err)
+	}
+	if _, err := DialContext(&net.Dialer{})(t.Context(), "tcp", "127.0.0.1:1"); err == nil {
+		t.Fatal("dialing a closed port succeeded")
+	}
+}

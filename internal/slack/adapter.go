@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/whoowns/whoowns/internal/delivery"
 	"github.com/whoowns/whoowns/internal/metrics"
 	"github.com/whoowns/whoowns/internal/ownership"
+	"github.com/whoowns/whoowns/internal/rawsock"
 )
 
 // platform labels metrics and the core's messages.
@@ -172,6 +174,8 @@ func New(cfg Config, svc Core, store Claims) (*Adapter, error) {
 		// default transport keeps 2 per host, and the others would be
 		// opened and closed for every message.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// (net/http's default dialer, its sockets read and written raw)
+		tr.DialContext = rawsock.DialContext(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
 		tr.MaxIdleConnsPerHost = cfg.Workers + 2
 		tr.MaxIdleConns = max(tr.MaxIdleConns, 2*tr.MaxIdleConnsPerHost)
 		hc = &http.Client{Timeout: DefaultHTTPTimeout, Transport: tr}

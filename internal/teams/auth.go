@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/whoowns/whoowns/internal/rawsock"
 )
 
 // Bot Framework constants for tokens sent by the channel to the bot.
@@ -339,6 +342,8 @@ func rsaKey(n64, e64 string) (*rsa.PublicKey, error) {
 // no timeout, so a slow endpoint would hang a worker forever.
 func defaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	// (net/http's default dialer, its sockets read and written raw)
+	t.DialContext = rawsock.DialContext(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
 	t.ResponseHeaderTimeout = 10 * time.Second
 	t.MaxIdleConnsPerHost = 16
 	return &http.Client{Timeout: 15 * time.Second, Transport: t}
