@@ -1,9 +1,11 @@
 package intent
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/whoowns/whoowns/intents"
@@ -79,5 +81,42 @@ func TestNearestPhraseKept(t *testing.T) {
 	}
 	if scanned < len(qs)/2 {
 		t.Fatalf("only %d of %d questions were scored by looking through every phrase", scanned, len(qs))
+	}
+}
+
+// TestConceptLookups: analysing a question looks up only the concept keys
+// that can hit, and reads every question of the catalogue as it would
+// looking up every key.
+func TestConceptLookups(t *testing.T) {
+	c := mustDefault(t)
+	every, err := Load(intents.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every.m.conceptLen = nil
+	if c.m.conceptLen == nil {
+		t.Fatal("the catalogue looks up every concept key")
+	}
+	var qs []string
+	for _, in := range c.Intents() {
+		for _, p := range in.Phrases {
+			qs = append(qs, p, "The release went out late again and nobody knows why. "+p)
+		}
+	}
+	for _, con := range concepts {
+		// each concept, with a word before it, and without its first word
+		ws := strings.Fields(con[0])
+		qs = append(qs, con[0], "our "+con[0]+" please", "backlog "+con[0], strings.Join(ws[1:], " "), "who "+strings.Join(ws[1:], " "))
+	}
+	qs = append(qs, benchQuestions...)
+	a, b := c.m.newScratch(), every.m.newScratch()
+	for _, q := range qs {
+		ra, rb := c.match(a, q), every.match(b, q)
+		if !slices.Equal(a.terms, b.terms) {
+			t.Fatalf("%q: terms %v, looking up every key %v", q, a.terms, b.terms)
+		}
+		if fmt.Sprint(ra) != fmt.Sprint(rb) {
+			t.Fatalf("%q: %v, looking up every key %v", q, ra, rb)
+		}
 	}
 }

@@ -137,15 +137,18 @@ type model struct {
 	expand   []int32 // backing store of the spans
 	stemID   map[string]int32
 	stems    []string
-	fold     []int32 // stem id → canonical stem id
-	stop     []bool  // canonical stem id → stop word
-	teamNoun []bool  // canonical stem id → team noun
-	function []bool  // canonical stem id → question word, kept out of pairs
-	teamPrep map[string]bool
+	fold     []int32         // stem id → canonical stem id
+	stop     []bool          // canonical stem id → stop word
+	teamNoun []bool          // canonical stem id → team noun
+	function []bool          // canonical stem id → question word, kept out of pairs
 	concepts map[uint64]span // packed stem ids → canonical targets (in expand)
 	maxSpan  int
-	typo     *typoIndex
-	typoSpan []span // typo word index → its surface span
+	// conceptLen: stem id → the most words, up to 4, of a concept whose
+	// key starts with it, 0 when none does (see analyze); nil when ids do
+	// not fit a key's 16 bits
+	conceptLen []uint8
+	typo       *typoIndex
+	typoSpan   []span // typo word index → its surface span
 
 	// features: ids < len(stems) are words; bigrams follow
 	bigram     map[uint64]int32
@@ -187,7 +190,12 @@ type model struct {
 	pool sync.Pool
 }
 
-type span struct{ off, n int32 }
+type span struct {
+	off, n int32
+	// prep: the surface word whose span this is is a team preposition
+	// (teamPrep), read with the span in one look-up
+	prep bool
+}
 
 // segment is a run of a phrase posting list whose phrases belong to one
 // intent; end is where it stops in the list.
@@ -234,6 +242,7 @@ func (m *model) addSurface(w string, l *lexicon) {
 		m.expand = append(m.expand, m.addStem(stemString(p)))
 	}
 	sp.n = int32(len(m.expand)) - sp.off
+	sp.prep = l.teamPrep[w]
 	m.surface[w] = sp
 }
 
@@ -250,7 +259,6 @@ func build(intents []Intent) *model {
 	m := &model{
 		surface:  make(map[string]span, 2048),
 		stemID:   make(map[string]int32, 2048),
-		teamPrep: l.teamPrep,
 		concepts: map[uint64]span{},
 		bigram:   map[uint64]int32{},
 		taught:   map[uint64]int32{},
@@ -329,6 +337,17 @@ func build(intents []Intent) *model {
 		sp.n = int32(len(m.expand)) - sp.off
 		m.concepts[packKey(ids)] = sp
 		m.maxSpan = max(m.maxSpan, len(ids))
+	}
+	if len(m.stems) < 1<<16-1 {
+		// A key packs 16 bits per id and keeps the last four: a longer
+		// concept's key starts at its fourth word from the end.
+		m.conceptLen = make([]uint8, len(m.stems))
+		for _, c := range l.concepts {
+			if n := len(c[0]); n > 0 {
+				id := m.stemID[c[0][max(0, n-4)]]
+				m.conceptLen[id] = uint8(max(int(m.conceptLen[id]), min(n, 4)))
+			}
+		}
 	}
 	// addStem above may have grown stems; keep the tables in step
 	for len(m.fold) < len(m.stems) {
@@ -606,7 +625,9 @@ func (m *model) foldMisspellings(words []string, freq []int32, intents []Intent,
 			own = count[wordIn{w, i}] > 0 && count[wordIn{c, i}] >= misspeltInOwn
 		}
 		if own {
-			m.surface[w] = m.typoSpan[f.c]
+			sp := m.typoSpan[f.c]
+			sp.prep = l.teamPrep[w]
+			m.surface[w] = sp
 			m.typoSpan[f.w] = m.typoSpan[f.c]
 		}
 	}
@@ -689,8 +710,8 @@ func (m *model) analyze(s *scratch, building bool) {
 		if len(w) == 0 {
 			continue
 		}
-		isPrep := m.teamPrep[string(w)]
 		if sp, ok := m.surface[string(w)]; ok {
+			isPrep := sp.prep
 			for _, id := range m.expand[sp.off : sp.off+sp.n] {
 				s.stems = append(s.stems, term{id: id, weight: 1, ctx: sw, prep: isPrep})
 			}
@@ -737,7 +758,18 @@ func (m *model) analyze(s *scratch, building bool) {
 	afterPrep := false
 	for i := 0; i < len(s.stems); {
 		matched := false
+		// the most words, up to 4, of a key starting with this word: a key
+		// of 2 to 4 words holds all of them, one of more only the last 4
+		short := 4
+		if id := s.stems[i].id; id < 0 {
+			short = 0 // an unknown word starts no concept
+		} else if int(id) < len(m.conceptLen) {
+			short = int(m.conceptLen[id])
+		}
 		for n := min(m.maxSpan, len(s.stems)-i); n >= 2; n-- {
+			if n <= 4 && n > short {
+				continue
+			}
 			ok := true
 			w, cw := float32(1), float32(0)
 			for j := 0; j < n; j++ {
