@@ -306,16 +306,16 @@ func (m *model) accumulate(s *scratch, feats []int32, ask bool) {
 			continue
 		}
 		w := s.qw[i]
-		post := m.phrasePost[f]
 		if !(w >= 0) || !m.nonNeg {
 			s.scan = true
 		}
-		start := int32(0)
-		for _, sg := range m.segs[m.segOff[f]:m.segOff[f+1]] {
-			s.best[sg.intent] = addPostings(phrase, post[start:sg.end], w, s.best[sg.intent])
+		at, next := m.feat[f], m.feat[f+1]
+		start := at.post
+		for _, sg := range m.segs[at.seg:next.seg] {
+			s.best[sg.intent] = addPostings(phrase, m.posts[start:sg.end], w, s.best[sg.intent])
 			start = sg.end
 		}
-		for _, p := range m.intentPost[f] {
+		for _, p := range m.cents[at.cent:next.cent] {
 			s.cent[p.doc] += w * p.w
 		}
 		wd := float64(w)

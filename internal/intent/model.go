@@ -151,19 +151,22 @@ type model struct {
 	typoSpan   []span // typo word index → its surface span
 
 	// features: ids < len(stems) are words; bigrams follow
-	bigram     map[uint64]int32
-	idf        []float32
-	phrasePost [][]posting
-	// segments of each phrase posting list by intent (a list is in phrase
-	// order, and an intent's phrases are consecutive): feature f's are
-	// segs[segOff[f]:segOff[f+1]]
-	segOff []int32
-	segs   []segment
+	bigram map[uint64]int32
+	idf    []float32
+	// feat locates each feature's postings: its phrase postings are
+	// posts[feat[f].post:feat[f+1].post] (in phrase order), cut by intent
+	// into segs[feat[f].seg:feat[f+1].seg] (an intent's phrases are
+	// consecutive), and its intent centroid postings are
+	// cents[feat[f].cent:feat[f+1].cent]. One array each keeps a
+	// feature's postings together and its offsets in one place.
+	feat  []featPostings
+	posts []posting
+	segs  []segment
+	cents []posting
 	// nonNeg: every phrase posting weighs at least 0, so adding a
 	// question's features (weights at least 0 too) never lowers a phrase's
 	// sum (see accumulate)
 	nonNeg      bool
-	intentPost  [][]posting
 	phraseOf    []int32          // phrase → intent index
 	firstOf     []int32          // intent → first phrase index (phrases are grouped)
 	taught      map[uint64]int32 // canonical form of a taught or custom phrase → intent
@@ -198,8 +201,11 @@ type span struct {
 }
 
 // segment is a run of a phrase posting list whose phrases belong to one
-// intent; end is where it stops in the list.
+// intent; end is where it stops in posts.
 type segment struct{ intent, end int32 }
+
+// featPostings is where a feature's postings start (see model.feat).
+type featPostings struct{ post, seg, cent int32 }
 
 type posting struct {
 	doc int32
@@ -467,8 +473,8 @@ func build(intents []Intent) *model {
 		}
 		m.idf[f] = float32(w)
 	}
-	m.phrasePost = make([][]posting, nf)
-	m.intentPost = make([][]posting, nf)
+	phrasePost := make([][]posting, nf)
+	intentPost := make([][]posting, nf)
 	m.phraseOf = make([]int32, len(docs))
 	vecs := make([][]posting, len(docs))
 	labels := make([]int32, len(docs))
@@ -491,7 +497,7 @@ func build(intents []Intent) *model {
 			vecs[p] = make([]posting, 0, len(d.feats))
 			for _, f := range d.feats {
 				w := float64(m.idf[f]) / norm
-				m.phrasePost[f] = append(m.phrasePost[f], posting{doc: p, w: float32(w)})
+				phrasePost[f] = append(phrasePost[f], posting{doc: p, w: float32(w)})
 				vecs[p] = append(vecs[p], posting{doc: f, w: float32(w)}) // doc holds the feature here
 				if centroid[f] == 0 {
 					touched = append(touched, f)
@@ -506,24 +512,33 @@ func build(intents []Intent) *model {
 		}
 		norm = math.Sqrt(norm)
 		for _, f := range touched {
-			m.intentPost[f] = append(m.intentPost[f], posting{doc: int32(i), w: float32(centroid[f] / norm)})
+			intentPost[f] = append(intentPost[f], posting{doc: int32(i), w: float32(centroid[f] / norm)})
 			centroid[f] = 0
 		}
 	}
-	m.segOff = make([]int32, nf+1)
+	m.feat = make([]featPostings, nf+1)
+	var nPosts, nCents int
+	for f := range nf {
+		nPosts += len(phrasePost[f])
+		nCents += len(intentPost[f])
+	}
+	m.posts = make([]posting, 0, nPosts)
+	m.cents = make([]posting, 0, nCents)
 	m.nonNeg = true
-	for f, post := range m.phrasePost {
-		m.segOff[f] = int32(len(m.segs))
+	for f, post := range phrasePost {
+		m.feat[f] = featPostings{post: int32(len(m.posts)), seg: int32(len(m.segs)), cent: int32(len(m.cents))}
 		for j, p := range post {
 			if j+1 == len(post) || m.phraseOf[post[j+1].doc] != m.phraseOf[p.doc] {
-				m.segs = append(m.segs, segment{intent: m.phraseOf[p.doc], end: int32(j + 1)})
+				m.segs = append(m.segs, segment{intent: m.phraseOf[p.doc], end: int32(len(m.posts) + j + 1)})
 			}
 			if !(p.w >= 0) {
 				m.nonNeg = false
 			}
 		}
+		m.posts = append(m.posts, post...)
+		m.cents = append(m.cents, intentPost[f]...)
 	}
-	m.segOff[nf] = int32(len(m.segs))
+	m.feat[nf] = featPostings{post: int32(len(m.posts)), seg: int32(len(m.segs)), cent: int32(len(m.cents))}
 	m.fit(vecs, labels)
 	m.pmID, m.poID = m.stemID["pm"], m.stemID["po"]
 	m.roleFeat = make([]bool, nf)

@@ -177,9 +177,22 @@ var sentenceStart = map[string]bool{
 	"They": true, "He": true, "She": true, "I'm": true, "I've": true, "Just": true,
 }
 
+// sentenceStartFirst marks the first bytes of the words of sentenceStart:
+// a word starting otherwise (most words: they are lower case) is not
+// looked up.
+var sentenceStartFirst = func() (first [256]bool) {
+	for w := range sentenceStart {
+		first[w[0]] = true
+	}
+	return first
+}()
+
 // startsSentence reports whether text starts with a word of sentenceStart
 // followed by a space or punctuation.
 func startsSentence(text string) bool {
+	if len(text) == 0 || !sentenceStartFirst[text[0]] {
+		return false
+	}
 	i := 0
 	for i < len(text) && (text[i] >= 'a' && text[i] <= 'z' || text[i] >= 'A' && text[i] <= 'Z' || text[i] == '\'') {
 		i++
