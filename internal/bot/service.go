@@ -572,7 +572,8 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	// A team named in the text, else one named with a typo or in part
 	// ("paymnts", "the pay team"): a sure match is used, an uncertain one
 	// is confirmed with the person, never replaced by the channel's team.
-	if t, maybe := s.teamIndex(d).named(d, m.Text); t != nil {
+	x := s.teamIndex(d)
+	if t, maybe := x.named(d, m.Text); t != nil {
 		return t, "text", nil
 	} else if len(maybe) > 0 {
 		return nil, "", maybe
@@ -580,7 +581,7 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 	if t := d.ChannelTeam(m.Channel.ID); t != nil {
 		return t, "channel", nil
 	}
-	mine := d.MemberTeams(m.User.ID)
+	mine := x.memberTeams(d, m.User.ID)
 	if len(mine) == 1 {
 		return mine[0], "member", nil
 	}
@@ -589,12 +590,11 @@ func (s *Service) findTeam(d *ownership.Directory, m Message) (*ownership.Team, 
 			return t, "only", nil
 		}
 	}
-	pool := mine
-	if len(pool) == 0 {
-		pool = d.SortedTeams()
+	if len(mine) == 0 {
+		return nil, "", x.refs() // every team, by name
 	}
-	refs := make([]TeamRef, 0, len(pool))
-	for _, t := range pool {
+	refs := make([]TeamRef, 0, len(mine))
+	for _, t := range mine {
 		refs = append(refs, TeamRef{ID: t.ID, Name: t.Name})
 	}
 	return nil, "", refs

@@ -107,6 +107,27 @@ func (x *teamIndex) fits(d *ownership.Directory) bool {
 	return true
 }
 
+// memberTeams is d.MemberTeams(userID): the teams userID is a member of,
+// in SortedTeams order. d must fit x.
+func (x *teamIndex) memberTeams(d *ownership.Directory, userID string) []*ownership.Team {
+	var out []*ownership.Team
+	for i := range x.teams {
+		if t := x.team(d, i); t.HasMember(userID) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// refs lists the teams in SortedTeams order.
+func (x *teamIndex) refs() []TeamRef {
+	refs := make([]TeamRef, len(x.teams))
+	for i, t := range x.teams {
+		refs[i] = TeamRef{ID: t.id, Name: t.name}
+	}
+	return refs
+}
+
 // team is d's team i of the index; d must fit x.
 func (x *teamIndex) team(d *ownership.Directory, i int) *ownership.Team {
 	return d.Teams[x.teams[i].key]

@@ -200,3 +200,33 @@ func TestAskSeesTeamUpdate(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamIndexLists: the teams the index lists, and a person's teams, are
+// the directory's in SortedTeams order.
+func TestTeamIndexLists(t *testing.T) {
+	cat, err := intent.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range indexTestDirectories(t, cat) {
+		x := newTeamIndex(d)
+		var want []TeamRef
+		for _, tm := range d.SortedTeams() {
+			want = append(want, TeamRef{ID: tm.ID, Name: tm.Name})
+		}
+		if got := x.refs(); len(got) != len(want) || len(got) > 0 && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: refs %v, want %v", d.Tenant, got, want)
+		}
+		users := []string{"", "UNOBODY"}
+		for _, tm := range d.Teams {
+			for _, p := range tm.Members {
+				users = append(users, p.ID)
+			}
+		}
+		for _, u := range users {
+			if got, want := x.memberTeams(d, u), d.MemberTeams(u); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: memberTeams(%q) = %v, want %v", d.Tenant, u, got, want)
+			}
+		}
+	}
+}
