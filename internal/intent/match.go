@@ -119,6 +119,7 @@ func (c *Catalogue) match(s *scratch, text string) Result {
 	s.scan = false
 	clear(s.cent)
 	clear(s.zr)
+	m.touch(s, feats)
 	m.accumulate(s, feats, true)
 	if split && ask.qn > 0 {
 		m.mix(s, s.askScore, s.zAsk, 1/sqrt32(ask.qn))
@@ -324,6 +325,33 @@ func (m *model) accumulate(s *scratch, feats []int32, ask bool) {
 			s.zr[j] += wd * float64(v)
 		}
 	}
+}
+
+// touch reads the first bytes of every table accumulate reads for feats,
+// so that the memory of all of them is on its way to the cache at once
+// (each feature's postings and regression row lie anywhere in tables of
+// megabytes, and accumulate would otherwise wait for each in turn). It
+// changes nothing.
+func (m *model) touch(s *scratch, feats []int32) {
+	k := m.nIntents
+	var sink uint32
+	for _, f := range feats {
+		at := m.feat[f]
+		if int(at.seg) < len(m.segs) {
+			sink += uint32(m.segs[at.seg].end)
+		}
+		if int(at.post) < len(m.posts) {
+			sink += uint32(m.posts[at.post].doc)
+		}
+		if int(at.cent) < len(m.cents) {
+			sink += uint32(m.cents[at.cent].doc)
+		}
+		if k > 0 {
+			row := m.w[int(f)*k : int(f)*k+k]
+			sink += math.Float32bits(row[0]) ^ math.Float32bits(row[k/2]) ^ math.Float32bits(row[k-1])
+		}
+	}
+	s.sink = sink
 }
 
 // addPostings adds w times each posting's weight to its phrase's sum and

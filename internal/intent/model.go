@@ -663,6 +663,7 @@ type scratch struct {
 	// be kept (see accumulate), and mix then looks through every sum
 	best     []int32
 	scan     bool
+	sink     uint32 // what touch read, kept so that it is read
 	intent   []float32
 	cent     []float32
 	qw       []float32
