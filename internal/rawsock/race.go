@@ -1,14 +1,20 @@
-//go:build race
+//go:build race && linux
 
 package rawsock
 
-import "sync/atomic"
+import "syscall"
 
-// ioSync orders a write before the read that receives its bytes for the
-// race detector, as package syscall does for its own reads and writes
-// (which the raw calls here bypass): without it, data handed from one
-// goroutine to another over a socket would look unsynchronised.
-var ioSync atomic.Uint64
+// Under the race detector, package syscall orders every write before every
+// later read (its reads and writes release and acquire one shared sync
+// object), so data handed from one goroutine to another over a socket is
+// not reported as a race. The raw calls bypass it; these make the same
+// edges through package syscall itself, so that a raw write and a net
+// read, or a net write and a raw read, order as two net calls do.
 
-func raceRelease() { ioSync.Add(1) }
-func raceAcquire() { ioSync.Load() }
+// raceRelease: syscall.Write releases before its call; on no descriptor
+// the call fails at once.
+func raceRelease() { _, _ = syscall.Write(-1, nil) }
+
+// raceAcquire: syscall.Read acquires after a call that succeeds; a read
+// of no bytes from a socket returns 0 at once and takes nothing.
+func raceAcquire(fd uintptr) { _, _ = syscall.Read(int(fd), nil) }

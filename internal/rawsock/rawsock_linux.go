@@ -56,6 +56,7 @@ func (c *Conn) readFD(fd uintptr) bool {
 		switch e {
 		case 0:
 			c.rn = int(n)
+			raceAcquire(fd)
 			return true
 		case syscall.EINTR:
 			continue
@@ -115,7 +116,6 @@ func (c *Conn) Read(p []byte) (int, error) {
 	case n == 0:
 		return 0, io.EOF
 	}
-	raceAcquire()
 	return n, nil
 }
 

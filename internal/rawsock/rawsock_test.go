@@ -262,3 +262,47 @@ func TestDialContext(t *testing.T) {
 		t.Fatal("dialing a closed port succeeded")
 	}
 }
+
+// TestHandOffOrdersMemory: what a goroutine wrote before sending bytes is
+// seen by the goroutine that received them, from a raw end to a net end
+// and back (under the race detector, a missing edge fails the test).
+func TestHandOffOrdersMemory(t *testing.T) {
+	c1, c2 := tcpPair(t)
+	defer c1.Close()
+	defer c2.Close()
+	raw, plain := c1, c2.(*Conn).TCPConn
+	var shared int
+	done := make(chan struct{})
+	go func() { // the net end: check, change, answer
+		defer close(done)
+		buf := make([]byte, 1)
+		for i := 0; i < 100; i++ {
+			if _, err := io.ReadFull(plain, buf); err != nil {
+				t.Error(err)
+				return
+			}
+			if shared != 2*i+1 {
+				t.Errorf("net end saw %d, want %d", shared, 2*i+1)
+			}
+			shared++
+			if _, err := plain.Write(buf); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 1)
+	for i := 0; i < 100; i++ { // the raw end: change, send, wait, check
+		shared++
+		if _, err := raw.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(raw, buf); err != nil {
+			t.Fatal(err)
+		}
+		if shared != 2*i+2 {
+			t.Fatalf("raw end saw %d, want %d", shared, 2*i+2)
+		}
+	}
+	<-done
+}
