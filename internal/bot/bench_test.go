@@ -19,14 +19,9 @@ import (
 	"github.com/whoowns/whoowns/internal/sample"
 )
 
-// BenchmarkAsk is the hot path of a question: rate limit, directory read,
-// match, resolve the team and the people. "redis" runs against the Redis
-// store (REDIS_URL when set, else miniredis) and reports its round trips
-// per answer; "memory" is the same without a network, for comparison. With
-// miniredis the server runs in the benchmark's process, so B/op and
-// allocs/op include its own: set REDIS_URL (scripts/bench does when a Redis
-// answers on 127.0.0.1:6379) to see the bot's alone.
-func BenchmarkAsk(b *testing.B) {
+// sampleCatalogue is the default catalogue and the sample teams' directory.
+func sampleCatalogue(b *testing.B) (*intent.Catalogue, *ownership.Directory) {
+	b.Helper()
 	cat, err := intent.Default()
 	if err != nil {
 		b.Fatal(err)
@@ -35,6 +30,18 @@ func BenchmarkAsk(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return cat, d
+}
+
+// BenchmarkAsk is the hot path of a question: rate limit, directory read,
+// match, resolve the team and the people. "redis" runs against the Redis
+// store (REDIS_URL when set, else miniredis) and reports its round trips
+// per answer; "memory" is the same without a network, for comparison. With
+// miniredis the server runs in the benchmark's process, so B/op and
+// allocs/op include its own: set REDIS_URL (scripts/bench does when a Redis
+// answers on 127.0.0.1:6379) to see the bot's alone.
+func BenchmarkAsk(b *testing.B) {
+	cat, d := sampleCatalogue(b)
 	quiet := bot.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	questions := []struct{ name, text string }{
 		{"person", "who writes the acceptance criteria for checkout?"},
@@ -114,14 +121,7 @@ func seed(b *testing.B, st ownership.Store, d *ownership.Directory) {
 // the Redis store's ClaimDirectory does): the replica's work per answer
 // before rendering, without a network.
 func BenchmarkAskCatalogue(b *testing.B) {
-	cat, err := intent.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := sample.Directory(dirfile.Options{KnownIntent: func(id string) bool { _, ok := cat.Get(id); return ok }})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cat, d := sampleCatalogue(b)
 	st := &sharedStore{Store: memstore.New(memstore.WithDirectory(d)), shared: d}
 	s := bot.New(st, cat, bot.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	var qs []string

@@ -67,17 +67,24 @@ func BenchmarkExtend(b *testing.B) {
 	}
 }
 
-// BenchmarkMatchCatalogue matches the catalogue's own phrases as the load
-// tool asks them (after the bot's mention), the out-of-scope examples
-// included: the question mix whose CPU per answer the project measures.
-func BenchmarkMatchCatalogue(b *testing.B) {
-	c := mustDefault(b)
+// catalogueQuestions are the catalogue's own phrases as the load tool asks
+// them: after the bot's mention.
+func catalogueQuestions(c *Catalogue) []string {
 	var qs []string
 	for _, in := range c.Intents() {
 		for _, p := range in.Phrases {
 			qs = append(qs, "<@UBOT> "+p)
 		}
 	}
+	return qs
+}
+
+// BenchmarkMatchCatalogue matches the catalogue's own phrases as the load
+// tool asks them (after the bot's mention), the out-of-scope examples
+// included: the question mix whose CPU per answer the project measures.
+func BenchmarkMatchCatalogue(b *testing.B) {
+	c := mustDefault(b)
+	qs := catalogueQuestions(c)
 	b.ReportAllocs()
 	done := reportCPU(b)
 	i := 0
@@ -97,12 +104,7 @@ var coldCache = make([]byte, 8<<20)
 // JSON) leaves them: there a match waits mostly for memory.
 func BenchmarkMatchColdCache(b *testing.B) {
 	c := mustDefault(b)
-	var qs []string
-	for _, in := range c.Intents() {
-		for _, p := range in.Phrases {
-			qs = append(qs, "<@UBOT> "+p)
-		}
-	}
+	qs := catalogueQuestions(c)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
