@@ -22,6 +22,7 @@ import (
 
 	"github.com/whoowns/whoowns/internal/ownership"
 	"github.com/whoowns/whoowns/internal/redisstore"
+	"github.com/whoowns/whoowns/internal/redistest"
 	"github.com/whoowns/whoowns/internal/slack"
 	"github.com/whoowns/whoowns/internal/slack/fakeslack"
 )
@@ -68,13 +69,7 @@ func startRedis(t *testing.T) *redisProcess {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not on PATH, so Redis cannot be taken down and brought back; install it (apt-get install redis-server) to run the fault tests")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &redisProcess{t: t, port: port, dir: t.TempDir()}
+	r := &redisProcess{t: t, port: redistest.FreePort(t), dir: t.TempDir()}
 	t.Cleanup(func() {
 		r.kill()
 		if t.Failed() {

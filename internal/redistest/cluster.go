@@ -164,10 +164,14 @@ func startServer(tb testing.TB, port int, args ...string) *Server {
 
 // freePorts finds n ports p with p and p+10000 (the cluster bus) both free
 // on loopback. Holding every listener until all are chosen keeps the picks
-// distinct; another process may still grab one before redis-server binds
-// it, which is rare enough for tests.
+// distinct. Both lie below the kernel's ephemeral range (portRange): a
+// port in it can be handed to an outgoing connection of any process
+// between the pick and redis-server's bind, which under a busy test run
+// happened. A listener of another process may still take one meanwhile,
+// which is rare enough for tests.
 func freePorts(tb testing.TB, n int) []int {
 	tb.Helper()
+	lo, hi := portRange()
 	var ports []int
 	var held []net.Listener
 	defer func() {
@@ -179,7 +183,7 @@ func freePorts(tb testing.TB, n int) []int {
 		if tries > 1000 {
 			tb.Fatalf("redistest: no free port pairs on 127.0.0.1")
 		}
-		p := 20000 + rand.IntN(30000)
+		p := lo + rand.IntN(hi-lo)
 		a, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
 			continue
@@ -193,6 +197,33 @@ func freePorts(tb testing.TB, n int) []int {
 		ports = append(ports, p)
 	}
 	return ports
+}
+
+// FreePort is a loopback port for a redis-server a test starts itself
+// (and may restart on the same port), picked as freePorts picks them.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	return freePorts(tb, 1)[0]
+}
+
+// portRange is where freePorts picks p, so that p and p+10000 both lie
+// below the first ephemeral port (32768 unless
+// /proc/sys/net/ipv4/ip_local_port_range says otherwise), or, when that
+// leaves too few, 20000–49999 as before.
+func portRange() (lo, hi int) {
+	first := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				first = n
+			}
+		}
+	}
+	lo, hi = 10000, first-10000
+	if hi-lo < 2000 {
+		return 20000, 50000
+	}
+	return lo, hi
 }
 
 // waitFor polls addr with cmd until ok accepts the reply or ctx ends; no
